@@ -1,0 +1,36 @@
+# The two commands: `make run` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test test-fast bench clean
+
+## setup: build .venv and install shopdesk with its test extras (fast when already done)
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "shopdesk needs Python >= 3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+## run: the main job on embedded defaults (no key, no network)
+run: setup
+	$(BIN)/shopdesk run
+
+## test: the whole suite, slow and browser tests included; no tests collected is a failure
+test: setup
+	@$(BIN)/python -m pytest -m "" ; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+## test-fast: the default developer loop (skips tests marked slow or browser)
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+## bench: every benchmark under benchmarks/, each printing its figures
+bench: setup
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .shopdesk .pytest_cache *.egg-info

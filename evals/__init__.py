@@ -1,0 +1,1 @@
+"""Evaluation: scenario sets, metrics, runners and reports."""

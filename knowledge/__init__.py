@@ -1,0 +1,1 @@
+"""The seller's knowledge base: documents, chunking, offline embeddings, Chroma index, retrieval."""

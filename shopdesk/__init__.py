@@ -1,0 +1,1 @@
+"""shopdesk: application wiring shared by every part (settings, CLI)."""

@@ -1,0 +1,207 @@
+"""The `shopdesk` command line. Commands parse options, call the application layer, print.
+
+Errors from the commerce layer print one clear line on stderr and exit 1; bad options exit 2
+with the choices spelled out.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from shopdesk import store_service
+from shopdesk.settings import Settings
+from tools.errors import CommerceError
+from tools.models import ORDER_STATUSES, PLATFORMS
+
+app = typer.Typer(
+    help="shopdesk: AI customer service for multi-marketplace US sellers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+store_app = typer.Typer(help="The sandbox demo store (SQLite).", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+# Wide enough for the order tables when output goes to a pipe or a log instead of a terminal.
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail_cleanly(func: F) -> F:
+    """Turn domain and validation errors into one readable line and exit code 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CommerceError as exc:
+            err.print(f"[red]error[/red] ({exc.code}): {exc.message}", highlight=False)
+            raise typer.Exit(1) from exc
+        except ValidationError as exc:
+            err.print(f"[red]invalid input[/red]: {exc.errors()[0]['msg']}", highlight=False)
+            raise typer.Exit(1) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _choice(value: str | None, allowed: tuple[str, ...], name: str) -> str | None:
+    if value is None:
+        return None
+    value = value.strip().lower()
+    if value not in allowed:
+        raise typer.BadParameter(f"{value!r} is not a valid {name}; choose one of: {', '.join(allowed)}")
+    return value
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+# ---------------------------------------------------------------- store
+
+@store_app.command("seed")
+@_fail_cleanly
+def store_seed(
+    seed: Annotated[int | None, typer.Option(help="Generator seed (default: SHOPDESK_STORE_SEED or 7).")] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Replace an existing store.")] = False,
+    anchor: Annotated[
+        datetime | None, typer.Option(help="The store's 'now' (ISO 8601, UTC); default: today 00:00 UTC.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Generate the demo store (same seed and anchor => identical store)."""
+    if anchor is not None and anchor.tzinfo is None:
+        from datetime import UTC
+
+        anchor = anchor.replace(tzinfo=UTC)
+    result = store_service.seed_store(_settings(), seed=seed, reset=reset, anchor=anchor)
+    if as_json:
+        _print_json(result.model_dump(mode="json"))
+        return
+    verb = f"Seeded in {result.seconds:.2f}s" if result.seeded else "Already seeded"
+    out.print(f"{verb}: {result.path} (seed {result.seed}, anchor {result.anchor.isoformat()})")
+    out.print(", ".join(f"{n} {k}" for k, n in result.counts.items()))
+    out.print(f"content hash {result.content_hash}")
+
+
+@store_app.command("summary")
+@_fail_cleanly
+def store_summary(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """What the store holds: orders per platform and status, and the support states in it."""
+    with store_service.open_store(_settings()) as store:
+        summary = store_service.store_summary(store)
+    if as_json:
+        _print_json(summary)
+        return
+    _print_summary(summary)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    meta = summary["meta"]
+    out.print(f"[bold]Northfork Goods demo store[/bold] (seed {meta.get('seed')}, anchor {meta.get('anchor')})")
+    out.print(", ".join(f"{n} {k}" for k, n in summary["counts"].items()))
+    table = Table("platform", *ORDER_STATUSES, "total", title="Orders by platform and status")
+    cells = summary["orders_by_platform_status"]
+    for platform in PLATFORMS:
+        row = [str(cells.get(f"{platform}/{s}", 0)) for s in ORDER_STATUSES]
+        table.add_row(platform, *row, str(summary["orders_by_platform"][platform]))
+    out.print(table)
+    states = summary["support_states"]
+    out.print("[bold]What the support inbox will meet[/bold]")
+    for key, value in states.items():
+        out.print(f"  {key.replace('_', ' ')}: {value}")
+    out.print(f"  customers on more than one platform: {summary['multi_platform_customers']}")
+    out.print(f"  shipments by carrier: {summary['shipments_by_carrier']}")
+    out.print(f"content hash {summary['content_hash']}")
+
+
+@store_app.command("orders")
+@_fail_cleanly
+def store_orders(
+    platform: Annotated[str | None, typer.Option(help=f"One of: {', '.join(PLATFORMS)}.")] = None,
+    status: Annotated[str | None, typer.Option(help=f"One of: {', '.join(ORDER_STATUSES)}.")] = None,
+    customer: Annotated[str | None, typer.Option(help="Customer id (C00042) or a platform identity.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000, help="At most this many, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (fields follow the domain model).")] = False,
+) -> None:
+    """List orders, newest first."""
+    platform = _choice(platform, PLATFORMS, "platform")
+    status = _choice(status, ORDER_STATUSES, "order status")
+    with store_service.open_store(_settings()) as store:
+        store.require_seeded()
+        customer_id = store_service.resolve_customer(store, customer).id if customer else None
+        orders = store.find_orders(platform=platform, status=status, customer_id=customer_id, limit=limit)  # type: ignore[arg-type]
+    if as_json:
+        _print_json([o.model_dump(mode="json") for o in orders])
+        return
+    table = Table("order", "platform", "status", "customer", "placed", "total", "items", "tracking")
+    for o in orders:
+        tracking = ", ".join(f"{s.carrier} {s.tracking_number} ({s.status})" for s in o.shipments) or "-"
+        items = "; ".join(f"{i.quantity}x {i.sku}" for i in o.items)
+        table.add_row(o.id, o.platform, o.status, o.customer_id, o.created_at.strftime("%Y-%m-%d %H:%M"),
+                      f"${o.total}", items, tracking)
+    out.print(table)
+    out.print(f"{len(orders)} orders")
+
+
+@store_app.command("customer")
+@_fail_cleanly
+def store_customer(
+    key: Annotated[str, typer.Argument(metavar="ID", help="Customer id (C00042) or any platform identity.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """One customer across every platform: identities, orders, returns, refunds, claims..."""
+    with store_service.open_store(_settings()) as store:
+        store.require_seeded()
+        profile = store_service.customer_profile(store, key)
+    if as_json:
+        _print_json(profile)
+        return
+    c = profile["customer"]
+    out.print(f"[bold]{c['name']}[/bold] ({c['id']}), customer since {c['created_at'][:10]}")
+    for identity in c["identities"]:
+        out.print(f"  {identity['platform']:<10} {identity['kind']:<12} {identity['value']}")
+    table = Table("order", "platform", "status", "placed", "total")
+    for o in profile["orders"]:
+        table.add_row(o["id"], o["platform"], o["status"], o["created_at"][:10], f"${o['total']:.2f}")
+    out.print(table)
+    for key_name in ("returns", "refunds", "subscriptions", "claims", "chargebacks", "feedback", "carts", "conversations"):
+        if profile[key_name]:
+            out.print(f"  {key_name}: {len(profile[key_name])}")
+
+
+# ---------------------------------------------------------------- main job
+
+@app.command("run")
+@_fail_cleanly
+def run() -> None:
+    """The main job on embedded defaults: seed the demo store if needed and show what it holds."""
+    settings = _settings()
+    result = store_service.seed_store(settings)
+    verb = f"Seeded the demo store in {result.seconds:.2f}s" if result.seeded else "Demo store ready"
+    out.print(f"{verb} at {result.path}")
+    with store_service.open_store(settings) as store:
+        _print_summary(store_service.store_summary(store))
+    out.print("\nTry: shopdesk store orders --platform amazon --status shipped --json")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""The one typed settings object. Nothing else in shopdesk reads the environment.
+
+Values come from ``SHOPDESK_*`` environment variables or an optional ``.env`` file in the
+working directory; every default is an embedded one (no key, no network).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, built once by the entry point and passed down explicitly."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SHOPDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(default=Path(".shopdesk"), description="Where databases and indexes live.")
+    store_seed: int = Field(default=7, description="Seed of the demo store generator.")
+    store_anchor: datetime | None = Field(
+        default=None,
+        description="The 'now' the demo store is generated around (ISO 8601); default: today 00:00 UTC.",
+    )
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; unset = embedded engine.")
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+
+    @property
+    def store_path(self) -> Path:
+        """SQLite file of the sandbox store."""
+        return self.data_dir / "store.db"
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir

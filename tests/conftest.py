@@ -1,0 +1,56 @@
+"""Shared fixtures: a fixed clock, one generated demo store copied per test, no network."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tools.clock import FixedClock
+from tools.sandbox.generator import GeneratorConfig, generate
+from tools.sandbox.store import SandboxStore
+
+from testdata import ANCHOR, SEED
+
+_LOOPBACK = ("127.", "::1", "localhost")
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection beyond loopback fails the test (tests never reach the internet)."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not str(host).startswith(_LOOPBACK):
+            raise RuntimeError(f"test tried to reach the network: {address!r}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "store.db"
+    store = SandboxStore(path, clock=FixedClock(ANCHOR))
+    store.load(generate(GeneratorConfig(seed=SEED, anchor=ANCHOR)), meta={"seed": str(SEED), "anchor": ANCHOR.isoformat()})
+    store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    return path
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(ANCHOR)
+
+
+@pytest.fixture
+def store(store_template: Path, tmp_path: Path, clock: FixedClock) -> Iterator[SandboxStore]:
+    """A fresh copy of the seeded demo store, on a clock fixed at the anchor."""
+    path = tmp_path / "store.db"
+    shutil.copy(store_template, path)
+    with SandboxStore(path, clock=clock) as s:
+        yield s

@@ -1,0 +1,121 @@
+"""The `shopdesk` CLI: seeding, listing and looking up, with JSON that follows the domain model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from shopdesk.cli import app
+from tools.sandbox.store import SandboxStore
+
+from testdata import ANCHOR, SEED
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, store_template: Path) -> Path:
+    """A data dir holding a copy of the seeded demo store."""
+    shutil.copy(store_template, tmp_path / "store.db")
+    return tmp_path
+
+
+def invoke(data_dir: Path, *args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), env={"SHOPDESK_DATA_DIR": str(data_dir)})
+
+
+def test_seed_is_idempotent_and_guards_against_overwrites(tmp_path: Path, store: SandboxStore) -> None:
+    anchor = ANCHOR.isoformat()
+    tmp_path = tmp_path / "fresh"
+    first = invoke(tmp_path, "store", "seed", "--seed", str(SEED), "--anchor", anchor, "--json")
+    assert first.exit_code == 0, first.output
+    result = json.loads(first.stdout)
+    assert result["seeded"] is True and result["counts"]["orders"] >= 3000
+    assert result["content_hash"] == store.content_hash()
+    again = json.loads(invoke(tmp_path, "store", "seed", "--seed", str(SEED), "--anchor", anchor, "--json").stdout)
+    assert again["seeded"] is False and again["content_hash"] == result["content_hash"]
+    other = invoke(tmp_path, "store", "seed", "--seed", "99", "--anchor", anchor)
+    assert other.exit_code == 1 and "--reset" in other.stderr
+    reset = invoke(tmp_path, "store", "seed", "--seed", "99", "--anchor", anchor, "--reset", "--json")
+    assert reset.exit_code == 0 and json.loads(reset.stdout)["content_hash"] != result["content_hash"]
+
+
+def test_orders_json_lists_carriers_and_tracking(data_dir: Path) -> None:
+    result = invoke(data_dir, "store", "orders", "--platform", "amazon", "--status", "shipped", "--json")
+    assert result.exit_code == 0, result.output
+    orders = json.loads(result.stdout)
+    assert orders
+    for order in orders:
+        assert order["platform"] == "amazon" and order["status"] == "shipped"
+        assert {"id", "platform", "status", "customer_id", "total", "items", "shipments"} <= set(order)
+        assert isinstance(order["total"], float)
+        for shipment in order["shipments"]:
+            assert shipment["carrier"] in ("USPS", "UPS", "FedEx", "Amazon Logistics")
+            assert shipment["tracking_number"] and shipment["status"] and shipment["events"]
+
+
+def test_orders_filters_limit_and_order(data_dir: Path) -> None:
+    orders = json.loads(invoke(data_dir, "store", "orders", "--platform", "tiktok", "--limit", "5", "--json").stdout)
+    assert len(orders) == 5 and all(len(o["id"]) == 18 for o in orders)
+    assert [o["created_at"] for o in orders] == sorted((o["created_at"] for o in orders), reverse=True)
+    customer = orders[0]["customer_id"]
+    mine = json.loads(invoke(data_dir, "store", "orders", "--customer", customer, "--json").stdout)
+    assert mine and all(o["customer_id"] == customer for o in mine)
+    table = invoke(data_dir, "store", "orders", "--platform", "ebay", "--limit", "3")
+    assert table.exit_code == 0 and "3 orders" in table.stdout
+
+
+def test_bad_options_are_explained(data_dir: Path) -> None:
+    result = invoke(data_dir, "store", "orders", "--platform", "etsy")
+    assert result.exit_code == 2 and "choose one of: amazon" in result.output
+    result = invoke(data_dir, "store", "orders", "--status", "lost")
+    assert result.exit_code == 2 and "is not a valid order status" in result.output and "pending" in result.output
+
+
+def test_customer_by_id_or_platform_identity(data_dir: Path, store: SandboxStore) -> None:
+    person = next(c for c in store.list_customers() if len(c.platforms) > 1 and store.customer_orders(c.id))
+    identity = person.identities[-1].value
+    profile = json.loads(invoke(data_dir, "store", "customer", identity, "--json").stdout)
+    assert profile["customer"]["id"] == person.id
+    assert {o["id"] for o in profile["orders"]} == {o.id for o in store.customer_orders(person.id)}
+    assert {"returns", "refunds", "subscriptions", "claims", "feedback", "conversations"} <= set(profile)
+    text = invoke(data_dir, "store", "customer", person.id)
+    assert text.exit_code == 0 and person.name in text.stdout
+
+
+def test_unknown_customer_and_empty_store_fail_clearly(data_dir: Path, tmp_path: Path) -> None:
+    missing = invoke(data_dir, "store", "customer", "C99999")
+    assert missing.exit_code == 1 and "No customer C99999" in missing.stderr
+    empty = invoke(tmp_path / "empty", "store", "orders")
+    assert empty.exit_code == 1 and "shopdesk store seed" in empty.stderr
+
+
+def test_summary_and_run(data_dir: Path) -> None:
+    summary = json.loads(invoke(data_dir, "store", "summary", "--json").stdout)
+    assert summary["counts"]["orders"] >= 3000 and summary["support_states"]["lost_shipments"] > 0
+    assert sum(summary["orders_by_platform"].values()) == summary["counts"]["orders"]
+
+
+def test_run_seeds_an_empty_data_dir(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "run")
+    assert result.exit_code == 0, result.output
+    assert "Seeded the demo store" in result.stdout and "Orders by platform and status" in result.stdout
+    assert (tmp_path / "store.db").exists()
+
+
+@pytest.mark.parametrize("args", [[], ["store"], ["store", "seed"], ["store", "orders"], ["store", "customer"], ["run"]])
+def test_help_everywhere(args: list[str]) -> None:
+    result = runner.invoke(app, [*args, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.stdout
+
+
+def test_installed_entry_point() -> None:
+    exe = Path(sys.executable).with_name("shopdesk")
+    result = subprocess.run([str(exe), "store", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "seed" in result.stdout

@@ -1,0 +1,1 @@
+"""Commerce domain, backends and the agent's tools (policy enforced in code)."""

@@ -1,0 +1,1 @@
+"""Per-platform policy data (windows, timelines, limits) and its loader."""

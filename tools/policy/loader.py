@@ -1,0 +1,146 @@
+"""Typed per-platform policy, loaded from the TOML files beside this module.
+
+The files are data a seller can read and change; every window, timeline and limit that a
+tool enforces or a reply quotes comes from here, never from a constant in code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tools.calendar import add_days
+from tools.models import DEFECT_REASONS, PLATFORMS, Order, Platform, ReturnReason
+
+DayKind = Literal["business", "calendar"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReturnPolicy(_Strict):
+    window_days: int = Field(ge=0)
+    window_starts: Literal["delivery", "ship_date"]
+    window_start_offset_days: int = Field(default=0, ge=0)
+    defect_window_days: int = Field(ge=0)
+    holiday_extension: bool
+    holiday_purchase_from: str = "11-01"
+    holiday_purchase_to: str = "12-31"
+    holiday_return_by: str = "01-31"
+    remorse_return_shipping_paid_by: Literal["buyer", "seller"]
+    restocking_fee_pct: float = Field(ge=0, le=100)
+    restocking_fee_cap_pct: float = Field(ge=0, le=100)
+    exchanges: bool
+
+
+class RefundPolicy(_Strict):
+    days_after_receipt: int = Field(ge=0)
+    day_kind: DayKind
+    posting_days_min: int = Field(ge=0)
+    posting_days_max: int = Field(ge=0)
+    charged_at: Literal["order", "shipment"]
+
+
+class OrderPolicy(_Strict):
+    address_change_allowed: bool
+    cancellable_statuses: tuple[str, ...]
+
+
+class MessagingPolicy(_Strict):
+    first_reply_hours: int = Field(gt=0)
+    clock: DayKind
+    urgent_reply_hours: int | None = None
+    human_agent_tag_hours: int | None = None
+    max_chars: int = Field(gt=0)
+    html_allowed: bool
+    links_allowed: bool
+    allowed_link_domains: tuple[str, ...]
+    email_addresses_allowed: bool
+    phone_numbers_allowed: bool
+    off_platform_contact_allowed: bool
+    marketing_allowed: bool
+    review_requests_allowed: bool
+
+
+class PlatformPolicy(_Strict):
+    platform: Platform
+    display_name: str
+    returns: ReturnPolicy
+    refunds: RefundPolicy
+    orders: OrderPolicy
+    messaging: MessagingPolicy
+
+    def _holiday_return_by(self, order: Order) -> date | None:
+        r = self.returns
+        if not r.holiday_extension:
+            return None
+        bought = order.created_at.date()
+        start = date.fromisoformat(f"{bought.year}-{r.holiday_purchase_from}")
+        end = date.fromisoformat(f"{bought.year}-{r.holiday_purchase_to}")
+        if not start <= bought <= end:
+            return None
+        return date.fromisoformat(f"{bought.year + 1}-{r.holiday_return_by}")
+
+    def return_window_end(self, order: Order, reason: ReturnReason) -> date | None:
+        """Last day a return may be started, or None while the clock has not started yet.
+
+        Defect reasons get the (longer or equal) defect window; the holiday extension only
+        ever lengthens a window.
+        """
+        r = self.returns
+        if r.window_starts == "delivery":
+            anchor: datetime | None = order.delivered_at
+        else:
+            anchor = order.shipped_at
+        if anchor is None:
+            return None
+        start = anchor.date() + timedelta(days=r.window_start_offset_days)
+        days = r.defect_window_days if reason in DEFECT_REASONS else r.window_days
+        end = start + timedelta(days=max(days, r.window_days))
+        holiday = self._holiday_return_by(order)
+        return max(end, holiday) if holiday else end
+
+    def return_shipping_paid_by(self, reason: ReturnReason) -> Literal["buyer", "seller"]:
+        if reason in DEFECT_REASONS:
+            return "seller"
+        return self.returns.remorse_return_shipping_paid_by
+
+    def restocking_fee_pct(self, reason: ReturnReason) -> float:
+        """The seller's fee for this reason, never above the platform's cap; none for defects."""
+        if reason in DEFECT_REASONS or reason == "arrived_late":
+            return 0.0
+        return min(self.returns.restocking_fee_pct, self.returns.restocking_fee_cap_pct)
+
+    def refund_due(self, received: date) -> date:
+        """When a refund must be issued after the returned item arrives."""
+        return add_days(received, self.refunds.days_after_receipt, self.refunds.day_kind)
+
+
+def _policy_dir() -> Path:
+    return Path(str(resources.files("tools.policy")))
+
+
+@lru_cache(maxsize=4)
+def load_policies(directory: Path | None = None) -> dict[Platform, PlatformPolicy]:
+    """Read and validate every platform's file; a missing or malformed file is an error."""
+    folder = directory or _policy_dir()
+    policies: dict[Platform, PlatformPolicy] = {}
+    for platform in PLATFORMS:
+        path = folder / f"{platform}.toml"
+        with path.open("rb") as fh:
+            policy = PlatformPolicy.model_validate(tomllib.load(fh))
+        if policy.platform != platform:
+            raise ValueError(f"{path} declares platform {policy.platform!r}")
+        policies[platform] = policy
+    return policies
+
+
+def policy_for(platform: Platform) -> PlatformPolicy:
+    return load_policies()[platform]

@@ -1,0 +1,1 @@
+"""Sandbox commerce backend: a realistic US demo store in SQLite."""

@@ -1,0 +1,1 @@
+"""The Gradio agent console: thin callbacks over the application layer."""
