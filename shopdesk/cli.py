@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from shopdesk import store_service
+from knowledge.loader import KnowledgeError
+from shopdesk import kb_service, store_service
 from shopdesk.settings import Settings
 from tools.errors import CommerceError
 from tools.models import ORDER_STATUSES, PLATFORMS
@@ -30,6 +31,8 @@ app = typer.Typer(
 )
 store_app = typer.Typer(help="The sandbox demo store (SQLite).", no_args_is_help=True)
 app.add_typer(store_app, name="store")
+kb_app = typer.Typer(help="The seller's knowledge base (Chroma, offline embeddings).", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
 
 # Wide enough for the order tables when output goes to a pipe or a log instead of a terminal.
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -49,6 +52,9 @@ def _fail_cleanly(func: F) -> F:
             raise typer.Exit(1) from exc
         except ValidationError as exc:
             err.print(f"[red]invalid input[/red]: {exc.errors()[0]['msg']}", highlight=False)
+            raise typer.Exit(1) from exc
+        except KnowledgeError as exc:
+            err.print(f"[red]knowledge base error[/red]: {exc}", highlight=False)
             raise typer.Exit(1) from exc
 
     return wrapper  # type: ignore[return-value]
@@ -184,19 +190,117 @@ def store_customer(
             out.print(f"  {key_name}: {len(profile[key_name])}")
 
 
+# ---------------------------------------------------------------- knowledge base
+
+def _index_with_progress(settings: Settings, rebuild: bool = False) -> kb_service.SyncReport:
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("Embedding knowledge chunks", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return kb_service.index_knowledge(settings, rebuild=rebuild, progress=advance)
+
+
+@kb_app.command("index")
+@_fail_cleanly
+def kb_index(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the collection and embed everything again.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Index the knowledge base; only new or changed documents are embedded."""
+    report = _index_with_progress(_settings(), rebuild=rebuild)
+    if as_json:
+        _print_json(report.model_dump(mode="json"))
+        return
+    out.print(
+        f"Indexed in {report.seconds:.2f}s: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.removed)} removed, {report.unchanged} unchanged documents; "
+        f"{report.chunks_embedded} chunks embedded, {report.chunks_total} in the index."
+    )
+
+
+KB_SCOPES = (*PLATFORMS, "meta")
+
+
+@kb_app.command("search")
+@_fail_cleanly
+def kb_search(
+    query: Annotated[str, typer.Argument(help="What the customer asked, in their words.")],
+    platform: Annotated[str | None, typer.Option(help=f"The customer's platform: {', '.join(KB_SCOPES)}.")] = None,
+    k: Annotated[int, typer.Option(min=1, max=50, help="How many passages.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the passages as JSON.")] = False,
+) -> None:
+    """Search the knowledge base, limited to the platform's passages plus general ones."""
+    platform = _choice(platform, KB_SCOPES, "platform")
+    settings = _settings()
+    if kb_service.open_index(settings).count() == 0:
+        err.print("The knowledge base is not indexed yet; indexing it now.")
+        _index_with_progress(settings)
+    passages = kb_service.search_knowledge(settings, query, platform=platform, k=k)
+    if as_json:
+        _print_json([p.model_dump(mode="json") for p in passages])
+        return
+    for rank, p in enumerate(passages, start=1):
+        out.print(f"[bold]{rank}. {p.id}[/bold] ({p.platform}, {p.topic}, score {p.score:.4f})")
+        out.print(p.text.split("\n", 1)[-1][:400] + ("..." if len(p.text) > 400 else ""), highlight=False)
+        out.print()
+
+
+@kb_app.command("eval")
+@_fail_cleanly
+def kb_eval(
+    lexical: Annotated[bool, typer.Option("--lexical/--no-lexical", help="Fuse BM25 with vector search.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+) -> None:
+    """Recall@1/3/5 and MRR of retrieval on the labelled question set (evals/retrieval/questions.yaml)."""
+    report = kb_service.evaluate_retrieval(_settings(), lexical=lexical)
+    if as_json:
+        _print_json(report.model_dump(mode="json"))
+        return
+    out.print(
+        f"{report.questions} questions ({'vector + BM25' if report.lexical else 'vector only'}): "
+        f"recall@1 {report.recall_at_1:.3f}, recall@3 {report.recall_at_3:.3f}, recall@5 {report.recall_at_5:.3f}, "
+        f"MRR {report.mrr:.3f}, {report.mean_latency_ms:.1f} ms per query"
+    )
+    for miss in report.misses_at_3:
+        out.print(f"  miss@3 {miss.id} [{miss.platform}] {miss.question!r}: expected {miss.expected}, "
+                  f"got {miss.retrieved[:3]}", highlight=False)
+
+
+@kb_app.command("stats")
+@_fail_cleanly
+def kb_stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """What the index holds: documents and chunks by platform and topic."""
+    stats = kb_service.open_index(_settings()).stats()
+    if as_json:
+        _print_json(stats)
+        return
+    for key, value in stats.items():
+        out.print(f"{key}: {value}")
+
+
 # ---------------------------------------------------------------- main job
 
 @app.command("run")
 @_fail_cleanly
 def run() -> None:
-    """The main job on embedded defaults: seed the demo store if needed and show what it holds."""
+    """The main job on embedded defaults: seed the demo store and index the knowledge base if needed."""
     settings = _settings()
     result = store_service.seed_store(settings)
     verb = f"Seeded the demo store in {result.seconds:.2f}s" if result.seeded else "Demo store ready"
     out.print(f"{verb} at {result.path}")
     with store_service.open_store(settings) as store:
         _print_summary(store_service.store_summary(store))
+    report = _index_with_progress(settings)
+    out.print(
+        f"Knowledge base: {report.chunks_total} passages indexed "
+        f"({report.chunks_embedded} embedded now, {report.unchanged} documents unchanged)"
+    )
     out.print("\nTry: shopdesk store orders --platform amazon --status shipped --json")
+    out.print('     shopdesk kb search "how long do refunds take" --platform walmart')
 
 
 def main() -> None:

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
         default=None,
         description="The 'now' the demo store is generated around (ISO 8601); default: today 00:00 UTC.",
     )
+    chroma_url: str | None = Field(
+        default=None, description="A Chroma server (http://host:port); unset = embedded Chroma under the data dir."
+    )
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; unset = embedded engine.")
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None

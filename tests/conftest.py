@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from shopdesk import kb_service
+from shopdesk.settings import Settings
 from tools.clock import FixedClock
 from tools.sandbox.generator import GeneratorConfig, generate
 from tools.sandbox.store import SandboxStore
@@ -54,3 +56,15 @@ def store(store_template: Path, tmp_path: Path, clock: FixedClock) -> Iterator[S
     shutil.copy(store_template, path)
     with SandboxStore(path, clock=clock) as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def kb_env(tmp_path_factory: pytest.TempPathFactory, store_template: Path) -> Settings:
+    """A data dir with the seeded store and the full knowledge base indexed, built once per session.
+
+    Tests may search it and re-sync it (a no-op), but must not change it."""
+    data_dir = tmp_path_factory.mktemp("kb-env")
+    shutil.copy(store_template, data_dir / "store.db")
+    settings = Settings(data_dir=data_dir)
+    kb_service.index_knowledge(settings)
+    return settings

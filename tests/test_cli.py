@@ -102,6 +102,7 @@ def test_summary_and_run(data_dir: Path) -> None:
     assert sum(summary["orders_by_platform"].values()) == summary["counts"]["orders"]
 
 
+@pytest.mark.slow
 def test_run_seeds_an_empty_data_dir(tmp_path: Path) -> None:
     result = invoke(tmp_path, "run")
     assert result.exit_code == 0, result.output
@@ -119,3 +120,29 @@ def test_installed_entry_point() -> None:
     exe = Path(sys.executable).with_name("shopdesk")
     result = subprocess.run([str(exe), "store", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "seed" in result.stdout
+
+
+# ---------------------------------------------------------------- knowledge base commands
+
+def test_kb_search_json_returns_cited_passages(kb_env) -> None:  # type: ignore[no-untyped-def]
+    result = invoke(kb_env.data_dir, "kb", "search", "how long do refunds take", "--platform", "walmart", "--json")
+    assert result.exit_code == 0, result.output
+    passages = json.loads(result.stdout)
+    assert len(passages) == 5
+    for p in passages:
+        assert {"id", "doc_id", "title", "platform", "topic", "score", "text"} <= set(p)
+        assert p["platform"] in ("walmart", "all")
+    assert passages[0]["platform"] == "walmart" and passages[0]["topic"] == "returns"
+
+
+def test_kb_index_is_incremental_and_stats_count(kb_env) -> None:  # type: ignore[no-untyped-def]
+    report = json.loads(invoke(kb_env.data_dir, "kb", "index", "--json").stdout)
+    assert report["chunks_embedded"] == 0 and report["unchanged"] >= 40 + 64
+    stats = json.loads(invoke(kb_env.data_dir, "kb", "stats", "--json").stdout)
+    assert stats["chunks"] == report["chunks_total"] and stats["documents"] == report["unchanged"]
+    assert set(stats["chunks_by_platform"]) == {"all", "amazon", "walmart", "shopify", "tiktok", "ebay", "meta"}
+
+
+def test_kb_search_rejects_unknown_platform(kb_env) -> None:  # type: ignore[no-untyped-def]
+    result = invoke(kb_env.data_dir, "kb", "search", "refund", "--platform", "etsy")
+    assert result.exit_code == 2 and "meta" in result.output

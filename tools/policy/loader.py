@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.calendar import add_days
-from tools.models import DEFECT_REASONS, PLATFORMS, Order, Platform, ReturnReason
+from tools.models import DEFECT_REASONS, PLATFORMS, Carrier, Order, Platform, ReturnReason
 
 DayKind = Literal["business", "calendar"]
 
@@ -31,9 +31,6 @@ class ReturnPolicy(_Strict):
     window_start_offset_days: int = Field(default=0, ge=0)
     defect_window_days: int = Field(ge=0)
     holiday_extension: bool
-    holiday_purchase_from: str = "11-01"
-    holiday_purchase_to: str = "12-31"
-    holiday_return_by: str = "01-31"
     remorse_return_shipping_paid_by: Literal["buyer", "seller"]
     restocking_fee_pct: float = Field(ge=0, le=100)
     restocking_fee_cap_pct: float = Field(ge=0, le=100)
@@ -69,6 +66,11 @@ class MessagingPolicy(_Strict):
     review_requests_allowed: bool
 
 
+class ClaimPolicy(_Strict):
+    response_hours: int = Field(gt=0)
+    buyer_contact_hours_before_claim: int | None = None
+
+
 class PlatformPolicy(_Strict):
     platform: Platform
     display_name: str
@@ -76,17 +78,13 @@ class PlatformPolicy(_Strict):
     refunds: RefundPolicy
     orders: OrderPolicy
     messaging: MessagingPolicy
+    claims: ClaimPolicy | None = None
+    account_health: dict[str, float] = Field(default_factory=dict)
 
     def _holiday_return_by(self, order: Order) -> date | None:
-        r = self.returns
-        if not r.holiday_extension:
+        if not self.returns.holiday_extension:
             return None
-        bought = order.created_at.date()
-        start = date.fromisoformat(f"{bought.year}-{r.holiday_purchase_from}")
-        end = date.fromisoformat(f"{bought.year}-{r.holiday_purchase_to}")
-        if not start <= bought <= end:
-            return None
-        return date.fromisoformat(f"{bought.year + 1}-{r.holiday_return_by}")
+        return load_seller().holiday_returns.return_by_for(order.created_at.date())
 
     def return_window_end(self, order: Order, reason: ReturnReason) -> date | None:
         """Last day a return may be started, or None while the clock has not started yet.
@@ -123,6 +121,61 @@ class PlatformPolicy(_Strict):
         return add_days(received, self.refunds.days_after_receipt, self.refunds.day_kind)
 
 
+class ShippingService(_Strict):
+    carrier: Carrier
+    name: str
+    min_days: int = Field(ge=0)
+    max_days: int = Field(ge=0)
+
+
+class SellerShipping(_Strict):
+    ships_from: str
+    handling_business_days: int = Field(ge=0)
+    marketplace_handling_business_days: int = Field(ge=0)
+    free_shipping_threshold: float = Field(ge=0)
+    standard_shipping_fee: float = Field(ge=0)
+    marketplace_shipping_fee: float = Field(ge=0)
+    remote_extra_days: int = Field(ge=0)
+    no_scan_trace_days: int = Field(gt=0)
+    lost_declared_days: int = Field(gt=0)
+    delivered_not_received_wait_hours: int = Field(gt=0)
+    ships_internationally: bool
+    services: dict[str, ShippingService]
+
+    def services_of(self, carrier: Carrier) -> list[ShippingService]:
+        return [s for s in self.services.values() if s.carrier == carrier]
+
+
+class HolidayReturns(_Strict):
+    """Bought between purchase_from and purchase_to: returnable until return_by of the next year."""
+
+    purchase_from: str
+    purchase_to: str
+    return_by: str
+
+    @staticmethod
+    def _day(text: str, year: int) -> date:
+        return datetime.strptime(f"{text} {year}", "%B %d %Y").date()
+
+    def return_by_for(self, bought: date) -> date | None:
+        start, end = self._day(self.purchase_from, bought.year), self._day(self.purchase_to, bought.year)
+        if not start <= bought <= end:
+            return None
+        return self._day(self.return_by, bought.year + 1)
+
+
+class SellerPolicy(_Strict):
+    """The seller's own facts; see seller.toml."""
+
+    brand: dict[str, str]
+    shipping: SellerShipping
+    holiday_returns: HolidayReturns
+    subscriptions: dict[str, int | list[int]]
+    promotions: dict[str, int]
+    warranty: dict[str, str]
+    us_law: dict[str, int]
+
+
 def _policy_dir() -> Path:
     return Path(str(resources.files("tools.policy")))
 
@@ -144,3 +197,17 @@ def load_policies(directory: Path | None = None) -> dict[Platform, PlatformPolic
 
 def policy_for(platform: Platform) -> PlatformPolicy:
     return load_policies()[platform]
+
+
+@lru_cache(maxsize=4)
+def load_seller(directory: Path | None = None) -> SellerPolicy:
+    path = (directory or _policy_dir()) / "seller.toml"
+    with path.open("rb") as fh:
+        return SellerPolicy.model_validate(tomllib.load(fh))
+
+
+def policy_data(directory: Path | None = None) -> dict[str, object]:
+    """Every policy value as plain data ({platform: ..., "seller": ...}), for documents to quote."""
+    data: dict[str, object] = {p: pol.model_dump(mode="json") for p, pol in load_policies(directory).items()}
+    data["seller"] = load_seller(directory).model_dump(mode="json")
+    return data

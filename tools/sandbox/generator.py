@@ -50,7 +50,7 @@ from tools.models import (
     TrackingEvent,
 )
 from tools.platform_status import native_status
-from tools.policy.loader import PlatformPolicy, load_policies
+from tools.policy.loader import PlatformPolicy, SellerPolicy, load_policies, load_seller
 from tools.sandbox import reference as ref
 from tools.sandbox.store import StoreData
 
@@ -97,10 +97,13 @@ def load_catalog() -> list[Product]:
 
 
 class _Generator:
-    def __init__(self, config: GeneratorConfig, policies: dict[Platform, PlatformPolicy]) -> None:
+    def __init__(
+        self, config: GeneratorConfig, policies: dict[Platform, PlatformPolicy], seller: SellerPolicy
+    ) -> None:
         if config.anchor.tzinfo is None:
             raise ValueError("anchor must be timezone-aware")
         self.cfg = config
+        self.seller = seller
         self.rng = random.Random(config.seed)
         self.now = config.anchor
         self.policies = policies
@@ -276,11 +279,13 @@ class _Generator:
         return items
 
     def _shipping_fee(self, platform: Platform, channel: FulfillmentChannel, subtotal: Decimal) -> Decimal:
-        if channel == "FBA" or subtotal >= 35:
+        if channel == "FBA" or subtotal >= Decimal(str(self.seller.shipping.free_shipping_threshold)):
             return Decimal("0.00")
         if platform == "ebay" and self.rng.random() < 0.7:
             return Decimal("0.00")
-        return Decimal("5.99") if platform in ("shopify", "facebook", "instagram") else Decimal("6.49")
+        if platform in ("shopify", "facebook", "instagram"):
+            return Decimal(str(self.seller.shipping.standard_shipping_fee))
+        return Decimal(str(self.seller.shipping.marketplace_shipping_fee))
 
     def _payment(self, platform: Platform) -> PaymentMethod:
         if platform not in ("shopify", "facebook", "instagram"):
@@ -329,20 +334,23 @@ class _Generator:
             channel = "FBM" if channel == "FBA" else ("seller" if channel == "WFS" else channel)
         items = self._items()
         subtotal = sum((i.amount for i in items), Decimal("0"))
-        shipping = self._shipping_fee(platform, channel, subtotal)
+        fee = self._shipping_fee(platform, channel, subtotal)
         tax = (subtotal * Decimal(str(ref.SALES_TAX.get(address.state, ref.DEFAULT_SALES_TAX)))).quantize(CENT)
-        handling = 1 if channel in ("FBA", "WFS") else 2
+        shipping = self.seller.shipping
+        handling = shipping.marketplace_handling_business_days if channel in ("FBA", "WFS") else shipping.handling_business_days
         carrier = self._carrier(channel, address)
-        service, low, high = self.rng.choice(ref.SERVICES[carrier])
+        chosen = self.rng.choice(shipping.services_of(carrier))
+        service, low, high = chosen.name, chosen.min_days, chosen.max_days
         remote = address.state in ("AK", "HI", "PR", "AA", "AE", "AP")
-        promise_transit = high + (5 if remote else 0)
+        extra = shipping.remote_extra_days if remote else 0
+        promise_transit = high + extra
         ship_by = add_business_days(created.date(), handling)
         deliver_by = ship_by + timedelta(days=promise_transit + 1)
         fate = self._weighted({**FATES, "normal": 1 - sum(FATES.values())})
         order = Order(
             id=order_id, platform=platform, platform_ref=platform_ref, customer_id=customer.id,
             status="unshipped", platform_status=native_status(platform, "unshipped"), created_at=created,
-            items=items, subtotal=subtotal, shipping=shipping, tax=tax, total=subtotal + shipping + tax,
+            items=items, subtotal=subtotal, shipping=fee, tax=tax, total=subtotal + fee + tax,
             payment_method=self._payment(platform), shipping_address=address, fulfillment_channel=channel,
             ship_by=ship_by, deliver_by=deliver_by, gift=self.rng.random() < 0.04,
         )
@@ -354,7 +362,7 @@ class _Generator:
         elif fate == "cancelled" and age_hours > 6:
             self._cancel(order)
         else:
-            self._ship(order, fate, carrier, service, low + (3 if remote else 0), high + (5 if remote else 0))
+            self._ship(order, fate, carrier, service, low + (extra // 2), high + extra)
             self._after_sale(order, fate)
         self.data.orders.append(order)
 
@@ -412,7 +420,7 @@ class _Generator:
         self, order: Order, fate: str, carrier: Carrier, service: str, shipped_at: datetime, transit: int,
         lines: list[int],
     ) -> Shipment:
-        origin = ref.ORIGINS["seller"] if order.fulfillment_channel in ("seller", "FBM") else self.rng.choice(
+        origin = self.seller.shipping.ships_from if order.fulfillment_channel in ("seller", "FBM") else self.rng.choice(
             ref.ORIGINS[order.fulfillment_channel]  # type: ignore[index]
         )
         dest = f"{order.shipping_address.city}, {order.shipping_address.state}"
@@ -437,9 +445,10 @@ class _Generator:
             events.append(TrackingEvent(at=at, type=kind, location=hubs[0], description=reason))  # type: ignore[arg-type]
         if fate == "lost":
             last = events[-1].at
-            events.append(TrackingEvent(at=last + timedelta(days=7), type="exception", location=None,
-                                        description="No scan in 7 days: carrier has opened a package trace"))
-            events.append(TrackingEvent(at=last + timedelta(days=15), type="lost", location=None,
+            trace, lost = self.seller.shipping.no_scan_trace_days, self.seller.shipping.lost_declared_days
+            events.append(TrackingEvent(at=last + timedelta(days=trace), type="exception", location=None,
+                                        description=f"No scan in {trace} days: carrier has opened a package trace"))
+            events.append(TrackingEvent(at=last + timedelta(days=lost), type="lost", location=None,
                                         description="Package could not be located; declared lost by carrier"))
         else:
             out = datetime.combine(delivery_day, time(hour=8, minute=self.rng.randint(0, 59)), UTC)
@@ -566,8 +575,12 @@ class _Generator:
         self.data.claims.append(Claim(
             id=self._seq("M", 6), order_id=order.id, customer_id=order.customer_id, platform=order.platform,
             type=kind, status=status, amount=order.total, opened_at=opened,  # type: ignore[arg-type]
-            respond_by=opened + timedelta(hours=48 if kind == "a_to_z" else 72), reason=reason,
+            respond_by=opened + timedelta(hours=self._claim_hours(order.platform)), reason=reason,
         ))
+
+    def _claim_hours(self, platform: Platform) -> int:
+        claims = self.policies[platform].claims
+        return claims.response_hours if claims else 72
 
     def _chargeback(self, order: Order, reason: str, opened: datetime | None = None) -> None:
         opened = opened or order.created_at + timedelta(days=self.rng.randint(10, 40))
@@ -645,11 +658,12 @@ class _Generator:
         chosen = self.rng.sample(store_customers, min(self.cfg.subscriptions, len(store_customers)))
         for customer in sorted(chosen, key=lambda c: c.id):
             product, variant = self.rng.choice(eligible)
-            interval = self.rng.choice([30, 30, 45, 60, 90])
+            interval = self.rng.choice(self.seller.subscriptions["intervals_days"])  # type: ignore[arg-type]
             status = self.rng.choices(["active", "paused", "cancelled"], weights=[75, 15, 10])[0]
             created = self.now - timedelta(days=self.rng.randint(40, 400))
             next_charge = self.now.date() + timedelta(days=self.rng.randint(1, interval)) if status == "active" else None
-            price = (variant.price * Decimal("0.9")).quantize(CENT)  # subscribe & save 10%
+            discount = Decimal(str(self.seller.subscriptions["discount_pct"])) / 100
+            price = (variant.price * (1 - discount)).quantize(CENT)  # subscribe & save
             self.data.subscriptions.append(Subscription(
                 id=self._seq("S", 5), customer_id=customer.id, sku=variant.sku, quantity=self.rng.choice([1, 1, 2]),
                 interval_days=interval, status=status, next_charge_date=next_charge, price=price,  # type: ignore[arg-type]
@@ -709,4 +723,4 @@ def _order_status(order: Order) -> OrderStatus:
 
 def generate(config: GeneratorConfig | None = None, policies: dict[Platform, PlatformPolicy] | None = None) -> StoreData:
     """Build the whole demo store in memory."""
-    return _Generator(config or GeneratorConfig(), policies or load_policies()).run()
+    return _Generator(config or GeneratorConfig(), policies or load_policies(), load_seller()).run()

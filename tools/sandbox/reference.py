@@ -100,9 +100,8 @@ SALES_TAX = {
 }
 DEFAULT_SALES_TAX = 0.065
 
-# Where parcels leave from. The seller ships from Bend, OR; Amazon and Walmart from their centers.
+# Where Amazon (FBA) and Walmart (WFS) parcels leave from; the seller's own origin is in seller.toml.
 ORIGINS = {
-    "seller": "Bend, OR",
     "FBA": ("Tracy, CA", "Kent, WA", "Joliet, IL", "Robbinsville, NJ", "Haslet, TX"),
     "WFS": ("Chino, CA", "Lancaster, TX", "Bethlehem, PA"),
 }
@@ -112,12 +111,6 @@ HUBS = {
     "UPS": ("Hermiston, OR", "Salt Lake City, UT", "Louisville, KY", "Hodgkins, IL", "Dallas, TX", "Parsippany, NJ"),
     "FedEx": ("Troutdale, OR", "Memphis, TN", "Indianapolis, IN", "Fort Worth, TX", "Allentown, PA", "Sacramento, CA"),
     "Amazon Logistics": ("Amazon Sort Center", "Amazon Delivery Station"),
-}
-SERVICES = {
-    "USPS": (("USPS Ground Advantage", 2, 5), ("Priority Mail", 1, 3)),
-    "UPS": (("UPS Ground", 1, 5), ("UPS 2nd Day Air", 2, 2)),
-    "FedEx": (("FedEx Home Delivery", 1, 5), ("FedEx Ground", 1, 5)),
-    "Amazon Logistics": (("Amazon Shipping", 1, 3),),
 }
 UPS_SHIPPER = "V8W319"  # the seller's (invented) UPS account in every 1Z number
 

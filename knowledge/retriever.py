@@ -1,0 +1,140 @@
+"""Retrieval: query + the customer's platform -> cited passages.
+
+Passages are limited to the customer's platform plus general (`all`) content, so an Amazon buyer
+is never quoted the Walmart return window. Vector search (MiniLM in Chroma) and BM25 are fused
+by reciprocal rank; `lexical=False` gives pure vector search for comparison.
+
+Two measured choices (`shopdesk kb eval`, same result on either half of the question set): at most
+one passage per document (`per_doc=1`), so the top results are distinct sources instead of three
+sections of one product page; and a 10% boost for passages written for the customer's own
+platform over general ones, because a platform's own rule answers its customers' questions.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from knowledge.index import KnowledgeIndex
+from knowledge.lexical import BM25Index
+from knowledge.loader import KB_PLATFORMS, KBPlatform, Topic, kb_platform
+from tools.models import PLATFORMS
+
+RRF_K = 60
+CANDIDATES = 24
+
+
+class Passage(BaseModel):
+    """One cited piece of the knowledge base."""
+
+    id: str = Field(description="Stable chunk id: <doc id>#<section slug>.")
+    doc_id: str
+    title: str
+    section: str
+    platform: KBPlatform
+    topic: Topic
+    score: float = Field(description="Fused rank score; higher is better.")
+    similarity: float | None = Field(default=None, description="Cosine similarity of the vector match, if any.")
+    text: str
+
+
+def platform_scope(platform: str | None) -> list[KBPlatform] | None:
+    """Which KB platforms a customer on `platform` may be quoted; None = every platform."""
+    if platform is None:
+        return None
+    key = platform.strip().lower()
+    if key in PLATFORMS:
+        return [kb_platform(key), "all"]  # type: ignore[arg-type]
+    if key in KB_PLATFORMS:
+        return [key, "all"] if key != "all" else ["all"]  # type: ignore[list-item]
+    raise ValueError(f"unknown platform {platform!r}; choose one of: {', '.join(PLATFORMS)}, meta")
+
+
+class Retriever:
+    def __init__(self, index: KnowledgeIndex, *, lexical: bool = True, per_doc: int = 1,
+                 platform_boost: float = 0.1) -> None:
+        self.index = index
+        self.lexical = lexical
+        self.per_doc = per_doc
+        self.platform_boost = platform_boost
+        self._bm25: BM25Index | None = None
+        self._bm25_key: tuple[int, int] | None = None
+        self._meta: dict[str, dict] = {}  # type: ignore[type-arg]
+        self._text: dict[str, str] = {}
+        self._positions: dict[str, int] = {}
+
+    def _lexical_index(self) -> BM25Index:
+        key = (self.index.generation, self.index.count())
+        if self._bm25 is None or self._bm25_key != key:
+            ids, texts, metas = self.index.all_chunks()
+            self._bm25 = BM25Index(ids, texts)
+            self._meta = dict(zip(ids, metas, strict=True))
+            self._text = dict(zip(ids, texts, strict=True))
+            self._positions = {chunk_id: i for i, chunk_id in enumerate(ids)}
+            self._bm25_key = key
+        return self._bm25
+
+    def search(self, query: str, platform: str | None = None, k: int = 5, topic: Topic | None = None) -> list[Passage]:
+        if not query.strip():
+            return []
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        scope = platform_scope(platform)
+        where: dict = {}  # type: ignore[type-arg]
+        clauses = []
+        if scope is not None:
+            clauses.append({"platform": {"$in": scope}})
+        if topic is not None:
+            clauses.append({"topic": topic})
+        if len(clauses) == 1:
+            where = clauses[0]
+        elif clauses:
+            where = {"$and": clauses}
+        total = self.index.count()
+        if total == 0:
+            return []
+        found = self.index.collection.query(
+            query_texts=[query], n_results=min(CANDIDATES, total), where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        vector_ids: list[str] = found["ids"][0]
+        meta = dict(zip(vector_ids, found["metadatas"][0], strict=True))  # type: ignore[index]
+        text = dict(zip(vector_ids, found["documents"][0], strict=True))  # type: ignore[index]
+        similarity = {i: 1.0 - d for i, d in zip(vector_ids, found["distances"][0], strict=True)}  # type: ignore[index]
+        fused: dict[str, float] = {}
+        for rank, chunk_id in enumerate(vector_ids):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        if self.lexical:
+            bm25 = self._lexical_index()
+            allowed = {
+                pos for cid, pos in self._positions.items()
+                if (scope is None or self._meta[cid]["platform"] in scope)
+                and (topic is None or self._meta[cid]["topic"] == topic)
+            }
+            for rank, (chunk_id, _) in enumerate(bm25.search(query, CANDIDATES, allowed)):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+                meta.setdefault(chunk_id, self._meta[chunk_id])
+                text.setdefault(chunk_id, self._text[chunk_id])
+        if scope is not None and self.platform_boost:
+            for chunk_id in fused:
+                if meta[chunk_id]["platform"] != "all":
+                    fused[chunk_id] *= 1 + self.platform_boost
+        best: list[tuple[str, float]] = []
+        taken: dict[str, int] = {}
+        for chunk_id, value in sorted(fused.items(), key=lambda item: (-item[1], item[0])):
+            doc_id = meta[chunk_id]["doc_id"]
+            if taken.get(doc_id, 0) >= self.per_doc:
+                continue
+            taken[doc_id] = taken.get(doc_id, 0) + 1
+            best.append((chunk_id, value))
+            if len(best) == k:
+                break
+        return [
+            Passage(
+                id=chunk_id, doc_id=meta[chunk_id]["doc_id"], title=meta[chunk_id]["title"],
+                section=meta[chunk_id]["section"], platform=meta[chunk_id]["platform"],
+                topic=meta[chunk_id]["topic"], score=round(score, 6),
+                similarity=round(similarity[chunk_id], 4) if chunk_id in similarity else None,
+                text=text[chunk_id],
+            )
+            for chunk_id, score in best
+        ]
