@@ -69,9 +69,21 @@ class KnowledgeIndex:
             configuration={"hnsw": {"space": "cosine"}},
         )
 
+    def _pages(self, include: list[str], page: int = 5000):  # type: ignore[no-untyped-def]
+        """Read the whole collection in pages (one huge get() exceeds SQLite's variable limit)."""
+        offset = 0
+        while True:
+            found = self.collection.get(include=include, limit=page, offset=offset)  # type: ignore[arg-type]
+            if not found["ids"]:
+                return
+            yield found
+            offset += len(found["ids"])
+
     def _indexed_hashes(self) -> dict[str, str]:
-        found = self.collection.get(include=["metadatas"])
-        return {m["doc_id"]: m["doc_hash"] for m in found["metadatas"] or []}  # type: ignore[index,misc]
+        return {
+            m["doc_id"]: m["doc_hash"]  # type: ignore[misc]
+            for found in self._pages(["metadatas"]) for m in found["metadatas"] or []
+        }
 
     def sync(self, documents: Iterable[KBDocument], *, rebuild: bool = False,
              progress: Progress | None = None, batch_size: int = 64) -> SyncReport:
@@ -109,8 +121,14 @@ class KnowledgeIndex:
         return self.collection.count()
 
     def all_chunks(self) -> tuple[list[str], list[str], list[dict]]:  # type: ignore[type-arg]
-        found = self.collection.get(include=["documents", "metadatas"])
-        return found["ids"], found["documents"] or [], found["metadatas"] or []  # type: ignore[return-value]
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict] = []  # type: ignore[type-arg]
+        for found in self._pages(["documents", "metadatas"]):
+            ids += found["ids"]
+            texts += found["documents"] or []
+            metas += found["metadatas"] or []  # type: ignore[arg-type]
+        return ids, texts, metas
 
     def stats(self) -> dict[str, object]:
         _, _, metas = self.all_chunks()

@@ -111,3 +111,9 @@ def test_every_real_passage_is_cited_with_its_fields(real_retriever: Retriever) 
         for p in passages:
             assert p.id.startswith(p.doc_id + "#") and p.title and p.text and p.score > 0
             assert p.platform in ({"meta"} if platform in ("facebook", "instagram") else {platform}) | {"all"}
+
+
+def test_large_collections_are_read_in_pages(small_index: KnowledgeIndex) -> None:
+    pages = list(small_index._pages(["metadatas"], page=2))
+    assert [len(p["ids"]) for p in pages] == [2, 2, 1]
+    assert len(small_index.all_chunks()[0]) == small_index.count() == 5
