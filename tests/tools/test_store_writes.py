@@ -235,3 +235,22 @@ def test_product_search_and_variants(store: SandboxStore) -> None:
     product, variant = store.get_variant(results[0].variants[0].sku)
     assert product.id == results[0].id and variant.sku == results[0].variants[0].sku
     assert store.search_products("   ") == []
+
+
+def test_an_idempotency_key_never_writes_twice(store: SandboxStore) -> None:
+    order = find(store, "ebay", "delivered")
+    first = store.refund(order.id, Decimal("3.00"), "goodwill", idempotency_key="thread-1:turn-2:refund")
+    after_first = store.content_hash()
+    again = store.refund(order.id, Decimal("3.00"), "goodwill", idempotency_key="thread-1:turn-2:refund")
+    assert again == first and store.content_hash() == after_first
+    assert len(store.order_refunds(order.id)) == 1
+    other = store.refund(order.id, Decimal("3.00"), "goodwill", idempotency_key="thread-1:turn-3:refund")
+    assert other.id != first.id and len(store.order_refunds(order.id)) == 2
+
+
+def test_a_refused_write_records_nothing_under_its_key(store: SandboxStore) -> None:
+    order = find(store, "amazon", "in_transit")
+    refused(store, "already_shipped", lambda: store.cancel_order(order.id, "x", idempotency_key="k1"))
+    unshipped = find(store, "amazon", "unshipped")
+    store.cancel_order(unshipped.id, "x", idempotency_key="k1")  # the key is still free
+    assert store.get_order(unshipped.id).status == "cancelled"

@@ -4,7 +4,9 @@ Records are stored as validated JSON documents (one table per record kind) with 
 columns for lookups, the way tau2-bench keeps its retail domain: the whole state hashes to one
 value, which makes "refused writes change nothing" and "same seed, same store" one comparison.
 Every write runs in an IMMEDIATE transaction, so the check and the change are atomic even with
-several worker processes.
+several worker processes. A write given an idempotency key records its result in the same
+transaction; the same key again returns that result instead of writing twice (a crashed and
+resumed agent run never repeats a refund).
 """
 
 from __future__ import annotations
@@ -115,6 +117,8 @@ def _schema() -> str:
         CREATE TABLE IF NOT EXISTS skus (sku TEXT PRIMARY KEY, product_id TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS tracking (tracking_number TEXT PRIMARY KEY, order_id TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS write_ledger (
+            key TEXT PRIMARY KEY, kind TEXT NOT NULL, result TEXT NOT NULL, at TEXT NOT NULL);
         """
     )
     return "\n".join(parts)
@@ -195,6 +199,20 @@ class SandboxStore:
         ).fetchone()
         number = int(row[0][len(prefix):]) + 1 if row else 1
         return f"{prefix}{number:0{width}d}"
+
+    def _replayed(self, key: str | None, model: type[M]) -> M | None:
+        """The recorded result of a write already done under this idempotency key, if any."""
+        if key is None:
+            return None
+        row = self._db.execute("SELECT result FROM write_ledger WHERE key = ?", (key,)).fetchone()
+        return model.model_validate_json(row[0]) if row else None  # type: ignore[return-value]
+
+    def _record(self, key: str | None, result: BaseModel) -> None:
+        if key is not None:
+            self._db.execute(
+                "INSERT INTO write_ledger VALUES (?, ?, ?, ?)",
+                (key, type(result).__name__, result.model_dump_json(), self.clock.now().isoformat()),
+            )
 
     def policy(self, platform: Platform) -> PlatformPolicy:
         return self.policies[platform]
@@ -376,10 +394,13 @@ class SandboxStore:
     # ------------------------------------------------------------ writes
 
     def create_return(
-        self, order_id: str, items: list[ReturnItem], reason: ReturnReason, note: str | None = None
+        self, order_id: str, items: list[ReturnItem], reason: ReturnReason, note: str | None = None,
+        *, idempotency_key: str | None = None,
     ) -> Return:
         """Authorise a return: the order must be delivered, in its window, the items returnable."""
         with self._tx():
+            if (done := self._replayed(idempotency_key, Return)) is not None:
+                return done
             order = self.get_order(order_id)
             policy = self.policy(order.platform)
             if order.status in ("pending", "unshipped"):
@@ -441,12 +462,18 @@ class SandboxStore:
                 label=ReturnLabel(carrier="UPS", tracking_number=_return_tracking(return_id), paid_by=paid_by),
             )
             self._put(record)
+            self._record(idempotency_key, record)
             return record
 
-    def refund(self, order_id: str, amount: Decimal, reason: str, return_id: str | None = None) -> Refund:
+    def refund(
+        self, order_id: str, amount: Decimal, reason: str, return_id: str | None = None,
+        *, idempotency_key: str | None = None,
+    ) -> Refund:
         """Issue a refund; never more than was paid, never twice for one return."""
         amount = Decimal(str(amount))
         with self._tx():
+            if (done := self._replayed(idempotency_key, Refund)) is not None:
+                return done
             order = self.get_order(order_id)
             policy = self.policy(order.platform)
             if not amount.is_finite() or amount <= 0:
@@ -505,11 +532,16 @@ class SandboxStore:
                     order.status = "returned"
                     order.platform_status = native_status(order.platform, "returned")
                     self._put(order)
+            self._record(idempotency_key, refund)
             return refund
 
-    def cancel_order(self, order_id: str, reason: str, requested_by: str = "buyer") -> Cancellation:
+    def cancel_order(
+        self, order_id: str, reason: str, requested_by: str = "buyer", *, idempotency_key: str | None = None
+    ) -> Cancellation:
         """Cancel before shipment; refunds the charge where the platform charged at order time."""
         with self._tx():
+            if (done := self._replayed(idempotency_key, Cancellation)) is not None:
+                return done
             order = self.get_order(order_id)
             policy = self.policy(order.platform)
             if order.status == "cancelled":
@@ -553,12 +585,15 @@ class SandboxStore:
                 refund_id=refund_id,
             )
             self._put(cancellation)
+            self._record(idempotency_key, cancellation)
             return cancellation
 
-    def change_address(self, order_id: str, address: Address) -> Order:
+    def change_address(self, order_id: str, address: Address, *, idempotency_key: str | None = None) -> Order:
         """Change the ship-to address of an unshipped order where the platform lets sellers do it."""
         address = Address.model_validate(address.model_dump() if isinstance(address, Address) else address)
         with self._tx():
+            if (done := self._replayed(idempotency_key, Order)) is not None:
+                return done
             order = self.get_order(order_id)
             policy = self.policy(order.platform)
             if not policy.orders.address_change_allowed:
@@ -572,11 +607,16 @@ class SandboxStore:
                 )
             order.shipping_address = address
             self._put(order)
+            self._record(idempotency_key, order)
             return order
 
-    def update_subscription(self, subscription_id: str, action: SubscriptionAction) -> Subscription:
+    def update_subscription(
+        self, subscription_id: str, action: SubscriptionAction, *, idempotency_key: str | None = None
+    ) -> Subscription:
         """Skip the next delivery, pause, resume or cancel a subscription, from a valid state only."""
         with self._tx():
+            if (done := self._replayed(idempotency_key, Subscription)) is not None:
+                return done
             sub = self.get_subscription(subscription_id)
             today = self.clock.now().date()
             allowed = {"skip": ("active",), "pause": ("active",), "resume": ("paused",), "cancel": ("active", "paused")}
@@ -598,6 +638,7 @@ class SandboxStore:
             else:
                 sub.status, sub.next_charge_date = "cancelled", None
             self._put(sub)
+            self._record(idempotency_key, sub)
             return sub
 
 

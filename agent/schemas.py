@@ -1,0 +1,123 @@
+"""The typed objects that travel between the agent's steps (DESIGN.md section 1).
+
+A reader can follow one message from `InboundMessage` through `Triage`, `ToolResult`s and
+`Passage`s to a `Draft`, its `ComplianceReport` and the routing `Decision`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tools.models import Platform
+from tools.results import PendingAction, ToolResult
+
+__all__ = ["PendingAction", "ToolResult"]  # re-exported: they are part of the agent's vocabulary too
+
+Intent = Literal[
+    "order_status", "return_request", "refund_status", "cancel_order", "change_address", "product_question",
+    "policy_question", "damaged_or_wrong_item", "subscription_change", "claim_or_chargeback", "complaint",
+    "review_feedback", "other",
+]
+INTENTS: tuple[Intent, ...] = (
+    "order_status", "return_request", "refund_status", "cancel_order", "change_address", "product_question",
+    "policy_question", "damaged_or_wrong_item", "subscription_change", "claim_or_chargeback", "complaint",
+    "review_feedback", "other",
+)
+Urgency = Literal["low", "normal", "high", "critical"]
+Sentiment = Literal["negative", "neutral", "positive"]
+RiskFlag = Literal[
+    "legal_threat", "bbb_or_attorney_general", "injury_or_safety", "claim_or_chargeback", "prompt_injection",
+    "off_platform_request", "review_manipulation", "other_customer_data", "abusive",
+]
+Route = Literal["auto_send", "review", "handoff"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InboundMessage(_Model):
+    """One customer message as the agent receives it (channels normalise into this)."""
+
+    platform: Platform
+    customer_identity: str | None = Field(default=None, description="Relay email, im_user_id, PSID...")
+    customer_id: str | None = Field(default=None, description="Already resolved customer, when known.")
+    text: str = Field(min_length=1, max_length=20000)
+    received_at: datetime
+    conversation_id: str | None = None
+    platform_message_id: str | None = None
+
+
+class Entities(_Model):
+    order_ids: list[str] = Field(default_factory=list)
+    tracking_numbers: list[str] = Field(default_factory=list)
+    skus: list[str] = Field(default_factory=list)
+    amounts: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+    phones: list[str] = Field(default_factory=list)
+
+
+class Triage(_Model):
+    intent: Intent
+    confidence: float = Field(ge=0, le=1)
+    urgency: Urgency = "normal"
+    sentiment: Sentiment = "neutral"
+    language: str = "en"
+    entities: Entities = Field(default_factory=Entities)
+    risk_flags: list[RiskFlag] = Field(default_factory=list)
+    source: Literal["rules", "classifier", "llm", "conversation"] = "classifier"
+    subscription_action: Literal["skip", "pause", "resume", "cancel"] | None = None
+
+
+class Passage(_Model):
+    id: str
+    doc_id: str
+    title: str
+    platform: str
+    topic: str
+    score: float
+    text: str
+
+
+class Draft(_Model):
+    text: str
+    citations: list[str] = Field(default_factory=list, description="Passage ids the reply relies on.")
+    facts: list[str] = Field(default_factory=list, description="Values from tool results the reply may state.")
+    claims_actions: list[str] = Field(default_factory=list, description="Write tools the reply says were done.")
+    engine: Literal["templates", "llm", "human"] = "templates"
+
+
+class Violation(_Model):
+    rule: str
+    message: str
+    fixable: bool = True
+    evidence: str | None = None
+
+
+class ComplianceReport(_Model):
+    ok: bool
+    violations: list[Violation] = Field(default_factory=list)
+
+    @property
+    def rules(self) -> list[str]:
+        return [v.rule for v in self.violations]
+
+
+class Decision(_Model):
+    route: Route
+    reasons: list[str] = Field(default_factory=list)
+    deadline: datetime
+    priority: Literal["low", "normal", "high", "urgent"] = "normal"
+    handoff_summary: str | None = None
+
+
+class OutboundMessage(_Model):
+    conversation_id: str
+    platform: Platform
+    customer_id: str
+    text: str
+    idempotency_key: str
+    author: Literal["agent", "human"] = "agent"

@@ -1,0 +1,357 @@
+"""The agent's tools: one function per action, READ or WRITE, policy enforced here in code.
+
+Every function takes the injected `ToolContext` (who is asking, on which platform, what was
+confirmed) and plain arguments the model may choose. The rules a weak model must not be able to
+break live here: the order must belong to the conversation's customer, writes stay on the
+conversation's channel, a write needs the customer's explicit yes for exactly that action, and a
+refund above the seller's threshold needs a human. Results are small JSON-able dicts.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from tools.context import ToolContext, same_channel_family
+from tools.errors import CommerceError, NotFoundError, PreconditionFailed
+from tools.models import DEFECT_REASONS, Address, Order, Product, ReturnItem, ReturnReason, Subscription
+from tools.results import PendingAction
+
+
+class ToolDenied(CommerceError):
+    """Policy said no before the backend was asked (ownership, confirmation, approval)."""
+
+    code = "denied"
+
+
+class ConfirmationRequired(ToolDenied):
+    code = "confirmation_required"
+
+    def __init__(self, action: PendingAction) -> None:
+        super().__init__(f"Needs confirmation: {action.summary}", action=action.model_dump())
+        self.action = action
+
+
+class ApprovalRequired(ConfirmationRequired):
+    code = "approval_required"
+
+
+# ---------------------------------------------------------------- helpers
+
+def _owned_order(ctx: ToolContext, order_id: str) -> Order:
+    """The order, only if it is this customer's; anyone else's looks exactly like a missing one."""
+    if ctx.customer_id is None:
+        raise ToolDenied("I can't look up orders until I know which customer account this is.", code="unknown_customer")
+    try:
+        order = ctx.backend.get_order(order_id.strip())
+    except NotFoundError:
+        order = None
+    if order is None or order.customer_id != ctx.customer_id:
+        raise NotFoundError(f"I couldn't find order {order_id.strip()} on your account.", order_id=order_id.strip())
+    return order
+
+
+def _same_channel(ctx: ToolContext, order: Order) -> None:
+    if not same_channel_family(order.platform, ctx.platform):
+        raise ToolDenied(
+            f"Order {order.id} was placed on {ctx.policies[order.platform].display_name}; changes to it are made there.",
+            code="other_channel",
+        )
+
+
+def _require_confirmation(ctx: ToolContext, action: PendingAction) -> None:
+    confirmed = ctx.confirmed
+    if confirmed is None or confirmed.tool != action.tool or confirmed.args != action.args:
+        raise (ApprovalRequired if action.needs_approval else ConfirmationRequired)(action)
+    if action.needs_approval and not ctx.approved:
+        raise ApprovalRequired(action)
+
+
+def _key(ctx: ToolContext, action: PendingAction) -> str | None:
+    if not ctx.idempotency_prefix:
+        return None
+    args = ",".join(f"{k}={action.args[k]}" for k in sorted(action.args))
+    return f"{ctx.idempotency_prefix}:{action.tool}:{args}"
+
+
+def order_summary(order: Order) -> dict[str, Any]:
+    return {
+        "order_id": order.id,
+        "platform": order.platform,
+        "status": order.status,
+        "platform_status": order.platform_status,
+        "placed_at": order.created_at.isoformat(),
+        "items": [{"sku": i.sku, "title": i.title, "quantity": i.quantity, "unit_price": str(i.unit_price)}
+                  for i in order.items],
+        "total": str(order.total),
+        "ship_by": order.ship_by.isoformat(),
+        "deliver_by": order.deliver_by.isoformat(),
+        "fulfillment": order.fulfillment_channel,
+        "ship_to": {"city": order.shipping_address.city, "state": order.shipping_address.state,
+                    "zip": order.shipping_address.zip},
+        "shipments": [shipment_summary(s) for s in order.shipments],
+        "cancelled_at": order.cancelled_at.isoformat() if order.cancelled_at else None,
+    }
+
+
+def shipment_summary(shipment: Any) -> dict[str, Any]:
+    last = shipment.last_event
+    return {
+        "carrier": shipment.carrier,
+        "service": shipment.service,
+        "tracking_number": shipment.tracking_number,
+        "status": shipment.status,
+        "shipped_at": shipment.shipped_at.isoformat(),
+        "estimated_delivery": shipment.estimated_delivery.isoformat(),
+        "delivered_at": shipment.delivered_at.isoformat() if shipment.delivered_at else None,
+        "last_event": {"at": last.at.isoformat(), "type": last.type, "location": last.location,
+                       "description": last.description} if last else None,
+        "delayed": any(e.type in ("delayed", "exception") for e in shipment.events),
+    }
+
+
+# ---------------------------------------------------------------- READ tools
+
+def get_order(ctx: ToolContext, order_id: str) -> dict[str, Any]:
+    """READ. One of the customer's orders with items, totals, promised dates and shipments."""
+    return order_summary(_owned_order(ctx, order_id))
+
+
+def list_customer_orders(ctx: ToolContext, limit: int = 5) -> dict[str, Any]:
+    """READ. The customer's most recent orders on every channel, newest first."""
+    if ctx.customer_id is None:
+        raise ToolDenied("I don't know which customer account this is yet.", code="unknown_customer")
+    orders = ctx.backend.customer_orders(ctx.customer_id)[: max(1, min(limit, 20))]
+    return {"orders": [
+        {"order_id": o.id, "platform": o.platform, "status": o.status, "placed_at": o.created_at.isoformat(),
+         "total": str(o.total), "items": [i.title for i in o.items]}
+        for o in orders
+    ]}
+
+
+def track_shipment(ctx: ToolContext, order_id: str | None = None, tracking_number: str | None = None) -> dict[str, Any]:
+    """READ. Tracking for an order (all its parcels) or for one tracking number of the customer's."""
+    if tracking_number:
+        try:
+            order, _ = ctx.backend.track(tracking_number)
+        except NotFoundError:
+            raise NotFoundError(f"I couldn't find tracking number {tracking_number} on your account.") from None
+        order = _owned_order(ctx, order.id)
+        shipments = [s for s in order.shipments if s.tracking_number == tracking_number.replace(" ", "").upper()]
+    elif order_id:
+        order = _owned_order(ctx, order_id)
+        shipments = order.shipments
+    else:
+        raise PreconditionFailed("Which order or tracking number should I look up?", code="missing_argument")
+    return {
+        "order_id": order.id, "order_status": order.status, "deliver_by": order.deliver_by.isoformat(),
+        "ship_by": order.ship_by.isoformat(), "shipments": [shipment_summary(s) for s in shipments],
+        "events": [
+            {"at": e.at.isoformat(), "type": e.type, "location": e.location, "description": e.description}
+            for s in shipments for e in s.events
+        ][-8:],
+    }
+
+
+def check_return_eligibility(ctx: ToolContext, order_id: str, reason: ReturnReason = "changed_mind",
+                             sku: str | None = None) -> dict[str, Any]:
+    """READ. Whether (and how) an item of the order can be returned now, under the platform's policy."""
+    order = _owned_order(ctx, order_id)
+    policy = ctx.policies[order.platform]
+    today = ctx.clock.now().date()
+    window_ends = policy.return_window_end(order, reason)
+    returns = ctx.backend.order_returns(order.id)
+    returned = {i.sku: 0 for i in order.items}
+    for r in returns:
+        if r.status != "rejected":
+            for item in r.items:
+                returned[item.sku] = returned.get(item.sku, 0) + item.quantity
+    lines = [i for i in order.items if sku is None or i.sku == sku.upper()]
+    returnable = [{"sku": i.sku, "title": i.title, "quantity": i.quantity - returned.get(i.sku, 0)}
+                  for i in lines if i.quantity - returned.get(i.sku, 0) > 0]
+    if order.status in ("pending", "unshipped"):
+        eligible, why = False, "not_shipped"
+    elif order.status == "cancelled":
+        eligible, why = False, "order_cancelled"
+    elif order.status in ("shipped", "in_transit"):
+        eligible, why = False, "not_delivered"
+    elif window_ends is None or today > window_ends:
+        eligible, why = False, "window_closed"
+    elif not returnable:
+        eligible, why = False, "already_returned"
+    else:
+        eligible, why = True, "eligible"
+    return {
+        "order_id": order.id, "platform": order.platform, "eligible": eligible, "reason_code": why,
+        "return_reason": reason, "window_ends": window_ends.isoformat() if window_ends else None,
+        "delivered_at": order.delivered_at.isoformat() if order.delivered_at else None,
+        "returnable_items": returnable,
+        "return_shipping_paid_by": policy.return_shipping_paid_by(reason),
+        "restocking_fee_pct": policy.restocking_fee_pct(reason),
+        "refund_days_after_receipt": policy.refunds.days_after_receipt,
+        "refund_day_kind": policy.refunds.day_kind,
+        "existing_returns": [{"return_id": r.id, "status": r.status, "reason": r.reason} for r in returns],
+        "is_defect": reason in DEFECT_REASONS,
+    }
+
+
+def get_refund_status(ctx: ToolContext, order_id: str) -> dict[str, Any]:
+    """READ. Refunds and returns on record for one of the customer's orders."""
+    order = _owned_order(ctx, order_id)
+    policy = ctx.policies[order.platform]
+    return {
+        "order_id": order.id, "order_status": order.status, "total": str(order.total),
+        "refunds": [{"refund_id": r.id, "amount": str(r.amount), "status": r.status, "reason": r.reason,
+                     "issued_at": r.created_at.isoformat(),
+                     "expected_by": r.expected_by.isoformat() if r.expected_by else None}
+                    for r in ctx.backend.order_refunds(order.id)],
+        "returns": [{"return_id": r.id, "status": r.status, "reason": r.reason,
+                     "requested_at": r.requested_at.isoformat(),
+                     "received_at": r.received_at.isoformat() if r.received_at else None,
+                     "refund_due_by": policy.refund_due(r.received_at.date()).isoformat() if r.received_at else None,
+                     "label_tracking": r.label.tracking_number if r.label else None}
+                    for r in ctx.backend.order_returns(order.id)],
+        "posting_days": f"{policy.refunds.posting_days_min}-{policy.refunds.posting_days_max}",
+    }
+
+
+def _product_view(product: Product) -> dict[str, Any]:
+    return {
+        "product_id": product.id, "name": product.name, "category": product.category,
+        "description": product.description, "specs": product.specs, "warranty": product.warranty,
+        "variants": [{"sku": v.sku, "title": v.title, "price": str(v.price), "in_stock": v.stock > 0,
+                      "stock": v.stock, "restock_date": v.restock_date.isoformat() if v.restock_date else None}
+                     for v in product.variants],
+        "subscription_eligible": product.subscription_eligible,
+    }
+
+
+def search_products(ctx: ToolContext, query: str, limit: int = 3) -> dict[str, Any]:
+    """READ. Catalog products matching the words of a query (names, specs, SKUs)."""
+    return {"products": [_product_view(p) for p in ctx.backend.search_products(query, max(1, min(limit, 10)))]}
+
+
+def get_product(ctx: ToolContext, product_id: str | None = None, sku: str | None = None) -> dict[str, Any]:
+    """READ. One product with its specs, variants, prices, stock and restock dates."""
+    if sku:
+        product, _ = ctx.backend.get_variant(sku)
+    elif product_id:
+        product = ctx.backend.get_product(product_id.upper())
+    else:
+        raise PreconditionFailed("Which product or SKU?", code="missing_argument")
+    return _product_view(product)
+
+
+def list_subscriptions(ctx: ToolContext) -> dict[str, Any]:
+    """READ. The customer's subscriptions (own store)."""
+    if ctx.customer_id is None:
+        raise ToolDenied("I don't know which customer account this is yet.", code="unknown_customer")
+    return {"subscriptions": [_subscription_view(s) for s in ctx.backend.customer_subscriptions(ctx.customer_id)]}
+
+
+def _subscription_view(sub: Subscription) -> dict[str, Any]:
+    return {"subscription_id": sub.id, "sku": sub.sku, "status": sub.status, "interval_days": sub.interval_days,
+            "next_charge_date": sub.next_charge_date.isoformat() if sub.next_charge_date else None,
+            "price": str(sub.price), "quantity": sub.quantity}
+
+
+# ---------------------------------------------------------------- WRITE tools (confirmation required)
+
+def start_return(ctx: ToolContext, order_id: str, sku: str, quantity: int = 1,
+                 reason: ReturnReason = "changed_mind") -> dict[str, Any]:
+    """WRITE. Open a return with a prepaid label for an item of the customer's delivered order."""
+    order = _owned_order(ctx, order_id)
+    _same_channel(ctx, order)
+    line = order.line_for_sku(sku.upper())
+    if line is None:
+        raise PreconditionFailed(f"{sku} is not part of order {order.id}.", code="item_not_in_order")
+    action = PendingAction(
+        tool="start_return", args={"order_id": order.id, "sku": line.sku, "quantity": quantity, "reason": reason},
+        summary=f"start a return of {quantity} x {line.title} from order {order.id}",
+    )
+    _require_confirmation(ctx, action)
+    ret = ctx.backend.create_return(order.id, [ReturnItem(sku=line.sku, quantity=quantity)], reason,
+                                    idempotency_key=_key(ctx, action))
+    return {
+        "return_id": ret.id, "order_id": order.id, "status": ret.status, "window_ends": ret.window_ends.isoformat(),
+        "return_shipping_paid_by": ret.return_shipping_paid_by, "restocking_fee": str(ret.restocking_fee),
+        "label_carrier": ret.label.carrier if ret.label else None,
+        "label_tracking": ret.label.tracking_number if ret.label else None,
+    }
+
+
+def _money(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise PreconditionFailed(f"{value!r} is not an amount of money.", code="invalid_amount") from None
+    return amount
+
+
+def refund(ctx: ToolContext, order_id: str, amount: str, reason: str, return_id: str | None = None) -> dict[str, Any]:
+    """WRITE. Refund part or all of what the customer paid; above the seller's threshold a human approves."""
+    order = _owned_order(ctx, order_id)
+    _same_channel(ctx, order)
+    value = _money(amount)
+    action = PendingAction(
+        tool="refund", args={"order_id": order.id, "amount": str(value), "reason": reason, "return_id": return_id},
+        summary=f"refund ${value} on order {order.id} ({reason})",
+        needs_approval=value > ctx.refund_approval_threshold,
+    )
+    _require_confirmation(ctx, action)
+    done = ctx.backend.refund(order.id, value, reason, return_id, idempotency_key=_key(ctx, action))
+    return {"refund_id": done.id, "order_id": order.id, "amount": str(done.amount), "status": done.status,
+            "expected_by": done.expected_by.isoformat() if done.expected_by else None}
+
+
+def cancel_order(ctx: ToolContext, order_id: str, reason: str = "customer request") -> dict[str, Any]:
+    """WRITE. Cancel an order that has not shipped; refunds any charge automatically."""
+    order = _owned_order(ctx, order_id)
+    _same_channel(ctx, order)
+    action = PendingAction(tool="cancel_order", args={"order_id": order.id, "reason": reason},
+                           summary=f"cancel order {order.id}")
+    _require_confirmation(ctx, action)
+    done = ctx.backend.cancel_order(order.id, reason, "buyer", idempotency_key=_key(ctx, action))
+    refunds = {r.id: r for r in ctx.backend.order_refunds(order.id)}
+    refund_record = refunds.get(done.refund_id) if done.refund_id else None
+    return {"cancellation_id": done.id, "order_id": order.id, "refund_id": done.refund_id,
+            "refund_amount": str(refund_record.amount) if refund_record else None,
+            "charged": refund_record is not None}
+
+
+def change_shipping_address(ctx: ToolContext, order_id: str, name: str, line1: str, city: str, state: str,
+                            zip: str, line2: str | None = None) -> dict[str, Any]:
+    """WRITE. Change where an unshipped order goes (only where the platform lets the seller do it)."""
+    order = _owned_order(ctx, order_id)
+    _same_channel(ctx, order)
+    address = Address(name=name, line1=line1, line2=line2, city=city, state=state, zip=zip)
+    if not ctx.policies[order.platform].orders.address_change_allowed:
+        raise PreconditionFailed(
+            f"{ctx.policies[order.platform].display_name} does not let sellers change an order's address.",
+            code="address_change_not_allowed",
+        )
+    action = PendingAction(tool="change_shipping_address",
+                           args={"order_id": order.id, **address.model_dump(exclude={"country"})},
+                           summary=f"send order {order.id} to {address.one_line()}")
+    _require_confirmation(ctx, action)
+    done = ctx.backend.change_address(order.id, address, idempotency_key=_key(ctx, action))
+    return {"order_id": done.id, "ship_to": done.shipping_address.one_line(), "status": done.status}
+
+
+def update_subscription(ctx: ToolContext, subscription_id: str, action: str) -> dict[str, Any]:
+    """WRITE. Skip the next delivery, pause, resume or cancel one of the customer's subscriptions."""
+    if ctx.customer_id is None:
+        raise ToolDenied("I don't know which customer account this is yet.", code="unknown_customer")
+    try:
+        sub = ctx.backend.get_subscription(subscription_id)
+    except NotFoundError:
+        sub = None
+    if sub is None or sub.customer_id != ctx.customer_id:
+        raise NotFoundError(f"I couldn't find subscription {subscription_id} on your account.")
+    if action not in ("skip", "pause", "resume", "cancel"):
+        raise PreconditionFailed(f"'{action}' is not a subscription change I can make.", code="invalid_action")
+    pending = PendingAction(tool="update_subscription", args={"subscription_id": sub.id, "action": action},
+                            summary=f"{action} subscription {sub.id}")
+    _require_confirmation(ctx, pending)
+    done = ctx.backend.update_subscription(sub.id, action, idempotency_key=_key(ctx, pending))  # type: ignore[arg-type]
+    return _subscription_view(done)

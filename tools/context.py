@@ -1,0 +1,42 @@
+"""What a tool knows about who is asking, injected by the agent, never chosen by the LLM.
+
+The customer and platform come from the conversation (identify step). A write runs only when
+the exact action was confirmed (the customer's explicit yes, or a human's approval when the
+amount is above the seller's threshold); otherwise the tool answers with the action it proposes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from tools.backend import CommerceBackend
+from tools.clock import Clock, SystemClock
+from tools.models import Platform
+from tools.policy.loader import PlatformPolicy, SellerPolicy, load_policies, load_seller
+from tools.results import PendingAction
+
+STORE_FAMILY: frozenset[str] = frozenset({"shopify", "facebook", "instagram"})
+
+
+def same_channel_family(a: Platform, b: Platform) -> bool:
+    """Facebook and Instagram shops check out on the own store, so the three share orders."""
+    return a == b or (a in STORE_FAMILY and b in STORE_FAMILY)
+
+
+@dataclass
+class ToolContext:
+    backend: CommerceBackend
+    customer_id: str | None
+    platform: Platform
+    refund_approval_threshold: Decimal = Decimal("50.00")
+    confirmed: PendingAction | None = None
+    approved: bool = False
+    idempotency_prefix: str = ""
+    clock: Clock = field(default_factory=SystemClock)
+    policies: dict[Platform, PlatformPolicy] = field(default_factory=load_policies)
+    seller: SellerPolicy = field(default_factory=load_seller)
+
+    @property
+    def policy(self) -> PlatformPolicy:
+        return self.policies[self.platform]
