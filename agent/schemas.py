@@ -88,6 +88,7 @@ class Draft(_Model):
     facts: list[str] = Field(default_factory=list, description="Values from tool results the reply may state.")
     claims_actions: list[str] = Field(default_factory=list, description="Write tools the reply says were done.")
     engine: Literal["templates", "llm", "human"] = "templates"
+    rewritten: bool = Field(default=False, description="Already rewritten once after a failed check.")
 
 
 class Violation(_Model):
@@ -117,7 +118,7 @@ class Decision(_Model):
 class OutboundMessage(_Model):
     conversation_id: str
     platform: Platform
-    customer_id: str
+    customer_id: str | None
     text: str
     idempotency_key: str
     author: Literal["agent", "human"] = "agent"

@@ -73,7 +73,9 @@ class Retriever:
             self._bm25_key = key
         return self._bm25
 
-    def search(self, query: str, platform: str | None = None, k: int = 5, topic: Topic | None = None) -> list[Passage]:
+    def search(self, query: str, platform: str | None = None, k: int = 5, topic: Topic | None = None,
+               doc_id: str | None = None) -> list[Passage]:
+        """Top passages for the query; `doc_id` limits the search to one document (all its sections)."""
         if not query.strip():
             return []
         if k < 1:
@@ -85,6 +87,8 @@ class Retriever:
             clauses.append({"platform": {"$in": scope}})
         if topic is not None:
             clauses.append({"topic": topic})
+        if doc_id is not None:
+            clauses.append({"doc_id": doc_id})
         if len(clauses) == 1:
             where = clauses[0]
         elif clauses:
@@ -109,6 +113,7 @@ class Retriever:
                 pos for cid, pos in self._positions.items()
                 if (scope is None or self._meta[cid]["platform"] in scope)
                 and (topic is None or self._meta[cid]["topic"] == topic)
+                and (doc_id is None or self._meta[cid]["doc_id"] == doc_id)
             }
             for rank, (chunk_id, _) in enumerate(bm25.search(query, CANDIDATES, allowed)):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
@@ -120,11 +125,12 @@ class Retriever:
                     fused[chunk_id] *= 1 + self.platform_boost
         best: list[tuple[str, float]] = []
         taken: dict[str, int] = {}
+        per_doc = k if doc_id is not None else self.per_doc
         for chunk_id, value in sorted(fused.items(), key=lambda item: (-item[1], item[0])):
-            doc_id = meta[chunk_id]["doc_id"]
-            if taken.get(doc_id, 0) >= self.per_doc:
+            source = meta[chunk_id]["doc_id"]
+            if taken.get(source, 0) >= per_doc:
                 continue
-            taken[doc_id] = taken.get(doc_id, 0) + 1
+            taken[source] = taken.get(source, 0) + 1
             best.append((chunk_id, value))
             if len(best) == k:
                 break

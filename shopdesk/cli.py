@@ -282,6 +282,110 @@ def kb_stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")
         out.print(f"{key}: {value}")
 
 
+# ---------------------------------------------------------------- the agent
+
+def _print_trace(trace: Any) -> None:
+    out.print(f"[bold]intent[/bold] {trace.intent} ({trace.confidence}), urgency {trace.urgency}, "
+              f"flags {trace.risk_flags or '-'}, entities {trace.entities or '-'}", highlight=False)
+    for call in trace.tool_calls:
+        mark = "ok" if call.ok else f"error: {call.error}"
+        out.print(f"  tool {call.name}({call.args}) -> {mark}", highlight=False)
+    if trace.passages:
+        out.print(f"  passages: {', '.join(trace.passages)}", highlight=False)
+    if trace.draft:
+        out.print("[bold]draft[/bold]")
+        out.print(trace.draft, highlight=False)
+    if trace.compliance:
+        violations = trace.compliance.get("violations", [])
+        out.print(f"[bold]compliance[/bold] {'ok' if trace.compliance.get('ok') else violations}", highlight=False)
+    out.print(f"[bold]route[/bold] {trace.route} ({'; '.join(trace.reasons)}), deadline {trace.deadline}, "
+              f"status {trace.status}", highlight=False)
+    if trace.handoff_summary:
+        out.print(f"handoff summary: {trace.handoff_summary}", highlight=False)
+
+
+def _trace_json(trace: Any) -> dict[str, Any]:
+    data = trace.model_dump(mode="json")
+    data["compliance"] = {"ok": (trace.compliance or {}).get("ok", True) if trace.compliance else None,
+                          "violations": (trace.compliance or {}).get("violations", [])}
+    return data
+
+
+@app.command("reply")
+@_fail_cleanly
+def reply_command(
+    platform: Annotated[str, typer.Option(help=f"One of: {', '.join(PLATFORMS)}.")],
+    customer: Annotated[str, typer.Option(help="Customer id (C00042) or the platform identity they wrote from.")],
+    text: Annotated[str, typer.Option(help="The customer's message.")],
+    thread: Annotated[str | None, typer.Option(help="Conversation thread to continue (default: a new one).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON.")] = False,
+) -> None:
+    """Run one customer message through the agent against the sandbox store and print the trace."""
+    from shopdesk import agent_service
+
+    chosen = _choice(platform, PLATFORMS, "platform")
+    with agent_service.open_runtime(_settings()) as runtime:
+        trace = agent_service.reply(runtime, platform=chosen, customer=customer, text=text, thread=thread)  # type: ignore[arg-type]
+    if as_json:
+        _print_json(_trace_json(trace))
+        return
+    _print_trace(trace)
+    out.print(f"thread {trace.thread}")
+
+
+@app.command("review")
+@_fail_cleanly
+def review_command(
+    thread: Annotated[str, typer.Argument(help="The thread waiting for review.")],
+    action: Annotated[str, typer.Option(help="approve, edit, reject, take_over or deny_action.")] = "approve",
+    text: Annotated[str | None, typer.Option(help="The edited reply (with --action edit).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON.")] = False,
+) -> None:
+    """Resume a conversation waiting for a person: approve, edit, reject or take over its draft."""
+    from shopdesk import agent_service
+
+    chosen = _choice(action, ("approve", "edit", "reject", "take_over", "deny_action"), "review action")
+    with agent_service.open_runtime(_settings()) as runtime:
+        if not runtime.trace(thread).awaiting_review:
+            raise typer.BadParameter(f"thread {thread} is not waiting for review")
+        trace = runtime.resume(thread, {"action": chosen, "text": text, "reviewer": "cli"})
+    if as_json:
+        _print_json(_trace_json(trace))
+        return
+    _print_trace(trace)
+
+
+@app.command("chat")
+@_fail_cleanly
+def chat_command(
+    platform: Annotated[str, typer.Option(help=f"One of: {', '.join(PLATFORMS)}.")],
+    customer: Annotated[str, typer.Option(help="Customer id (C00042) or the platform identity they write from.")],
+) -> None:
+    """An interactive multi-turn conversation in the terminal (empty line or Ctrl-D to quit)."""
+    from shopdesk import agent_service
+
+    chosen = _choice(platform, PLATFORMS, "platform")
+    with agent_service.open_runtime(_settings()) as runtime:
+        thread = None
+        out.print(f"Chatting as {customer} on {chosen}. Empty line to quit.")
+        while True:
+            try:
+                text = input("customer> ").strip()
+            except EOFError:
+                break
+            if not text:
+                break
+            trace = agent_service.reply(runtime, platform=chosen, customer=customer, text=text, thread=thread)  # type: ignore[arg-type]
+            thread = trace.thread
+            if trace.route == "auto_send":
+                out.print(f"agent> {trace.draft}", highlight=False)
+            elif trace.route == "review":
+                out.print(f"(held for a person's approval: {'; '.join(trace.reasons)})\n  draft> {trace.draft}",
+                          highlight=False)
+            else:
+                out.print(f"(handed to a person: {'; '.join(trace.reasons)})", highlight=False)
+
+
 # ---------------------------------------------------------------- main job
 
 @app.command("run")

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; unset = embedded engine.")
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(default=30, gt=0, description="Per-attempt timeout of one LLM request.")
+    llm_max_retries: int = Field(default=3, ge=0, description="Retries on timeouts, 408/409/429 and 5xx.")
+    llm_max_tokens: int = Field(default=700, gt=0, description="Upper bound on tokens per LLM reply.")
 
     @property
     def store_path(self) -> Path:

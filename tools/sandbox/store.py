@@ -332,18 +332,17 @@ class SandboxStore:
         return self._select(Product)
 
     def search_products(self, query: str, limit: int = 10) -> list[Product]:
-        """Keyword match over name, category, SKU and specs (the knowledge base does semantic search)."""
-        words = [w for w in query.lower().replace("-", " ").split() if len(w) > 1]
+        """Whole-word match over name, category, SKU and specs; words of the name count triple
+        (so "12 inch skillet" prefers the 12 in skillet). The knowledge base does semantic search."""
+        words = [w for w in _words(query) if w not in _STOPWORDS]
         if not words:
             return []
         scored = []
         for product in self.list_products():
-            haystack = " ".join(
-                [product.name, product.category, product.description, *product.specs.values()]
-                + [v.sku + " " + v.title for v in product.variants]
-            ).lower().replace("-", " ")
-            name = product.name.lower()
-            score = sum(2 if w in name else 1 for w in words if w in haystack)
+            name = set(_words(product.name + " " + " ".join(v.title for v in product.variants)))
+            rest = set(_words(" ".join([product.category, product.description, *product.specs.values()]
+                                       + [v.sku for v in product.variants])))
+            score = sum(3 if w in name else 1 if w in rest else 0 for w in words)
             if score:
                 scored.append((-score, product.id, product))
         return [p for _, _, p in sorted(scored)[:limit]]
@@ -640,6 +639,18 @@ class SandboxStore:
             self._put(sub)
             self._record(idempotency_key, sub)
             return sub
+
+
+_STOPWORDS = frozenset(
+    "a an and are do does for from have how i in is it me my of on or the this to what when where which with you your "
+    "inch inches".split()
+)
+
+
+def _words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower().replace("-", " "))
 
 
 def _column_value(value: object) -> object:

@@ -1,0 +1,29 @@
+"""The run-scoped context: clients and settings the nodes use, passed by LangGraph, never checkpointed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.outbox import Outbox
+from agent.seller_settings import SellerSettings
+from agent.triage.classifier import IntentClassifier
+from knowledge.retriever import Retriever
+from tools.backend import CommerceBackend
+from tools.clock import Clock, SystemClock
+from tools.models import Platform
+from tools.policy.loader import PlatformPolicy, SellerPolicy, load_policies, load_seller
+
+
+@dataclass
+class AgentContext:
+    backend: CommerceBackend
+    outbox: Outbox
+    classifier: IntentClassifier
+    retriever: Retriever | None = None
+    llm: Any | None = None  # a LangChain chat model; None = the embedded deterministic engine
+    seller_settings: SellerSettings = field(default_factory=SellerSettings)
+    clock: Clock = field(default_factory=SystemClock)
+    policies: dict[Platform, PlatformPolicy] = field(default_factory=load_policies)
+    seller: SellerPolicy = field(default_factory=load_seller)
+    llm_review: bool = False  # ask the LLM to review drafts for policy on top of the deterministic rules

@@ -1,0 +1,91 @@
+"""act: run the plan for the intent (or, for the long tail, let the LLM call tools).
+
+Tools get the identity from the conversation and a confirmation only when the customer's yes (or a
+human's approval) matches the pending action exactly. Writes carry an idempotency key made of the
+conversation and turn, so a run resumed after a crash replays a finished write instead of repeating it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.context import AgentContext
+from agent.llm_engine import llm_answer
+from agent.plans import HANDOFF_INTENTS, PlanInput, PlanOutcome, run_plan
+from agent.schemas import Passage, Triage
+from agent.state import AgentState
+from agent.triage import rules
+from tools.context import ToolContext
+from tools.registry import run_tool
+from tools.results import PendingAction, ToolResult
+
+NEEDS_CUSTOMER = {"order_status", "return_request", "refund_status", "cancel_order", "change_address",
+                  "damaged_or_wrong_item", "subscription_change"}
+
+
+def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    triage = Triage.model_validate(state["triage"])
+    text = state["text"]
+    pending = PendingAction.model_validate(state["pending_action"]) if state.get("pending_action") else None
+    answering = triage.source == "conversation" and pending is not None and state.get("awaiting") == "confirmation"
+    confirmed = answering and rules.is_confirmation(text)
+    declined = answering and not confirmed and rules.is_refusal(text)
+    approved = pending is not None and state.get("approved_action") == pending.model_dump()
+    customer = ctx.backend.get_customer(state["customer_id"]) if state.get("customer_id") else None
+    tool_ctx = ToolContext(
+        backend=ctx.backend, customer_id=state.get("customer_id"), platform=state["platform"],  # type: ignore[arg-type]
+        refund_approval_threshold=ctx.seller_settings.refund_approval_threshold,
+        confirmed=pending if (confirmed or approved) else None, approved=approved,
+        idempotency_prefix=f"{state['conversation_id']}:{state.get('turn', 1)}",
+        clock=ctx.clock, policies=ctx.policies, seller=ctx.seller,
+    )
+    results: list[ToolResult] = []
+
+    def run(name: str, args: dict[str, Any]) -> ToolResult:
+        result = run_tool(tool_ctx, name, args)
+        results.append(result)
+        return result
+
+    intent = triage.intent
+    if customer is None and intent in NEEDS_CUSTOMER:
+        outcome = PlanOutcome(template="handoff", handoff_reason="could not match the sender to a customer account")
+    elif intent == "other" and ctx.llm is not None and not triage.risk_flags:
+        outcome = llm_answer(ctx, tool_ctx, state, run)
+    else:
+        plan_input = PlanInput(
+            intent=intent, triage=triage, text=text, platform=state["platform"], customer=customer,  # type: ignore[arg-type]
+            passages=[Passage.model_validate(p) for p in state.get("passages", [])], run=run,
+            today=ctx.clock.now().date(), policy=ctx.policies[state["platform"]], seller=ctx.seller,  # type: ignore[index]
+            search=_searcher(ctx, state["platform"]),
+            active_order_id=state.get("active_order_id"), pending_action=pending,
+            confirmed=confirmed or approved, declined=declined,
+        )
+        outcome = run_plan(plan_input)
+    executed = any(r.ok and r.write for r in results)
+    keep_pending = outcome.pending_action or (pending if not (executed or declined or intent in HANDOFF_INTENTS) and
+                                              outcome.awaiting == "confirmation" else None)
+    return {
+        "tool_results": [r.model_dump(mode="json") for r in results],
+        "outcome": outcome.model_dump(mode="json"),
+        "active_intent": intent if intent not in HANDOFF_INTENTS else state.get("active_intent"),
+        "active_order_id": outcome.order_id or state.get("active_order_id"),
+        "pending_action": keep_pending.model_dump(mode="json") if keep_pending else None,
+        "awaiting": outcome.awaiting,
+        "approved_action": None,
+    }
+
+
+def _searcher(ctx: AgentContext, platform: str):  # type: ignore[no-untyped-def]
+    """Knowledge search scoped to the customer's platform, for plans that need a specific document."""
+    retriever = ctx.retriever
+    if retriever is None:
+        return None
+
+    def search(query: str, doc_id: str | None = None) -> list[Passage]:
+        return [Passage.model_validate(p.model_dump(exclude={"section", "similarity"}))
+                for p in retriever.search(query, platform=platform, k=3, doc_id=doc_id)]
+
+    return search

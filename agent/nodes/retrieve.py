@@ -1,0 +1,25 @@
+"""retrieve: knowledge passages for the customer's platform plus general articles, each citable by id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.context import AgentContext
+from agent.state import AgentState
+
+NO_RETRIEVAL = {"claim_or_chargeback", "complaint", "cancel_order", "change_address", "subscription_change"}
+PASSAGES = 4
+
+
+def retrieve(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    retriever = runtime.context.retriever
+    triage = state.get("triage") or {}
+    if retriever is None or triage.get("intent") in NO_RETRIEVAL:
+        return {"passages": []}
+    passages = retriever.search(state["text"], platform=state["platform"], k=PASSAGES)
+    return {"passages": [
+        {"id": p.id, "doc_id": p.doc_id, "title": p.title, "platform": p.platform, "topic": p.topic,
+         "score": p.score, "text": p.text} for p in passages
+    ]}

@@ -1,0 +1,55 @@
+"""route: turn the run's findings into a Decision and pick the next node."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from langgraph.runtime import Runtime
+
+from agent.context import AgentContext
+from agent.routing import decide
+from agent.schemas import ComplianceReport, Triage
+from agent.state import AgentState
+
+STATUS = {"auto_send": "draft_ready", "review": "needs_approval", "handoff": "handed_off"}
+
+
+def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    outcome = state.get("outcome") or {}
+    compliance = ComplianceReport.model_validate(state["compliance"]) if state.get("compliance") else None
+    pending = state.get("pending_action") or {}
+    review = state.get("review") or {}
+    decision = decide(
+        triage=Triage.model_validate(state["triage"]), policy=ctx.policies[state["platform"]],  # type: ignore[index]
+        settings=ctx.seller_settings, received_at=datetime.fromisoformat(state["received_at"]), now=ctx.clock.now(),
+        has_draft=bool(state.get("draft")), compliance=compliance, handoff_reason=outcome.get("handoff_reason"),
+        review_reason=None if review.get("action") == "approve" else outcome.get("review_reason"),
+        needs_approval=bool(pending.get("needs_approval")), human_approved=review.get("action") == "approve",
+    )
+    if decision.route == "handoff":
+        decision.handoff_summary = handoff_summary(state, decision.reasons)
+    return {"decision": decision.model_dump(mode="json"), "status": STATUS[decision.route]}
+
+
+def handoff_summary(state: AgentState, reasons: list[str]) -> str:
+    triage = state.get("triage") or {}
+    found = [f"{r['name']}: {'ok' if r['ok'] else r.get('error')}" for r in state.get("tool_results", [])]
+    parts = [
+        f"Customer {state.get('customer_name') or 'unknown'} ({state.get('customer_id') or 'not matched'}) on "
+        f"{state['platform']} wrote: \"{state['text'][:300]}\"",
+        f"Intent {triage.get('intent')} (confidence {triage.get('confidence')}), flags: "
+        f"{', '.join(triage.get('risk_flags', [])) or 'none'}.",
+        f"Why a person: {'; '.join(reasons)}.",
+    ]
+    if state.get("active_order_id"):
+        parts.append(f"Order: {state['active_order_id']}.")
+    if found:
+        parts.append("Looked up: " + "; ".join(found) + ".")
+    return " ".join(parts)
+
+
+def after_route(state: AgentState) -> Literal["send", "review", "handoff"]:
+    route_name = (state.get("decision") or {}).get("route", "handoff")
+    return {"auto_send": "send", "review": "review", "handoff": "handoff"}[route_name]  # type: ignore[return-value]

@@ -1,0 +1,75 @@
+"""triage: intent, urgency, sentiment, language, entities and risk flags.
+
+Order of authority: an answer to the agent's own question (a yes, a no, the order number it asked
+for) continues the earlier request; then explicit rules; then the local classifier; the LLM decides
+only what the classifier is unsure of, and only when one is configured.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+
+from agent.context import AgentContext
+from agent.prompts import TRIAGE_SYSTEM
+from agent.schemas import INTENTS, Triage
+from agent.state import AgentState
+from agent.triage import rules
+from agent.triage.entities import extract_entities
+
+RULE_CONFIDENCE = 0.9
+
+
+def triage(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    text = state["text"]
+    platform = state["platform"]
+    entities = extract_entities(text, platform)  # type: ignore[arg-type]
+    flags = rules.risk_flags(text)
+    base = {"entities": entities, "risk_flags": flags, "sentiment": rules.sentiment(text),
+            "urgency": rules.urgency(text, flags), "language": rules.language(text)}
+    notes: list[str] = []
+    active = state.get("active_intent")
+    awaiting = state.get("awaiting")
+    if active and state.get("pending_action") and awaiting == "confirmation" and (
+            rules.is_confirmation(text) or rules.is_refusal(text)):
+        result = Triage(intent=active, confidence=1.0, source="conversation", **base)  # type: ignore[arg-type]
+    elif active and awaiting in ("order_id", "address") and (entities.order_ids or awaiting == "address"
+                                                            or len(text.split()) <= 12):
+        result = Triage(intent=active, confidence=0.9, source="conversation", **base)  # type: ignore[arg-type]
+    elif "claim_or_chargeback" in flags:
+        result = Triage(intent="claim_or_chargeback", confidence=RULE_CONFIDENCE, source="rules", **base)  # type: ignore[arg-type]
+    elif hint := rules.intent_hint(text):
+        result = Triage(intent=hint, confidence=RULE_CONFIDENCE, source="rules", **base)  # type: ignore[arg-type]
+    else:
+        guess = ctx.classifier.classify(text)
+        result = Triage(intent=guess.intent, confidence=guess.confidence, source="classifier", **base)  # type: ignore[arg-type]
+        if ctx.llm is not None and guess.confidence < ctx.seller_settings.min_confidence:
+            llm_result = _llm_triage(ctx, text, platform)
+            if llm_result is not None:
+                result = result.model_copy(update={"intent": llm_result[0], "confidence": llm_result[1], "source": "llm"})
+            else:
+                notes.append("LLM triage unavailable; kept the local classifier's guess")
+    return {"triage": result.model_dump(mode="json"), "engine_notes": notes}
+
+
+def _llm_triage(ctx: AgentContext, text: str, platform: str) -> tuple[str, float] | None:
+    """The model's intent for an unclear message, or None when it fails or answers nonsense."""
+    from agent.llm import LLMUnavailable, invoke_safely
+
+    prompt = TRIAGE_SYSTEM.format(platform=platform, intents=", ".join(INTENTS))
+    try:
+        reply = invoke_safely(ctx.llm, [SystemMessage(content=prompt), HumanMessage(content=text)])
+        content = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
+        start, end = content.find("{"), content.rfind("}")
+        data = json.loads(content[start:end + 1])
+        intent = data.get("intent")
+        confidence = float(data.get("confidence", 0.6))
+    except (LLMUnavailable, ValueError, TypeError, AttributeError):
+        return None
+    if intent not in INTENTS:
+        return None
+    return intent, max(0.0, min(confidence, 1.0))

@@ -1,0 +1,67 @@
+"""route: auto-send, human review or handoff, from the seller's settings and what the run found.
+
+Pure function of its inputs, so every routing rule is testable without a graph. Handoff means a
+person takes the conversation (nothing is drafted for them to approve); review means a person
+approves, edits or rejects the draft before it goes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from agent.clocks import reply_deadline
+from agent.schemas import ComplianceReport, Decision, Triage
+from agent.seller_settings import SellerSettings
+from tools.policy.loader import PlatformPolicy
+
+HANDOFF_FLAGS = {
+    "legal_threat": "legal threat",
+    "bbb_or_attorney_general": "BBB or attorney-general complaint",
+    "injury_or_safety": "injury or safety report",
+    "claim_or_chargeback": "claim or chargeback",
+}
+REVIEW_FLAGS = {
+    "prompt_injection": "message tries to instruct the assistant",
+    "review_manipulation": "review tied to money",
+    "off_platform_request": "asks to move off the platform",
+    "abusive": "abusive language",
+    "other_customer_data": "mentions another customer's data",
+}
+
+
+def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, received_at: datetime, now: datetime,
+           has_draft: bool, compliance: ComplianceReport | None, handoff_reason: str | None,
+           review_reason: str | None, needs_approval: bool, human_approved: bool) -> Decision:
+    reasons_handoff = [HANDOFF_FLAGS[f] for f in triage.risk_flags if f in HANDOFF_FLAGS]
+    if triage.language not in ("en",):
+        reasons_handoff.append(f"message not in English ({triage.language})")
+    if handoff_reason:
+        reasons_handoff.append(handoff_reason)
+    if not has_draft and not reasons_handoff:
+        reasons_handoff.append("no draft")
+    deadline = reply_deadline(policy, received_at, list(triage.risk_flags))
+    hours_left = (deadline - now).total_seconds() / 3600
+    priority = "urgent" if hours_left <= 2 or triage.urgency == "critical" else \
+        "high" if hours_left <= 8 or triage.urgency == "high" else "normal"
+    if reasons_handoff:
+        return Decision(route="handoff", reasons=reasons_handoff, deadline=deadline, priority=priority)  # type: ignore[arg-type]
+    review: list[str] = [REVIEW_FLAGS[f] for f in triage.risk_flags if f in REVIEW_FLAGS]
+    channel = settings.channel(policy.platform)
+    if compliance is not None and not compliance.ok:
+        review.append("compliance: " + ", ".join(compliance.rules))
+    if needs_approval and not human_approved:
+        review.append("a write above the seller's threshold needs approval")
+    if review_reason:
+        review.append(review_reason)
+    if not human_approved:
+        if not channel.autopilot:
+            review.append(f"autopilot is off for {policy.display_name}")
+        if triage.intent not in channel.auto_send_intents:
+            review.append(f"intent {triage.intent} is not set to auto-send")
+        if triage.confidence < settings.min_confidence:
+            review.append(f"low confidence ({triage.confidence:.2f})")
+        if not channel.auto_send_outside_business_hours and not settings.business_hours.is_open(now):
+            review.append("outside business hours")
+    if review:
+        return Decision(route="review", reasons=review, deadline=deadline, priority=priority)  # type: ignore[arg-type]
+    return Decision(route="auto_send", reasons=["all checks passed"], deadline=deadline, priority=priority)  # type: ignore[arg-type]

@@ -1,0 +1,96 @@
+"""Running the graph for one message, resuming a review, and reading back what happened.
+
+`AgentRuntime.handle` is what the CLI, the workers and the tests call. It runs with durability
+"sync" (a checkpoint is written before each next step), so a crashed run resumes from its last
+finished step, and writes replay from the store's ledger instead of repeating.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.types import Command
+from pydantic import BaseModel, Field
+
+from agent.context import AgentContext
+from agent.graph import build_graph
+from agent.schemas import InboundMessage
+
+
+class ToolCallTrace(BaseModel):
+    name: str
+    args: dict[str, Any]
+    ok: bool
+    error: str | None = None
+
+
+class ReplyTrace(BaseModel):
+    """What the agent did with one message (the `shopdesk reply --json` shape)."""
+
+    thread: str
+    intent: str | None
+    confidence: float | None
+    urgency: str | None
+    language: str | None
+    risk_flags: list[str] = Field(default_factory=list)
+    entities: dict[str, list[str]] = Field(default_factory=dict)
+    tool_calls: list[ToolCallTrace] = Field(default_factory=list)
+    passages: list[str] = Field(default_factory=list)
+    draft: str | None = None
+    compliance: dict[str, Any] | None = None
+    route: str | None = None
+    reasons: list[str] = Field(default_factory=list)
+    deadline: datetime | None = None
+    priority: str | None = None
+    status: str | None = None
+    handoff_summary: str | None = None
+    pending_action: dict[str, Any] | None = None
+    awaiting_review: bool = False
+    engine_notes: list[str] = Field(default_factory=list)
+
+
+class AgentRuntime:
+    def __init__(self, context: AgentContext, checkpointer: BaseCheckpointSaver | None = None) -> None:  # type: ignore[type-arg]
+        self.context = context
+        self.graph = build_graph(checkpointer)
+
+    def _config(self, thread: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread}, "recursion_limit": 40}
+
+    def handle(self, message: InboundMessage, thread: str | None = None) -> ReplyTrace:
+        thread = thread or message.conversation_id or f"T{uuid.uuid4().hex[:12]}"
+        inputs = {
+            "conversation_id": thread, "platform": message.platform, "text": message.text,
+            "customer_identity": message.customer_identity, "customer_id": message.customer_id,
+            "received_at": message.received_at.isoformat(),
+        }
+        self.graph.invoke(inputs, self._config(thread), context=self.context, durability="sync")  # type: ignore[arg-type]
+        return self.trace(thread)
+
+    def resume(self, thread: str, answer: dict[str, Any]) -> ReplyTrace:
+        """Continue a run waiting for review with a person's decision."""
+        self.graph.invoke(Command(resume=answer), self._config(thread), context=self.context, durability="sync")  # type: ignore[arg-type]
+        return self.trace(thread)
+
+    def trace(self, thread: str) -> ReplyTrace:
+        snapshot = self.graph.get_state(self._config(thread))  # type: ignore[arg-type]
+        state = snapshot.values
+        triage = state.get("triage") or {}
+        decision = state.get("decision") or {}
+        draft = state.get("draft") or {}
+        return ReplyTrace(
+            thread=thread, intent=triage.get("intent"), confidence=triage.get("confidence"),
+            urgency=triage.get("urgency"), language=triage.get("language"), risk_flags=triage.get("risk_flags", []),
+            entities={k: v for k, v in (triage.get("entities") or {}).items() if v},
+            tool_calls=[ToolCallTrace(name=r["name"], args=r.get("args", {}), ok=r["ok"], error=r.get("error"))
+                        for r in state.get("tool_results", [])],
+            passages=[p["id"] for p in state.get("passages", [])],
+            draft=draft.get("text"), compliance=state.get("compliance"), route=decision.get("route"),
+            reasons=decision.get("reasons", []), deadline=decision.get("deadline"), priority=decision.get("priority"),
+            status=state.get("status"), handoff_summary=decision.get("handoff_summary"),
+            pending_action=state.get("pending_action"), awaiting_review=bool(snapshot.interrupts),
+            engine_notes=state.get("engine_notes", []),
+        )

@@ -1,0 +1,60 @@
+"""The seller's automation settings per channel: what may go out without a person.
+
+Stored as JSON under the data dir (the console's settings tab edits it later); a missing file means
+the defaults below. Defaults are conservative where money or judgement is involved.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.schemas import Intent
+from tools.models import PLATFORMS, Platform
+
+DEFAULT_AUTO_SEND: tuple[Intent, ...] = (
+    "order_status", "refund_status", "policy_question", "product_question", "return_request", "cancel_order",
+    "change_address", "subscription_change",
+)
+
+
+class BusinessHours(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    timezone: str = "America/Los_Angeles"
+    start: time = time(8, 0)
+    end: time = time(18, 0)
+    weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+
+    def is_open(self, at: datetime) -> bool:
+        local = at.astimezone(ZoneInfo(self.timezone))
+        return local.weekday() in self.weekdays and self.start <= local.time() < self.end
+
+
+class ChannelSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    autopilot: bool = True
+    auto_send_intents: list[Intent] = Field(default_factory=lambda: list(DEFAULT_AUTO_SEND))
+    auto_send_outside_business_hours: bool = True
+
+
+class SellerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channels: dict[Platform, ChannelSettings] = Field(default_factory=lambda: {p: ChannelSettings() for p in PLATFORMS})
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    refund_approval_threshold: Decimal = Decimal("50.00")
+    min_confidence: float = Field(default=0.55, ge=0, le=1)
+
+    def channel(self, platform: Platform) -> ChannelSettings:
+        return self.channels.get(platform) or ChannelSettings()
+
+    @classmethod
+    def load(cls, path: Path) -> SellerSettings:
+        return cls.model_validate_json(path.read_text(encoding="utf-8")) if path.exists() else cls()
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.model_dump_json(indent=2), encoding="utf-8")

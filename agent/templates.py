@@ -1,0 +1,141 @@
+"""Brand-voice reply templates for the deterministic engine.
+
+Every slot is filled from a tool result or a knowledge passage (plans decide which), so a template
+reply cannot state a fact the tools did not return. Voice follows the knowledge base's brand
+articles: plain, warm, specific, one apology at most, no marketing, signed by the team.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+SIGN_OFF = "— The Northfork Goods team"
+
+TEMPLATES: dict[str, str] = {
+    # where is my order
+    "status_pending": "Your order {order_id} is placed and the payment is still being confirmed by {platform_name}. "
+                      "Once it clears, it ships by {ship_by}.",
+    "status_unshipped": "Your order {order_id} is being prepared and ships by {ship_by}. It should arrive by "
+                        "{deliver_by}; you'll see tracking as soon as the label is scanned.",
+    "status_late_unshipped": "I'm sorry: your order {order_id} was due to ship by {ship_by} and hasn't left us yet. "
+                             "We're working to get it out, and I'll make sure you get tracking as soon as it ships. "
+                             "If you'd rather not wait, I can cancel the order for a full refund instead. Just reply "
+                             "\"cancel\" and I'll take care of it.",
+    "status_shipped": "Your order {order_id} has shipped with {carrier} ({service}), tracking number "
+                      "{tracking_number}. The carrier expects to deliver it by {estimated_delivery}.",
+    "status_in_transit": "Your order {order_id} is on its way with {carrier}, tracking number {tracking_number}. "
+                         "The latest scan was \"{last_event}\"{last_location} on {last_event_date}, and it's expected "
+                         "by {estimated_delivery}.",
+    "status_out_for_delivery": "Good news: your order {order_id} is out for delivery today with {carrier} "
+                               "(tracking {tracking_number}).",
+    "status_delayed": "I'm sorry your order {order_id} is running late. {carrier} reports: \"{last_event}\" on "
+                      "{last_event_date}. The new estimated delivery is {estimated_delivery} (tracking "
+                      "{tracking_number}). If it hasn't arrived by then, message us and we'll send a replacement or "
+                      "refund you.",
+    "status_lost": "I'm sorry: the tracking for your order {order_id} ({carrier} {tracking_number}) hasn't moved since "
+                   "{last_event_date} and the carrier has opened a trace. A member of our team is reviewing it now to "
+                   "arrange a replacement or a refund for you.",
+    "status_delivered": "{carrier} shows your order {order_id} as delivered on {delivered_date} ({delivery_place}), "
+                        "tracking {tracking_number}.",
+    "delivered_not_received": "I'm sorry your package hasn't turned up. {carrier} marked order {order_id} as delivered "
+                              "on {delivered_date} ({delivery_place}), tracking {tracking_number}. Parcels marked "
+                              "delivered sometimes arrive a day or so later or get left with a neighbor, so please "
+                              "check around your entrance, mailroom and with neighbors. {guidance}If it still hasn't "
+                              "shown up, reply here and we'll open a claim with the carrier and make it right.",
+    "status_cancelled": "Your order {order_id} was cancelled{cancelled_on}.{refund_line}",
+    "status_returned": "Your order {order_id} was returned and refunded.{refund_line}",
+    "which_order": "I'd be glad to check. Which order do you mean? Your recent orders are: {order_list}. Reply with the "
+                   "order number and I'll look it up.",
+    "no_orders": "I couldn't find any orders on your account yet. Could you send me the order number? It's in your "
+                 "order confirmation.",
+    "order_not_found": "I couldn't find order {requested} on your account. Could you double-check the order number? "
+                       "It's in your order confirmation.",
+    # returns
+    "return_offer": "Your {item} from order {order_id} can be returned until {window_ends}. {shipping_line}"
+                    "{fee_line}We refund within {refund_days} {refund_day_kind} days of receiving it. Would you like me "
+                    "to start the return? Reply \"yes\" and I'll set it up.",
+    "return_started": "Your return for order {order_id} is set up (return {return_id}). The {label_carrier} label "
+                      "tracking number is {label_tracking}. {shipping_line}{fee_line}We refund within {refund_days} "
+                      "{refund_day_kind} days of receiving the item.",
+    "return_window_closed": "I'm sorry: the return window for order {order_id} closed on {window_ends}, so I can't "
+                            "open a return for it.{warranty_line}",
+    "return_not_delivered": "Your order {order_id} hasn't been delivered yet, so a return can't start until it "
+                            "arrives. Once it's delivered you'll have until {window_note} to return it.",
+    "return_not_shipped": "Your order {order_id} hasn't shipped yet, so there's nothing to send back. If you don't "
+                          "want it, I can cancel it instead. Just reply \"cancel\".",
+    "return_exists": "A return is already open for order {order_id} (return {return_id}, status: {return_status}).",
+    "return_cancelled_order": "Order {order_id} was cancelled, so there's nothing to return.",
+    "which_item": "Which item from order {order_id} would you like to return: {item_list}?",
+    # refunds
+    "refund_issued": "We issued a refund of ${amount} for order {order_id} on {issued_date}. Banks usually post it "
+                     "within {posting_days} business days, so you should see it by {expected_by}.",
+    "refund_pending_return": "Your return for order {order_id} is {return_status}. {return_line}",
+    "refund_done": "We've refunded ${amount} for order {order_id} to your original payment method. It should reach "
+                   "you by {expected_by}.",
+    "refund_none": "I don't see a refund or a return on order {order_id} yet. If you'd like to send something back, "
+                   "tell me which item and I'll check your options.",
+    # cancellations
+    "cancel_offer": "Order {order_id} hasn't shipped yet, so I can cancel it. {charge_line}Shall I go ahead and "
+                    "cancel it? Reply \"yes\" to confirm.",
+    "cancel_done": "Done: order {order_id} is cancelled. {refund_line}",
+    "cancel_too_late": "I'm sorry: order {order_id} has already shipped ({carrier}, tracking {tracking_number}), so it "
+                       "can't be cancelled now. Once it arrives you can return it until {window_note}.",
+    "cancel_delivered": "Order {order_id} was already delivered on {delivered_date}, so it can't be cancelled, but "
+                        "you can return it until {window_ends}. Would you like me to check the return for you?",
+    "cancel_already": "Order {order_id} is already cancelled.{refund_line}",
+    # address changes
+    "address_not_allowed": "{platform_name} doesn't let sellers change the shipping address on an order, so I can't "
+                           "edit it for order {order_id}. {platform_guidance}",
+    "address_too_late": "Order {order_id} has already shipped, so its address can no longer be changed. You can "
+                        "follow it with {carrier} tracking {tracking_number}.",
+    "address_ask": "Order {order_id} hasn't shipped yet, so I can update the address. Please send the full new "
+                   "address (street, city, state and ZIP).",
+    "address_offer": "I can send order {order_id} to {new_address} instead. Shall I make that change? Reply \"yes\" "
+                     "to confirm.",
+    "address_changed": "Done: order {order_id} will now ship to {new_address}.",
+    # products and policies
+    "product_answer": "{answer}{stock_line}",
+    "policy_answer": "{answer}",
+    # damaged or wrong item
+    "damage_offer": "I'm sorry your {item} from order {order_id} {problem}. We'll make it right, and we pay the return "
+                    "shipping. I can start a return with a prepaid label right now; a photo of the problem helps us "
+                    "improve. Shall I set up the return? Reply \"yes\" to confirm.",
+    "damage_window_closed": "I'm sorry your {item} from order {order_id} {problem}. The return window closed on "
+                            "{window_ends}, so a member of our team will look at warranty options for you.",
+    # subscriptions
+    "subscription_offer": "I can {action_words} your subscription {subscription_id} ({sku}, every {interval_days} "
+                          "days{next_line}). Shall I go ahead? Reply \"yes\" to confirm.",
+    "subscription_done": "Done: your subscription {subscription_id} is {status_words}.{next_line}",
+    "subscription_none": "I couldn't find an active subscription on your account. Subscriptions are available on our "
+                         "own online store.",
+    "subscription_which_action": "I can skip your next delivery, pause, resume or cancel subscription "
+                                 "{subscription_id}. Which would you like?",
+    # general
+    "action_declined": "No problem, I won't make any changes to order {order_id}. Is there anything else I can help "
+                       "with?",
+    "review_policy": "Thank you for telling us about your experience. We can't offer anything in exchange for a "
+                     "review or a change to one, but we'd like to fix what went wrong. Could you tell me more about the "
+                     "problem with your order?",
+    "thanks_reply": "Thank you so much for the kind words. We're glad it's working well for you.",
+    "handoff": "",
+}
+
+GREETING = "Hi {first_name},"
+GREETING_ANON = "Hi there,"
+
+
+def format_date(value: str | date | datetime | None) -> str:
+    """'Saturday, November 28' from an ISO date or datetime."""
+    if value is None:
+        return "soon"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else date.fromisoformat(value)
+    day = value.date() if isinstance(value, datetime) else value
+    return f"{day:%A}, {day:%B} {day.day}"
+
+
+def render(key: str, slots: dict[str, Any], *, first_name: str | None) -> str:
+    body = TEMPLATES[key].format(**slots)
+    greeting = GREETING.format(first_name=first_name) if first_name else GREETING_ANON
+    return f"{greeting}\n\n{body}\n\n{SIGN_OFF}"

@@ -1,0 +1,1 @@
+"""Triage: entities, risk rules and the local intent classifier."""
