@@ -47,7 +47,7 @@ def llm_answer(ctx: AgentContext, tool_ctx: ToolContext, state: AgentState,
         for _ in range(MAX_ROUNDS):
             reply = invoke_safely(model, messages)
             if not isinstance(reply, AIMessage):
-                raise LLMUnavailable("the model did not return a message")
+                raise LLMUnavailable("the model did not return a message", reason="malformed_response")
             messages.append(reply)
             invalid = list(getattr(reply, "invalid_tool_calls", []) or [])
             for bad in invalid:
@@ -56,19 +56,19 @@ def llm_answer(ctx: AgentContext, tool_ctx: ToolContext, state: AgentState,
             if not reply.tool_calls and not invalid:
                 text = reply.content if isinstance(reply.content, str) else ""
                 if not text.strip():
-                    raise LLMUnavailable("the model returned an empty answer")
+                    raise LLMUnavailable("the model returned an empty answer", reason="malformed_response")
                 return PlanOutcome(template="llm_answer", slots={"answer": text.strip()}, pending_action=pending,
                                    awaiting="confirmation" if pending else None)
             bad_rounds = bad_rounds + 1 if invalid and not reply.tool_calls else 0
             if bad_rounds >= MAX_BAD_ROUNDS:
-                raise LLMUnavailable("the model kept producing malformed tool calls")
+                raise LLMUnavailable("the model kept producing malformed tool calls", reason="malformed_response")
             for call in reply.tool_calls:
                 result = run(call["name"], call.get("args") or {})
                 if result.error_code in ("confirmation_required", "approval_required") and result.data:
                     pending = PendingAction.model_validate(result.data["proposed"])
                 messages.append(ToolMessage(content=json.dumps(result.model_dump(mode="json"), default=str),
                                             tool_call_id=call["id"], status="success" if result.ok else "error"))
-        raise LLMUnavailable(f"no answer after {MAX_ROUNDS} tool rounds")
+        raise LLMUnavailable(f"no answer after {MAX_ROUNDS} tool rounds", reason="model_error")
     except LLMUnavailable as exc:
         return PlanOutcome(template="handoff", handoff_reason=f"LLM could not answer: {exc}")
 
@@ -93,13 +93,14 @@ def llm_phrase(ctx: AgentContext, state: AgentState, template_text: str, facts: 
     return text.strip() or None
 
 
-def llm_rewrite(ctx: AgentContext, text: str, violations: list[str]) -> str | None:
+def llm_rewrite(ctx: AgentContext, text: str, violations: list[str], facts: list[dict[str, Any]]) -> str | None:
+    """One rewrite after a failed check, told which rules broke and which facts are true."""
     from agent.llm import LLMUnavailable, invoke_safely
 
+    request = REWRITE_USER.format(violations="; ".join(violations), facts=json.dumps(facts, default=str)[:6000])
     try:
         reply = invoke_safely(ctx.llm, [SystemMessage(content="You fix customer-service replies."),
-                                        HumanMessage(content=text),
-                                        HumanMessage(content=REWRITE_USER.format(violations="; ".join(violations)))])
+                                        HumanMessage(content=text), HumanMessage(content=request)])
     except LLMUnavailable:
         return None
     out = reply.content if isinstance(reply.content, str) else ""

@@ -75,6 +75,16 @@ class AgentRuntime:
         self.graph.invoke(Command(resume=answer), self._config(thread), context=self.context, durability="sync")  # type: ignore[arg-type]
         return self.trace(thread)
 
+    def recover(self, thread: str) -> ReplyTrace:
+        """Finish a run that stopped mid-way (a crash, a killed worker) from its last checkpoint.
+
+        Completed steps are not run again; a step that had started re-runs, and its writes replay
+        from the store's idempotency ledger instead of happening twice.
+        """
+        if self.graph.get_state(self._config(thread)).next:  # type: ignore[arg-type]
+            self.graph.invoke(None, self._config(thread), context=self.context, durability="sync")  # type: ignore[arg-type]
+        return self.trace(thread)
+
     def trace(self, thread: str) -> ReplyTrace:
         snapshot = self.graph.get_state(self._config(thread))  # type: ignore[arg-type]
         state = snapshot.values

@@ -49,6 +49,7 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None, llm: Any | N
         backend=store, outbox=outbox, classifier=IntentClassifier(), retriever=Retriever(index),
         llm=llm if llm is not None else (make_llm(settings) if use_settings_llm else None),
         seller_settings=SellerSettings.load(data_dir / "seller_settings.json"), clock=store.clock,
+        llm_review=settings.llm_review,
     )
     try:
         yield AgentRuntime(context, checkpointer)

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
         default=None,
         description="The 'now' the demo store is generated around (ISO 8601); default: today 00:00 UTC.",
     )
+    now: datetime | None = Field(
+        default=None, description="Freeze the clock at this instant (ISO 8601; tests, demos, evals). Unset = real time."
+    )
     chroma_url: str | None = Field(
         default=None, description="A Chroma server (http://host:port); unset = embedded Chroma under the data dir."
     )
@@ -35,6 +38,7 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=30, gt=0, description="Per-attempt timeout of one LLM request.")
     llm_max_retries: int = Field(default=3, ge=0, description="Retries on timeouts, 408/409/429 and 5xx.")
     llm_max_tokens: int = Field(default=700, gt=0, description="Upper bound on tokens per LLM reply.")
+    llm_review: bool = Field(default=False, description="Also ask the LLM to review drafts the rules passed.")
 
     @property
     def store_path(self) -> Path:

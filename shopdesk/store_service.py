@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 
 from shopdesk.settings import Settings
-from tools.clock import Clock
+from tools.clock import Clock, FixedClock
 from tools.errors import NotFoundError, PreconditionFailed
 from tools.models import PLATFORMS, Customer, Order
 from tools.sandbox.generator import GeneratorConfig, default_anchor, generate
@@ -33,6 +33,9 @@ class SeedResult(BaseModel):
 
 def open_store(settings: Settings, clock: Clock | None = None) -> SandboxStore:
     settings.ensure_data_dir()
+    if clock is None and settings.now is not None:
+        now = settings.now if settings.now.tzinfo else settings.now.replace(tzinfo=UTC)
+        clock = FixedClock(now)
     return SandboxStore(settings.store_path, clock=clock)
 
 

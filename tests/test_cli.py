@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,52 @@ def test_kb_index_is_incremental_and_stats_count(kb_env) -> None:  # type: ignor
 def test_kb_search_rejects_unknown_platform(kb_env) -> None:  # type: ignore[no-untyped-def]
     result = invoke(kb_env.data_dir, "kb", "search", "refund", "--platform", "etsy")
     assert result.exit_code == 2 and "meta" in result.output
+
+
+# ---------------------------------------------------------------- the agent from the command line
+
+@pytest.fixture
+def agent_dir(tmp_path: Path, store_template: Path) -> Path:
+    shutil.copy(store_template, tmp_path / "store.db")
+    return tmp_path
+
+
+def invoke_at(data_dir: Path, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    env = {"SHOPDESK_DATA_DIR": str(data_dir), "SHOPDESK_NOW": (ANCHOR + timedelta(hours=9)).isoformat()}
+    return runner.invoke(app, list(args), env=env, input=input)
+
+
+@pytest.mark.slow
+def test_reply_review_and_chat_commands(agent_dir: Path, store: SandboxStore) -> None:
+    order = next(o for o in store.find_orders(platform="shopify", status="unshipped", limit=None))
+    first = invoke_at(agent_dir, "reply", "--platform", "shopify", "--customer", order.customer_id,
+                      "--text", f"please cancel order {order.id}", "--json")
+    assert first.exit_code == 0, first.output
+    trace = json.loads(first.stdout)
+    assert {"intent", "urgency", "risk_flags", "entities", "tool_calls", "passages", "draft", "compliance", "route",
+            "deadline", "thread"} <= set(trace)
+    assert trace["intent"] == "cancel_order" and trace["tool_calls"][0]["name"] == "get_order"
+    assert set(trace["tool_calls"][0]) == {"name", "args", "ok", "error"} and trace["compliance"]["ok"] is True
+    second = json.loads(invoke_at(agent_dir, "reply", "--platform", "shopify", "--customer", order.customer_id,
+                                  "--text", "yes", "--thread", trace["thread"], "--json").stdout)
+    assert second["status"] == "sent" and "is cancelled" in second["draft"]
+    with SandboxStore(agent_dir / "store.db") as after:
+        assert after.get_order(order.id).status == "cancelled"
+    # a question held for review, then approved from the CLI
+    held = json.loads(invoke_at(agent_dir, "reply", "--platform", "walmart", "--customer", order.customer_id,
+                                "--text", "I left a review, will you refund me if I update it?", "--json").stdout)
+    assert held["route"] == "review"
+    approved = invoke_at(agent_dir, "review", held["thread"], "--action", "reject", "--json")
+    assert approved.exit_code == 0 and json.loads(approved.stdout)["status"] == "rejected"
+    not_waiting = invoke_at(agent_dir, "review", held["thread"])
+    assert not_waiting.exit_code == 2 and "not waiting for review" in not_waiting.output
+    chat = invoke_at(agent_dir, "chat", "--platform", "amazon", "--customer", order.customer_id,
+                     input="how long do refunds take?\n\n")
+    assert chat.exit_code == 0 and "agent>" in chat.stdout and "refund" in chat.stdout
+
+
+def test_reply_rejects_bad_input(agent_dir: Path) -> None:
+    bad = invoke_at(agent_dir, "reply", "--platform", "etsy", "--customer", "C00001", "--text", "hi")
+    assert bad.exit_code == 2
+    unknown = invoke_at(agent_dir, "reply", "--platform", "amazon", "--customer", "nobody@example.com", "--text", "hi")
+    assert unknown.exit_code == 1 and "No customer" in unknown.stderr

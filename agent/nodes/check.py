@@ -13,6 +13,8 @@ from langgraph.runtime import Runtime
 
 from agent.compliance import ComplianceInput, check_reply
 from agent.context import AgentContext
+from agent.prompts import REVIEW_SYSTEM
+from agent.schemas import ComplianceReport, Violation
 from agent.state import AgentState
 from tools.errors import NotFoundError
 
@@ -64,12 +66,43 @@ def check(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     if not current:
         return {"compliance": None}
     ctx = runtime.context
-    report = check_reply(compliance_input(state, runtime, current["text"]), ctx.policies[state["platform"]])  # type: ignore[index]
+    policy = ctx.policies[state["platform"]]  # type: ignore[index]
+    report = check_reply(compliance_input(state, runtime, current["text"]), policy)
+    if report.ok and ctx.llm is not None and ctx.llm_review:
+        problems = _llm_review(ctx, policy, current["text"])
+        if problems:
+            report = ComplianceReport(ok=False, violations=[
+                Violation(rule="llm_review", message=p, fixable=True) for p in problems])
     update: dict[str, Any] = {"compliance": report.model_dump(mode="json")}
     fixable = report.violations and all(v.fixable for v in report.violations)
     if fixable and ctx.llm is not None and state.get("rewrites", 0) < MAX_REWRITES:
         update["rewrites"] = state.get("rewrites", 0) + 1
     return update
+
+
+def _llm_review(ctx: AgentContext, policy: Any, text: str) -> list[str]:
+    """The model's policy objections to a draft the rules passed (empty when it has none or fails:
+    the deterministic rules already passed, so an unavailable reviewer does not block the reply)."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from agent.llm import LLMUnavailable, invoke_safely
+
+    m = policy.messaging
+    rules = (f"max {m.max_chars} characters; links allowed: {m.links_allowed}; email addresses allowed: "
+             f"{m.email_addresses_allowed}; phone numbers allowed: {m.phone_numbers_allowed}; off-platform contact "
+             f"allowed: {m.off_platform_contact_allowed}; marketing allowed: {m.marketing_allowed}; never ask for or "
+             "reward reviews; never promise what our systems did not confirm")
+    try:
+        reply = invoke_safely(ctx.llm, [SystemMessage(content=REVIEW_SYSTEM.format(platform_name=policy.display_name,
+                                                                                   rules=rules)),
+                                        HumanMessage(content=text)])
+        content = reply.content if isinstance(reply.content, str) else ""
+        data = json.loads(content[content.find("{"):content.rfind("}") + 1])
+    except (LLMUnavailable, ValueError, TypeError):
+        return []
+    if data.get("ok", True):
+        return []
+    return [str(p)[:300] for p in data.get("problems", [])][:5] or ["the LLM reviewer objected"]
 
 
 def after_check(state: AgentState) -> str:

@@ -23,8 +23,9 @@ def draft(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     outcome = state.get("outcome") or {}
     current = state.get("draft")
     if current and state.get("rewrites", 0) > 0 and ctx.llm is not None:
-        violations = [v["message"] for v in (state.get("compliance") or {}).get("violations", [])]
-        rewritten = llm_rewrite(ctx, current["text"], violations)
+        violations = [f"{v['rule']}: {v['message']}" for v in (state.get("compliance") or {}).get("violations", [])]
+        facts = [r["data"] for r in state.get("tool_results", []) if r.get("ok") and r.get("data")]
+        rewritten = llm_rewrite(ctx, current["text"], violations, facts)
         return {"draft": {**current, "text": rewritten or current["text"], "engine": "llm", "rewritten": True}}
     template = outcome.get("template")
     if not template or template == "handoff":

@@ -47,7 +47,7 @@ def triage(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     else:
         guess = ctx.classifier.classify(text)
         result = Triage(intent=guess.intent, confidence=guess.confidence, source="classifier", **base)  # type: ignore[arg-type]
-        if ctx.llm is not None and guess.confidence < ctx.seller_settings.min_confidence:
+        if ctx.llm is not None and guess.confidence < ctx.seller_settings.min_confidence and not flags:
             llm_result = _llm_triage(ctx, text, platform)
             if llm_result is not None:
                 result = result.model_copy(update={"intent": llm_result[0], "confidence": llm_result[1], "source": "llm"})
