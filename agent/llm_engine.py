@@ -64,6 +64,11 @@ def llm_answer(ctx: AgentContext, tool_ctx: ToolContext, state: AgentState,
                 raise LLMUnavailable("the model kept producing malformed tool calls", reason="malformed_response")
             for call in reply.tool_calls:
                 result = run(call["name"], call.get("args") or {})
+                if result.ok and call["name"] == "handoff":
+                    messages.append(ToolMessage(content=json.dumps(result.model_dump(mode="json")),
+                                                tool_call_id=call["id"]))
+                    return PlanOutcome(template="handoff", handoff_reason=f"the model asked for a person: "
+                                       f"{(result.data or {}).get('reason', '')}")
                 if result.error_code in ("confirmation_required", "approval_required") and result.data:
                     pending = PendingAction.model_validate(result.data["proposed"])
                 messages.append(ToolMessage(content=json.dumps(result.model_dump(mode="json"), default=str),

@@ -403,8 +403,27 @@ def run() -> None:
         f"Knowledge base: {report.chunks_total} passages indexed "
         f"({report.chunks_embedded} embedded now, {report.unchanged} documents unchanged)"
     )
+    _sample_tickets(settings)
     out.print("\nTry: shopdesk store orders --platform amazon --status shipped --json")
     out.print('     shopdesk kb search "how long do refunds take" --platform walmart')
+    out.print('     shopdesk chat --platform amazon --customer C00012')
+
+
+def _sample_tickets(settings: Settings) -> None:
+    """A few real tickets from the demo store through the agent, so a new user sees it answer."""
+    from shopdesk import agent_service
+
+    with agent_service.open_runtime(settings) as runtime:
+        out.print("\n[bold]The agent on a few demo tickets[/bold] (embedded engine, no LLM)")
+        for platform, customer, text in agent_service.sample_tickets(runtime):
+            trace = agent_service.reply(runtime, platform=platform, customer=customer, text=text)
+            out.print(f"\n[bold]{platform}[/bold] customer {customer}: {text}", highlight=False)
+            out.print(f"  intent {trace.intent}, tools {[c.name for c in trace.tool_calls]}, route {trace.route}",
+                      highlight=False)
+            if trace.draft and trace.route != "handoff":
+                out.print("  " + trace.draft.replace("\n", "\n  "), highlight=False)
+            else:
+                out.print(f"  handed to a person: {'; '.join(trace.reasons)}", highlight=False)
 
 
 def main() -> None:

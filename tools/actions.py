@@ -355,3 +355,8 @@ def update_subscription(ctx: ToolContext, subscription_id: str, action: str) -> 
     _require_confirmation(ctx, pending)
     done = ctx.backend.update_subscription(sub.id, action, idempotency_key=_key(ctx, pending))  # type: ignore[arg-type]
     return _subscription_view(done)
+
+
+def handoff(ctx: ToolContext, reason: str) -> dict[str, Any]:
+    """READ. Hand the conversation to a person (use when unsure, for claims, legal, safety or anything risky)."""
+    return {"handoff": True, "reason": reason[:300]}

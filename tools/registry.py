@@ -51,7 +51,7 @@ TOOLS: dict[str, ToolSpec] = {
         actions.get_order, actions.list_customer_orders, actions.track_shipment, actions.check_return_eligibility,
         actions.get_refund_status, actions.search_products, actions.get_product, actions.list_subscriptions,
         actions.start_return, actions.refund, actions.cancel_order, actions.change_shipping_address,
-        actions.update_subscription,
+        actions.update_subscription, actions.handoff,
     ))
 }
 WRITE_TOOLS = frozenset(name for name, spec in TOOLS.items() if spec.write)

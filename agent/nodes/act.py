@@ -14,6 +14,7 @@ from langgraph.runtime import Runtime
 from agent.context import AgentContext
 from agent.llm_engine import llm_answer
 from agent.plans import HANDOFF_INTENTS, PlanInput, PlanOutcome, run_plan
+from agent.routing import HANDOFF_FLAGS
 from agent.schemas import Passage, Triage
 from agent.state import AgentState
 from agent.triage import rules
@@ -50,7 +51,9 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         return result
 
     intent = triage.intent
-    if customer is None and intent in NEEDS_CUSTOMER:
+    if set(triage.risk_flags) & set(HANDOFF_FLAGS) or triage.language != "en":
+        outcome = PlanOutcome(template="handoff")  # a person answers these; nothing is looked up or drafted
+    elif customer is None and intent in NEEDS_CUSTOMER:
         outcome = PlanOutcome(template="handoff", handoff_reason="could not match the sender to a customer account")
     elif intent == "other" and ctx.llm is not None and not triage.risk_flags:
         outcome = llm_answer(ctx, tool_ctx, state, run)

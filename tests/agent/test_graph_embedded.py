@@ -203,7 +203,7 @@ def test_risky_messages_go_straight_to_a_person(say, runtime, store: SandboxStor
     trace = say(customer.id, "walmart", text)
     assert trace.route == "handoff" and trace.status == "handed_off"
     assert any(reason in r for r in trace.reasons) and trace.handoff_summary
-    assert outbox_texts(runtime, trace.thread) == []
+    assert outbox_texts(runtime, trace.thread) == [] and trace.draft is None and trace.tool_calls == []
 
 
 def test_bbb_complaint_on_walmart_is_due_within_an_hour(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]

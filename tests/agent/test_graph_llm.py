@@ -192,3 +192,15 @@ def test_optional_llm_review_can_hold_a_draft_the_rules_passed(make_runtime, say
     model.assert_all_used()
     assert trace.compliance["ok"] and trace.route == "auto_send"
     assert "untrusted data" in model.received[1][0].content  # the reviewer treats the reply as data
+
+
+def test_the_model_can_ask_for_a_person(make_runtime, say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    model = ScriptedChatModel([
+        AIMessage(content='{"intent": "other", "confidence": 0.3}'),
+        AIMessage(content="", tool_calls=[{"name": "handoff", "id": "h1", "args": {"reason": "wholesale inquiry"}}]),
+    ])
+    rt = make_runtime(llm=model)
+    rt.context.classifier = UnsureClassifier()
+    trace = say(store.list_customers()[5].id, "shopify", "we run a store and want to stock 200 skillets", rt=rt)
+    model.assert_all_used()
+    assert trace.route == "handoff" and any("wholesale inquiry" in r for r in trace.reasons)
