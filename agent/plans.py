@@ -126,6 +126,30 @@ def _refund_line(p: PlanInput, order_id: str) -> str:
     return f" A refund of ${r['amount']} was issued on {format_date(r['issued_at'])}."
 
 
+def _proposed(result: ToolResult) -> PendingAction | None:
+    """The write a tool proposed instead of doing it (it needs the customer's yes first)."""
+    data = result.data or {}
+    return PendingAction.model_validate(data["proposed"]) if "proposed" in data else None
+
+
+def _answer_to_pending(p: PlanInput, tool: str, what: str) -> ToolResult | PlanOutcome | None:
+    """The customer's reply to a proposed write: yes runs it (a result, or a handoff if it failed), no
+    leaves everything as it is, anything else is not an answer (None)."""
+    pending = p.pending_action
+    if pending is None:
+        return None
+    if p.confirmed and pending.tool == tool:
+        done = p.run(tool, pending.args)
+        if not done.ok:
+            return PlanOutcome(template="handoff", order_id=pending.args.get("order_id"),
+                               handoff_reason=f"{what} failed: {done.error}")
+        return done
+    if p.declined:
+        oid = pending.args.get("order_id") or pending.args.get("subscription_id")
+        return PlanOutcome(template="action_declined", slots={"order_id": oid}, order_id=pending.args.get("order_id"))
+    return None
+
+
 # ---------------------------------------------------------------- intents
 
 def plan_order_status(p: PlanInput) -> PlanOutcome:
@@ -172,9 +196,8 @@ def plan_order_status(p: PlanInput) -> PlanOutcome:
         return PlanOutcome(template="status_delivered", slots=slots, order_id=oid)
     if shipment["status"] == "lost":
         # propose the full refund; a person approves it (or arranges a replacement) in the console
-        proposal = p.run("refund", {"order_id": oid, "amount": order["total"], "reason": "package lost in transit"})
-        pending = PendingAction.model_validate(proposal.data["proposed"]) \
-            if proposal.data and "proposed" in proposal.data else None
+        pending = _proposed(p.run("refund", {"order_id": oid, "amount": order["total"],
+                                             "reason": "package lost in transit"}))
         return PlanOutcome(template="status_lost", slots=slots, order_id=oid, pending_action=pending,
                            awaiting="approval" if pending else None,
                            review_reason="lost package: approve the refund or arrange a replacement")
@@ -226,20 +249,17 @@ def _return_slots(p: PlanInput, check: dict[str, Any]) -> dict[str, Any]:
 
 
 def plan_return(p: PlanInput, *, damage: bool = False) -> PlanOutcome:
-    if p.confirmed and p.pending_action and p.pending_action.tool == "start_return":
-        done = p.run("start_return", p.pending_action.args)
-        oid = p.pending_action.args["order_id"]
-        if not done.ok:
-            return PlanOutcome(template="handoff", order_id=oid, handoff_reason=f"return could not be created: {done.error}")
+    answer = _answer_to_pending(p, "start_return", "creating the return")
+    if isinstance(answer, PlanOutcome):
+        return answer
+    if answer is not None and p.pending_action is not None:
+        done, oid = answer, p.pending_action.args["order_id"]
         check = p.run("check_return_eligibility", {"order_id": oid, "reason": p.pending_action.args["reason"]})
         slots = _return_slots(p, check.data) if check.ok else {"order_id": oid}  # type: ignore[arg-type]
         slots.update(done.data or {})
         slots["fee_line"] = f"A restocking fee of ${done.data['restocking_fee']} will come out of the refund. " \
             if done.data and done.data["restocking_fee"] not in ("0", "0.00") else ""
         return PlanOutcome(template="return_started", slots=slots, order_id=oid)
-    if p.declined and p.pending_action:
-        return PlanOutcome(template="action_declined", slots={"order_id": p.pending_action.args.get("order_id")},
-                           order_id=p.pending_action.args.get("order_id"))
     order = _resolve_order(p)
     oid = order["order_id"]
     reason = _return_reason(p.text) if (damage or p.intent == "return_request") else "changed_mind"
@@ -285,7 +305,7 @@ def plan_return(p: PlanInput, *, damage: bool = False) -> PlanOutcome:
                            awaiting="order_id")
     args = {"order_id": oid, "sku": item["sku"], "quantity": 1 if damage else item["quantity"], "reason": reason}
     proposal = p.run("start_return", args)
-    pending = PendingAction.model_validate(proposal.data["proposed"]) if proposal.data and "proposed" in proposal.data else None
+    pending = _proposed(proposal)
     if pending is None:
         return PlanOutcome(template="handoff", order_id=oid, handoff_reason=proposal.error or "return proposal failed")
     slots = {**_return_slots(p, c), "item": item["title"], "problem": problem}
@@ -321,17 +341,14 @@ def plan_refund_status(p: PlanInput) -> PlanOutcome:
 
 
 def plan_cancel(p: PlanInput) -> PlanOutcome:
-    if p.confirmed and p.pending_action and p.pending_action.tool == "cancel_order":
-        done = p.run("cancel_order", p.pending_action.args)
-        oid = p.pending_action.args["order_id"]
-        if not done.ok:
-            return PlanOutcome(template="handoff", order_id=oid, handoff_reason=f"cancellation failed: {done.error}")
+    answer = _answer_to_pending(p, "cancel_order", "cancellation")
+    if isinstance(answer, PlanOutcome):
+        return answer
+    if answer is not None and p.pending_action is not None:
+        done, oid = answer, p.pending_action.args["order_id"]
         refund_line = (f"A refund of ${done.data['refund_amount']} is on its way to your original payment method."
                        if done.data and done.data.get("refund_amount") else "You haven't been charged for it.")
         return PlanOutcome(template="cancel_done", order_id=oid, slots={"order_id": oid, "refund_line": refund_line})
-    if p.declined and p.pending_action:
-        oid = p.pending_action.args.get("order_id")
-        return PlanOutcome(template="action_declined", slots={"order_id": oid}, order_id=oid)
     order = _resolve_order(p)
     oid = order["order_id"]
     status = order["status"]
@@ -339,7 +356,7 @@ def plan_cancel(p: PlanInput) -> PlanOutcome:
         return PlanOutcome(template="cancel_already", order_id=oid, slots={"order_id": oid, "refund_line": _refund_line(p, oid)})
     if status in ("pending", "unshipped"):
         proposal = p.run("cancel_order", {"order_id": oid})
-        pending = PendingAction.model_validate(proposal.data["proposed"]) if proposal.data and "proposed" in proposal.data else None
+        pending = _proposed(proposal)
         if pending is None:
             return PlanOutcome(template="handoff", order_id=oid, handoff_reason=proposal.error)
         charge_line = ("You'll get a full refund of ${} to your original payment method. ".format(order["total"])
@@ -369,16 +386,13 @@ _ADDRESS_GUIDANCE: dict[str, str] = {
 
 
 def plan_change_address(p: PlanInput) -> PlanOutcome:
-    if p.confirmed and p.pending_action and p.pending_action.tool == "change_shipping_address":
-        done = p.run("change_shipping_address", p.pending_action.args)
+    answer = _answer_to_pending(p, "change_shipping_address", "address change")
+    if isinstance(answer, PlanOutcome):
+        return answer
+    if answer is not None and p.pending_action is not None:
         oid = p.pending_action.args["order_id"]
-        if not done.ok:
-            return PlanOutcome(template="handoff", order_id=oid, handoff_reason=f"address change failed: {done.error}")
         return PlanOutcome(template="address_changed", order_id=oid,
-                           slots={"order_id": oid, "new_address": done.data["ship_to"]})  # type: ignore[index]
-    if p.declined and p.pending_action:
-        oid = p.pending_action.args.get("order_id")
-        return PlanOutcome(template="action_declined", slots={"order_id": oid}, order_id=oid)
+                           slots={"order_id": oid, "new_address": (answer.data or {})["ship_to"]})
     order = _resolve_order(p)
     oid = order["order_id"]
     policy = p.policy
@@ -398,10 +412,9 @@ def plan_change_address(p: PlanInput) -> PlanOutcome:
     args = {"order_id": oid, "name": name, "line1": match.group("line1").strip(), "city": match.group("city").strip(),
             "state": match.group("state").upper(), "zip": match.group("zip"),
             "line2": match.group("line2").strip() if match.group("line2") else None}
-    proposal = p.run("change_shipping_address", args)
-    if not proposal.data or "proposed" not in proposal.data:
+    pending = _proposed(p.run("change_shipping_address", args))
+    if pending is None:
         return PlanOutcome(template="address_ask", order_id=oid, slots={"order_id": oid}, awaiting="address")
-    pending = PendingAction.model_validate(proposal.data["proposed"])
     new_address = pending.summary.split(" to ", 1)[-1]
     return PlanOutcome(template="address_offer", order_id=oid, slots={"order_id": oid, "new_address": new_address},
                        pending_action=pending, awaiting="confirmation")
@@ -482,19 +495,17 @@ def plan_damaged(p: PlanInput) -> PlanOutcome:
 
 
 def plan_subscription(p: PlanInput) -> PlanOutcome:
-    if p.confirmed and p.pending_action and p.pending_action.tool == "update_subscription":
-        done = p.run("update_subscription", p.pending_action.args)
-        if not done.ok:
-            return PlanOutcome(template="handoff", handoff_reason=f"subscription change failed: {done.error}")
-        d = done.data or {}
+    answer = _answer_to_pending(p, "update_subscription", "subscription change")
+    if isinstance(answer, PlanOutcome):
+        return answer
+    if answer is not None and p.pending_action is not None:
+        d = answer.data or {}
         words = {"active": "active again", "paused": "paused", "cancelled": "cancelled"}[d["status"]]
         if p.pending_action.args["action"] == "skip":
             words = "still active, with the next delivery skipped"
         next_line = f" Your next order is on {format_date(d['next_charge_date'])}." if d.get("next_charge_date") else ""
         return PlanOutcome(template="subscription_done",
                            slots={"subscription_id": d["subscription_id"], "status_words": words, "next_line": next_line})
-    if p.declined and p.pending_action:
-        return PlanOutcome(template="action_declined", slots={"order_id": p.pending_action.args.get("subscription_id")})
     listed = p.run("list_subscriptions", {})
     subs = [s for s in (listed.data or {}).get("subscriptions", []) if s["status"] != "cancelled"] if listed.ok else []
     if not subs:
@@ -504,11 +515,12 @@ def plan_subscription(p: PlanInput) -> PlanOutcome:
     if action is None:
         return PlanOutcome(template="subscription_which_action", slots={"subscription_id": sub["subscription_id"]})
     proposal = p.run("update_subscription", {"subscription_id": sub["subscription_id"], "action": action})
-    if not proposal.data or "proposed" not in proposal.data:
+    pending = _proposed(proposal)
+    if pending is None:
         return PlanOutcome(template="handoff", handoff_reason=proposal.error)
     words = {"skip": "skip the next delivery of", "pause": "pause", "resume": "resume", "cancel": "cancel"}[action]
     next_line = f", next order {format_date(sub['next_charge_date'])}" if sub.get("next_charge_date") else ""
-    return PlanOutcome(template="subscription_offer", pending_action=PendingAction.model_validate(proposal.data["proposed"]),
+    return PlanOutcome(template="subscription_offer", pending_action=pending,
                        awaiting="confirmation",
                        slots={"action_words": words, "subscription_id": sub["subscription_id"], "sku": sub["sku"],
                               "interval_days": sub["interval_days"], "next_line": next_line})
@@ -540,12 +552,11 @@ HANDOFF_INTENTS = {"claim_or_chargeback": "A-to-z claim, chargeback or dispute",
 
 
 def _run_confirmed_refund(p: PlanInput) -> PlanOutcome:
-    assert p.pending_action is not None
-    done = p.run("refund", p.pending_action.args)
-    oid = p.pending_action.args["order_id"]
-    if not done.ok:
-        return PlanOutcome(template="handoff", order_id=oid, handoff_reason=f"refund failed: {done.error}")
-    d = done.data or {}
+    answer = _answer_to_pending(p, "refund", "refund")
+    if isinstance(answer, PlanOutcome) or answer is None:
+        return answer or PlanOutcome(template="handoff", handoff_reason="refund was not confirmed")
+    d = answer.data or {}
+    oid = d["order_id"]
     return PlanOutcome(template="refund_done", order_id=oid, slots={
         "order_id": oid, "amount": d["amount"], "expected_by": format_date(d.get("expected_by"))})
 
