@@ -265,12 +265,28 @@ _IN_RETURN = re.compile(
 )
 
 
+_PROHIBITION = re.compile(
+    r"\b(?:never|not|no|cannot|can't|can not|won't|don't|do not|doesn't)\b(?:\s+\w+){0,3}?\s+"
+    r"(?:offer\w*|give|given|gives|exchange\w*|trade\w*|ask\w*|request\w*|pay\w*|reward\w*|allow\w*|permitted)\b", _I)
+
+
+def _states_a_prohibition(sentence: str) -> bool:
+    """'We never offer anything for a review' states the rule; it is not an offer or a request."""
+    return bool(_PROHIBITION.search(sentence))
+
+
+def _sentence_at(text: str, position: int) -> str:
+    start = max(text.rfind(".", 0, position), text.rfind("\n", 0, position)) + 1
+    ends = [i for i in (text.find(".", position), text.find("\n", position)) if i != -1]
+    return text[start:min(ends) if ends else len(text)]
+
+
 def check_review_solicitation(text: str, data: ComplianceInput, policy: PlatformPolicy) -> list[Violation]:
     """Review requests go through each platform's own tool (Amazon: Request a Review), never a support reply."""
     if policy.messaging.review_requests_allowed:
         return []
     return [_violation("review_solicitation", f"Do not ask for reviews or ratings on {policy.display_name}.", s)
-            for s in _spans(text, _SOLICIT, _POSITIVE)]
+            for s in _spans(text, _SOLICIT, _POSITIVE) if not _states_a_prohibition(_sentence_at(text, text.find(s)))]
 
 
 def _review_phrase(sentence: str) -> bool:
@@ -283,7 +299,7 @@ def check_review_incentive(text: str, data: ComplianceInput, policy: PlatformPol
     sentences = _sentences(text)
     found = []
     for i, sentence in enumerate(sentences):
-        if not _review_phrase(sentence):
+        if not _review_phrase(sentence) or _states_a_prohibition(sentence):
             continue
         following = sentences[i + 1] if i + 1 < len(sentences) else ""
         if _INCENTIVE.search(sentence):
@@ -297,7 +313,8 @@ def check_review_incentive(text: str, data: ComplianceInput, policy: PlatformPol
 def check_feedback_removal(text: str, data: ComplianceInput, policy: PlatformPolicy) -> list[Violation]:
     """Asking a buyer to remove or change a review is review suppression, forbidden everywhere."""
     return [_violation("feedback_removal", "Never ask the buyer to remove, change or update a review or feedback.",
-                       m.group(0)) for m in _REMOVAL.finditer(text)]
+                       m.group(0)) for m in _REMOVAL.finditer(text)
+            if not _states_a_prohibition(_sentence_at(text, m.start()))]
 
 
 # ---------------------------------------------------------------- FTC Mail Order Rule

@@ -420,7 +420,23 @@ def plan_change_address(p: PlanInput) -> PlanOutcome:
                        pending_action=pending, awaiting="confirmation")
 
 
-def _extract(passages: list[Passage], query: str, limit: int = 3) -> tuple[str, list[str]]:
+_CHANNELS = {
+    "amazon": r"amazon", "walmart": r"walmart", "tiktok": r"tiktok", "ebay": r"ebay",
+    "shopify": r"online store|our (?:web)?site|northforkgoods\.com|subscribe (?:&|and) save",
+    "facebook": r"facebook|instagram|meta", "instagram": r"facebook|instagram|meta",
+}
+MARKETPLACES = ("amazon", "walmart", "tiktok", "ebay")
+
+
+def _about_another_channel(sentence: str, platform: str) -> bool:
+    """A marketplace customer is not told about our other channels (it reads as off-platform contact)."""
+    if platform not in MARKETPLACES:
+        return False
+    others = "|".join(pattern for channel, pattern in _CHANNELS.items() if channel != platform)
+    return bool(re.search(rf"\b(?:{others})\b", sentence, re.I))
+
+
+def _extract(passages: list[Passage], query: str, limit: int = 3, platform: str = "shopify") -> tuple[str, list[str]]:
     """The sentences (or spec lines) across the passages that best match the question.
 
     Words of the document title are left out of the match: every section of a product page says
@@ -433,7 +449,7 @@ def _extract(passages: list[Passage], query: str, limit: int = 3) -> tuple[str, 
     for pi, passage in enumerate(passages):
         body = passage.text.split("\n", 1)[-1]
         for si, sentence in enumerate(s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", body)):
-            if len(sentence) > 15:
+            if len(sentence) > 15 and not _about_another_channel(sentence, platform):
                 score = len(words & set(re.findall(r"[a-z0-9]{3,}", sentence.lower())))
                 candidates.append((-score, pi, si, sentence))
     if not candidates:
@@ -452,7 +468,9 @@ def plan_policy(p: PlanInput) -> PlanOutcome:
     usable = [x for x in p.passages if x.topic != "brand_voice"]
     if not usable:
         return PlanOutcome(template="handoff", handoff_reason="no knowledge-base passage answers this question")
-    answer, cited = _extract(usable[:1], p.text)
+    answer, cited = _extract(usable[:1], p.text, platform=p.platform)
+    if not answer:
+        return PlanOutcome(template="handoff", handoff_reason="the matching article is about another channel")
     return PlanOutcome(template="policy_answer", slots={"answer": answer}, citations=cited)
 
 
@@ -475,7 +493,7 @@ def plan_product(p: PlanInput) -> PlanOutcome:
     if not passages:
         return PlanOutcome(template="handoff", handoff_reason="no product information answers this question")
     chosen = [x for x in passages if x.doc_id == passages[0].doc_id][:3]
-    answer, cited = _extract(chosen, p.text, limit=2)
+    answer, cited = _extract(chosen, p.text, limit=2, platform=p.platform)
     stock_line = ""
     if product and re.search(r"\b(stock|available|availability|back|restock|sold out|buy|get one|when)\b", p.text, re.I):
         lines = []

@@ -107,8 +107,7 @@ TEMPLATES: dict[str, str] = {
     "subscription_offer": "I can {action_words} your subscription {subscription_id} ({sku}, every {interval_days} "
                           "days{next_line}). Shall I go ahead? Reply \"yes\" to confirm.",
     "subscription_done": "Done: your subscription {subscription_id} is {status_words}.{next_line}",
-    "subscription_none": "I couldn't find an active subscription on your account. Subscriptions are available on our "
-                         "own online store.",
+    "subscription_none": "I couldn't find an active subscription on your account.",
     "subscription_which_action": "I can skip your next delivery, pause, resume or cancel subscription "
                                  "{subscription_id}. Which would you like?",
     # general

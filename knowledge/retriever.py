@@ -61,6 +61,9 @@ class Retriever:
         self._meta: dict[str, dict] = {}  # type: ignore[type-arg]
         self._text: dict[str, str] = {}
         self._positions: dict[str, int] = {}
+        self._allowed_cache: dict[tuple[object, ...], set[int]] = {}
+        self._meta_at: list[dict] = []  # type: ignore[type-arg]
+        self._doc_positions: dict[str, list[int]] = {}
 
     def _lexical_index(self) -> BM25Index:
         key = (self.index.generation, self.index.count())
@@ -70,8 +73,33 @@ class Retriever:
             self._meta = dict(zip(ids, metas, strict=True))
             self._text = dict(zip(ids, texts, strict=True))
             self._positions = {chunk_id: i for i, chunk_id in enumerate(ids)}
+            self._meta_at = metas
+            self._doc_positions = {}
+            for i, m in enumerate(metas):
+                self._doc_positions.setdefault(m["doc_id"], []).append(i)
+            self._allowed_cache = {}
             self._bm25_key = key
         return self._bm25
+
+    def _allowed(self, scope: list[KBPlatform] | None, topic: str | None, doc_id: str | None) -> set[int] | None:
+        """Chunk positions a filter admits, computed once per filter and index version (not per query)."""
+        if scope is None and topic is None and doc_id is None:
+            return None
+        key = (tuple(scope or ()), topic, doc_id)
+        cached = self._allowed_cache.get(key)
+        if cached is None and doc_id is not None:
+            return {pos for pos in self._doc_positions.get(doc_id, [])
+                    if (scope is None or self._meta_at[pos]["platform"] in scope)
+                    and (topic is None or self._meta_at[pos]["topic"] == topic)}
+        if cached is None:
+            cached = {
+                pos for cid, pos in self._positions.items()
+                if (scope is None or self._meta[cid]["platform"] in scope)
+                and (topic is None or self._meta[cid]["topic"] == topic)
+                and (doc_id is None or self._meta[cid]["doc_id"] == doc_id)
+            }
+            self._allowed_cache[key] = cached
+        return cached
 
     def search(self, query: str, platform: str | None = None, k: int = 5, topic: Topic | None = None,
                doc_id: str | None = None) -> list[Passage]:
@@ -109,12 +137,7 @@ class Retriever:
             fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
         if self.lexical:
             bm25 = self._lexical_index()
-            allowed = {
-                pos for cid, pos in self._positions.items()
-                if (scope is None or self._meta[cid]["platform"] in scope)
-                and (topic is None or self._meta[cid]["topic"] == topic)
-                and (doc_id is None or self._meta[cid]["doc_id"] == doc_id)
-            }
+            allowed = self._allowed(scope, topic, doc_id)
             for rank, (chunk_id, _) in enumerate(bm25.search(query, CANDIDATES, allowed)):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
                 meta.setdefault(chunk_id, self._meta[chunk_id])

@@ -54,6 +54,7 @@ def _forbidden(state: AgentState, runtime: Runtime[AgentContext]) -> list[str]:
 def compliance_input(state: AgentState, runtime: Runtime[AgentContext], text: str) -> ComplianceInput:
     evidence = [json.dumps(r.get("data"), default=str) for r in state.get("tool_results", []) if r.get("data")]
     evidence += [p["text"] for p in state.get("passages", [])]
+    evidence.append(state["text"])  # echoing what the customer wrote ("order #123 isn't on your account") asserts nothing
     return ComplianceInput(
         text=text, platform=state["platform"], evidence=evidence, done_actions=_done_actions(state),  # type: ignore[arg-type]
         forbidden_values=_forbidden(state, runtime),

@@ -517,3 +517,17 @@ def test_forbidden_values_match_whole_words_only() -> None:
     report = check("Also, your #11870 order is fine.", "shopify", forbidden_values=["Al", "#1187"],
                    evidence=[json.dumps({"id": "#11870"})])
     assert report.ok
+
+
+@pytest.mark.parametrize("platform", ["amazon", "shopify", "ebay"])
+def test_stating_the_review_rule_is_not_breaking_it(platform: str) -> None:
+    policy = load_policies()[platform]
+    text = ("Discounts are never offered in exchange for a review, a better rating, or removing a review. "
+            "We will never ask you to change your feedback.")
+    report = check_reply(ComplianceInput(text=text, platform=platform), policy)
+    assert report.ok, report.rules
+    offer = "We can refund you in full if you remove your 1-star review."
+    assert {"review_incentive", "feedback_removal"} <= set(
+        check_reply(ComplianceInput(text=offer, platform=platform), policy).rules)
+    nudge = "Don't forget to leave us a 5-star review!"
+    assert "review_solicitation" in check_reply(ComplianceInput(text=nudge, platform="amazon"), load_policies()["amazon"]).rules
