@@ -91,16 +91,21 @@ def _resolve_order(p: PlanInput) -> dict[str, Any]:
         found = p.run("get_order", {"order_id": p.active_order_id})
         if found.ok:
             return found.data  # type: ignore[return-value]
-    listed = p.run("list_customer_orders", {"limit": 5})
+    listed = p.run("list_customer_orders", {"limit": 10})
     orders = (listed.data or {}).get("orders", []) if listed.ok else []
     on_channel = [o for o in orders if o["platform"] == p.platform or
                   {o["platform"], p.platform} <= {"shopify", "facebook", "instagram"}]
     if not on_channel:
         raise _NeedOrder(PlanOutcome(template="no_orders", awaiting="order_id"))
-    if len(on_channel) == 1:
-        return p.run("get_order", {"order_id": on_channel[0]["order_id"]}).data  # type: ignore[return-value]
+    # the order a customer most likely means: one still on its way, or placed in the last month
+    likely = [o for o in on_channel if o["status"] in ("pending", "unshipped", "shipped", "in_transit")
+              or (p.today - date.fromisoformat(o["placed_at"][:10])).days <= 30]
+    if len(likely) == 1 or len(on_channel) == 1:
+        chosen = (likely or on_channel)[0]
+        return p.run("get_order", {"order_id": chosen["order_id"]}).data  # type: ignore[return-value]
     listing = "; ".join(
-        f"{o['order_id']} placed {format_date(o['placed_at'])} ({', '.join(o['items'][:2])})" for o in on_channel[:4]
+        f"{o['order_id']} placed {format_date(o['placed_at'])} ({', '.join(o['items'][:2])})"
+        for o in (likely or on_channel)[:4]
     )
     raise _NeedOrder(PlanOutcome(template="which_order", slots={"order_list": listing}, awaiting="order_id"))
 

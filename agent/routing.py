@@ -37,6 +37,8 @@ def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, 
         reasons_handoff.append(f"message not in English ({triage.language})")
     if handoff_reason:
         reasons_handoff.append(handoff_reason)
+    if triage.confidence < settings.handoff_confidence and triage.source in ("classifier", "llm"):
+        reasons_handoff.append(f"not confident about the topic ({triage.confidence:.2f})")
     if not has_draft and not reasons_handoff:
         reasons_handoff.append("no draft")
     deadline = reply_deadline(policy, received_at, list(triage.risk_flags))

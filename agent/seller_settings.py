@@ -46,7 +46,8 @@ class SellerSettings(BaseModel):
     channels: dict[Platform, ChannelSettings] = Field(default_factory=lambda: {p: ChannelSettings() for p in PLATFORMS})
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
     refund_approval_threshold: Decimal = Decimal("50.00")
-    min_confidence: float = Field(default=0.55, ge=0, le=1)
+    min_confidence: float = Field(default=0.55, ge=0, le=1, description="Below: a person reviews the draft.")
+    handoff_confidence: float = Field(default=0.35, ge=0, le=1, description="Below: a person takes over.")
 
     def channel(self, platform: Platform) -> ChannelSettings:
         return self.channels.get(platform) or ChannelSettings()

@@ -52,6 +52,24 @@ def test_order_status_without_an_order_number_uses_the_only_recent_order(say, st
     assert "list_customer_orders" in tools(trace)
 
 
+def test_the_order_number_the_agent_asked_for_continues_the_request(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    customer = next(c for c in store.list_customers()
+                    if len([o for o in store.customer_orders(c.id) if o.platform == "amazon"
+                            and o.created_at > ANCHOR - timedelta(days=25)]) >= 2)
+    first = say(customer.id, "amazon", "where is my order?")
+    assert "Which order do you mean" in first.draft and first.route == "auto_send"
+    order = next(o for o in store.customer_orders(customer.id) if o.platform == "amazon")
+    second = say(customer.id, "amazon", order.id, thread=first.thread)
+    assert second.intent == "order_status" and order.id in second.draft and "get_order" in tools(second)
+
+
+def test_an_unfamiliar_topic_goes_to_a_person(say, runtime, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    trace = say(store.list_customers()[4].id, "amazon", "xqzt blorp vvv")
+    assert trace.route == "handoff" and trace.handoff_summary
+    assert any("not confident" in r or "not a request" in r for r in trace.reasons), trace.reasons
+    assert outbox_texts(runtime, trace.thread) == []
+
+
 def test_delivered_but_not_received_gets_the_steps(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
     order = orders(store, "walmart", "delivered", lambda o: o.delivered_at > ANCHOR - timedelta(days=5))
     trace = say(order.customer_id, "walmart", f"tracking says delivered but I never got it. order {order.id}")
