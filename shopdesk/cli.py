@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -33,6 +34,8 @@ store_app = typer.Typer(help="The sandbox demo store (SQLite).", no_args_is_help
 app.add_typer(store_app, name="store")
 kb_app = typer.Typer(help="The seller's knowledge base (Chroma, offline embeddings).", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+eval_app = typer.Typer(help="Scenario evals: run sets, compare configurations, list reports.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 
 # Wide enough for the order tables when output goes to a pipe or a log instead of a terminal.
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -384,6 +387,102 @@ def chat_command(
                           highlight=False)
             else:
                 out.print(f"(handed to a person: {'; '.join(trace.reasons)})", highlight=False)
+
+
+# ---------------------------------------------------------------- evals
+
+def _eval_with_progress(settings: Settings, source: Path, k: int, config: Any) -> Any:
+    from rich.progress import Progress
+
+    from evals.suite import run_set
+
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task(f"Running {source} ({getattr(config, 'name', 'embedded')})", total=None)
+        return run_set(settings, source, k=k, config=config,
+                       progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+
+@eval_app.command("run")
+@_fail_cleanly
+def eval_run(
+    source: Annotated[Path, typer.Argument(help="A scenario YAML file or a folder of them (e.g. evals/sets).")],
+    k: Annotated[int, typer.Option(min=1, max=20, help="Runs per scenario (pass^1..pass^k).")] = 1,
+    config: Annotated[Path | None, typer.Option(help="A configuration file (default: the embedded engine).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON (summary and results).")] = False,
+    report: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
+) -> None:
+    """Run a scenario set through the agent and score it; the report is kept under the data dir."""
+    from evals.report import render_html
+    from evals.suite import EvalConfig, save_run
+
+    if not source.exists():
+        raise typer.BadParameter(f"{source} does not exist")
+    settings = _settings()
+    cfg = EvalConfig.load(config) if config else EvalConfig()
+    run = _eval_with_progress(settings, source, k, cfg)
+    folder = save_run(settings, run)
+    html_text = render_html(run)
+    (folder / "report.html").write_text(html_text, encoding="utf-8")
+    if report:
+        report.write_text(html_text, encoding="utf-8")
+    if as_json:
+        _print_json({"id": run.id, "summary": run.summary,
+                     "results": [r.model_dump(mode="json", include={"id", "platform", "run", "passed", "skipped",
+                                                                    "failed_checks", "error", "tags"})
+                                 for r in run.results]})
+        return
+    s = run.summary
+    out.print(f"{s['scenarios']} scenarios x {run.k}: pass rate {s['pass_rate']:.1%}, pass^k {s['pass_hat_k']}, "
+              f"intent accuracy {s['intent_accuracy']}, handoff P/R {s['handoff_precision']}/{s['handoff_recall']}")
+    for platform, value in s["pass_rate_by_platform"].items():
+        out.print(f"  {platform:<10} {value:.1%}")
+    failed = [r for r in run.results if not r.passed and not r.skipped]
+    for r in failed[:40]:
+        out.print(f"  FAIL {r.id}: {'; '.join(r.failed_checks) or r.error}", highlight=False)
+    out.print(f"report: {folder / 'report.html'}")
+
+
+@eval_app.command("compare")
+@_fail_cleanly
+def eval_compare(
+    source: Annotated[Path, typer.Argument(help="The scenario set both configurations run.")],
+    a: Annotated[Path, typer.Option("--a", help="Configuration A (YAML/JSON).")],
+    b: Annotated[Path, typer.Option("--b", help="Configuration B (YAML/JSON).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Both configurations on the same scenarios: per-metric deltas, McNemar test, flipped scenarios."""
+    from evals.compare import compare
+    from evals.suite import EvalConfig, save_run
+
+    settings = _settings()
+    run_a = _eval_with_progress(settings, source, 1, EvalConfig.load(a))
+    run_b = _eval_with_progress(settings, source, 1, EvalConfig.load(b))
+    save_run(settings, run_a)
+    save_run(settings, run_b)
+    result = compare(run_a, run_b)
+    if as_json:
+        _print_json(result.model_dump(mode="json"))
+        return
+    out.print(f"A = {result.a}, B = {result.b}, {result.scenarios} scenarios")
+    for key, d in result.deltas.items():
+        out.print(f"  {key:<30} A {d['a']}  B {d['b']}  delta {d['delta']}")
+    out.print(f"McNemar: {result.mcnemar}")
+    out.print(f"flipped to pass: {result.flipped_to_pass}")
+    out.print(f"flipped to fail: {result.flipped_to_fail}")
+
+
+@eval_app.command("list")
+@_fail_cleanly
+def eval_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Saved eval runs, newest first."""
+    from evals.suite import list_runs
+
+    runs = list_runs(_settings())
+    if as_json:
+        _print_json(runs)
+        return
+    for r in runs:
+        out.print(f"{r['id']}  {r['config']:<12} {r['scenarios']:>4} scenarios  pass {r['pass_rate']:.1%}  {r['path']}")
 
 
 # ---------------------------------------------------------------- main job

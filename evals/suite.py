@@ -1,0 +1,108 @@
+"""Run a scenario set k times under one configuration and summarise it."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.seller_settings import SellerSettings
+from agent.triage.classifier import IntentClassifier
+from evals.metrics import ScenarioResult, summarize
+from evals.runner import EvalEnvironment, build_store_template, run_scenario
+from evals.scenarios import Scenario, load_scenarios
+from knowledge.retriever import Retriever
+from shopdesk import kb_service
+from shopdesk.settings import Settings
+
+Progress = Callable[[int, int], None]
+
+
+class EvalConfig(BaseModel):
+    """One side of an A/B comparison (a JSON or YAML file), or the defaults (embedded engine)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = "embedded"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_review: bool = False
+    seller_settings: SellerSettings = Field(default_factory=SellerSettings)
+    lexical_retrieval: bool = True
+    cost_per_1k_tokens: float = 0.0
+
+    @classmethod
+    def load(cls, path: Path) -> EvalConfig:
+        import yaml
+
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data.setdefault("name", path.stem)
+        return cls.model_validate(data)
+
+
+class EvalRun(BaseModel):
+    id: str
+    config: str
+    started_at: datetime
+    scenario_source: str
+    k: int
+    summary: dict[str, Any]
+    results: list[ScenarioResult]
+
+
+def make_environment(settings: Settings, config: EvalConfig, folder: Path, llm: Any | None = None) -> EvalEnvironment:
+    index = kb_service.open_index(settings)
+    kb_service.ensure_indexed(settings)
+    if llm is None and config.llm_base_url:
+        from agent.llm import LLMConfig, make_chat_model
+
+        llm = make_chat_model(LLMConfig(base_url=config.llm_base_url, model=config.llm_model or "default",
+                                        api_key=config.llm_api_key))
+    return EvalEnvironment(
+        store_template=build_store_template(folder), retriever=Retriever(index, lexical=config.lexical_retrieval),
+        classifier=IntentClassifier(), llm=llm, seller_settings=config.seller_settings, llm_review=config.llm_review,
+    )
+
+
+def run_set(settings: Settings, source: Path, *, k: int = 1, config: EvalConfig | None = None,
+            progress: Progress | None = None, llm: Any | None = None,
+            scenarios: list[Scenario] | None = None) -> EvalRun:
+    config = config or EvalConfig()
+    chosen = scenarios if scenarios is not None else load_scenarios(source)
+    results: list[ScenarioResult] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = make_environment(settings, config, Path(tmp), llm)
+        total = len(chosen) * k
+        for run in range(k):
+            for scenario in chosen:
+                results.append(run_scenario(scenario, env, run=run))
+                if progress:
+                    progress(len(results), total)
+    return EvalRun(id=f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}", config=config.name,
+                   started_at=datetime.now(UTC), scenario_source=str(source), k=k,
+                   summary=summarize(results, k, config.cost_per_1k_tokens), results=results)
+
+
+def save_run(settings: Settings, run: EvalRun) -> Path:
+    folder = settings.ensure_data_dir() / "evals" / run.id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.json").write_text(run.model_dump_json(indent=2), encoding="utf-8")
+    return folder
+
+
+def list_runs(settings: Settings) -> list[dict[str, Any]]:
+    """Saved runs, newest first (the console lists these)."""
+    root = settings.data_dir / "evals"
+    runs = []
+    for report in sorted(root.glob("*/report.json"), reverse=True) if root.exists() else []:
+        data = json.loads(report.read_text(encoding="utf-8"))
+        runs.append({"id": data["id"], "config": data["config"], "started_at": data["started_at"],
+                     "scenarios": data["summary"]["scenarios"], "pass_rate": data["summary"]["pass_rate"],
+                     "path": str(report.parent)})
+    return runs
