@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from evals.judge import judge_pair
 from evals.suite import EvalRun
 
 NUMERIC = ("pass_rate", "intent_accuracy", "intent_macro_f1", "route_accuracy", "trajectory_match", "end_state_match",
@@ -22,6 +23,7 @@ class Comparison(BaseModel):
     mcnemar: dict[str, Any]
     flipped_to_pass: list[str]
     flipped_to_fail: list[str]
+    judge_pairwise: dict[str, int] | None = None
 
 
 def mcnemar_exact(b: int, c: int) -> float:
@@ -33,7 +35,8 @@ def mcnemar_exact(b: int, c: int) -> float:
     return round(min(1.0, 2 * tail), 6)
 
 
-def compare(run_a: EvalRun, run_b: EvalRun) -> Comparison:
+def compare(run_a: EvalRun, run_b: EvalRun, judge: Any | None = None) -> Comparison:
+    """Deltas, McNemar on the paired first runs, flipped scenarios, and (with a judge) pairwise preferences."""
     passed_a = {r.id: r.passed for r in run_a.results if r.run == 0 and not r.skipped}
     passed_b = {r.id: r.passed for r in run_b.results if r.run == 0 and not r.skipped}
     common = sorted(set(passed_a) & set(passed_b))
@@ -44,8 +47,18 @@ def compare(run_a: EvalRun, run_b: EvalRun) -> Comparison:
         a, b = run_a.summary.get(key), run_b.summary.get(key)
         deltas[key] = {"a": a, "b": b, "delta": round(b - a, 4) if isinstance(a, (int, float)) and
                        isinstance(b, (int, float)) else None}
+    pairwise = None
+    if judge is not None:
+        replies_a = {r.id: r for r in run_a.results if r.run == 0 and r.replies}
+        replies_b = {r.id: r for r in run_b.results if r.run == 0 and r.replies}
+        pairwise = {"a": 0, "b": 0, "tie": 0, "failed": 0}
+        for scenario_id in sorted(set(replies_a) & set(replies_b)):
+            ra, rb = replies_a[scenario_id], replies_b[scenario_id]
+            verdict = judge_pair(judge, platform=ra.platform, customer_text=ra.customer_text or "",
+                                 reply_a=ra.replies[-1], reply_b=rb.replies[-1])
+            pairwise[verdict or "failed"] += 1
     return Comparison(
         a=run_a.config, b=run_b.config, scenarios=len(common), deltas=deltas,
         mcnemar={"a_only": len(to_fail), "b_only": len(to_pass), "p_value": mcnemar_exact(len(to_fail), len(to_pass))},
-        flipped_to_pass=to_pass, flipped_to_fail=to_fail,
+        flipped_to_pass=to_pass, flipped_to_fail=to_fail, judge_pairwise=pairwise,
     )

@@ -32,6 +32,8 @@ class ScenarioResult(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     replies: list[str] = Field(default_factory=list)
+    customer_text: str | None = None
+    judge: dict[str, float] | None = Field(default=None, description="LLM judge scores, when a judge ran.")
     error: str | None = None
 
 
@@ -126,8 +128,16 @@ def summarize(results: Sequence[ScenarioResult], k: int, cost_per_1k_tokens: flo
         "pass_rate_by_platform": _pass_by(first, lambda r: r.platform),
         "pass_rate_by_intent": _pass_by(first, lambda r: r.tags[0] if r.tags else "untagged"),
         "errors": sum(1 for r in scored if r.error),
+        "judge": _judge_means(scored),
     }
     return summary
+
+
+def _judge_means(results: Sequence[ScenarioResult]) -> dict[str, float] | None:
+    judged = [r.judge for r in results if r.judge]
+    if not judged:
+        return None
+    return {k: round(mean(j[k] for j in judged), 3) for k in ("correctness", "helpfulness", "tone", "policy")}
 
 
 def _pass_by(results: Sequence[ScenarioResult], key) -> dict[str, float]:  # type: ignore[no-untyped-def]

@@ -261,6 +261,7 @@ def run_scenario(scenario: Scenario, env: EvalEnvironment, *, run: int = 0,
             "turns": len(traces), "latency_ms": round(latency / max(1, len(traces)), 2),
             "llm_calls": calls, "prompt_tokens": prompt, "completion_tokens": completion,
             "replies": [t.draft for t in traces if t.draft],
+            "customer_text": turns[0] if turns else None,
         })
 
 

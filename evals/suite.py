@@ -14,9 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.seller_settings import SellerSettings
 from agent.triage.classifier import IntentClassifier
+from evals.judge import judge_reply
 from evals.metrics import ScenarioResult, summarize
 from evals.runner import EvalEnvironment, build_store_template, run_scenario
 from evals.scenarios import Scenario, load_scenarios
+from evals.simulator import make_simulator
 from knowledge.retriever import Retriever
 from shopdesk import kb_service
 from shopdesk.settings import Settings
@@ -71,17 +73,25 @@ def make_environment(settings: Settings, config: EvalConfig, folder: Path, llm: 
 
 
 def run_set(settings: Settings, source: Path, *, k: int = 1, config: EvalConfig | None = None,
-            progress: Progress | None = None, llm: Any | None = None,
+            progress: Progress | None = None, llm: Any | None = None, judge: Any | None = None,
             scenarios: list[Scenario] | None = None) -> EvalRun:
+    """Every scenario k times; with an LLM the simulated customers run, with a judge every final reply is scored."""
     config = config or EvalConfig()
     chosen = scenarios if scenarios is not None else load_scenarios(source)
     results: list[ScenarioResult] = []
     with tempfile.TemporaryDirectory() as tmp:
         env = make_environment(settings, config, Path(tmp), llm)
         total = len(chosen) * k
+        simulate = make_simulator(env.llm) if env.llm is not None else None
         for run in range(k):
             for scenario in chosen:
-                results.append(run_scenario(scenario, env, run=run))
+                result = run_scenario(scenario, env, run=run, simulate=simulate)
+                if judge is not None and result.replies:
+                    score = judge_reply(judge, platform=scenario.platform, customer_text=result.customer_text or "",
+                                        reply=result.replies[-1])
+                    if score:
+                        result.judge = score.model_dump(exclude={"rationale"})
+                results.append(result)
                 if progress:
                     progress(len(results), total)
     return EvalRun(id=f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}", config=config.name,
@@ -106,3 +116,13 @@ def list_runs(settings: Settings) -> list[dict[str, Any]]:
                      "scenarios": data["summary"]["scenarios"], "pass_rate": data["summary"]["pass_rate"],
                      "path": str(report.parent)})
     return runs
+
+
+def make_judge(settings: Settings) -> Any | None:
+    """The judge model from SHOPDESK_JUDGE_* settings, or None (deterministic metrics only)."""
+    if not settings.judge_base_url:
+        return None
+    from agent.llm import LLMConfig, make_chat_model
+
+    return make_chat_model(LLMConfig(base_url=settings.judge_base_url, model=settings.judge_model or "default",
+                                     api_key=settings.judge_api_key, temperature=0.0))

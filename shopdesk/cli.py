@@ -394,11 +394,11 @@ def chat_command(
 def _eval_with_progress(settings: Settings, source: Path, k: int, config: Any) -> Any:
     from rich.progress import Progress
 
-    from evals.suite import run_set
+    from evals.suite import make_judge, run_set
 
     with Progress(console=err, transient=True) as bar:
         task = bar.add_task(f"Running {source} ({getattr(config, 'name', 'embedded')})", total=None)
-        return run_set(settings, source, k=k, config=config,
+        return run_set(settings, source, k=k, config=config, judge=make_judge(settings),
                        progress=lambda done, total: bar.update(task, completed=done, total=total))
 
 
@@ -452,14 +452,14 @@ def eval_compare(
 ) -> None:
     """Both configurations on the same scenarios: per-metric deltas, McNemar test, flipped scenarios."""
     from evals.compare import compare
-    from evals.suite import EvalConfig, save_run
+    from evals.suite import EvalConfig, make_judge, save_run
 
     settings = _settings()
     run_a = _eval_with_progress(settings, source, 1, EvalConfig.load(a))
     run_b = _eval_with_progress(settings, source, 1, EvalConfig.load(b))
     save_run(settings, run_a)
     save_run(settings, run_b)
-    result = compare(run_a, run_b)
+    result = compare(run_a, run_b, judge=make_judge(settings))
     if as_json:
         _print_json(result.model_dump(mode="json"))
         return
@@ -469,6 +469,8 @@ def eval_compare(
     out.print(f"McNemar: {result.mcnemar}")
     out.print(f"flipped to pass: {result.flipped_to_pass}")
     out.print(f"flipped to fail: {result.flipped_to_fail}")
+    if result.judge_pairwise:
+        out.print(f"LLM judge, pairwise in both orders: {result.judge_pairwise}")
 
 
 @eval_app.command("list")
