@@ -520,6 +520,11 @@ _WRITE_CLAIMS: dict[str, re.Pattern[str]] = {
 _CONDITION = re.compile(r"\b(?:if|once|when|whenever|after|as\s+soon\s+as|until|before|unless|whether|in\s+case)\b", _I)
 
 
+def _in_question(text: str, position: int) -> bool:
+    ends = [i for i in (text.find(c, position) for c in ".!?\n") if i != -1]
+    return bool(ends) and text[min(ends)] == "?"
+
+
 def check_action_honesty(text: str, data: ComplianceInput, policy: PlatformPolicy) -> list[Violation]:
     """A reply may only say a refund, cancellation, return, address or subscription change happened if it did."""
     found = []
@@ -527,6 +532,8 @@ def check_action_honesty(text: str, data: ComplianceInput, policy: PlatformPolic
         if action in data.done_actions:
             continue
         for m in pattern.finditer(text):
+            if _in_question(text, m.start()):
+                continue  # "Shall I set up the return?" offers the action, it does not claim it
             if not _CONDITION.search(_clause_before(text, m.start())):
                 found.append(_violation("action_honesty", f"The reply says {action!r} was done, but no tool did it.",
                                         m.group(0).strip()))

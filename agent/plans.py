@@ -441,6 +441,11 @@ def _about_another_channel(sentence: str, platform: str) -> bool:
     return bool(re.search(rf"\b(?:{others})\b", sentence, re.I))
 
 
+def _key_word(word: str) -> str:
+    """Words compared by their first five letters: 'refunds' meets 'refund', 'dishwaser' meets 'dishwasher'."""
+    return word[:5]
+
+
 def _extract(passages: list[Passage], query: str, limit: int = 3, platform: str = "shopify") -> tuple[str, list[str]]:
     """The sentences (or spec lines) across the passages that best match the question.
 
@@ -448,14 +453,15 @@ def _extract(passages: list[Passage], query: str, limit: int = 3, platform: str 
     "cast iron skillet", so only the rest of the question tells the sections apart. Returns the
     text and the ids of the passages it quotes.
     """
-    title_words = {w for x in passages for w in re.findall(r"[a-z0-9]{3,}", x.title.lower())}
-    words = {w for w in re.findall(r"[a-z0-9]{3,}", query.lower())} - title_words - {"the", "and", "you", "does"}
+    title_words = {_key_word(w) for x in passages for w in re.findall(r"[a-z0-9]{3,}", x.title.lower())}
+    words = {_key_word(w) for w in re.findall(r"[a-z0-9]{3,}", query.lower())} - title_words - \
+        {"the", "and", "you", "does", "how", "can", "what"}
     candidates: list[tuple[int, int, int, str]] = []  # (-score, passage order, sentence order, sentence)
     for pi, passage in enumerate(passages):
         body = passage.text.split("\n", 1)[-1]
         for si, sentence in enumerate(s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", body)):
             if len(sentence) > 15 and not _about_another_channel(sentence, platform):
-                score = len(words & set(re.findall(r"[a-z0-9]{3,}", sentence.lower())))
+                score = len(words & {_key_word(w) for w in re.findall(r"[a-z0-9]{3,}", sentence.lower())})
                 candidates.append((-score, pi, si, sentence))
     if not candidates:
         return "", []

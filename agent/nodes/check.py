@@ -55,6 +55,9 @@ def compliance_input(state: AgentState, runtime: Runtime[AgentContext], text: st
     evidence = [json.dumps(r.get("data"), default=str) for r in state.get("tool_results", []) if r.get("data")]
     evidence += [p["text"] for p in state.get("passages", [])]
     evidence.append(state["text"])  # echoing what the customer wrote ("order #123 isn't on your account") asserts nothing
+    # what earlier turns established: the order under discussion and the action proposed then
+    evidence.append(json.dumps({"active_order_id": state.get("active_order_id"),
+                                "pending_action": state.get("pending_action")}, default=str))
     return ComplianceInput(
         text=text, platform=state["platform"], evidence=evidence, done_actions=_done_actions(state),  # type: ignore[arg-type]
         forbidden_values=_forbidden(state, runtime),

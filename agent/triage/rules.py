@@ -141,7 +141,8 @@ _INTENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\bwas i (ever )?refunded\b|\bdid (you|u) (issue|send|process) (my|the) refund|"
         r"\bstatus of (my|the) refund\b)", re.I)),
     ("order_status", re.compile(
-        r"(\bwhere('?s| is| are) (my|the) (order|package|stuff|item|parcel|box|delivery|tent|skillet|cooler)|"
+        r"(\bwhere('?s| is| are|s) (my|the|me) (order|ordr|oder|package|pakage|packge|pkg|stuff|item|parcel|box|"
+        r"delivery|tent|skillet|cooler)|"
         r"\btracking\b|\btrack (my|the|it)\b|\bhasn'?t (arrived|shipped|moved|updated)|\bnot (arrived|delivered|shipped) yet|"
         r"\b(says|shows|marked( as)?) delivered\b|\bnever (arrived|got it|received (it|my))|"
         r"\bwhen (will|does|is) (it|my order|my package|this|the order) (ship|arrive|be delivered|get here|come)|"

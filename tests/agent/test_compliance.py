@@ -531,3 +531,11 @@ def test_stating_the_review_rule_is_not_breaking_it(platform: str) -> None:
         check_reply(ComplianceInput(text=offer, platform=platform), policy).rules)
     nudge = "Don't forget to leave us a 5-star review!"
     assert "review_solicitation" in check_reply(ComplianceInput(text=nudge, platform="amazon"), load_policies()["amazon"]).rules
+
+
+def test_offering_an_action_in_a_question_is_not_claiming_it() -> None:
+    policy = load_policies()["amazon"]
+    offer = "I can start a return with a prepaid label right now. Shall I set up the return? Reply yes to confirm."
+    assert check_reply(ComplianceInput(text=offer, platform="amazon"), policy).ok
+    claim = "I set up the return for you."
+    assert check_reply(ComplianceInput(text=claim, platform="amazon"), policy).rules == ["action_honesty"]
