@@ -441,6 +441,9 @@ def _about_another_channel(sentence: str, platform: str) -> bool:
     return bool(re.search(rf"\b(?:{others})\b", sentence, re.I))
 
 
+SECTION_SENTENCES = 4  # a policy answer quotes up to this many sentences of the best section, in order
+
+
 def _key_word(word: str) -> str:
     """Words compared by their first five letters: 'refunds' meets 'refund', 'dishwaser' meets 'dishwasher'."""
     return word[:5]
@@ -465,6 +468,11 @@ def _extract(passages: list[Passage], query: str, limit: int = 3, platform: str 
                 candidates.append((-score, pi, si, sentence))
     if not candidates:
         return "", []
+    if len(passages) == 1 and len(candidates) <= limit:
+        best = candidates  # a short section is quoted whole: the sentences around the match carry the answer
+        text = " ".join(c[3].lstrip("- ") if c[3].endswith((".", "!", "?")) else c[3].lstrip("- ") + "."
+                        for c in sorted(best, key=lambda c: c[2]))
+        return text, [passages[0].id]
     best = sorted(candidates)[:limit]
     if best[0][0] == 0:
         best = [c for c in candidates if c[1] == 0][:limit]  # nothing matches: the top passage's opening
@@ -479,7 +487,7 @@ def plan_policy(p: PlanInput) -> PlanOutcome:
     usable = [x for x in p.passages if x.topic != "brand_voice"]
     if not usable:
         return PlanOutcome(template="handoff", handoff_reason="no knowledge-base passage answers this question")
-    answer, cited = _extract(usable[:1], p.text, platform=p.platform)
+    answer, cited = _extract(usable[:1], p.text, limit=SECTION_SENTENCES, platform=p.platform)
     if not answer:
         return PlanOutcome(template="handoff", handoff_reason="the matching article is about another channel")
     return PlanOutcome(template="policy_answer", slots={"answer": answer}, citations=cited)

@@ -13,7 +13,8 @@ from agent.schemas import RiskFlag, Sentiment, Urgency
 
 _FLAGS: dict[RiskFlag, re.Pattern[str]] = {
     "legal_threat": re.compile(
-        r"\b(lawyer|attorney(?! general)|sue|suing|lawsuit|legal action|small claims|court|litigation)\b", re.I),
+        r"\b(lawyer|attorney(?! general)|sue|suing|lawsuit|legal action|small claims|litigation|"
+        r"(see you in|take you to|taking you to|go to|in) court)\b", re.I),
     "bbb_or_attorney_general": re.compile(
         r"\b(better business bureau|bbb|attorney general|\bag\b office|consumer protection (agency|bureau)|ftc complaint|"
         r"report(ing)? you to the ftc)\b", re.I),
@@ -141,7 +142,7 @@ _INTENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\bwas i (ever )?refunded\b|\bdid (you|u) (issue|send|process) (my|the) refund|"
         r"\bstatus of (my|the) refund\b)", re.I)),
     ("order_status", re.compile(
-        r"(\bwhere('?s| is| are|s) (my|the|me) (order|ordr|oder|package|pakage|packge|pkg|stuff|item|parcel|box|"
+        r"(\bwhere('?s| is| are|s)? (my|the|me) (\w+ )?(order|ordr|oder|package|pakage|packge|pkg|stuff|item|parcel|box|"
         r"delivery|tent|skillet|cooler)|"
         r"\btracking\b|\btrack (my|the|it)\b|\bhasn'?t (arrived|shipped|moved|updated)|\bnot (arrived|delivered|shipped) yet|"
         r"\b(says|shows|marked( as)?) delivered\b|\bnever (arrived|got it|received (it|my))|"
