@@ -27,3 +27,10 @@ class AgentContext:
     policies: dict[Platform, PlatformPolicy] = field(default_factory=load_policies)
     seller: SellerPolicy = field(default_factory=load_seller)
     llm_review: bool = False  # ask the LLM to review drafts for policy on top of the deterministic rules
+    _product_names: list[str] | None = field(default=None, repr=False)
+
+    def product_names(self) -> list[str]:
+        """Catalog product names, read once per context (the triage rules look for them in messages)."""
+        if self._product_names is None:
+            self._product_names = [p.name for p in self.backend.list_products()]
+        return self._product_names

@@ -433,6 +433,16 @@ _CHANNELS = {
 MARKETPLACES = ("amazon", "walmart", "tiktok", "ebay")
 
 
+_STAFF_GUIDANCE = re.compile(
+    r"\b(the agent|agents|support agents?|the customer|a customer|customers should|rather than guessing)\b|"
+    r"^(keep|always|never|check|tell|ask|send|offer|do not|don't|make sure|note)\b", re.I)
+
+
+def _staff_guidance(sentence: str) -> bool:
+    """Articles also brief the support team ("Keep everything on eBay..."); those lines are not for customers."""
+    return bool(_STAFF_GUIDANCE.search(sentence.strip()))
+
+
 def _about_another_channel(sentence: str, platform: str) -> bool:
     """A marketplace customer is not told about our other channels (it reads as off-platform contact)."""
     if platform not in MARKETPLACES:
@@ -463,7 +473,7 @@ def _extract(passages: list[Passage], query: str, limit: int = 3, platform: str 
     for pi, passage in enumerate(passages):
         body = passage.text.split("\n", 1)[-1]
         for si, sentence in enumerate(s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", body)):
-            if len(sentence) > 15 and not _about_another_channel(sentence, platform):
+            if len(sentence) > 15 and not _about_another_channel(sentence, platform) and not _staff_guidance(sentence):
                 score = len(words & {_key_word(w) for w in re.findall(r"[a-z0-9]{3,}", sentence.lower())})
                 candidates.append((-score, pi, si, sentence))
     if not candidates:

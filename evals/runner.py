@@ -137,7 +137,7 @@ def bind(store: SandboxStore, scenario: Scenario) -> tuple[str, dict[str, dict[s
     if setup.other:
         other = pick_order(store, setup.other, not_customer=customer_id)
         other_customer = store.get_customer(other.customer_id)
-        bindings["other"] = {"id": other.id, "customer_name": other_customer.name,
+        bindings["other"] = {"id": other.id, "customer_name": other_customer.name, "total": str(other.total),
                              "tracking_number": other.shipments[0].tracking_number if other.shipments else "",
                              "line1": other.shipping_address.line1}
     return customer_id, bindings
@@ -250,7 +250,10 @@ def run_scenario(scenario: Scenario, env: EvalEnvironment, *, run: int = 0,
             return base.model_copy(update={"error": f"{type(exc).__name__}: {exc}", "failed_checks": ["crash"],
                                            "turns": len(traces)})
         latency = (time.perf_counter() - started) * 1000
-        checks = _check(scenario, traces, store, before, bindings)
+        try:
+            checks = _check(scenario, traces, store, before, bindings)
+        except (KeyError, ValueError) as exc:
+            checks = {"expectations": f"could not evaluate: {exc}"}
         calls, prompt, completion = (a - b for a, b in zip(_llm_usage(env.llm), llm_before, strict=True))
         last = traces[-1] if traces else None
         return base.model_copy(update={

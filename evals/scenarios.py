@@ -106,6 +106,10 @@ class Scenario(_Strict):
             raise ValueError("more scripted turns than max_turns allows")
         if self.store.order is None and self.store.customer is None and self.store.subscription is None:
             raise ValueError("store needs an order pick, a subscription or an explicit customer")
+        bound = {"customer"} | {name for name in ("order", "other", "subscription") if getattr(self.store, name)}
+        for record, field in _placeholders([self.turns, self.expect.model_dump()]):
+            if record not in bound or field not in PLACEHOLDERS.get(record, ()):
+                raise ValueError(f"placeholder {{{record}.{field}}} is unknown or its record is not picked")
         return self
 
 
@@ -131,6 +135,23 @@ def load_scenarios(path: Path) -> list[Scenario]:
 
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\.([a-z_0-9]+)\}")
+PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "order": frozenset({"id", "platform", "status", "total", "tracking_number", "carrier", "first_item_title",
+                        "first_item_sku"}),
+    "customer": frozenset({"id", "name", "first_name"}),
+    "other": frozenset({"id", "customer_name", "tracking_number", "line1", "total"}),
+    "subscription": frozenset({"id", "sku"}),
+}
+
+
+def _placeholders(value: object) -> list[tuple[str, str]]:
+    if isinstance(value, str):
+        return _PLACEHOLDER.findall(value)
+    if isinstance(value, dict):
+        return [p for v in value.values() for p in _placeholders(v)]
+    if isinstance(value, (list, tuple)):
+        return [p for v in value for p in _placeholders(v)]
+    return []
 
 
 def fill(text: str, bindings: dict[str, dict[str, Any]]) -> str:

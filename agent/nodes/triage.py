@@ -44,6 +44,8 @@ def triage(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         result = Triage(intent="claim_or_chargeback", confidence=RULE_CONFIDENCE, source="rules", **base)  # type: ignore[arg-type]
     elif hint := rules.intent_hint(text):
         result = Triage(intent=hint, confidence=RULE_CONFIDENCE, source="rules", **base)  # type: ignore[arg-type]
+    elif not entities.order_ids and "?" in text and rules.mentions_product(text, ctx.product_names()):
+        result = Triage(intent="product_question", confidence=RULE_CONFIDENCE, source="rules", **base)  # type: ignore[arg-type]
     else:
         guess = ctx.classifier.classify(text)
         result = Triage(intent=guess.intent, confidence=guess.confidence, source="classifier", **base)  # type: ignore[arg-type]

@@ -47,7 +47,8 @@ _POSITIVE = re.compile(r"\b(thank(s| you)|love (it|this)|great|awesome|perfect|a
 _URGENT = re.compile(r"\b(asap|urgent|immediately|right now|today|tonight|emergency|need it by)\b", re.I)
 
 _YES = re.compile(
-    r"^\s*(yes|yeah|yep|yup|ya|sure|ok(ay)?|please do|please go ahead|go ahead|do it|confirm(ed)?|that'?s fine|"
+    r"^\s*(yes|yea|yeah|yep|yup|ya|yas|sure|ok(ay)?|okie|k|alright|please do|please go ahead|go ahead|do it|"
+    r"confirm(ed)?|that'?s fine|"
     r"sounds good|correct|that works|y)\b[\s\S]{0,80}$", re.I)
 _NO = re.compile(r"^\s*(no|nope|nah|don'?t|do not|cancel that|never ?mind|wait|stop|not yet)\b", re.I)
 
@@ -134,7 +135,7 @@ _INTENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(address|adress|addres|addy)\b|\bship (it|this|my order) to (a |my )?(different|new|another)|\bi moved\b)", re.I)),
     ("return_request", re.compile(
         r"(\b(i want to|i'?d like to|i would like to|i need to|want to|wanna|can i|could i|how (do|can) i|please)"
-        r" (return|send (it|this|them|back)|send back|exchange)\b|\b(start|open|initiate) a return\b|"
+        r"( still| just| please| now)? (return|send (it|this|them|back)|send back|exchange)\b|\b(start|open|initiate) a return\b|"
         r"\breturn label\b|\b(is|are) (this|it|they|these) returnable\b)", re.I)),
     ("refund_status", re.compile(
         r"(\bwhere('?s| is) (my|the) (refund|money)\b|\brefund\b.{0,30}\b(hasn'?t|has not|not yet|never|still not|didn'?t)\b|"
@@ -154,7 +155,10 @@ _INTENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(your|the) (return|refund|shipping|exchange|price adjustment|price match|holiday|warranty) polic(y|ies)\b|"
         r"\b(is there|do you charge) a restocking fee\b|\bwho pays (for )?(the )?return shipping\b|"
         r"\bhow many days (do i have|to return)\b)", re.I)),
-    ("review_feedback", re.compile(r"\b(review|feedback|rating|stars?)\b", re.I)),
+    ("review_feedback", re.compile(
+        r"\b(review|feedback)\b|\b(left|leave|leaving|give|gave|giving|change|update|remove)\b.{0,20}\b(rating|stars?)\b|"
+        r"\b[1-5][- ]?stars?\b|^\W*(thank(s| you)( so much)?|love (it|the|my|this)|great (quality|product|service))\b",
+        re.I)),
 )
 
 
@@ -163,3 +167,13 @@ def intent_hint(text: str) -> str | None:
         if pattern.search(text):
             return intent
     return None
+
+
+def mentions_product(text: str, product_names: list[str]) -> bool:
+    """True when the message names a catalog product (two or more distinctive words of its name)."""
+    words = set(re.findall(r"[a-z]{3,}", text.lower()))
+    for name in product_names:
+        distinctive = {w for w in re.findall(r"[a-z]{3,}", name.lower())} - {"northfork", "with", "and", "the"}
+        if len(words & distinctive) >= 2:
+            return True
+    return False

@@ -87,3 +87,12 @@ def test_config_files_load(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump({"seller_settings": {"min_confidence": 0.9}, "lexical_retrieval": False}))
     config = EvalConfig.load(path)
     assert config.name == "strict" and config.seller_settings.min_confidence == 0.9 and not config.lexical_retrieval
+
+
+def test_unknown_placeholders_fail_at_load_time() -> None:
+    with pytest.raises(ValueError, match=r"placeholder \{order.nickname\}"):
+        Scenario.model_validate({"id": "p", "platform": "amazon", "store": {"order": {"platform": "amazon"}},
+                                 "turns": ["where is {order.nickname}"]})
+    with pytest.raises(ValueError, match=r"\{other.id\} is unknown or its record is not picked"):
+        Scenario.model_validate({"id": "q", "platform": "amazon", "store": {"order": {"platform": "amazon"}},
+                                 "turns": ["hi"], "expect": {"reply_not_contains": ["{other.id}"]}})
