@@ -13,13 +13,14 @@ from agent.schemas import RiskFlag, Sentiment, Urgency
 
 _FLAGS: dict[RiskFlag, re.Pattern[str]] = {
     "legal_threat": re.compile(
-        r"\b(lawyer|attorney(?! general)|sue|suing|lawsuit|legal action|small claims|litigation|"
+        r"\b(lawyer|attorney(?! general)|sue|suing|lawsuit|legal (action|team|department|counsel)|small claims|litigation|"
         r"(see you in|take you to|taking you to|go to|in) court)\b", re.I),
     "bbb_or_attorney_general": re.compile(
         r"\b(better business bureau|bbb|attorney general|\bag\b office|consumer protection (agency|bureau)|ftc complaint|"
         r"report(ing)? you to the ftc)\b", re.I),
     "injury_or_safety": re.compile(
         r"\b(injur(y|ed|ies)|hurt (me|my|him|her|myself)|burn(ed|t|s)? (my|me|him|her)|burned|caught (on )?fire|fire hazard|"
+        r"(small|a|started a|on) fire|flames? (shot|came|burst|flared)|blister(ed|s)?|melt(ed|ing)|sparks?|overheat(ed|ing)|"
         r"exploded|explosion|smoke came|smell(s|ed)? (like )?gas|gas leak|leak(ing|ed)? (gas|propane)|shock(ed)?|electrocut|"
         r"chok(e|ed|ing)|hospital|emergency room|\ber\b visit|stitches|cut (my|his|her) (hand|finger)|poison|unsafe|dangerous)\b",
         re.I),
