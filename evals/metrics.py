@@ -106,7 +106,7 @@ def summarize(results: Sequence[ScenarioResult], k: int, cost_per_1k_tokens: flo
         "runs": len(scored),
         "skipped": len({r.id for r in results if r.skipped}),
         "pass_rate": round(sum(r.passed for r in scored) / len(scored), 4) if scored else 0.0,
-        "pass_hat_k": {str(j): pass_hat_k(successes, k, j) for j in range(1, k + 1)} if by_id else {},
+        "pass^k": {str(j): pass_hat_k(successes, k, j) for j in range(1, k + 1)} if by_id else {},
         "intent_accuracy": accuracy(intents),
         "intent_macro_f1": macro_f1(intents),
         "route_accuracy": accuracy((r.route_expected, r.route_got) for r in scored if r.route_expected),

@@ -42,7 +42,7 @@ def _histogram(values: list[float], buckets: int = 10) -> dict[str, float]:
 def render_html(run: EvalRun) -> str:
     s = run.summary
     headline = [("Scenarios", s["scenarios"]), ("Runs", s["runs"]), ("Pass rate", f"{s['pass_rate']:.1%}"),
-                ("pass^k", ", ".join(f"^{k} {v:.2f}" for k, v in s["pass_hat_k"].items())),
+                ("pass^k", ", ".join(f"^{k} {v:.2f}" for k, v in s["pass^k"].items())),
                 ("Intent accuracy", s["intent_accuracy"]), ("Intent macro-F1", s["intent_macro_f1"]),
                 ("Trajectory match", s["trajectory_match"]), ("End-state match", s["end_state_match"]),
                 ("Required facts", s["required_facts"]), ("Grounded replies", s["grounded_replies"]),

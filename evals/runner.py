@@ -100,22 +100,24 @@ def _matches(store: SandboxStore, order: Order, pick: OrderPick) -> bool:
 
 
 def pick_order(store: SandboxStore, pick: OrderPick, *, not_customer: str | None = None,
-               exclude: set[str] | None = None) -> Order:
+               exclude: set[str] | None = None, variation: int = 0) -> Order:
+    """The `index`-th matching order; repeated runs (variation 1, 2...) take the next matches, so pass^k
+    measures the agent on several real records, not the same one k times."""
     candidates = sorted(store.find_orders(platform=pick.platform, limit=None), key=lambda o: o.id)
     found = [o for o in candidates if (not_customer is None or o.customer_id != not_customer)
              and o.id not in (exclude or set()) and _matches(store, o, pick)]
     if len(found) <= pick.index:
         raise ScenarioSetupError(f"no order matches {pick.model_dump(exclude_defaults=True)}")
-    return found[pick.index]
+    return found[(pick.index + variation) % len(found)]
 
 
-def bind(store: SandboxStore, scenario: Scenario) -> tuple[str, dict[str, dict[str, Any]]]:
+def bind(store: SandboxStore, scenario: Scenario, variation: int = 0) -> tuple[str, dict[str, dict[str, Any]]]:
     """The writing customer's id and the records the scenario's placeholders refer to."""
     bindings: dict[str, dict[str, Any]] = {}
     setup = scenario.store
     customer_id = setup.customer
     if setup.order:
-        order = pick_order(store, setup.order)
+        order = pick_order(store, setup.order, variation=variation)
         customer_id = order.customer_id
         first = order.shipments[0] if order.shipments else None
         bindings["order"] = {
@@ -135,7 +137,7 @@ def bind(store: SandboxStore, scenario: Scenario) -> tuple[str, dict[str, dict[s
     customer = store.get_customer(customer_id)
     bindings["customer"] = {"id": customer.id, "name": customer.name, "first_name": customer.name.split()[0]}
     if setup.other:
-        other = pick_order(store, setup.other, not_customer=customer_id)
+        other = pick_order(store, setup.other, not_customer=customer_id, variation=variation)
         other_customer = store.get_customer(other.customer_id)
         bindings["other"] = {"id": other.id, "customer_name": other_customer.name, "total": str(other.total),
                              "tracking_number": other.shipments[0].tracking_number if other.shipments else "",
@@ -221,7 +223,7 @@ def run_scenario(scenario: Scenario, env: EvalEnvironment, *, run: int = 0,
         return base.model_copy(update={"skipped": True, "error": "needs an LLM to simulate the customer"})
     with tempfile.TemporaryDirectory() as tmp, _runtime(env, Path(tmp)) as (runtime, store):
         try:
-            customer_id, bindings = bind(store, scenario)
+            customer_id, bindings = bind(store, scenario, variation=run)
         except (ScenarioSetupError, KeyError) as exc:
             return base.model_copy(update={"error": f"setup: {exc}", "failed_checks": ["setup"]})
         order_id = bindings.get("order", {}).get("id")

@@ -432,7 +432,7 @@ def eval_run(
                                  for r in run.results]})
         return
     s = run.summary
-    out.print(f"{s['scenarios']} scenarios x {run.k}: pass rate {s['pass_rate']:.1%}, pass^k {s['pass_hat_k']}, "
+    out.print(f"{s['scenarios']} scenarios x {run.k}: pass rate {s['pass_rate']:.1%}, pass^k {s['pass^k']}, "
               f"intent accuracy {s['intent_accuracy']}, handoff P/R {s['handoff_precision']}/{s['handoff_recall']}")
     for platform, value in s["pass_rate_by_platform"].items():
         out.print(f"  {platform:<10} {value:.1%}")

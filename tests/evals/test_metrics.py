@@ -54,7 +54,7 @@ def test_summary_rates_and_breakdowns() -> None:
     ]
     s = summarize(results, k=2)
     assert s["scenarios"] == 2 and s["runs"] == 4 and s["pass_rate"] == 0.75
-    assert s["pass_hat_k"] == {"1": 0.75, "2": 0.5}
+    assert s["pass^k"] == {"1": 0.75, "2": 0.5}
     assert s["intent_accuracy"] == 0.5 and s["trajectory_match"] == 0.5
     assert s["handoff_precision"] == pytest.approx(0.6667, abs=1e-4) and s["handoff_recall"] == 1.0
     assert s["compliance_violations_by_rule"] == {"ungrounded_fact": 1} and s["grounded_replies"] == 0.75

@@ -69,7 +69,10 @@ def test_run_set_checks_every_expectation(kb_env: Settings, set_file: Path, tmp_
     assert not wrong.passed and {c.split(":")[0] for c in wrong.failed_checks} == {"intent", "reply_contains"}
     assert by_id["impossible-pick"].failed_checks == ["setup"] and "no order matches" in by_id["impossible-pick"].error
     s = run.summary
-    assert s["scenarios"] == 5 and s["runs"] == 10 and s["pass_rate"] == 0.6 and s["pass_hat_k"]["2"] == 0.6
+    assert s["scenarios"] == 5 and s["runs"] == 10 and s["pass^k"]["1"] == s["pass_rate"]
+    assert s["pass^k"]["2"] <= s["pass^k"]["1"] and 0.4 <= s["pass_rate"] <= 0.6
+    wismo = [r for r in run.results if r.id == "wismo"]
+    assert wismo[0].replies[0] != wismo[1].replies[0]  # the second run used another real order
     html_text = render_html(run)
     assert "<svg" in html_text and "deliberately-wrong" in html_text and "http" not in html_text.replace(
         'xmlns="http://www.w3.org/2000/svg"', "")
