@@ -30,7 +30,7 @@ _NOT_RECEIVED = re.compile(
 _DEFECT = re.compile(r"\b(stopped working|doesn'?t work|does not work|won'?t|defective|faulty|not working)\b", re.I)
 _WRONG = re.compile(r"\bwrong\b|not what i ordered|different (one|item|color|size)", re.I)
 _ADDRESS = re.compile(
-    r"(?P<line1>\d+[\w .'-]*?(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|court|ct|way|blvd|boulevard|place|pl|"
+    r"(?<![#\d-])(?P<line1>\d{1,6}\s+[A-Za-z][\w .'-]*?(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|court|ct|way|blvd|boulevard|place|pl|"
     r"terrace|ter|circle|cir|trail|trl|highway|hwy|parkway|pkwy)\.?)(?:,?\s*(?P<line2>(?:apt|apartment|unit|suite|ste|#)"
     r"\.?\s*[\w-]+))?,?\s+(?P<city>[A-Za-z .'-]+?),?\s+(?P<state>[A-Z]{2}),?\s+(?P<zip>\d{5}(?:-\d{4})?)\b", re.I)
 _SUB_ACTIONS = (("skip", re.compile(r"\bskip", re.I)), ("pause", re.compile(r"\b(pause|hold|break)\b", re.I)),
@@ -342,6 +342,8 @@ def plan_refund_status(p: PlanInput) -> PlanOutcome:
             line = "Once the item is on its way back to us, the refund follows when it arrives."
         return PlanOutcome(template="refund_pending_return", order_id=oid,
                            slots={"order_id": oid, "return_status": r["status"].replace("_", " "), "return_line": line})
+    if any(s["status"] == "lost" for s in order.get("shipments", [])):
+        return plan_order_status(p)  # no refund yet because the parcel is lost: propose one for approval
     return PlanOutcome(template="refund_none", order_id=oid, slots={"order_id": oid})
 
 
@@ -410,7 +412,13 @@ def plan_change_address(p: PlanInput) -> PlanOutcome:
         return PlanOutcome(template="address_too_late", order_id=oid, slots={
             "order_id": oid, "carrier": shipment.get("carrier", "the carrier"),
             "tracking_number": shipment.get("tracking_number", "in your order details")})
-    match = _ADDRESS.search(p.text)
+    # order numbers come out first, or "order 1723 to 455 Juniper Ave" would start the street at 1723
+    text = p.text
+    for order_ref in p.triage.entities.order_ids:
+        text = text.replace(order_ref, " ")
+    text = re.sub(r"#\s?\d+", " ", text)
+    matches = list(_ADDRESS.finditer(text))
+    match = matches[-1] if matches else None
     if not match:
         return PlanOutcome(template="address_ask", order_id=oid, slots={"order_id": oid}, awaiting="address")
     name = p.customer.name if p.customer else "Customer"

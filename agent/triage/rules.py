@@ -135,8 +135,9 @@ _INTENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(\b(change|update|wrong|correct|fix|edit|new|different|old)\b.{0,30}\b(shipping |delivery |mailing )?"
         r"(address|adress|addres|addy)\b|\bship (it|this|my order) to (a |my )?(different|new|another)|\bi moved\b)", re.I)),
     ("return_request", re.compile(
-        r"(\b(i want to|i'?d like to|i would like to|i need to|want to|wanna|can i|could i|how (do|can) i|please)"
-        r"( still| just| please| now)? (return|send (it|this|them|back)|send back|exchange)\b|\b(start|open|initiate) a return\b|"
+        r"(\b(i want to|i wnat to|i wanna|i'?d like to|i would like to|i need to|want to|wanna|can i|could i|"
+        r"how (do|can) i|please)"
+        r"( still| just| please| now)? (return|retrun|retun|returm|send (it|this|them|back)|send back|exchange)\b|\b(start|open|initiate) a return\b|"
         r"\breturn label\b|\b(is|are) (this|it|they|these) returnable\b)", re.I)),
     ("refund_status", re.compile(
         r"(\bwhere('?s| is) (my|the) (refund|money)\b|\brefund\b.{0,30}\b(hasn'?t|has not|not yet|never|still not|didn'?t)\b|"

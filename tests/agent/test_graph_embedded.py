@@ -151,12 +151,23 @@ def test_cancel_after_shipment_is_refused_with_tracking(say, store: SandboxStore
     assert store.get_order(order.id).status == "in_transit"
 
 
+@pytest.mark.parametrize("text", [
+    "please send order {oid} to 455 Juniper Ave, Apt 3, Boise, ID 83702",
+    "order {oid}. new one is 455 Juniper Ave Boise ID 83702",
+])
+def test_the_order_number_never_becomes_the_street(say, store: SandboxStore, text: str) -> None:  # type: ignore[no-untyped-def]
+    order = orders(store, "shopify", "unshipped")
+    first = say(order.customer_id, "shopify", "can you change the shipping address? " + text.format(oid=order.id))
+    assert first.pending_action["args"]["line1"] == "455 Juniper Ave"
+
+
 def test_address_change_on_the_own_store_and_refusal_on_amazon(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
     order = orders(store, "shopify", "unshipped")
     first = say(order.customer_id, "shopify", f"can you change the address on {order.id} to 455 Juniper Ave, Boise, ID 83702")
     assert first.intent == "change_address" and "455 Juniper Ave" in first.draft
     say(order.customer_id, "shopify", "yes", thread=first.thread)
-    assert store.get_order(order.id).shipping_address.city == "Boise"
+    address = store.get_order(order.id).shipping_address
+    assert (address.line1, address.city, address.state, address.zip) == ("455 Juniper Ave", "Boise", "ID", "83702")
     amazon = orders(store, "amazon", "unshipped")
     refused = say(amazon.customer_id, "amazon", f"need to change the shipping address for {amazon.id}")
     assert "doesn't let sellers change" in refused.draft and store.get_order(amazon.id).shipping_address == amazon.shipping_address
