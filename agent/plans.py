@@ -462,6 +462,22 @@ def _about_another_channel(sentence: str, platform: str) -> bool:
 SECTION_SENTENCES = 4  # a policy answer quotes up to this many sentences of the best section, in order
 
 
+# What customers ask for, in the words the articles answer with ("policy" is answered by a window of days).
+_EXPANSIONS: dict[str, set[str]] = {
+    "polic": {"windo", "days", "withi"}, "long": {"days", "busin", "withi"}, "pays": {"paid", "cost", "free"},
+    "pay": {"paid", "cost", "free", "pays"}, "sale": {"price", "diffe", "drops"}, "cheap": {"price", "diffe"},
+    "drop": {"price", "diffe"}, "drope": {"price", "diffe"},
+}
+_QUESTION_WORDS = {"the", "and", "you", "does", "how", "can", "what", "whats", "your", "take", "this", "that"}
+
+
+def _query_words(query: str) -> set[str]:
+    words = {_key_word(w) for w in re.findall(r"[a-z0-9]{3,}", query.lower())} - _QUESTION_WORDS
+    for word in list(words):
+        words |= _EXPANSIONS.get(word, set())
+    return words
+
+
 def _key_word(word: str) -> str:
     """Words compared by their first five letters: 'refunds' meets 'refund', 'dishwaser' meets 'dishwasher'."""
     return word[:5]
@@ -475,8 +491,7 @@ def _extract(passages: list[Passage], query: str, limit: int = 3, platform: str 
     text and the ids of the passages it quotes.
     """
     title_words = {_key_word(w) for x in passages for w in re.findall(r"[a-z0-9]{3,}", x.title.lower())}
-    words = {_key_word(w) for w in re.findall(r"[a-z0-9]{3,}", query.lower())} - title_words - \
-        {"the", "and", "you", "does", "how", "can", "what"}
+    words = _query_words(query) - title_words
     candidates: list[tuple[int, int, int, str]] = []  # (-score, passage order, sentence order, sentence)
     for pi, passage in enumerate(passages):
         body = passage.text.split("\n", 1)[-1]
@@ -501,10 +516,25 @@ def _extract(passages: list[Passage], query: str, limit: int = 3, platform: str 
     return text, cited
 
 
+def _best_section(p: PlanInput, top: Passage) -> Passage:
+    """Among the sections of the best document, the one whose sentences answer the question best."""
+    sections = [top] + [x for x in (p.search(p.text, top.doc_id) if p.search else []) if x.id != top.id]
+    words = _query_words(p.text) - {_key_word(w) for w in re.findall(r"[a-z0-9]{3,}", top.title.lower())}
+
+    def score(section: Passage) -> tuple[int, int]:
+        body = section.text.split("\n", 1)[-1]
+        overlaps = sorted((len(words & {_key_word(w) for w in re.findall(r"[a-z0-9]{3,}", s.lower())})
+                           for s in re.split(r"(?<=[.!?])\s+", body)), reverse=True)
+        return (sum(overlaps[:2]), -sections.index(section))
+
+    return max(sections, key=score)
+
+
 def plan_policy(p: PlanInput) -> PlanOutcome:
     usable = [x for x in p.passages if x.topic != "brand_voice"]
     if not usable:
         return PlanOutcome(template="handoff", handoff_reason="no knowledge-base passage answers this question")
+    usable = [_best_section(p, usable[0])]
     answer, cited = _extract(usable[:1], p.text, limit=SECTION_SENTENCES, platform=p.platform)
     if not answer:
         return PlanOutcome(template="handoff", handoff_reason="the matching article is about another channel")
