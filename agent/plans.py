@@ -442,7 +442,7 @@ MARKETPLACES = ("amazon", "walmart", "tiktok", "ebay")
 
 
 _STAFF_GUIDANCE = re.compile(
-    r"\b(the agent|agents|support agents?|the customer|a customer|customers should|rather than guessing)\b|"
+    r"\b(the agent|agents|support agents?|customers should|rather than (the agent )?guessing)\b|"
     r"^(keep|always|never|check|tell|ask|send|offer|do not|don't|make sure|note)\b", re.I)
 
 

@@ -119,7 +119,9 @@ def bind(store: SandboxStore, scenario: Scenario, variation: int = 0) -> tuple[s
     if setup.order:
         order = pick_order(store, setup.order, variation=variation)
         customer_id = order.customer_id
-        first = order.shipments[0] if order.shipments else None
+        # the parcel a customer asks about: the first one still on its way, else the first one
+        moving = [sh for sh in order.shipments if sh.status != "delivered"]
+        first = (moving or order.shipments or [None])[0]
         bindings["order"] = {
             "id": order.id, "platform": order.platform, "status": order.status, "total": str(order.total),
             "tracking_number": first.tracking_number if first else "", "carrier": first.carrier if first else "",

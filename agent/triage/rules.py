@@ -157,6 +157,9 @@ _INTENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(your|the) (return|refund|shipping|exchange|price adjustment|price match|holiday|warranty) polic(y|ies)\b|"
         r"\b(is there|do you charge) a restocking fee\b|\bwho pays (for )?(the )?return shipping\b|"
         r"\bhow many days (do i have|to return)\b)", re.I)),
+    ("other", re.compile(
+        r"\b(wholesale|bulk (pricing|order|orders|discount|purchase)|distributor|reseller|partnership|sponsor(ship)?|"
+        r"collab(oration)?|influencer|ugc|job|hiring|career|resume|dropship(ping)?)\b", re.I)),
     ("review_feedback", re.compile(
         r"\b(review|feedback)\b|\b(left|leave|leaving|give|gave|giving|change|update|remove)\b.{0,20}\b(rating|stars?)\b|"
         r"\b[1-5][- ]?stars?\b|^\W*(thank(s| you)( so much)?|love (it|the|my|this)|great (quality|product|service))\b",
