@@ -26,7 +26,8 @@ ToolRunner = Callable[[str, dict[str, Any]], ToolResult]
 
 _NOT_RECEIVED = re.compile(
     r"\b(never (got|received|came|arrived)|not (received|here|there)|didn'?t (get|receive|arrive)|don'?t have|"
-    r"isn'?t here|wasn'?t there|no package|missing|stolen|can'?t find)\b", re.I)
+    r"isn'?t here|wasn'?t there|no package|missing|stolen|can'?t find|nothing (at|on|by|in) (my|the)|nothing there|"
+    r"not at my|wasn'?t delivered|never showed)\b", re.I)
 _DEFECT = re.compile(r"\b(stopped working|doesn'?t work|does not work|won'?t|defective|faulty|not working)\b", re.I)
 _WRONG = re.compile(r"\bwrong\b|not what i ordered|different (one|item|color|size)", re.I)
 _ADDRESS = re.compile(
@@ -442,7 +443,7 @@ MARKETPLACES = ("amazon", "walmart", "tiktok", "ebay")
 
 
 _STAFF_GUIDANCE = re.compile(
-    r"\b(the agent|agents|support agents?|customers should|rather than (the agent )?guessing)\b|"
+    r"\b(the agent|agents|support agents?|customers should|rather than (the agent )?guessing|before saying no)\b|"
     r"^(keep|always|never|check|tell|ask|send|offer|do not|don't|make sure|note)\b", re.I)
 
 
@@ -451,12 +452,20 @@ def _staff_guidance(sentence: str) -> bool:
     return bool(_STAFF_GUIDANCE.search(sentence.strip()))
 
 
+STORE_FAMILY = ("shopify", "facebook", "instagram")
+
+
 def _about_another_channel(sentence: str, platform: str) -> bool:
-    """A marketplace customer is not told about our other channels (it reads as off-platform contact)."""
-    if platform not in MARKETPLACES:
-        return False
-    others = "|".join(pattern for channel, pattern in _CHANNELS.items() if channel != platform)
-    return bool(re.search(rf"\b(?:{others})\b", sentence, re.I))
+    """A sentence about other channels does not answer this customer: a marketplace customer is never told
+    about our other channels (it reads as off-platform contact), and a store or Meta customer is not given a
+    marketplace's rule unless the sentence also covers the store."""
+    if platform in MARKETPLACES:
+        others = "|".join(pattern for channel, pattern in _CHANNELS.items() if channel != platform)
+        return bool(re.search(rf"\b(?:{others})\b", sentence, re.I))
+    own = "|".join(_CHANNELS[c] for c in STORE_FAMILY)
+    marketplaces = "|".join(_CHANNELS[c] for c in MARKETPLACES)
+    return bool(re.search(rf"\b(?:{marketplaces})\b", sentence, re.I)) and \
+        not re.search(rf"\b(?:{own})\b", sentence, re.I)
 
 
 SECTION_SENTENCES = 4  # a policy answer quotes up to this many sentences of the best section, in order
@@ -534,10 +543,13 @@ def plan_policy(p: PlanInput) -> PlanOutcome:
     usable = [x for x in p.passages if x.topic != "brand_voice"]
     if not usable:
         return PlanOutcome(template="handoff", handoff_reason="no knowledge-base passage answers this question")
-    usable = [_best_section(p, usable[0])]
-    answer, cited = _extract(usable[:1], p.text, limit=SECTION_SENTENCES, platform=p.platform)
+    answer, cited = "", []
+    for candidate in usable[:3]:  # the best article first; the next one if it only speaks of other channels
+        answer, cited = _extract([_best_section(p, candidate)], p.text, limit=SECTION_SENTENCES, platform=p.platform)
+        if answer:
+            break
     if not answer:
-        return PlanOutcome(template="handoff", handoff_reason="the matching article is about another channel")
+        return PlanOutcome(template="handoff", handoff_reason="the matching articles are about other channels")
     return PlanOutcome(template="policy_answer", slots={"answer": answer}, citations=cited)
 
 

@@ -21,11 +21,13 @@ _FLAGS: dict[RiskFlag, re.Pattern[str]] = {
     "injury_or_safety": re.compile(
         r"\b(injur(y|ed|ies)|hurt (me|my|him|her|myself)|burn(ed|t|s)? (my|me|him|her)|burned|caught (on )?fire|fire hazard|"
         r"(small|a|started a|on) fire|flames? (shot|came|burst|flared)|blister(ed|s)?|melt(ed|ing)|sparks?|overheat(ed|ing)|"
+        r"burns?\b(?!\s*(time|rate|for|clean|cleanly|about|up to|evenly|longer|hot|hotter|through|fuel))|"
+        r"scald(ed|ing)?|urgent care|doctor|bleeding|"
         r"exploded|explosion|smoke came|smell(s|ed)? (like )?gas|gas leak|leak(ing|ed)? (gas|propane)|shock(ed)?|electrocut|"
         r"chok(e|ed|ing)|hospital|emergency room|\ber\b visit|stitches|cut (my|his|her) (hand|finger)|poison|unsafe|dangerous)\b",
         re.I),
     "claim_or_chargeback": re.compile(
-        r"\b(a-?to-?z|a to z|chargeback|charge back|dispute (the|this|with)|disputing|file a claim|filed a claim|"
+        r"\b(a-?to-?z|a to z|chargeback|charge back|dispute (the|this|with)|disputed|disputing|file a claim|filed a claim|"
         r"opened a (claim|case|dispute)|paypal (claim|dispute)|item not received case|my bank)\b", re.I),
     "prompt_injection": re.compile(
         r"(ignore (all |your |the )?(previous |prior |above )?(instructions|rules|prompt)|system prompt|you are now|"
@@ -156,7 +158,7 @@ _INTENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(do|can|will) (you|u) ship (to|internationally|outside|overseas|abroad)\b|"
         r"\b(your|the) (return|refund|shipping|exchange|price adjustment|price match|holiday|warranty) polic(y|ies)\b|"
         r"\b(is there|do you charge) a restocking fee\b|\bwho pays (for )?(the )?return shipping\b|"
-        r"\bhow many days (do i have|to return)\b)", re.I)),
+        r"\bhow many days (do i have|do i get|to return)\b|\bhow long would (a|the) refund take\b)", re.I)),
     ("other", re.compile(
         r"\b(wholesale|bulk (pricing|order|orders|discount|purchase)|distributor|reseller|partnership|sponsor(ship)?|"
         r"collab(oration)?|influencer|ugc|job|hiring|career|resume|dropship(ping)?)\b", re.I)),
