@@ -31,13 +31,17 @@ REVIEW_FLAGS = {
 
 def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, received_at: datetime, now: datetime,
            has_draft: bool, compliance: ComplianceReport | None, handoff_reason: str | None,
-           review_reason: str | None, needs_approval: bool, human_approved: bool) -> Decision:
+           review_reason: str | None, needs_approval: bool, human_approved: bool,
+           answered_by_rule: bool = False) -> Decision:
+    """`answered_by_rule`: the reply follows from a risk flag, not from the intent, so the classifier's
+    confidence does not matter for it."""
     reasons_handoff = [HANDOFF_FLAGS[f] for f in triage.risk_flags if f in HANDOFF_FLAGS]
     if triage.language not in ("en",):
         reasons_handoff.append(f"message not in English ({triage.language})")
     if handoff_reason:
         reasons_handoff.append(handoff_reason)
-    if triage.confidence < settings.handoff_confidence and triage.source in ("classifier", "llm"):
+    if triage.confidence < settings.handoff_confidence and triage.source in ("classifier", "llm") \
+            and not answered_by_rule:
         reasons_handoff.append(f"not confident about the topic ({triage.confidence:.2f})")
     if not has_draft and not reasons_handoff:
         reasons_handoff.append("no draft")
@@ -60,7 +64,7 @@ def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, 
             review.append(f"autopilot is off for {policy.display_name}")
         if triage.intent not in channel.auto_send_intents:
             review.append(f"intent {triage.intent} is not set to auto-send")
-        if triage.confidence < settings.min_confidence:
+        if triage.confidence < settings.min_confidence and not answered_by_rule:
             review.append(f"low confidence ({triage.confidence:.2f})")
         if not channel.auto_send_outside_business_hours and not settings.business_hours.is_open(now):
             review.append("outside business hours")

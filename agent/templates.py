@@ -34,8 +34,8 @@ TEMPLATES: dict[str, str] = {
                       "{tracking_number}). If it hasn't arrived by then, message us and we'll send a replacement or "
                       "refund you.",
     "status_lost": "I'm sorry: the tracking for your order {order_id} ({carrier} {tracking_number}) hasn't moved since "
-                   "{last_event_date} and the carrier has opened a trace. A member of our team is reviewing it now to "
-                   "arrange a replacement or a refund for you.",
+                   "{last_event_date}, and the carrier has declared the package lost, so it won't arrive. A member of "
+                   "our team is arranging a replacement or a full refund for you now.",
     "status_delivered": "{carrier} shows your order {order_id} as delivered on {delivered_date} ({delivery_place}), "
                         "tracking {tracking_number}.",
     "delivered_not_received": "I'm sorry your package hasn't turned up. {carrier} marked order {order_id} as delivered "
@@ -117,6 +117,9 @@ TEMPLATES: dict[str, str] = {
                      "review or a change to one, but we'd like to fix what went wrong. Could you tell me more about the "
                      "problem with your order?",
     "thanks_reply": "Thank you so much for the kind words. We're glad it's working well for you.",
+    "stay_on_platform": "To keep your order and payment protected, we handle everything right here in "
+                        "{platform_name} messages, so I can't move this conversation or a payment elsewhere. I'm happy "
+                        "to help with your order here.",
     "handoff": "",
 }
 

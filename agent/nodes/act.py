@@ -53,6 +53,11 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     intent = triage.intent
     if set(triage.risk_flags) & set(HANDOFF_FLAGS) or triage.language != "en":
         outcome = PlanOutcome(template="handoff")  # a person answers these; nothing is looked up or drafted
+    elif "off_platform_request" in triage.risk_flags and not ctx.policies[state["platform"]].messaging.off_platform_contact_allowed:  # type: ignore[index]
+        # the marketplace forbids moving buyers off it: say so instead of answering around the request
+        outcome = PlanOutcome(template="stay_on_platform",
+                              slots={"platform_name": ctx.policies[state["platform"]].display_name},  # type: ignore[index]
+                              review_reason="asked to continue or pay off the platform")
     elif customer is None and intent in NEEDS_CUSTOMER:
         outcome = PlanOutcome(template="handoff", handoff_reason="could not match the sender to a customer account")
     elif intent == "other" and ctx.llm is not None and not triage.risk_flags:

@@ -13,6 +13,7 @@ from agent.schemas import ComplianceReport, Triage
 from agent.state import AgentState
 
 STATUS = {"auto_send": "draft_ready", "review": "needs_approval", "handoff": "handed_off"}
+RULE_ANSWERS = {"stay_on_platform"}  # replies chosen by a risk flag, whatever the intent
 
 
 def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -27,6 +28,7 @@ def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         has_draft=bool(state.get("draft")), compliance=compliance, handoff_reason=outcome.get("handoff_reason"),
         review_reason=None if review.get("action") == "approve" else outcome.get("review_reason"),
         needs_approval=bool(pending.get("needs_approval")), human_approved=review.get("action") == "approve",
+        answered_by_rule=outcome.get("template") in RULE_ANSWERS,
     )
     if decision.route == "handoff":
         decision.handoff_summary = handoff_summary(state, decision.reasons)

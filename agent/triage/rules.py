@@ -35,7 +35,8 @@ _FLAGS: dict[RiskFlag, re.Pattern[str]] = {
         r"override (policy|policies|rules))", re.I),
     "off_platform_request": re.compile(
         r"\b(your (email|phone|number|website|site|instagram|insta|whatsapp)|email me|call me|text me|whatsapp|"
-        r"outside (of )?(amazon|ebay|tiktok|walmart)|pay (you )?directly|venmo|zelle|cash ?app)\b", re.I),
+        r"outside (of )?(amazon|ebay|tiktok|walmart)|pay (you )?directly|venmo|zelle|cash ?app|text me|"
+        r"(insta|instagram|ig) handle|dm me|skip the (ebay|amazon|tiktok|walmart) fees?)\b", re.I),
     "review_manipulation": re.compile(
         r"(\b(remove|delete|change|update|take down|edit)\b.{0,30}\b(review|feedback|rating|stars?)\b.{0,40}\b(if|for|refund|money|discount)\b|"
         r"\b(refund|money back|discount|free)\b.{0,40}\b(remove|delete|change|update|take down)\b.{0,30}\b(review|feedback|rating)\b|"

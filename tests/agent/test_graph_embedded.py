@@ -274,3 +274,14 @@ def test_an_edit_that_breaks_the_rules_is_checked_again(make_runtime, say, store
     assert bad.awaiting_review and not bad.compliance["ok"] and rt.context.outbox.for_conversation(trace.thread) == []
     rejected = rt.resume(trace.thread, {"action": "reject", "reason": "will call"})
     assert rejected.status == "rejected" and rt.context.outbox.for_conversation(trace.thread) == []
+
+
+@pytest.mark.parametrize(("platform", "text"), [
+    ("ebay", "can I just Venmo you directly and skip the ebay fees?"),
+    ("tiktok", "can u just text me or send me ur insta handle so we can talk there?"),
+])
+def test_requests_to_leave_the_marketplace_are_declined_politely(say, store: SandboxStore, platform: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    customer = next(c for c in store.list_customers() if platform in c.platforms)
+    trace = say(customer.id, platform, text)
+    assert "off_platform_request" in trace.risk_flags and trace.route == "review"
+    assert "right here in" in trace.draft and trace.compliance["ok"] and trace.tool_calls == []
