@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=30, gt=0, description="Per-attempt timeout of one LLM request.")
     llm_max_retries: int = Field(default=3, ge=0, description="Retries on timeouts, 408/409/429 and 5xx.")
     llm_max_tokens: int = Field(default=700, gt=0, description="Upper bound on tokens per LLM reply.")
+    shopify_webhook_secret: SecretStr | None = Field(default=None, description="Verifies X-Shopify-Hmac-Sha256.")
+    meta_app_secret: SecretStr | None = Field(default=None, description="Verifies X-Hub-Signature-256.")
+    meta_verify_token: SecretStr | None = Field(default=None, description="The webhook subscription handshake token.")
+    tiktok_app_key: str | None = None
+    tiktok_app_secret: SecretStr | None = Field(default=None, description="Signs TikTok Shop requests, verifies webhooks.")
     judge_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint of the eval judge.")
     judge_model: str | None = None
     judge_api_key: SecretStr | None = None

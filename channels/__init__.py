@@ -1,0 +1,1 @@
+"""Channels: how each marketplace reaches us (webhooks, email relay, APIs) and how replies go back."""
