@@ -6,7 +6,6 @@ queues a second copy of one reply. Channels (a later milestone) deliver from her
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from agent.schemas import OutboundMessage
+from tools.sqlite import immediate, open_db
 
 
 class OutboxRecord(BaseModel):
@@ -25,9 +25,7 @@ class OutboxRecord(BaseModel):
 
 class Outbox:
     def __init__(self, path: Path | str) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_db(path)
         self._db.execute(
             """CREATE TABLE IF NOT EXISTS outbox (
                 id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT UNIQUE NOT NULL,
@@ -37,7 +35,7 @@ class Outbox:
         self._lock = threading.Lock()
 
     def enqueue(self, message: OutboundMessage, at: datetime) -> OutboxRecord:
-        with self._lock:
+        with immediate(self._db, self._lock):
             self._db.execute(
                 "INSERT OR IGNORE INTO outbox (idempotency_key, conversation_id, platform, payload, created_at) "
                 "VALUES (?, ?, ?, ?, ?)",

@@ -7,7 +7,7 @@ A reader can follow one message from `InboundMessage` through `Triage`, `ToolRes
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 

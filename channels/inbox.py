@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -20,6 +19,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from agent.schemas import InboundMessage
+from tools.sqlite import immediate, open_db
 
 Status = Literal["queued", "claimed", "done", "dead"]
 
@@ -53,9 +53,7 @@ def _row(row: tuple) -> InboxItem:  # type: ignore[type-arg]
 
 class Inbox:
     def __init__(self, path: Path | str, *, max_attempts: int = 5, base_delay_s: float = 5.0) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_db(path)
         self._db.executescript(
             """CREATE TABLE IF NOT EXISTS inbox (
                 id INTEGER PRIMARY KEY AUTOINCREMENT, platform TEXT NOT NULL, delivery_id TEXT NOT NULL,
@@ -69,16 +67,8 @@ class Inbox:
         self.base_delay_s = base_delay_s
         self._lock = threading.Lock()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return immediate(self._db, self._lock)
 
     def put(self, message: InboundMessage, *, delivery_id: str, conversation_key: str) -> tuple[InboxItem, bool]:
         """Store a message once; (item, True) when new, (the existing item, False) for a retried delivery."""

@@ -7,7 +7,6 @@ again before it can go; anything else ends the turn without sending.
 
 from __future__ import annotations
 
-from typing import Any
 
 from langgraph.graph import END
 from langgraph.runtime import Runtime

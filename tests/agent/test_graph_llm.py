@@ -6,10 +6,7 @@ times out, or returns garbage ends in a rewrite, the template, or a person - nev
 
 from __future__ import annotations
 
-from datetime import timedelta
 
-import openai
-import pytest
 from langchain_core.messages import AIMessage, ToolMessage
 
 from agent.llm import LLMConfig, LLMUnavailable, make_chat_model
@@ -18,7 +15,6 @@ from fake_llm import FailingChatModel, FakeOpenAIServer, ScriptedChatModel
 from tools.models import Order
 from tools.sandbox.store import SandboxStore
 
-from testdata import ANCHOR
 
 
 class UnsureClassifier:

@@ -12,10 +12,11 @@ resumed agent run never repeats a refund).
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -52,6 +53,7 @@ from tools.models import (
 )
 from tools.platform_status import native_status
 from tools.policy.loader import PlatformPolicy, load_policies
+from tools.sqlite import immediate, open_db
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -139,9 +141,7 @@ class SandboxStore:
         self.policies = policies or load_policies()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = open_db(self.path)
         self._db.executescript(_schema())
 
     # ------------------------------------------------------------ plumbing
@@ -155,16 +155,8 @@ class SandboxStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return immediate(self._db, self._lock)
 
     def _put(self, record: BaseModel) -> None:
         table = _BY_MODEL[type(record)]
@@ -648,8 +640,6 @@ _STOPWORDS = frozenset(
 
 
 def _words(text: str) -> list[str]:
-    import re
-
     return re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower().replace("-", " "))
 
 
