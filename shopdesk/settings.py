@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,10 +49,60 @@ class Settings(BaseSettings):
     judge_api_key: SecretStr | None = None
     llm_review: bool = Field(default=False, description="Also ask the LLM to review drafts the rules passed.")
 
+    # ---- channels: API base URLs default to the real platforms; `serve --simulate` points them at loopback
+    shopify_api_url: str | None = Field(default=None, description="https://{shop}.myshopify.com/admin/api/2026-10")
+    shopify_access_token: SecretStr | None = Field(default=None, description="X-Shopify-Access-Token.")
+    tiktok_api_url: str = "https://open-api.tiktokglobalshop.com"
+    tiktok_access_token: SecretStr | None = Field(default=None, description="x-tts-access-token.")
+    tiktok_shop_cipher: str | None = None
+    ebay_api_url: str = "https://api.ebay.com"
+    ebay_access_token: SecretStr | None = Field(default=None, description="OAuth user token (Bearer).")
+    meta_graph_url: str = "https://graph.facebook.com/v25.0"
+    meta_page_token: SecretStr | None = Field(default=None, description="Page access token for the Send API.")
+    meta_page_id: str | None = None
+    amazon_api_url: str = "https://sellingpartnerapi-na.amazon.com"
+    amazon_lwa_url: str = "https://api.amazon.com/auth/o2/token"
+    amazon_client_id: str | None = None
+    amazon_client_secret: SecretStr | None = None
+    amazon_refresh_token: SecretStr | None = None
+    walmart_api_url: str = "https://marketplace.walmartapis.com"
+    walmart_client_id: str | None = None
+    walmart_client_secret: SecretStr | None = None
+    walmart_webhook_auth: Literal["basic", "hmac", "oauth"] | None = Field(
+        default=None, description="How Walmart authenticates its webhook deliveries (set in Seller Center).")
+    walmart_webhook_secret: SecretStr | None = Field(
+        default=None, description="basic: 'user:password'; hmac: the shared secret; oauth: the bearer token.")
+    ebay_verification_token: SecretStr | None = Field(default=None, description="eBay endpoint challenge token.")
+    # ---- email relay (Amazon buyer-seller messages, Walmart care email, the Shopify store mailbox)
+    imap_host: str | None = None
+    imap_port: int = 993
+    imap_ssl: bool = True
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    imap_folder: str = "INBOX"
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    seller_email: str = Field(default="support@shop.example.com", description="The seller's authorized From address.")
+    # ---- the server and its workers
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(default=2, ge=1, le=32)
+    poll_interval_s: float = Field(default=0.5, gt=0, description="How often idle workers and the IMAP poller look.")
+    console_users: str | None = Field(
+        default=None, description="'name:password[:role],...' (role agent|admin); hashed when loaded.")
+
     @property
     def store_path(self) -> Path:
         """SQLite file of the sandbox store."""
         return self.data_dir / "store.db"
+
+    @property
+    def app_db_path(self) -> Path:
+        """SQLite file of the app: inbox, outbox, conversations, audit log."""
+        return self.data_dir / "app.db"
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)

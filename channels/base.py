@@ -1,0 +1,94 @@
+"""What every channel hands to the rest of shopdesk, and what a channel must do to send.
+
+A channel (one module per platform in `channels/`) turns a platform's webhook, poll or email into
+`ChannelMessage`s (a customer wrote) and `ContextEvent`s (an order, fulfillment or return changed), and
+answers through a `ChannelSender`. The inbox stores the former; the conversation record keeps the
+`reply_route` the sender needs to answer in the same thread (relay address and Message-ID, TikTok
+conversation id, Meta PSID...). Errors are typed so the webhook endpoint can answer 400 with a reason and
+the outbox can tell "try again later" from "this will never go".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tools.models import Platform
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChannelMessage(_Model):
+    """One customer message, normalised; the inbox deduplicates it on (platform, delivery_id)."""
+
+    platform: Platform
+    delivery_id: str = Field(min_length=1, description="The platform's id of this delivery/message (dedupe key).")
+    conversation_key: str = Field(min_length=1, description="Stable per conversation, e.g. 'tiktok:7494...'.")
+    customer_identity: str = Field(min_length=1, description="As the store keeps it: relay email, im_user_id, PSID...")
+    text: str = Field(min_length=1, max_length=20000)
+    received_at: datetime
+    platform_message_id: str | None = None
+    subject: str | None = None
+    order_hint: str | None = Field(default=None, description="An order id named by the subject, body or reference.")
+    reply_route: dict[str, str] = Field(default_factory=dict, description="What the sender needs to answer in thread.")
+
+
+class ContextEvent(_Model):
+    """An order, fulfillment, return or refund changed on the platform (updates the conversation's context)."""
+
+    platform: Platform
+    delivery_id: str = Field(min_length=1)
+    kind: Literal["order", "fulfillment", "return", "refund", "message_meta"]
+    topic: str = Field(description="The platform's own event name (orders/updated, ORDER_STATUS_CHANGE...).")
+    order_id: str | None = None
+    status: str | None = None
+    received_at: datetime
+    data: dict[str, str] = Field(default_factory=dict)
+
+
+ChannelEvent = ChannelMessage | ContextEvent
+
+
+class PayloadError(ValueError):
+    """A webhook or email body that cannot be read; the endpoint answers 400 with `reason`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SendReceipt(_Model):
+    platform_message_id: str
+    sent_at: datetime
+
+
+class SendError(Exception):
+    """Sending failed. `retryable` = a timeout, 429 or 5xx (try again later); else it never will (dead letter)."""
+
+    def __init__(self, reason: str, *, retryable: bool, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+        self.retry_after_s = retry_after_s
+
+
+class ChannelSender(Protocol):
+    """Answers a customer on the platform they wrote from, in the same thread.
+
+    `route` is the `reply_route` of the conversation's latest customer message; `idempotency_key` is
+    the outbox record's key (a platform that accepts one gets it); `human` marks a reply a person wrote
+    or approved (Meta's HUMAN_AGENT tag may only be used for those)."""
+
+    def send(self, text: str, route: Mapping[str, str], *, idempotency_key: str, human: bool,
+             now: datetime) -> SendReceipt: ...
+
+
+class ChannelReceiver(Protocol):
+    """A channel that is polled rather than pushed to (email): returns what arrived since the last poll."""
+
+    def poll(self) -> list[ChannelEvent]: ...
