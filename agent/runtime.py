@@ -31,6 +31,7 @@ class ReplyTrace(BaseModel):
     """What the agent did with one message (the `shopdesk reply --json` shape)."""
 
     thread: str
+    customer_id: str | None = None
     intent: str | None
     confidence: float | None
     urgency: str | None
@@ -92,7 +93,7 @@ class AgentRuntime:
         decision = state.get("decision") or {}
         draft = state.get("draft") or {}
         return ReplyTrace(
-            thread=thread, intent=triage.get("intent"), confidence=triage.get("confidence"),
+            thread=thread, customer_id=state.get("customer_id"), intent=triage.get("intent"), confidence=triage.get("confidence"),
             urgency=triage.get("urgency"), language=triage.get("language"), risk_flags=triage.get("risk_flags", []),
             entities={k: v for k, v in (triage.get("entities") or {}).items() if v},
             tool_calls=[ToolCallTrace(name=r["name"], args=r.get("args", {}), ok=r["ok"], error=r.get("error"))

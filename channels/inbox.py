@@ -14,9 +14,10 @@ import threading
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
+import json
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agent.schemas import InboundMessage
 from tools.sqlite import immediate, open_db
@@ -36,10 +37,12 @@ class InboxItem(BaseModel):
     claimed_by: str | None = None
     lease_until: datetime | None = None
     last_error: str | None = None
+    channel: dict[str, Any] = Field(default_factory=dict, description="subject, order hint, reply route.")
+    started_checkpoint: str | None = Field(default=None, description="The thread's checkpoint before the run.")
 
 
 _COLUMNS = "id, platform, delivery_id, conversation_key, payload, status, attempts, available_at, claimed_by, " \
-           "lease_until, last_error"
+           "lease_until, last_error, channel, started_checkpoint"
 
 
 def _row(row: tuple) -> InboxItem:  # type: ignore[type-arg]
@@ -48,6 +51,7 @@ def _row(row: tuple) -> InboxItem:  # type: ignore[type-arg]
         message=InboundMessage.model_validate_json(row[4]), status=row[5], attempts=row[6],
         available_at=datetime.fromisoformat(row[7]), claimed_by=row[8],
         lease_until=datetime.fromisoformat(row[9]) if row[9] else None, last_error=row[10],
+        channel=json.loads(row[11] or "{}"), started_checkpoint=row[12],
     )
 
 
@@ -63,6 +67,10 @@ class Inbox:
                CREATE INDEX IF NOT EXISTS ix_inbox_status ON inbox(status, available_at);
                CREATE INDEX IF NOT EXISTS ix_inbox_conversation ON inbox(conversation_key, id);"""
         )
+        have = {r[1] for r in self._db.execute("PRAGMA table_info(inbox)")}
+        for column in ("channel", "started_checkpoint"):  # databases made before these existed
+            if column not in have:
+                self._db.execute(f"ALTER TABLE inbox ADD COLUMN {column} TEXT")
         self.max_attempts = max_attempts
         self.base_delay_s = base_delay_s
         self._lock = threading.Lock()
@@ -70,14 +78,15 @@ class Inbox:
     def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
         return immediate(self._db, self._lock)
 
-    def put(self, message: InboundMessage, *, delivery_id: str, conversation_key: str) -> tuple[InboxItem, bool]:
+    def put(self, message: InboundMessage, *, delivery_id: str, conversation_key: str,
+            channel: dict[str, Any] | None = None) -> tuple[InboxItem, bool]:
         """Store a message once; (item, True) when new, (the existing item, False) for a retried delivery."""
         with self._tx() as db:
             cursor = db.execute(
-                "INSERT OR IGNORE INTO inbox (platform, delivery_id, conversation_key, payload, available_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO inbox (platform, delivery_id, conversation_key, payload, available_at, channel) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (message.platform, delivery_id, conversation_key, message.model_dump_json(),
-                 message.received_at.isoformat()),
+                 message.received_at.isoformat(), json.dumps(channel or {})),
             )
             row = db.execute(f"SELECT {_COLUMNS} FROM inbox WHERE platform = ? AND delivery_id = ?",
                              (message.platform, delivery_id)).fetchone()
@@ -103,6 +112,26 @@ class Inbox:
                        "WHERE id = ?", (worker, lease, row[0]))
             return _row(db.execute(f"SELECT {_COLUMNS} FROM inbox WHERE id = ?", (row[0],)).fetchone())
 
+    def mark_started(self, item_id: int, worker: str, checkpoint: str) -> None:
+        """Remember the thread's checkpoint before the run, so a successor can tell 'never ran' from 'crashed'."""
+        with self._tx() as db:
+            db.execute("UPDATE inbox SET started_checkpoint = ? WHERE id = ? AND claimed_by = ?",
+                       (checkpoint, item_id, worker))
+
+    def get(self, item_id: int) -> InboxItem | None:
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM inbox WHERE id = ?", (item_id,)).fetchone()
+        return _row(row) if row else None
+
+    def requeue(self, item_id: int, now: datetime) -> InboxItem | None:
+        """A person sends a dead letter back for another try (attempts start over)."""
+        with self._tx() as db:
+            db.execute("UPDATE inbox SET status = 'queued', attempts = 0, available_at = ?, claimed_by = NULL "
+                       "WHERE id = ? AND status = 'dead'", (now.isoformat(), item_id))
+        return self.get(item_id)
+
+    def counts(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT status, COUNT(*) FROM inbox GROUP BY status").fetchall())
+
     def complete(self, item_id: int, worker: str) -> None:
         with self._tx() as db:
             db.execute("UPDATE inbox SET status = 'done', lease_until = NULL WHERE id = ? AND claimed_by = ?",
@@ -121,9 +150,10 @@ class Inbox:
                            "WHERE id = ? AND claimed_by = ?", (error[:2000], later.isoformat(), item_id, worker))
             return _row(db.execute(f"SELECT {_COLUMNS} FROM inbox WHERE id = ?", (item_id,)).fetchone())
 
-    def items(self, status: Status | None = None) -> list[InboxItem]:
+    def items(self, status: Status | None = None, limit: int | None = None) -> list[InboxItem]:
         sql = f"SELECT {_COLUMNS} FROM inbox" + (" WHERE status = ?" if status else "") + " ORDER BY id"
-        return [_row(r) for r in self._db.execute(sql, (status,) if status else ())]
+        rows = list(self._db.execute(sql, (status,) if status else ()))
+        return [_row(r) for r in (rows[-limit:] if limit else rows)]
 
     def close(self) -> None:
         self._db.close()

@@ -1,0 +1,250 @@
+"""Conversations as the inbox and the console see them: who, which channel, the reply deadline, status, thread.
+
+One row per conversation (keyed like the inbox: "tiktok:<id>", "amazon:<relay address>"...) with the
+route a reply must take (relay address and Message-ID, TikTok conversation id, Meta PSID...), the
+deadline from the platform's clock, and the latest agent result; one row per message in or out; an audit
+log of every decision (who approved, edited, rejected, what was sent). Lives in the app database beside
+the inbox and the outbox.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import AbstractContextManager
+from datetime import datetime
+from pathlib import Path
+from sqlite3 import Connection
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from tools.sqlite import immediate, open_db
+
+ConversationStatus = Literal["new", "working", "draft_ready", "needs_approval", "handed_off", "queued", "sent",
+                             "rejected", "failed"]
+OPEN_STATUSES: tuple[ConversationStatus, ...] = ("new", "working", "draft_ready", "needs_approval", "handed_off",
+                                                 "queued", "failed")
+
+
+class ConversationRow(BaseModel):
+    key: str
+    platform: str
+    customer_identity: str
+    customer_id: str | None = None
+    subject: str | None = None
+    order_hint: str | None = None
+    reply_route: dict[str, str] = Field(default_factory=dict)
+    status: ConversationStatus = "new"
+    intent: str | None = None
+    urgency: str | None = None
+    priority: str | None = None
+    deadline: datetime | None = None
+    waiting_since: datetime | None = Field(default=None, description="Oldest customer message not yet answered.")
+    last_message_at: datetime
+    first_response_s: float | None = Field(default=None, description="Seconds from first message to first reply.")
+    route: str | None = None
+    reasons: list[str] = Field(default_factory=list)
+    trace: dict[str, Any] | None = None
+    updated_at: datetime
+
+
+class MessageRow(BaseModel):
+    id: int
+    conversation_key: str
+    direction: Literal["in", "out"]
+    author: str = Field(description="customer | agent | human:<name>")
+    text: str
+    at: datetime
+    platform_message_id: str | None = None
+
+
+class AuditRow(BaseModel):
+    id: int
+    conversation_key: str | None
+    actor: str
+    action: str
+    detail: dict[str, Any]
+    at: datetime
+
+
+_CONV_COLS = ("key, platform, customer_identity, customer_id, subject, order_hint, reply_route, status, intent, "
+              "urgency, priority, deadline, waiting_since, last_message_at, first_response_s, route, reasons, trace, "
+              "updated_at")
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _conv(row: tuple) -> ConversationRow:  # type: ignore[type-arg]
+    return ConversationRow(
+        key=row[0], platform=row[1], customer_identity=row[2], customer_id=row[3], subject=row[4], order_hint=row[5],
+        reply_route=json.loads(row[6] or "{}"), status=row[7], intent=row[8], urgency=row[9], priority=row[10],
+        deadline=_dt(row[11]), waiting_since=_dt(row[12]), last_message_at=datetime.fromisoformat(row[13]),
+        first_response_s=row[14], route=row[15], reasons=json.loads(row[16] or "[]"),
+        trace=json.loads(row[17]) if row[17] else None, updated_at=datetime.fromisoformat(row[18]),
+    )
+
+
+class ConversationStore:
+    def __init__(self, path: Path | str) -> None:
+        self._db = open_db(path)
+        self._db.executescript(
+            """CREATE TABLE IF NOT EXISTS conversations (
+                key TEXT PRIMARY KEY, platform TEXT NOT NULL, customer_identity TEXT NOT NULL, customer_id TEXT,
+                subject TEXT, order_hint TEXT, reply_route TEXT NOT NULL DEFAULT '{}', status TEXT NOT NULL,
+                intent TEXT, urgency TEXT, priority TEXT, deadline TEXT, waiting_since TEXT,
+                last_message_at TEXT NOT NULL, first_response_s REAL, route TEXT, reasons TEXT, trace TEXT,
+                updated_at TEXT NOT NULL);
+               CREATE INDEX IF NOT EXISTS ix_conv_deadline ON conversations(status, deadline);
+               CREATE TABLE IF NOT EXISTS messages (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_key TEXT NOT NULL, direction TEXT NOT NULL,
+                author TEXT NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL, platform_message_id TEXT,
+                source TEXT UNIQUE);
+               CREATE INDEX IF NOT EXISTS ix_messages_conv ON messages(conversation_key, id);
+               CREATE TABLE IF NOT EXISTS audit (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_key TEXT, actor TEXT NOT NULL,
+                action TEXT NOT NULL, detail TEXT NOT NULL, at TEXT NOT NULL);
+               CREATE INDEX IF NOT EXISTS ix_audit_conv ON audit(conversation_key, id);
+               CREATE TABLE IF NOT EXISTS context_events (
+                platform TEXT NOT NULL, delivery_id TEXT NOT NULL, kind TEXT NOT NULL, topic TEXT NOT NULL,
+                order_id TEXT, status TEXT, data TEXT NOT NULL, received_at TEXT NOT NULL,
+                PRIMARY KEY (platform, delivery_id));
+               CREATE INDEX IF NOT EXISTS ix_context_order ON context_events(order_id);"""
+        )
+        self._lock = threading.Lock()
+
+    def _tx(self) -> AbstractContextManager[Connection]:
+        return immediate(self._db, self._lock)
+
+    # ------------------------------------------------------------------ writes
+
+    def message_in(self, *, key: str, platform: str, customer_identity: str, text: str, at: datetime,
+                   deadline: datetime, source: str, subject: str | None = None, order_hint: str | None = None,
+                   reply_route: dict[str, str] | None = None, platform_message_id: str | None = None) -> None:
+        """A customer wrote (once per inbox item: `source` dedupes). Opens or reopens the conversation."""
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO messages (conversation_key, direction, author, text, at, platform_message_id, "
+                "source) VALUES (?, 'in', 'customer', ?, ?, ?, ?)", (key, text, at.isoformat(), platform_message_id,
+                                                                      source))
+            if cur.rowcount == 0:
+                return
+            row = db.execute("SELECT status, waiting_since, deadline, reply_route FROM conversations WHERE key = ?",
+                             (key,)).fetchone()
+            route = json.dumps(reply_route or {})
+            if row is None:
+                db.execute(
+                    f"INSERT INTO conversations ({_CONV_COLS}) VALUES (?, ?, ?, NULL, ?, ?, ?, 'new', NULL, NULL, "
+                    "NULL, ?, ?, ?, NULL, NULL, '[]', NULL, ?)",
+                    (key, platform, customer_identity, subject, order_hint, route, deadline.isoformat(),
+                     at.isoformat(), at.isoformat(), at.isoformat()))
+                return
+            waiting = row[1] or at.isoformat()
+            keep_deadline = row[1] is not None and row[2] is not None and row[2] < deadline.isoformat()
+            merged = {**json.loads(row[3] or "{}"), **(reply_route or {})}
+            db.execute(
+                "UPDATE conversations SET status = 'new', waiting_since = ?, deadline = ?, last_message_at = ?, "
+                "reply_route = ?, subject = COALESCE(?, subject), order_hint = COALESCE(?, order_hint), "
+                "updated_at = ? WHERE key = ?",
+                (waiting, row[2] if keep_deadline else deadline.isoformat(), at.isoformat(), json.dumps(merged),
+                 subject, order_hint, at.isoformat(), key))
+
+    def set_status(self, key: str, status: ConversationStatus, at: datetime) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE conversations SET status = ?, updated_at = ? WHERE key = ?", (status, at.isoformat(), key))
+
+    def record_result(self, key: str, trace: dict[str, Any], status: ConversationStatus, at: datetime) -> None:
+        """What the agent made of the latest message (the ReplyTrace as JSON) and where it routed it."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE conversations SET status = ?, customer_id = COALESCE(?, customer_id), intent = ?, urgency = ?, "
+                "priority = ?, deadline = COALESCE(?, deadline), route = ?, reasons = ?, trace = ?, updated_at = ? "
+                "WHERE key = ?",
+                (status, trace.get("customer_id"), trace.get("intent"), trace.get("urgency"), trace.get("priority"),
+                 _iso(trace.get("deadline")) if status not in ("sent", "rejected") else None, trace.get("route"),
+                 json.dumps(trace.get("reasons") or []), json.dumps(trace, default=str), at.isoformat(), key))
+
+    def message_out(self, *, key: str, text: str, author: str, at: datetime, source: str,
+                    platform_message_id: str | None = None) -> None:
+        """A reply reached the platform: the conversation stops waiting and its first response time is kept."""
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO messages (conversation_key, direction, author, text, at, platform_message_id, "
+                "source) VALUES (?, 'out', ?, ?, ?, ?, ?)", (key, author, text, at.isoformat(), platform_message_id,
+                                                              source))
+            if cur.rowcount == 0:
+                return
+            row = db.execute("SELECT first_response_s FROM conversations WHERE key = ?", (key,)).fetchone()
+            first = db.execute("SELECT MIN(at) FROM messages WHERE conversation_key = ? AND direction = 'in'",
+                               (key,)).fetchone()[0]
+            first_s = row[0] if row and row[0] is not None else (
+                (at - datetime.fromisoformat(first)).total_seconds() if first else None)
+            db.execute("UPDATE conversations SET status = 'sent', waiting_since = NULL, first_response_s = ?, "
+                       "updated_at = ? WHERE key = ?", (first_s, at.isoformat(), key))
+
+    def context_event(self, *, platform: str, delivery_id: str, kind: str, topic: str, order_id: str | None,
+                      status: str | None, data: dict[str, str], received_at: datetime) -> bool:
+        """An order/fulfillment/return change from a webhook; False when the delivery was already stored."""
+        with self._tx() as db:
+            cur = db.execute("INSERT OR IGNORE INTO context_events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             (platform, delivery_id, kind, topic, order_id, status, json.dumps(data),
+                              received_at.isoformat()))
+            return cur.rowcount == 1
+
+    def order_events(self, order_ids: list[str]) -> list[dict[str, Any]]:
+        if not order_ids:
+            return []
+        rows = self._db.execute(
+            f"SELECT platform, kind, topic, order_id, status, received_at FROM context_events WHERE order_id IN "
+            f"({','.join('?' * len(order_ids))}) ORDER BY received_at", order_ids)
+        return [dict(zip(("platform", "kind", "topic", "order_id", "status", "received_at"), r)) for r in rows]
+
+    def audit(self, key: str | None, actor: str, action: str, at: datetime, **detail: Any) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO audit (conversation_key, actor, action, detail, at) VALUES (?, ?, ?, ?, ?)",
+                       (key, actor, action, json.dumps(detail, default=str), at.isoformat()))
+
+    # ------------------------------------------------------------------ reads
+
+    def get(self, key: str) -> ConversationRow | None:
+        row = self._db.execute(f"SELECT {_CONV_COLS} FROM conversations WHERE key = ?", (key,)).fetchone()
+        return _conv(row) if row else None
+
+    def list(self, *, statuses: tuple[str, ...] | None = None, platform: str | None = None,
+             intent: str | None = None, customer_id: str | None = None, limit: int = 500) -> list[ConversationRow]:
+        """Open conversations first by deadline (what is due first), then the rest by latest activity."""
+        where, args = [], []  # type: ignore[var-annotated]
+        if statuses:
+            where.append(f"status IN ({','.join('?' * len(statuses))})")
+            args += list(statuses)
+        for column, value in (("platform", platform), ("intent", intent), ("customer_id", customer_id)):
+            if value:
+                where.append(f"{column} = ?")
+                args.append(value)
+        sql = (f"SELECT {_CONV_COLS} FROM conversations" + (" WHERE " + " AND ".join(where) if where else "")
+               + " ORDER BY CASE WHEN waiting_since IS NULL THEN 1 ELSE 0 END, deadline, last_message_at DESC LIMIT ?")
+        return [_conv(r) for r in self._db.execute(sql, (*args, limit))]
+
+    def messages(self, key: str) -> list[MessageRow]:
+        rows = self._db.execute("SELECT id, conversation_key, direction, author, text, at, platform_message_id "
+                                "FROM messages WHERE conversation_key = ? ORDER BY at, id", (key,))
+        return [MessageRow(id=r[0], conversation_key=r[1], direction=r[2], author=r[3], text=r[4],
+                           at=datetime.fromisoformat(r[5]), platform_message_id=r[6]) for r in rows]
+
+    def audit_log(self, key: str | None = None, limit: int = 200) -> list[AuditRow]:
+        sql = "SELECT id, conversation_key, actor, action, detail, at FROM audit"
+        rows = self._db.execute(sql + (" WHERE conversation_key = ?" if key else "") + " ORDER BY id DESC LIMIT ?",
+                                (key, limit) if key else (limit,))
+        return [AuditRow(id=r[0], conversation_key=r[1], actor=r[2], action=r[3], detail=json.loads(r[4]),
+                         at=datetime.fromisoformat(r[5])) for r in rows]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, datetime) else str(value)
