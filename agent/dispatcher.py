@@ -1,6 +1,6 @@
 """The dispatcher: sends queued replies from the outbox on the customer's own channel, exactly once.
 
-The outbox record is claimed (`sending`) before the platform call and marked `sent` after it; retryable
+The outbox record is claimed, marked `sending` just before the platform call and `sent` after it; retryable
 failures (timeouts, 429, 5xx) back off, permanent ones (closed Meta window, a 4xx) become dead letters the
 console shows. The conversation's reply route (relay address and Message-ID, TikTok conversation...) comes
 from the conversation row, never from the draft.
@@ -48,8 +48,10 @@ class Dispatcher:
             why = (f"no {message.platform} channel is configured" if sender is None
                    else "the conversation is unknown, so there is no reply route")
             return self._failed(record, why, retryable=False)
+        self._crash_hook("before_send")
+        if not self.outbox.begin_send(record.id, self.name):
+            return record  # another dispatcher took it over after our lease expired
         try:
-            self._crash_hook("before_send")
             receipt = sender.send(message.text, conversation.reply_route, idempotency_key=message.idempotency_key,
                                   human=message.author == "human", now=now)
         except SendError as exc:

@@ -1,8 +1,8 @@
 """The outbox: replies waiting to go out, each under an idempotency key, sent at most once.
 
 Enqueueing the same key twice returns the first record, so a retried or resumed graph run never queues a
-second copy of one reply. A sender claims a record (status `sending`, with a lease) before it calls the
-platform, then marks it `sent` or schedules a retry with backoff; after `max_attempts` it becomes a visible
+second copy of one reply. A sender claims a record (`claimed`, with a lease; a dead sender's claim is
+simply taken over), marks it `sending` right before it calls the platform, then marks it `sent` or schedules a retry with backoff; after `max_attempts` it becomes a visible
 `dead` letter. If the process dies between the platform call and `mark_sent`, nobody can know whether the
 reply went out: the expired `sending` record becomes `uncertain` (never re-sent automatically, shown to a
 person, released by `shopdesk outbox retry`), because a double send is worse than a late one.
@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from agent.schemas import OutboundMessage
 from tools.sqlite import immediate, open_db
 
-OutboxStatus = Literal["queued", "sending", "sent", "dead", "uncertain", "cancelled"]
+OutboxStatus = Literal["queued", "claimed", "sending", "sent", "dead", "uncertain", "cancelled"]
 
 
 class OutboxRecord(BaseModel):
@@ -94,13 +94,21 @@ class Outbox:
             db.execute("UPDATE outbox SET status = 'uncertain', last_error = 'the sender stopped during the platform "
                        "call; check the platform before releasing', lease_until = NULL "
                        "WHERE status = 'sending' AND lease_until <= ?", (now.isoformat(),))
-            row = db.execute("SELECT id FROM outbox WHERE status = 'queued' AND COALESCE(available_at, created_at) <= ? "
-                             "ORDER BY id LIMIT 1", (now.isoformat(),)).fetchone()
+            row = db.execute("SELECT id FROM outbox WHERE (status = 'queued' AND COALESCE(available_at, created_at) <= ?"
+                             " OR status = 'claimed' AND lease_until <= ?) ORDER BY id LIMIT 1",
+                             (now.isoformat(), now.isoformat())).fetchone()
             if row is None:
                 return None
-            db.execute("UPDATE outbox SET status = 'sending', claimed_by = ?, lease_until = ?, attempts = attempts + 1 "
+            db.execute("UPDATE outbox SET status = 'claimed', claimed_by = ?, lease_until = ?, attempts = attempts + 1 "
                        "WHERE id = ?", (worker, (now + timedelta(seconds=lease_s)).isoformat(), row[0]))
             return self._get(db, "id = ?", row[0])
+
+    def begin_send(self, record_id: int, worker: str) -> bool:
+        """The platform call starts now: from here on a crash leaves the record `uncertain`, not re-sendable."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE outbox SET status = 'sending' WHERE id = ? AND status = 'claimed' AND claimed_by = ?",
+                             (record_id, worker))
+            return cur.rowcount == 1
 
     def mark_sent(self, record_id: int, platform_message_id: str, at: datetime) -> OutboxRecord:
         with self._tx() as db:
