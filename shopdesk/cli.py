@@ -34,6 +34,10 @@ store_app = typer.Typer(help="The sandbox demo store (SQLite).", no_args_is_help
 app.add_typer(store_app, name="store")
 kb_app = typer.Typer(help="The seller's knowledge base (Chroma, offline embeddings).", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+inbox_app = typer.Typer(help="Inbound customer messages from every channel.", no_args_is_help=True)
+app.add_typer(inbox_app, name="inbox")
+outbox_app = typer.Typer(help="Replies waiting to go out, sent, or failed.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 eval_app = typer.Typer(help="Scenario evals: run sets, compare configurations, list reports.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
@@ -525,6 +529,101 @@ def _sample_tickets(settings: Settings) -> None:
                 out.print("  " + trace.draft.replace("\n", "\n  "), highlight=False)
             else:
                 out.print(f"  handed to a person: {'; '.join(trace.reasons)}", highlight=False)
+
+
+@inbox_app.command("list")
+@_fail_cleanly
+def inbox_list(
+    status: Annotated[str | None, typer.Option(help="queued, claimed, done or dead.")] = None,
+    limit: Annotated[int, typer.Option(help="Newest N items.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Inbound messages: platform message id, customer, text, status."""
+    from shopdesk import queue_service
+
+    _choice(status, ("queued", "claimed", "done", "dead"), "status")
+    with queue_service.open_queues(_settings()) as queues:
+        rows = [queue_service.inbox_row(i, queues) for i in queues.inbox.items(status, limit=limit)]  # type: ignore[arg-type]
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("The inbox is empty.")
+    for r in rows:
+        text = r["text"].replace("\n", " ")
+        out.print(f"{r['id']:>5} {r['status']:<7} {r['platform']:<9} {r['platform_message_id'] or r['delivery_id']} "
+                  f"{r['customer'] or r['customer_identity']}: {text[:70]}", highlight=False)
+
+
+@inbox_app.command("show")
+@_fail_cleanly
+def inbox_show(item_id: Annotated[int, typer.Argument(help="Inbox item id.")],
+               as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """One inbound message with its conversation, what the agent did, and the replies."""
+    from shopdesk import queue_service
+
+    with queue_service.open_queues(_settings()) as queues:
+        item = queues.inbox.get(item_id)
+        if item is None:
+            raise ValueError(f"no inbox item {item_id}")
+        detail = queue_service.inbox_detail(item, queues)
+    if as_json:
+        _print_json(detail)
+        return
+    out.print(f"#{detail['id']} {detail['platform']} {detail['status']} (attempts {detail['attempts']}) "
+              f"conversation {detail['conversation']}", highlight=False)
+    out.print(f"customer {detail['customer'] or '?'} ({detail['customer_identity']}), received {detail['received_at']}",
+              highlight=False)
+    if detail["last_error"]:
+        out.print(f"last error: {detail['last_error']}", highlight=False)
+    agent = detail["agent"] or {}
+    if agent:
+        out.print(f"agent: intent {agent.get('intent')}, route {agent.get('route')}, "
+                  f"reasons {'; '.join(agent.get('reasons') or []) or '-'}", highlight=False)
+    for m in detail["thread"]:
+        out.print(f"  [{m['at']}] {m['direction']} {m['author']}: {m['text']}", highlight=False)
+    for r in detail["outbox"]:
+        out.print(f"  outbox {r['id']}: {r['status']} {r['last_error'] or ''}", highlight=False)
+
+
+@outbox_app.command("list")
+@_fail_cleanly
+def outbox_list(
+    status: Annotated[str | None, typer.Option(help="queued, sent, dead, uncertain...")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Replies and their delivery status."""
+    from shopdesk import queue_service
+
+    with queue_service.open_queues(_settings()) as queues:
+        rows = [queue_service.outbox_row(r) for r in queues.outbox.records(status)]  # type: ignore[arg-type]
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        out.print(f"{r['id']:>5} {r['status']:<9} {r['platform']:<9} {r['conversation']} {r['last_error'] or ''}",
+                  highlight=False)
+
+
+@outbox_app.command("retry")
+@_fail_cleanly
+def outbox_retry(
+    ids: Annotated[list[int] | None, typer.Argument(help="Outbox ids (default: every dead letter).")] = None,
+    uncertain: Annotated[bool, typer.Option("--uncertain", help="Also release sends whose fate is unknown "
+                                            "(check the platform first: this may send twice).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Send dead letters again (a running `shopdesk serve` picks them up)."""
+    from shopdesk import queue_service
+
+    with queue_service.open_queues(_settings()) as queues:
+        released = queue_service.retry_outbox(queues, ids, include_uncertain=uncertain)
+        rows = [queue_service.outbox_row(r) for r in released]
+    if as_json:
+        _print_json(rows)
+        return
+    out.print(f"Released {len(rows)} repl{'y' if len(rows) == 1 else 'ies'} for another try: "
+              f"{', '.join(str(r['id']) for r in rows) or '-'}")
 
 
 def main() -> None:

@@ -68,3 +68,12 @@ def kb_env(tmp_path_factory: pytest.TempPathFactory, store_template: Path) -> Se
     settings = Settings(data_dir=data_dir)
     kb_service.index_knowledge(settings)
     return settings
+
+
+@pytest.fixture
+def service_settings(kb_env: Settings, tmp_path: Path) -> Settings:
+    """Settings over a private copy of the session's store + KB, on a clock frozen 9 hours after the anchor."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(kb_env.data_dir, data_dir)
+    return Settings(_env_file=None, data_dir=data_dir, now=ANCHOR.replace(hour=9), workers=2,  # type: ignore[call-arg]
+                    poll_interval_s=0.05)

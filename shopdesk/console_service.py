@@ -1,0 +1,353 @@
+"""Application layer of the agent console: what the Gradio callbacks call, and nothing in ui/ decides.
+
+The inbox ordered by reply deadline, one conversation with its customer 360 and the agent's evidence, the
+review actions (approve, edit, reject, take over, approve or deny a pending write: they resume the graph's
+interrupt), a person's own reply on a handed-off conversation (checked by compliance like any draft), the
+dashboard figures computed from the app database, and the seller settings (admins only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import json
+import statistics
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from agent.compliance import ComplianceInput, check_reply
+from agent.clocks import reply_deadline
+from agent.conversations import OPEN_STATUSES, ConversationRow
+from agent.schemas import OutboundMessage
+from agent.seller_settings import SellerSettings
+from agent.worker import status_after
+from shopdesk.service import Service
+from shopdesk.store_service import customer_profile
+from tools.models import PLATFORMS
+
+Role = Literal["agent", "admin"]
+
+
+class ConsoleError(ValueError):
+    """An action the console cannot do (shown to the person as is)."""
+
+
+class User(BaseModel):
+    name: str
+    role: Role
+
+
+class InboxEntry(BaseModel):
+    key: str
+    platform: str
+    customer_id: str | None
+    customer_name: str | None
+    intent: str | None
+    urgency: str | None
+    status: str
+    deadline: datetime | None
+    time_left_s: float | None
+    overdue: bool
+    preview: str
+    last_message_at: datetime
+
+
+class ConversationView(BaseModel):
+    row: ConversationRow
+    customer: dict[str, Any] | None = None
+    thread: list[dict[str, Any]] = Field(default_factory=list, description="Every channel, oldest first.")
+    orders: list[dict[str, Any]] = Field(default_factory=list)
+    returns: list[dict[str, Any]] = Field(default_factory=list)
+    refunds: list[dict[str, Any]] = Field(default_factory=list)
+    earlier: list[dict[str, Any]] = Field(default_factory=list, description="Other conversations of this customer.")
+    order_events: list[dict[str, Any]] = Field(default_factory=list)
+    draft: str | None = None
+    passages: list[dict[str, str]] = Field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = Field(default_factory=list)
+    compliance: dict[str, Any] | None = None
+    pending_action: dict[str, Any] | None = None
+    reasons: list[str] = Field(default_factory=list)
+    awaiting_review: bool = False
+    outbox: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class PlatformFigures(BaseModel):
+    platform: str
+    conversations: int
+    answered: int
+    first_response_p50_s: float | None
+    first_response_p90_s: float | None
+    within_clock_share: float | None
+
+
+class Dashboard(BaseModel):
+    platforms: list[PlatformFigures]
+    conversations: int
+    replies_sent: int
+    automation_rate: float | None = Field(description="Replies the agent sent without a person / all replies sent.")
+    handoff_rate: float | None = Field(description="Processed conversations handed to a person.")
+    handoffs_by_reason: dict[str, int]
+    compliance_blocks_by_rule: dict[str, int]
+    volume_by_intent: dict[str, int]
+    volume_by_platform: dict[str, int]
+    amazon_odr: float | None = Field(description="Orders with a defect / orders, last 60 days (demo store).")
+
+
+def hash_password(password: str, salt: bytes) -> str:
+    return hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1).hex()
+
+
+class UserDirectory:
+    """Console users from SHOPDESK_CONSOLE_USERS ('name:password[:role],...'); passwords kept only hashed."""
+
+    def __init__(self, spec: str | None) -> None:
+        self._users: dict[str, tuple[bytes, str, Role]] = {}
+        for entry in filter(None, (e.strip() for e in (spec or "").split(","))):
+            parts = entry.split(":")
+            if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+                raise ValueError("SHOPDESK_CONSOLE_USERS entries look like name:password[:agent|admin]")
+            role = parts[2] if len(parts) == 3 else "agent"
+            if role not in ("agent", "admin"):
+                raise ValueError(f"unknown console role {role!r} (agent or admin)")
+            salt = os.urandom(16)
+            self._users[parts[0]] = (salt, hash_password(parts[1], salt), role)  # type: ignore[assignment]
+
+    def __bool__(self) -> bool:
+        return bool(self._users)
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        found = self._users.get(name)
+        if found is None or not hmac.compare_digest(hash_password(password, found[0]), found[1]):
+            return None
+        return User(name=name, role=found[2])
+
+    def get(self, name: str | None) -> User | None:
+        found = self._users.get(name or "")
+        return User(name=name, role=found[2]) if found and name else None  # type: ignore[arg-type]
+
+
+class ConsoleService:
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.users = UserDirectory(service.settings.console_users)
+
+    # ------------------------------------------------------------------ reads
+
+    @property
+    def _store(self) -> Any:
+        return self.service.runtime.context.backend
+
+    def _name(self, customer_id: str | None) -> str | None:
+        if not customer_id:
+            return None
+        try:
+            return self._store.get_customer(customer_id).name
+        except Exception:  # noqa: BLE001 - a customer missing from the store still lists
+            return None
+
+    def inbox(self, *, platform: str | None = None, status: str | None = None, intent: str | None = None,
+              include_closed: bool = False, limit: int = 200) -> list[InboxEntry]:
+        now = self.service.clock.now()
+        statuses = (status,) if status else (None if include_closed else OPEN_STATUSES)
+        rows = self.service.conversations.list(statuses=statuses, platform=platform, intent=intent, limit=limit)
+        entries = []
+        for row in rows:
+            waiting = row.waiting_since is not None
+            left = (row.deadline - now).total_seconds() if row.deadline and waiting else None
+            last_in = [m for m in self.service.conversations.messages(row.key) if m.direction == "in"]
+            entries.append(InboxEntry(
+                key=row.key, platform=row.platform, customer_id=row.customer_id, customer_name=self._name(row.customer_id),
+                intent=row.intent, urgency=row.urgency, status=row.status, deadline=row.deadline, time_left_s=left,
+                overdue=left is not None and left < 0, preview=(last_in[-1].text if last_in else "")[:140],
+                last_message_at=row.last_message_at))
+        return entries
+
+    def conversation(self, key: str) -> ConversationView:
+        row = self.service.conversations.get(key)
+        if row is None:
+            raise ConsoleError(f"no conversation {key}")
+        view = ConversationView(row=row)
+        state = self.service.runtime.graph.get_state({"configurable": {"thread_id": key}})  # type: ignore[arg-type]
+        values = state.values or {}
+        view.awaiting_review = bool(state.interrupts)
+        view.draft = (values.get("draft") or {}).get("text")
+        view.passages = [{"id": p.get("id", ""), "title": p.get("title", ""), "text": p.get("text", "")}
+                         for p in values.get("passages", [])]
+        view.tool_calls = [{"name": r["name"], "args": r.get("args", {}), "ok": r["ok"], "error": r.get("error"),
+                            "data": r.get("data")} for r in values.get("tool_results", [])]
+        view.compliance = values.get("compliance")
+        view.pending_action = values.get("pending_action")
+        view.reasons = row.reasons
+        view.outbox = [{"id": r.id, "status": r.status, "text": r.message.text, "author": r.message.author,
+                        "last_error": r.last_error} for r in self.service.outbox.for_conversation(key)]
+        keys = [key]
+        if row.customer_id:
+            profile = customer_profile(self._store, row.customer_id)
+            view.customer = profile["customer"]
+            view.orders, view.returns, view.refunds = profile["orders"], profile["returns"], profile["refunds"]
+            others = [c for c in self.service.conversations.list(customer_id=row.customer_id, limit=50) if c.key != key]
+            keys += [c.key for c in others]
+            view.earlier = [{"key": c.key, "platform": c.platform, "status": c.status, "intent": c.intent,
+                             "last_message_at": c.last_message_at.isoformat(), "source": "shopdesk"} for c in others]
+            view.earlier += [{"key": c["id"], "platform": c["platform"], "status": c["status"], "intent": c.get("topic"),
+                              "last_message_at": c["created_at"], "source": "history"} for c in profile["conversations"]]
+            view.order_events = self.service.conversations.order_events([o["id"] for o in view.orders])
+        thread = [{"conversation": k, "platform": k.split(":", 1)[0], **m.model_dump(mode="json")}
+                  for k in keys for m in self.service.conversations.messages(k)]
+        view.thread = sorted(thread, key=lambda m: (m["at"], m["id"]))
+        return view
+
+    # ------------------------------------------------------------------ review actions
+
+    def _resume(self, key: str, user: User, answer: dict[str, Any], action: str) -> ConversationView:
+        svc = self.service
+        state = svc.runtime.graph.get_state({"configurable": {"thread_id": key}})  # type: ignore[arg-type]
+        if not state.interrupts:
+            raise ConsoleError("this conversation is not waiting for a review")
+        trace = svc.runtime.resume(key, {**answer, "reviewer": user.name})
+        now = svc.clock.now()
+        svc.conversations.record_result(key, trace.model_dump(mode="json"), status_after(trace), now)
+        svc.conversations.audit(key, f"human:{user.name}", action, now, route=trace.route, status=trace.status,
+                                reason=answer.get("reason"), compliance_ok=(trace.compliance or {}).get("ok"))
+        return self.conversation(key)
+
+    def approve(self, key: str, user: User) -> ConversationView:
+        return self._resume(key, user, {"action": "approve"}, "approved")
+
+    def edit_and_send(self, key: str, text: str, user: User) -> ConversationView:
+        if not text.strip():
+            raise ConsoleError("write the reply first")
+        view = self._resume(key, user, {"action": "edit", "text": text.strip()}, "edited")
+        if view.awaiting_review and view.compliance and not view.compliance.get("ok"):
+            rules = ", ".join(v["rule"] for v in view.compliance.get("violations", []))
+            raise ConsoleError(f"not sent: the edited reply breaks {rules}; fix it and send again")
+        return view
+
+    def reject(self, key: str, reason: str, user: User) -> ConversationView:
+        return self._resume(key, user, {"action": "reject", "reason": reason.strip() or "rejected"}, "rejected")
+
+    def take_over(self, key: str, user: User) -> ConversationView:
+        state = self.service.runtime.graph.get_state({"configurable": {"thread_id": key}})  # type: ignore[arg-type]
+        if state.interrupts:
+            return self._resume(key, user, {"action": "take_over"}, "took_over")
+        now = self.service.clock.now()
+        self.service.conversations.set_status(key, "handed_off", now)
+        self.service.conversations.audit(key, f"human:{user.name}", "took_over", now)
+        return self.conversation(key)
+
+    def approve_action(self, key: str, user: User) -> ConversationView:
+        view = self.conversation(key)
+        if not (view.pending_action or {}).get("needs_approval"):
+            raise ConsoleError("there is no write waiting for approval")
+        return self._resume(key, user, {"action": "approve"}, "approved_action")
+
+    def deny_action(self, key: str, reason: str, user: User) -> ConversationView:
+        return self._resume(key, user, {"action": "deny_action", "reason": reason.strip() or "denied"}, "denied_action")
+
+    def send_own_reply(self, key: str, text: str, user: User) -> ConversationView:
+        """A person answers a handed-off conversation; compliance checks it like any draft, then it is queued once."""
+        svc = self.service
+        row = svc.conversations.get(key)
+        if row is None:
+            raise ConsoleError(f"no conversation {key}")
+        text = text.strip()
+        if not text:
+            raise ConsoleError("write the reply first")
+        if svc.runtime.graph.get_state({"configurable": {"thread_id": key}}).interrupts:  # type: ignore[arg-type]
+            return self.edit_and_send(key, text, user)
+        values = svc.runtime.graph.get_state({"configurable": {"thread_id": key}}).values or {}  # type: ignore[arg-type]
+        evidence = [json.dumps(r.get("data"), default=str) for r in values.get("tool_results", []) if r.get("data")]
+        evidence += [p.get("text", "") for p in values.get("passages", [])]
+        evidence += [m.text for m in svc.conversations.messages(key)]
+        report = check_reply(ComplianceInput(text=text, platform=row.platform, evidence=evidence),  # type: ignore[arg-type]
+                             svc.policies[row.platform])  # type: ignore[index]
+        if not report.ok:
+            rules = ", ".join(v.rule for v in report.violations)
+            raise ConsoleError(f"not sent: the reply breaks {rules}: "
+                               + "; ".join(v.message for v in report.violations))
+        turn = values.get("turn", 0)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        message = OutboundMessage(conversation_id=key, platform=row.platform, customer_id=row.customer_id,  # type: ignore[arg-type]
+                                  text=text, idempotency_key=f"{key}:{turn}:human:{digest}", author="human")
+        now = svc.clock.now()
+        svc.outbox.enqueue(message, now)
+        svc.conversations.set_status(key, "queued", now)
+        svc.conversations.audit(key, f"human:{user.name}", "wrote_reply", now)
+        return self.conversation(key)
+
+    # ------------------------------------------------------------------ dashboard
+
+    def dashboard(self) -> Dashboard:
+        svc = self.service
+        rows = svc.conversations.list(limit=100_000)
+        platforms = []
+        for platform in PLATFORMS:
+            mine = [r for r in rows if r.platform == platform]
+            times, within = [], []
+            for row in mine:
+                messages = svc.conversations.messages(row.key)
+                first_in = next((m.at for m in messages if m.direction == "in"), None)
+                first_out = next((m.at for m in messages if m.direction == "out"), None)
+                if first_in is None or first_out is None:
+                    continue
+                times.append((first_out - first_in).total_seconds())
+                within.append(first_out <= reply_deadline(svc.policies[platform], first_in, []))  # type: ignore[index]
+            platforms.append(PlatformFigures(
+                platform=platform, conversations=len(mine), answered=len(times),
+                first_response_p50_s=_percentile(times, 50), first_response_p90_s=_percentile(times, 90),
+                within_clock_share=(sum(within) / len(within)) if within else None))
+        sent = [r for r in svc.outbox.records("sent", limit=1_000_000)]
+        processed = [r for r in rows if r.route]
+        handoffs = [r for r in processed if r.route == "handoff"]
+        blocks: Counter[str] = Counter()
+        for row in processed:
+            for violation in ((row.trace or {}).get("compliance") or {}).get("violations", []):
+                blocks[violation["rule"]] += 1
+        return Dashboard(
+            platforms=platforms, conversations=len(rows), replies_sent=len(sent),
+            automation_rate=(sum(1 for r in sent if r.message.author == "agent") / len(sent)) if sent else None,
+            handoff_rate=(len(handoffs) / len(processed)) if processed else None,
+            handoffs_by_reason=dict(Counter(reason for r in handoffs for reason in r.reasons)),
+            compliance_blocks_by_rule=dict(blocks),
+            volume_by_intent=dict(Counter(r.intent or "unknown" for r in rows)),
+            volume_by_platform=dict(Counter(r.platform for r in rows)),
+            amazon_odr=self._amazon_odr(),
+        )
+
+    def _amazon_odr(self) -> float | None:
+        store = self._store
+        since = self.service.clock.now() - timedelta(days=60)
+        orders = {o.id for o in store.find_orders(platform="amazon", limit=None) if o.created_at >= since}
+        if not orders:
+            return None
+        defects = {f.order_id for f in store.list_records("feedback") if f.order_id in orders and f.rating <= 2}
+        defects |= {c.order_id for c in store.list_records("claims") if c.order_id in orders and c.status != "denied"}
+        defects |= {c.order_id for c in store.list_records("chargebacks") if c.order_id in orders}
+        return len(defects) / len(orders)
+
+    # ------------------------------------------------------------------ settings
+
+    def seller_settings(self) -> SellerSettings:
+        return self.service.runtime.context.seller_settings
+
+    def update_seller_settings(self, new: SellerSettings, user: User) -> SellerSettings:
+        if user.role != "admin":
+            raise ConsoleError("only an admin can change the automation settings")
+        validated = SellerSettings.model_validate(new.model_dump())
+        validated.save(self.service.settings.data_dir / "seller_settings.json")
+        self.service.runtime.context.seller_settings = validated
+        self.service.conversations.audit(None, f"human:{user.name}", "settings_changed", self.service.clock.now(),
+                                         settings=validated.model_dump(mode="json"))
+        return validated
+
+
+def _percentile(values: list[float], q: int) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
