@@ -159,10 +159,12 @@ class ConversationStore:
         """What the agent made of the latest message (the ReplyTrace as JSON) and where it routed it."""
         with self._tx() as db:
             db.execute(
-                "UPDATE conversations SET status = ?, customer_id = COALESCE(?, customer_id), intent = ?, urgency = ?, "
+                # the dispatcher may already have sent the queued reply (waiting_since cleared): keep 'sent'
+                "UPDATE conversations SET status = CASE WHEN ? = 'queued' AND waiting_since IS NULL THEN 'sent' "
+                "ELSE ? END, customer_id = COALESCE(?, customer_id), intent = ?, urgency = ?, "
                 "priority = ?, deadline = COALESCE(?, deadline), route = ?, reasons = ?, trace = ?, updated_at = ? "
                 "WHERE key = ?",
-                (status, trace.get("customer_id"), trace.get("intent"), trace.get("urgency"), trace.get("priority"),
+                (status, status, trace.get("customer_id"), trace.get("intent"), trace.get("urgency"), trace.get("priority"),
                  _iso(trace.get("deadline")) if status not in ("sent", "rejected") else None, trace.get("route"),
                  json.dumps(trace.get("reasons") or []), json.dumps(trace, default=str), at.isoformat(), key))
 

@@ -35,17 +35,17 @@ class _Loop(threading.Thread):
 
     def __init__(self, name: str, step: Callable[[], bool], stop: threading.Event, idle_s: float) -> None:
         super().__init__(name=name, daemon=True)
-        self._step, self._stop, self._idle_s = step, stop, idle_s
+        self._step, self._halt, self._idle_s = step, stop, idle_s
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 busy = self._step()
             except Exception:  # noqa: BLE001 - a loop that dies silently would stop the whole channel
                 log.exception("%s: step failed", self.name)
                 busy = False
             if not busy:
-                self._stop.wait(self._idle_s)
+                self._halt.wait(self._idle_s)
 
 
 class Service:

@@ -1,0 +1,233 @@
+"""Meta: Facebook Messenger and Instagram Direct messages in, Send API replies out.
+
+Facts in ../shared/docs/platforms.md (Meta section). One webhook serves both: {"object": "page"} carries
+Messenger events (the customer is a PSID), {"object": "instagram"} Instagram ones (an IGSID). Replies
+go to POST {graph}/{PAGE_ID}/messages with a Page token (Instagram replies too, through the Facebook Page
+linked to the Instagram account), inside the 24-hour window after the customer's last message; after it only a person may answer, with the HUMAN_AGENT tag, for up to 7 days. US
+Facebook/Instagram Shops check out on the seller's own (Shopify) site, so there is no orders API here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from channels.base import (
+    ChannelEvent,
+    ChannelMessage,
+    PayloadError,
+    SendError,
+    SendReceipt,
+)
+from channels.ratelimit import retry_after_s
+from channels.signatures import verify_meta
+from shopdesk.settings import Settings
+from tools.models import Platform
+from tools.policy.loader import PlatformPolicy, load_policies
+
+OBJECTS: dict[str, Platform] = {"page": "facebook", "instagram": "instagram"}
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})  # app, user, page and custom-level throttling
+TRANSIENT_CODES = frozenset({1, 2})  # "unknown error" / "service temporarily unavailable": Meta says retry
+_ORDER_NAME = re.compile(r"#\d{4,}\b|\border\s*(?:no\.?|number)?\s*#?\s*(\d{4,})\b", re.IGNORECASE)
+_SAFE_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+
+
+# ---------------------------------------------------------------- webhooks
+
+def verify_webhook(body: bytes, headers: Mapping[str, str], settings: Settings) -> None:
+    """X-Hub-Signature-256 = 'sha256=' + hex(HMAC-SHA256(app secret, raw body))."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    secret = settings.meta_app_secret.get_secret_value() if settings.meta_app_secret else None
+    verify_meta(body, lower.get("x-hub-signature-256"), secret)
+
+
+class _Party(BaseModel):
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+    id: str = Field(min_length=1)
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    mid: str = Field(min_length=1)
+    text: str | None = None
+    is_echo: bool = False
+    is_deleted: bool = False
+    is_unsupported: bool = False
+
+
+class _Messaging(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    sender: _Party
+    recipient: _Party
+    timestamp: int
+    message: _Message | None = None
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+    id: str | None = None
+    messaging: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class _Notification(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    object: str
+    entry: list[_Entry]
+
+
+def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]:
+    """Customer text messages become ChannelMessages; echoes of our own sends, deliveries, reads,
+    reactions, postbacks and attachment-only messages are ignored."""
+    try:
+        raw = json.loads(body)
+    except ValueError:
+        raise PayloadError("Meta webhook body is not JSON") from None
+    note = _validated(_Notification, raw, "Meta webhook")
+    platform = OBJECTS.get(note.object)
+    if platform is None:
+        return []  # a subscription we do not handle (feed, WhatsApp...)
+    events: list[ChannelEvent] = []
+    for entry in note.entry:
+        for item in entry.messaging:
+            if "message" not in item:
+                continue  # delivery, read, reaction, postback, referral, optin...
+            event = _validated(_Messaging, item, "messaging event")
+            message = event.message
+            if message is None or message.is_echo or message.is_deleted or message.is_unsupported:
+                continue
+            text = (message.text or "").strip()[:20000]
+            if not text:
+                continue
+            at = datetime.fromtimestamp(event.timestamp / 1000, UTC)
+            customer, business = event.sender.id, event.recipient.id
+            hint = _ORDER_NAME.search(text)
+            events.append(ChannelMessage(
+                platform=platform, delivery_id=message.mid, conversation_key=f"{platform}:{business}:{customer}",
+                customer_identity=customer, text=text, received_at=at, platform_message_id=message.mid,
+                order_hint=(f"#{hint.group(1)}" if hint.group(1) else hint.group(0)) if hint else None,
+                reply_route={"recipient_id": customer, "page_id": business, "customer_at": at.isoformat(),
+                             "platform": platform},
+            ))
+    return events
+
+
+def _validated(model: type[Any], raw: object, what: str) -> Any:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise PayloadError(f"{what}: {where}: {first['msg']}") from None
+
+
+# ---------------------------------------------------------------- Send API
+
+class MetaClient:
+    """Sends replies through the Messenger Platform Send API (Messenger and Instagram alike)."""
+
+    def __init__(self, settings: Settings, http: httpx.Client, *,
+                 policies: Mapping[str, PlatformPolicy] | None = None) -> None:
+        self._settings, self._http = settings, http
+        self._policies = policies or load_policies()
+
+    def messaging_type(self, route: Mapping[str, str], *, human: bool, now: datetime) -> dict[str, str]:
+        """RESPONSE inside the standard window; HUMAN_AGENT tag for a person's reply inside the tag window."""
+        policy = self._policies[_platform(route)].messaging
+        try:
+            customer_at = datetime.fromisoformat(route["customer_at"])
+        except (KeyError, ValueError):
+            raise SendError("the reply route has no customer_at time, so Meta's messaging window is unknown",
+                            retryable=False) from None
+        if customer_at.tzinfo is None or now.tzinfo is None:
+            raise SendError("customer_at and now must carry a timezone", retryable=False)
+        age = now - customer_at
+        if age <= timedelta(hours=policy.first_reply_hours):
+            return {"messaging_type": "RESPONSE"}
+        tag_hours = policy.human_agent_tag_hours or 0
+        if human and age <= timedelta(hours=tag_hours):
+            return {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
+        if human:
+            raise SendError(f"Meta's {tag_hours // 24}-day HUMAN_AGENT window closed too: the customer last wrote "
+                            f"{age.days} days ago; wait for them to write again", retryable=False)
+        raise SendError(f"Meta's {policy.first_reply_hours}-hour messaging window closed: a person must reply with "
+                        f"the HUMAN_AGENT tag (possible for {tag_hours // 24} days after the customer's last message)",
+                        retryable=False)
+
+    def send(self, text: str, route: Mapping[str, str], *, idempotency_key: str, human: bool,
+             now: datetime) -> SendReceipt:
+        token = self._settings.meta_page_token
+        if token is None:
+            raise SendError("SHOPDESK_META_PAGE_TOKEN is not set", retryable=False)
+        recipient = route.get("recipient_id") or ""
+        if _platform(route) == "instagram":  # Instagram's Send API is the linked Facebook Page's
+            page_id = self._settings.meta_page_id or ""
+            if not page_id:
+                raise SendError("SHOPDESK_META_PAGE_ID (the Facebook Page linked to the Instagram account) is not "
+                                "set", retryable=False)
+        else:
+            page_id = route.get("page_id") or self._settings.meta_page_id or ""
+        if not _SAFE_ID.match(recipient) or not _SAFE_ID.match(page_id):
+            raise SendError("the reply route needs a recipient_id and a page_id", retryable=False)
+        limit = self._policies[_platform(route)].messaging.max_chars
+        if not text.strip():
+            raise SendError("an empty message cannot be sent", retryable=False)
+        if len(text) > limit:
+            raise SendError(f"Meta messages are limited to {limit} characters (this one has {len(text)})",
+                            retryable=False)
+        body = {"recipient": {"id": recipient}, **self.messaging_type(route, human=human, now=now),
+                "message": {"text": text}}
+        url = f"{self._settings.meta_graph_url.rstrip('/')}/{page_id}/messages"
+        try:
+            resp = self._http.post(url, json=body, headers={"Authorization": f"Bearer {token.get_secret_value()}"})
+        except httpx.TimeoutException:
+            raise SendError("Meta Send API timed out", retryable=True) from None
+        except httpx.TransportError as exc:
+            raise SendError(f"Meta Send API unreachable ({type(exc).__name__})", retryable=True) from None
+        payload = _json(resp)
+        if resp.status_code >= 400 or "error" in payload:
+            raise _error(resp, payload)
+        message_id = payload.get("message_id") or f"meta-sent:{idempotency_key}"
+        return SendReceipt(platform_message_id=str(message_id), sent_at=now)
+
+
+def _platform(route: Mapping[str, str]) -> Platform:
+    return "instagram" if route.get("platform") == "instagram" else "facebook"
+
+
+def _json(resp: httpx.Response) -> dict[str, Any]:
+    try:
+        value = resp.json()
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _error(resp: httpx.Response, payload: Mapping[str, Any]) -> SendError:
+    """Graph errors: {"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}."""
+    err = payload.get("error") if isinstance(payload.get("error"), dict) else {}
+    code, subcode = err.get("code"), err.get("error_subcode")
+    what = f"Meta error {code}" + (f"/{subcode}" if subcode else "") + f": {err.get('message') or resp.reason_phrase}"
+    if code in RATE_LIMIT_CODES or code in TRANSIENT_CODES or resp.status_code == 429 or resp.status_code >= 500:
+        return SendError(what, retryable=True, retry_after_s=_retry_after(resp))
+    if code == 10 and subcode == 2018278:
+        what += " (outside the messaging window: a person must reply with the HUMAN_AGENT tag)"
+    return SendError(what, retryable=False)
+
+
+def _retry_after(resp: httpx.Response) -> float | None:
+    """Retry-After, else the longest estimated_time_to_regain_access (minutes) of the BUC usage header."""
+    if (seconds := retry_after_s(resp.headers)) is not None:
+        return seconds
+    try:
+        usage = json.loads(resp.headers.get("x-business-use-case-usage") or "{}")
+        minutes = [int(u.get("estimated_time_to_regain_access") or 0)
+                   for entries in usage.values() for u in entries if isinstance(u, dict)]
+    except (ValueError, AttributeError, TypeError):
+        return None
+    return max(minutes) * 60.0 if minutes and max(minutes) > 0 else None
