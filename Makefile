@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml Makefile
 
 ## run: the main job on embedded defaults (no key, no network)
 run: setup
-	$(BIN)/shopdesk run
+	$(BIN)/shopdesk run $(if $(RUN_SECONDS),--duration $(RUN_SECONDS))
 
 ## test: the whole suite, slow and browser tests included; no tests collected is a failure
 test: setup

@@ -67,17 +67,3 @@ def reply(runtime: AgentRuntime, *, platform: Platform, customer: str, text: str
     message = InboundMessage(platform=platform, customer_id=person.id, text=text,
                              received_at=received_at or runtime.context.clock.now(), conversation_id=thread)
     return runtime.handle(message, thread)
-
-
-def sample_tickets(runtime: AgentRuntime) -> list[tuple[Platform, str, str]]:
-    """Three demo tickets from the store's current state: where-is-my-order, a policy question, a risky one."""
-    backend = runtime.context.backend
-    moving = next((o for o in backend.find_orders(platform="amazon", status="in_transit", limit=50)), None)
-    tickets: list[tuple[Platform, str, str]] = []
-    if moving:
-        tickets.append(("amazon", moving.customer_id, f"hi, where is my order {moving.id}?"))
-    walmart = next((o for o in backend.find_orders(platform="walmart", limit=1)), None)
-    if walmart:
-        tickets.append(("walmart", walmart.customer_id, "how long do refunds take?"))
-        tickets.append(("walmart", walmart.customer_id, "the camp stove leaked gas and burned my hand"))
-    return tickets

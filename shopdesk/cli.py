@@ -63,6 +63,9 @@ def _fail_cleanly(func: F) -> F:
         except KnowledgeError as exc:
             err.print(f"[red]knowledge base error[/red]: {exc}", highlight=False)
             raise typer.Exit(1) from exc
+        except ValueError as exc:
+            err.print(f"[red]error[/red]: {exc}", highlight=False)
+            raise typer.Exit(1) from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -493,10 +496,38 @@ def eval_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON."
 
 # ---------------------------------------------------------------- main job
 
+@app.command("serve")
+@_fail_cleanly
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (default SHOPDESK_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default SHOPDESK_PORT, 8000).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker threads running the agent.")] = None,
+    simulate: Annotated[bool, typer.Option("--simulate", help="Start every marketplace's simulator on loopback "
+                                           "and feed a steady stream of customer messages.")] = False,
+    rate: Annotated[float, typer.Option(help="Simulated customer messages per minute.")] = 20.0,
+    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+) -> None:
+    """The HTTP server: webhooks, health, the console at /, workers and the outbox dispatcher."""
+    from shopdesk import serve
+
+    settings = _settings()
+    update = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v is not None}
+    settings = settings.model_copy(update=update)
+    serve.prepare(settings, out.print)
+    serve.serve(settings, simulate=simulate, say=lambda line: out.print(line, highlight=False),
+                per_minute=rate, duration_s=duration)
+
+
 @app.command("run")
 @_fail_cleanly
-def run() -> None:
-    """The main job on embedded defaults: seed the demo store and index the knowledge base if needed."""
+def run(
+    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds (default: until Ctrl-C).")] = None,
+    rate: Annotated[float, typer.Option(help="Simulated customer messages per minute.")] = 20.0,
+) -> None:
+    """The main job on embedded defaults: seed the demo store, index the knowledge base, then serve the console
+    and webhooks with every marketplace simulated on loopback, customers writing on all six platforms."""
+    from shopdesk import serve
+
     settings = _settings()
     result = store_service.seed_store(settings)
     verb = f"Seeded the demo store in {result.seconds:.2f}s" if result.seeded else "Demo store ready"
@@ -508,27 +539,11 @@ def run() -> None:
         f"Knowledge base: {report.chunks_total} passages indexed "
         f"({report.chunks_embedded} embedded now, {report.unchanged} documents unchanged)"
     )
-    _sample_tickets(settings)
-    out.print("\nTry: shopdesk store orders --platform amazon --status shipped --json")
+    serve.serve(settings, simulate=True, say=lambda line: out.print(line, highlight=False), per_minute=rate,
+                duration_s=duration)
+    out.print("\nTry: shopdesk inbox list --json;  shopdesk inbox show 1;  shopdesk outbox list")
     out.print('     shopdesk kb search "how long do refunds take" --platform walmart')
     out.print('     shopdesk chat --platform amazon --customer C00012')
-
-
-def _sample_tickets(settings: Settings) -> None:
-    """A few real tickets from the demo store through the agent, so a new user sees it answer."""
-    from shopdesk import agent_service
-
-    with agent_service.open_runtime(settings) as runtime:
-        out.print("\n[bold]The agent on a few demo tickets[/bold] (embedded engine, no LLM)")
-        for platform, customer, text in agent_service.sample_tickets(runtime):
-            trace = agent_service.reply(runtime, platform=platform, customer=customer, text=text)
-            out.print(f"\n[bold]{platform}[/bold] customer {customer}: {text}", highlight=False)
-            out.print(f"  intent {trace.intent}, tools {[c.name for c in trace.tool_calls]}, route {trace.route}",
-                      highlight=False)
-            if trace.draft and trace.route != "handoff":
-                out.print("  " + trace.draft.replace("\n", "\n  "), highlight=False)
-            else:
-                out.print(f"  handed to a person: {'; '.join(trace.reasons)}", highlight=False)
 
 
 @inbox_app.command("list")

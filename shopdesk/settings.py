@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     walmart_webhook_secret: SecretStr | None = Field(
         default=None, description="basic: 'user:password'; hmac: the shared secret; oauth: the bearer token.")
     ebay_verification_token: SecretStr | None = Field(default=None, description="eBay endpoint challenge token.")
+    ebay_seller_username: str | None = Field(default=None, description="Our eBay user: its messages are echoes.")
     # ---- email relay (Amazon buyer-seller messages, Walmart care email, the Shopify store mailbox)
     imap_host: str | None = None
     imap_port: int = 993

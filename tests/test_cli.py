@@ -104,11 +104,15 @@ def test_summary_and_run(data_dir: Path) -> None:
 
 
 @pytest.mark.slow
-def test_run_seeds_an_empty_data_dir(tmp_path: Path) -> None:
-    result = invoke(tmp_path, "run")
+def test_run_seeds_an_empty_data_dir_and_serves_simulated_traffic(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", "--duration", "20", "--rate", "90"],
+                           env={"SHOPDESK_DATA_DIR": str(tmp_path), "SHOPDESK_PORT": "0"})
     assert result.exit_code == 0, result.output
     assert "Seeded the demo store" in result.stdout and "Orders by platform and status" in result.stdout
     assert (tmp_path / "store.db").exists()
+    for platform in ("amazon", "walmart", "shopify", "tiktok", "ebay", "facebook", "instagram"):
+        assert f"-> {platform}" in result.stdout, platform  # customers wrote on every platform
+    assert "<- " in result.stdout and "replies received by the simulators" in result.stdout
 
 
 @pytest.mark.parametrize("args", [[], ["store"], ["store", "seed"], ["store", "orders"], ["store", "customer"], ["run"]])

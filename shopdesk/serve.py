@@ -1,0 +1,109 @@
+"""`shopdesk serve` / `shopdesk run`: the service, its HTTP app (webhooks + console), and optionally the simulators.
+
+Kept out of the CLI module so tests and the benchmark can start the same thing. Prints a live feed of
+messages in and replies out when simulating, so a new user sees the whole system working.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import Any
+
+from channels.serving import BackgroundServer
+from shopdesk import kb_service, store_service
+from shopdesk.server import build_app
+from shopdesk.service import Service
+from shopdesk.settings import Settings
+
+Printer = Callable[[str], None]
+
+
+def prepare(settings: Settings, say: Printer) -> None:
+    """Seed the demo store and index the knowledge base when needed (no network, packaged model)."""
+    result = store_service.seed_store(settings)
+    say(f"Demo store {'seeded' if result.seeded else 'ready'} at {result.path}")
+    report = kb_service.index_knowledge(settings)
+    say(f"Knowledge base: {report.chunks_total} passages ({report.chunks_embedded} embedded now)")
+
+
+def with_demo_user(settings: Settings) -> tuple[Settings, str | None]:
+    """No console users configured: make one admin for this run and return its password to print."""
+    if settings.console_users:
+        return settings, None
+    password = secrets.token_urlsafe(9)
+    return settings.model_copy(update={"console_users": f"demo:{password}:admin"}), password
+
+
+def mount_console(app: Any, service: Service) -> bool:
+    """Mount the Gradio console at / (issue 6); False when the ui package does not provide it."""
+    try:
+        from ui.app import mount_console as mount
+    except ImportError:
+        return False
+    from shopdesk.console_service import ConsoleService
+
+    mount(app, ConsoleService(service))
+    return True
+
+
+def serve(settings: Settings, *, simulate: bool, say: Printer, per_minute: float = 20.0,
+          duration_s: float | None = None, stop: threading.Event | None = None) -> None:
+    """Run until Ctrl-C, `duration_s`, or `stop` is set."""
+    from shopdesk.simulate import Simulation, Ticket
+
+    stop = stop or threading.Event()
+    settings, demo_password = with_demo_user(settings)
+    with ExitStack() as stack:
+        sim: Simulation | None = None
+        if simulate:
+            sim = stack.enter_context(Simulation(settings))
+            settings = sim.settings_for(settings)
+        service = stack.enter_context(Service(settings))
+        app = build_app(service)
+        console = mount_console(app, service)
+        server = stack.enter_context(BackgroundServer(app, settings.host, settings.port, log_level="warning"))
+        say("")
+        if console:
+            say(f"Console: {server.url}/   (log in as demo / {demo_password})" if demo_password
+                else f"Console: {server.url}/")
+        say(f"Webhooks: {server.url}/webhooks/{{shopify,tiktok,meta,ebay,walmart}}   health: {server.url}/health")
+        say(f"Workers: {service.worker_count}; channels configured: {', '.join(sorted(service.senders)) or 'none'}")
+        if sim is not None:
+            sim.connect(server.url)
+
+            def arrived(ticket: Ticket) -> None:
+                say(f"  -> {ticket.platform:<9} {ticket.customer_id}: {_short(ticket.text)}")
+
+            sim.start_traffic(per_minute=per_minute, on_message=arrived)
+            say(f"Simulating customers on all six platforms ({per_minute:g} messages/min). Ctrl-C stops.")
+        started, shown = time.monotonic(), 0
+        try:
+            while not stop.is_set():
+                if duration_s is not None and time.monotonic() - started >= duration_s:
+                    break
+                if sim is not None:
+                    replies = sim.log.replies()
+                    for record in replies[shown:]:
+                        to = record.data.get("to") or record.data.get("recipient") or ""
+                        say(f"  <- {record.platform:<9} reply to {str(to)[:28]}: {_short(str(record.data.get('text', '')))}")
+                    shown = len(replies)
+                stop.wait(0.5)
+        except KeyboardInterrupt:
+            pass
+        if sim is not None:
+            sim.stop_traffic()
+            conversations = service.conversations.list(limit=10_000)
+            by_status: dict[str, int] = {}
+            for row in conversations:
+                by_status[row.status] = by_status.get(row.status, 0) + 1
+            say(f"\n{len(sim.sent)} customer messages sent, {len(sim.log.replies())} replies received by the "
+                f"simulators; conversations by status: {by_status}")
+
+
+def _short(text: str, n: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
