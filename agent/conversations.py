@@ -10,7 +10,6 @@ the inbox and the outbox.
 from __future__ import annotations
 
 import json
-import threading
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tools.sqlite import immediate, open_db
+from tools.sqlite import immediate, release_db, shared_db
 
 ConversationStatus = Literal["new", "working", "draft_ready", "needs_approval", "handed_off", "queued", "sent",
                              "rejected", "failed"]
@@ -89,31 +88,32 @@ def _conv(row: tuple) -> ConversationRow:  # type: ignore[type-arg]
 
 class ConversationStore:
     def __init__(self, path: Path | str) -> None:
-        self._db = open_db(path)
-        self._db.executescript(
-            """CREATE TABLE IF NOT EXISTS conversations (
-                key TEXT PRIMARY KEY, platform TEXT NOT NULL, customer_identity TEXT NOT NULL, customer_id TEXT,
-                subject TEXT, order_hint TEXT, reply_route TEXT NOT NULL DEFAULT '{}', status TEXT NOT NULL,
-                intent TEXT, urgency TEXT, priority TEXT, deadline TEXT, waiting_since TEXT,
-                last_message_at TEXT NOT NULL, first_response_s REAL, route TEXT, reasons TEXT, trace TEXT,
-                updated_at TEXT NOT NULL);
-               CREATE INDEX IF NOT EXISTS ix_conv_deadline ON conversations(status, deadline);
-               CREATE TABLE IF NOT EXISTS messages (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_key TEXT NOT NULL, direction TEXT NOT NULL,
-                author TEXT NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL, platform_message_id TEXT,
-                source TEXT UNIQUE);
-               CREATE INDEX IF NOT EXISTS ix_messages_conv ON messages(conversation_key, id);
-               CREATE TABLE IF NOT EXISTS audit (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_key TEXT, actor TEXT NOT NULL,
-                action TEXT NOT NULL, detail TEXT NOT NULL, at TEXT NOT NULL);
-               CREATE INDEX IF NOT EXISTS ix_audit_conv ON audit(conversation_key, id);
-               CREATE TABLE IF NOT EXISTS context_events (
-                platform TEXT NOT NULL, delivery_id TEXT NOT NULL, kind TEXT NOT NULL, topic TEXT NOT NULL,
-                order_id TEXT, status TEXT, data TEXT NOT NULL, received_at TEXT NOT NULL,
-                PRIMARY KEY (platform, delivery_id));
-               CREATE INDEX IF NOT EXISTS ix_context_order ON context_events(order_id);"""
-        )
-        self._lock = threading.Lock()
+        self._path = path
+        self._db, self._lock = shared_db(path)
+        with self._lock:  # schema changes commit: never in the middle of another thread's transaction
+            self._db.executescript(
+                """CREATE TABLE IF NOT EXISTS conversations (
+                    key TEXT PRIMARY KEY, platform TEXT NOT NULL, customer_identity TEXT NOT NULL, customer_id TEXT,
+                    subject TEXT, order_hint TEXT, reply_route TEXT NOT NULL DEFAULT '{}', status TEXT NOT NULL,
+                    intent TEXT, urgency TEXT, priority TEXT, deadline TEXT, waiting_since TEXT,
+                    last_message_at TEXT NOT NULL, first_response_s REAL, route TEXT, reasons TEXT, trace TEXT,
+                    updated_at TEXT NOT NULL);
+                   CREATE INDEX IF NOT EXISTS ix_conv_deadline ON conversations(status, deadline);
+                   CREATE TABLE IF NOT EXISTS messages (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_key TEXT NOT NULL, direction TEXT NOT NULL,
+                    author TEXT NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL, platform_message_id TEXT,
+                    source TEXT UNIQUE);
+                   CREATE INDEX IF NOT EXISTS ix_messages_conv ON messages(conversation_key, id);
+                   CREATE TABLE IF NOT EXISTS audit (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_key TEXT, actor TEXT NOT NULL,
+                    action TEXT NOT NULL, detail TEXT NOT NULL, at TEXT NOT NULL);
+                   CREATE INDEX IF NOT EXISTS ix_audit_conv ON audit(conversation_key, id);
+                   CREATE TABLE IF NOT EXISTS context_events (
+                    platform TEXT NOT NULL, delivery_id TEXT NOT NULL, kind TEXT NOT NULL, topic TEXT NOT NULL,
+                    order_id TEXT, status TEXT, data TEXT NOT NULL, received_at TEXT NOT NULL,
+                    PRIMARY KEY (platform, delivery_id));
+                   CREATE INDEX IF NOT EXISTS ix_context_order ON context_events(order_id);"""
+            )
 
     def _tx(self) -> AbstractContextManager[Connection]:
         return immediate(self._db, self._lock)
@@ -243,7 +243,7 @@ class ConversationStore:
                          at=datetime.fromisoformat(r[5])) for r in rows]
 
     def close(self) -> None:
-        self._db.close()
+        release_db(self._path)
 
 
 def _iso(value: Any) -> str | None:

@@ -10,7 +10,6 @@ person, released by `shopdesk outbox retry`), because a double send is worse tha
 
 from __future__ import annotations
 
-import threading
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from agent.schemas import OutboundMessage
-from tools.sqlite import immediate, open_db
+from tools.sqlite import immediate, release_db, shared_db
 
 OutboxStatus = Literal["queued", "claimed", "sending", "sent", "dead", "uncertain", "cancelled"]
 
@@ -56,21 +55,22 @@ def _row(r: tuple) -> OutboxRecord:  # type: ignore[type-arg]
 
 class Outbox:
     def __init__(self, path: Path | str, *, max_attempts: int = 6, base_delay_s: float = 5.0) -> None:
-        self._db = open_db(path)
-        self._db.execute(
-            """CREATE TABLE IF NOT EXISTS outbox (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT UNIQUE NOT NULL,
-                conversation_id TEXT NOT NULL, platform TEXT NOT NULL, payload TEXT NOT NULL,
-                status TEXT NOT NULL DEFAULT 'queued', created_at TEXT NOT NULL)"""
-        )
-        have = {r[1] for r in self._db.execute("PRAGMA table_info(outbox)")}
-        for column, decl in _EXTRA_COLUMNS.items():  # databases made before sending existed
-            if column not in have:
-                self._db.execute(f"ALTER TABLE outbox ADD COLUMN {column} {decl}")
-        self._db.execute("CREATE INDEX IF NOT EXISTS ix_outbox_status ON outbox(status, available_at)")
+        self._path = path
+        self._db, self._lock = shared_db(path)
+        with self._lock:  # schema changes commit: never in the middle of another thread's transaction
+            self._db.execute(
+                """CREATE TABLE IF NOT EXISTS outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT UNIQUE NOT NULL,
+                    conversation_id TEXT NOT NULL, platform TEXT NOT NULL, payload TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'queued', created_at TEXT NOT NULL)"""
+            )
+            have = {r[1] for r in self._db.execute("PRAGMA table_info(outbox)")}
+            for column, decl in _EXTRA_COLUMNS.items():  # databases made before sending existed
+                if column not in have:
+                    self._db.execute(f"ALTER TABLE outbox ADD COLUMN {column} {decl}")
+            self._db.execute("CREATE INDEX IF NOT EXISTS ix_outbox_status ON outbox(status, available_at)")
         self.max_attempts = max_attempts
         self.base_delay_s = base_delay_s
-        self._lock = threading.Lock()
 
     def _tx(self) -> AbstractContextManager[Connection]:
         return immediate(self._db, self._lock)
@@ -156,4 +156,4 @@ class Outbox:
         return [_row(r) for r in rows]
 
     def close(self) -> None:
-        self._db.close()
+        release_db(self._path)

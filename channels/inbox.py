@@ -10,7 +10,6 @@ second run safe). Failures retry with backoff and end as visible dead letters, n
 from __future__ import annotations
 
 import sqlite3
-import threading
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from agent.schemas import InboundMessage
-from tools.sqlite import immediate, open_db
+from tools.sqlite import immediate, release_db, shared_db
 
 Status = Literal["queued", "claimed", "done", "dead"]
 
@@ -57,23 +56,24 @@ def _row(row: tuple) -> InboxItem:  # type: ignore[type-arg]
 
 class Inbox:
     def __init__(self, path: Path | str, *, max_attempts: int = 5, base_delay_s: float = 5.0) -> None:
-        self._db = open_db(path)
-        self._db.executescript(
-            """CREATE TABLE IF NOT EXISTS inbox (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, platform TEXT NOT NULL, delivery_id TEXT NOT NULL,
-                conversation_key TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'queued',
-                attempts INTEGER NOT NULL DEFAULT 0, available_at TEXT NOT NULL, claimed_by TEXT,
-                lease_until TEXT, last_error TEXT, UNIQUE (platform, delivery_id));
-               CREATE INDEX IF NOT EXISTS ix_inbox_status ON inbox(status, available_at);
-               CREATE INDEX IF NOT EXISTS ix_inbox_conversation ON inbox(conversation_key, id);"""
-        )
-        have = {r[1] for r in self._db.execute("PRAGMA table_info(inbox)")}
-        for column in ("channel", "started_checkpoint"):  # databases made before these existed
-            if column not in have:
-                self._db.execute(f"ALTER TABLE inbox ADD COLUMN {column} TEXT")
+        self._path = path
+        self._db, self._lock = shared_db(path)
+        with self._lock:  # schema changes commit: never in the middle of another thread's transaction
+            self._db.executescript(
+                """CREATE TABLE IF NOT EXISTS inbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, platform TEXT NOT NULL, delivery_id TEXT NOT NULL,
+                    conversation_key TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'queued',
+                    attempts INTEGER NOT NULL DEFAULT 0, available_at TEXT NOT NULL, claimed_by TEXT,
+                    lease_until TEXT, last_error TEXT, UNIQUE (platform, delivery_id));
+                   CREATE INDEX IF NOT EXISTS ix_inbox_status ON inbox(status, available_at);
+                   CREATE INDEX IF NOT EXISTS ix_inbox_conversation ON inbox(conversation_key, id);"""
+            )
+            have = {r[1] for r in self._db.execute("PRAGMA table_info(inbox)")}
+            for column in ("channel", "started_checkpoint"):  # databases made before these existed
+                if column not in have:
+                    self._db.execute(f"ALTER TABLE inbox ADD COLUMN {column} TEXT")
         self.max_attempts = max_attempts
         self.base_delay_s = base_delay_s
-        self._lock = threading.Lock()
 
     def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
         return immediate(self._db, self._lock)
@@ -156,4 +156,4 @@ class Inbox:
         return [_row(r) for r in (rows[-limit:] if limit else rows)]
 
     def close(self) -> None:
-        self._db.close()
+        release_db(self._path)

@@ -21,14 +21,53 @@ def open_db(path: Path | str) -> sqlite3.Connection:
     return db
 
 
+_shared: dict[str, tuple[sqlite3.Connection, threading.RLock, int]] = {}
+_shared_guard = threading.Lock()
+
+
+def shared_db(path: Path | str) -> tuple[sqlite3.Connection, threading.RLock]:
+    """One connection and one lock per file per process, for the stores that share the app database.
+
+    The inbox, the outbox and the conversations live in one file; with a connection each, three threads of
+    one process would compete for SQLite's single write lock through busy-waiting (and a waiter can starve).
+    One connection behind one lock serialises them in process; other processes still coordinate through
+    SQLite's own locking. Release with `release_db`.
+    """
+    key = str(Path(path).resolve())
+    with _shared_guard:
+        if key in _shared:
+            db, lock, refs = _shared[key]
+            _shared[key] = (db, lock, refs + 1)
+            return db, lock
+        db, lock = open_db(path), threading.RLock()
+        _shared[key] = (db, lock, 1)
+        return db, lock
+
+
+def release_db(path: Path | str) -> None:
+    key = str(Path(path).resolve())
+    with _shared_guard:
+        if key not in _shared:
+            return
+        db, lock, refs = _shared[key]
+        if refs > 1:
+            _shared[key] = (db, lock, refs - 1)
+            return
+        del _shared[key]
+    db.close()
+
+
 @contextmanager
 def immediate(db: sqlite3.Connection, lock: threading.RLock | threading.Lock) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (a failed COMMIT included)."""
     with lock:
+        if db.in_transaction:  # only possible if an earlier transaction leaked: never build on it
+            db.execute("ROLLBACK")
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db
+            db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
-        db.execute("COMMIT")
