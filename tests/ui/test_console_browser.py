@@ -1,0 +1,386 @@
+"""The agent console in a real browser (Debian's Chromium driven by Playwright) over a real running service.
+
+Each test gets its own service (worker and dispatcher threads, the email channel pointed at a loopback
+MailServer, so Amazon/Walmart/Shopify replies really go out over SMTP) served with the webhooks and the
+console by uvicorn on 127.0.0.1; one browser is shared by the module, each test opens its own contexts.
+The page may only talk to the loopback server: any other request is aborted.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before anything imports gradio
+
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from channels.base import ChannelMessage
+from channels.serving import BackgroundServer
+from channels.simulators.log import SimLog
+from channels.simulators.mail import MailServer
+from shopdesk.console_service import ConsoleService
+from shopdesk.server import build_app
+from shopdesk.service import Service
+from shopdesk.settings import Settings
+from ui.app import mount_console
+from ui.format import percent
+
+from testdata import ANCHOR
+
+pytestmark = [pytest.mark.browser,  # gradio's own pandas calls warn under pandas 3: not ours
+              pytest.mark.filterwarnings("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")]
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SELLER = "support@shop.example.com"
+USERS = "ana:ana-secret-1,bo:bo-secret-2:admin"
+PASSWORDS = {"ana": "ana-secret-1", "bo": "bo-secret-2"}
+WAIT_MS = 20_000
+EMAIL_PLATFORMS = ("amazon", "walmart", "shopify")
+EDITED = "Thanks for reaching out. A teammate will look at your order today and write back here."
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@dataclass
+class Stack:
+    service: Service
+    console: ConsoleService
+    mail: MailServer
+    log: SimLog
+    url: str
+
+    @property
+    def store(self) -> Any:
+        return self.service.runtime.context.backend
+
+
+@pytest.fixture
+def stack(service_settings: Settings) -> Iterator[Stack]:
+    log = SimLog()
+    with MailServer(log, SELLER) as mail:
+        settings = service_settings.model_copy(update={
+            "console_users": USERS, "workers": 1, "seller_email": SELLER,
+            "smtp_host": "127.0.0.1", "smtp_port": mail.smtp_port, "smtp_starttls": False,
+            "smtp_user": mail.user, "smtp_password": SecretStr(mail.password),
+            "imap_host": "127.0.0.1", "imap_port": mail.imap_port, "imap_ssl": False,
+            "imap_user": mail.user, "imap_password": SecretStr(mail.password)})
+        with Service(settings, workers=1, start_threads=True) as service:  # senders=None: the registry builds them
+            console = ConsoleService(service)
+            app = mount_console(build_app(service), console, refresh_s=1.0)
+            with BackgroundServer(app) as server:
+                yield Stack(service, console, mail, log, server.url)
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+def wait_until(check: Callable[[], Any], what: str, timeout_s: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def write(stack: Stack, platform: str, text: str, at_hour: int, *, customer_index: int = 0) -> str:
+    """A customer of `platform` writes at `at_hour` on the anchor day (on the email platforms, one with an email
+    address, so the reply goes out by email); returns the conversation key."""
+    customers = [c for c in stack.store.list_customers() if c.identity_on(platform)
+                 and (platform not in EMAIL_PLATFORMS or "@" in c.identity_on(platform)[0].value)]
+    customer = customers[customer_index]
+    identity = customer.identity_on(platform)[0].value
+    key = f"{platform}:c-{customer.id}"
+    stack.service.intake.accept([ChannelMessage(
+        platform=platform, delivery_id=f"{key}-{at_hour}", conversation_key=key, customer_identity=identity,  # type: ignore[arg-type]
+        text=text, received_at=ANCHOR.replace(hour=at_hour), reply_route={"to": identity})])
+    return key
+
+
+def lost_parcel(stack: Stack) -> tuple[Any, str]:
+    """An Amazon order whose parcel the carrier lost, and its customer asking for their money back."""
+    store = stack.store
+    order = next(o for o in store.find_orders(platform="amazon", status="in_transit", limit=None)
+                 if any(s.status == "lost" for s in o.shipments) and not store.order_refunds(o.id))
+    relay = store.get_customer(order.customer_id).identity_on("amazon")[0].value
+    key = f"amazon:{relay}"
+    stack.service.intake.accept([ChannelMessage(
+        platform="amazon", delivery_id=f"{key}-lost", conversation_key=key, customer_identity=relay,
+        text=f"where is my package {order.id}? it says lost, I want my money back",
+        received_at=ANCHOR.replace(hour=8), reply_route={"to": relay})])
+    return order, key
+
+
+def settled(stack: Stack) -> bool:
+    """Every conversation processed and nothing left in the outbox to send."""
+    entries = stack.console.inbox(include_closed=True)
+    return bool(entries) and all(e.status not in ("new", "working", "queued") for e in entries)
+
+
+def open_page(browser: Any, stack: Stack) -> Any:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context.set_default_timeout(WAIT_MS)
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith((stack.url, "data:", "blob:"))
+                  else route.abort())
+    return context.new_page()
+
+
+def login(browser: Any, stack: Stack, user: str) -> Any:
+    page = open_page(browser, stack)
+    page.goto(stack.url + "/")
+    page.get_by_label("username").fill(user)
+    page.get_by_label("password").fill(PASSWORDS[user])
+    page.get_by_role("button", name="Login").click()
+    expect(page.locator("#whoami")).to_contain_text(f"Signed in as {user}")
+    return page
+
+
+def table_rows(page: Any, elem_id: str) -> list[list[str]]:
+    rows = page.locator(f"#{elem_id} [role=row].virtual-row")
+    return [[c.inner_text().strip() for c in row.locator("[role=gridcell]").all()] for row in rows.all()]
+
+
+def md_rows(page: Any, elem_id: str) -> dict[str, list[str]]:
+    """A Markdown table as {first cell: the other cells}."""
+    out = {}
+    for row in page.locator(f"#{elem_id} table tbody tr").all():
+        cells = [c.inner_text().strip() for c in row.locator("td").all()]
+        out[cells[0]] = cells[1:]
+    return out
+
+
+def choose(page: Any, elem_id: str, option: str) -> None:
+    page.locator(f"#{elem_id} input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+# ---------------------------------------------------------------------------------------------- tests
+
+def test_login_is_required_and_a_wrong_password_is_refused(browser: Any, stack: Stack) -> None:
+    page = open_page(browser, stack)
+    page.goto(stack.url + "/")
+    page.get_by_label("username").fill("ana")
+    page.get_by_label("password").fill("not-her-password")
+    page.get_by_role("button", name="Login").click()
+    expect(page.get_by_text(re.compile("incorrect credentials", re.IGNORECASE))).to_be_visible()
+    expect(page.locator("#inbox-table")).to_have_count(0)
+    page.context.close()
+
+
+def test_top_item_is_edited_sent_and_received_by_the_customer(browser: Any, stack: Stack) -> None:
+    walmart = write(stack, "walmart", "is the cedar patio table available in a darker stain?", 7)      # 48 h clock
+    amazon = write(stack, "amazon", "my order arrived damaged, the lid is cracked and it leaks", 6)    # due first
+    page = login(browser, stack, "ana")
+    expect(page.locator("#inbox-table")).to_contain_text(amazon)
+
+    # the table follows the service without a reload: a message that arrives now shows up by itself
+    ebay = write(stack, "ebay", "my lawyer will sue you over this", 8)
+    expect(page.locator("#inbox-table")).to_contain_text(ebay)
+    expect(page.locator("#inbox-table [data-testid='cell-0-6']")).to_contain_text("draft ready")
+    wait_until(lambda: stack.console.inbox(platform="ebay")[0].status != "new", "the ebay message processed")
+    entries = stack.console.inbox()
+    assert entries[0].key == amazon
+    assert entries[0].deadline == min(e.deadline for e in entries if e.deadline)
+    expect(page.locator("#inbox-table [data-testid='cell-0-8']")).to_have_text(amazon)
+    expect(page.locator("#inbox-table [data-testid='cell-0-0']")).to_have_text("21 h 0 m left")  # 06:00 + 24 h - 09:00
+    shown = wait_until(lambda: (rows := table_rows(page, "inbox-table")) and len(rows) == len(entries) and rows,
+                       "every open conversation listed")
+    assert [r[8] for r in shown] == [e.key for e in entries]
+    assert {walmart, ebay} - {e.key for e in entries} <= {walmart}  # walmart may have been answered automatically
+
+    page.locator("#inbox-table [data-testid='cell-0-3']").click()
+    expect(page.locator("#conv-header")).to_contain_text("draft ready")
+    expect(page.locator("#conv-header")).to_contain_text(amazon)
+    draft = page.locator("#draft textarea")
+    expect(draft).not_to_have_value("")
+    expect(page.locator("#conv-thread")).to_contain_text("the lid is cracked")
+    expect(page.locator("#cited-passages")).to_contain_text("Cited passages")
+    expect(page.locator("#compliance-report")).to_contain_text("Compliance:")
+    draft.fill("Email me at help@example.com and I will sort it out")  # compliance refuses it: shown as is
+    page.locator("#edit-send").click()
+    expect(page.locator("#action-result")).to_contain_text("Not done: not sent: the edited reply breaks")
+    expect(page.locator("#conv-header")).to_contain_text("draft ready")
+    assert stack.log.replies("amazon") == []
+    draft.fill(EDITED)
+    page.locator("#edit-send").click()
+    expect(page.locator("#action-result")).to_contain_text("Done: ana sent the edited reply")
+    expect(page.locator("#conv-header")).to_contain_text("✓ sent")  # the timer picks up the dispatcher's send
+    expect(page.locator("#conv-outbox")).to_contain_text("sent")
+
+    relay = stack.service.conversations.get(amazon).customer_identity  # type: ignore[union-attr]
+    replies = wait_until(lambda: [r for r in stack.log.replies("amazon") if r.data["to"] == relay], "the email")
+    assert len(replies) == 1 and EDITED in replies[0].data["text"]
+    assert stack.service.conversations.get(amazon).status == "sent"  # type: ignore[union-attr]
+    assert any(a.action == "edited" and a.actor == "human:ana" for a in stack.service.conversations.audit_log(amazon))
+
+    page.get_by_role("tab", name="Inbox").click()
+    choose(page, "filter-status", "✓ sent")
+    expect(page.locator("#inbox-table")).to_contain_text(amazon)
+    row = next(r for r in table_rows(page, "inbox-table") if r[8] == amazon)
+    assert row[6] == "✓ sent" and row[0] == "answered"
+    page.context.close()
+
+
+def test_a_refund_waiting_for_approval_is_approved_from_the_keyboard(browser: Any, stack: Stack) -> None:
+    order, key = lost_parcel(stack)
+    wait_until(lambda: (c := stack.service.conversations.get(key)) and c.status == "needs_approval",
+               "the refund to wait for approval")
+    assert stack.store.order_refunds(order.id) == []
+    page = login(browser, stack, "ana")
+    customer = stack.store.get_customer(order.customer_id).name
+
+    # keyboard only: type in the "Open conversation" list, pick with the arrow and Enter, Tab to Open, Enter
+    picker = page.locator("#open-select input")
+    expect(page.locator("#inbox-table")).to_contain_text(customer)
+    picker.focus()
+    picker.fill(customer.split()[0])
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.locator("#open-button")).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#conv-header")).to_contain_text("needs approval")
+    expect(page.locator("#pending-action")).to_contain_text(f"refund ${order.total:.2f} on order {order.id}")
+    approve = page.locator("#approve-action")
+    expect(approve).to_be_enabled()
+    approve.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#action-result")).to_contain_text("Done: ana approved the pending write")
+    expect(page.locator("#conv-header")).to_contain_text("✓ sent")
+    expect(page.locator("#pending-box")).to_be_hidden()
+
+    assert len(stack.store.order_refunds(order.id)) == 1
+    wait_until(lambda: [r for r in stack.log.replies("amazon") if r.data["to"] == key.split(":", 1)[1]], "the email")
+    expect(page.locator("#customer-refunds")).to_contain_text(order.id)  # customer 360 shows the new refund
+    assert len(stack.store.order_refunds(order.id)) == 1  # still one after the reply went out
+    page.context.close()
+
+
+def test_dashboard_figures_match_the_database(browser: Any, stack: Stack) -> None:
+    write(stack, "amazon", "my order arrived damaged, the lid is cracked and it leaks", 6)
+    write(stack, "walmart", "is the cedar patio table available in a darker stain?", 7)
+    write(stack, "shopify", "what is your return policy for a gift?", 7)
+    write(stack, "ebay", "my lawyer will sue you over this", 8)
+    lost_parcel(stack)
+    wait_until(lambda: settled(stack), "every message processed and every reply sent")
+    page = login(browser, stack, "ana")
+    page.get_by_role("tab", name="Dashboard").click()
+    expect(page.locator("#kpi-summary table")).to_be_visible()
+
+    board = stack.console.dashboard()
+    with sqlite3.connect(stack.service.settings.app_db_path) as db:
+        conversations = db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
+        by_platform = dict(db.execute("SELECT platform, COUNT(*) FROM conversations GROUP BY platform").fetchall())
+        sent = db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetchone()[0]
+        handed = db.execute("SELECT COUNT(*) FROM conversations WHERE route = 'handoff'").fetchone()[0]
+        processed = db.execute("SELECT COUNT(*) FROM conversations WHERE route IS NOT NULL").fetchone()[0]
+    assert board.conversations == conversations == 5
+    assert board.replies_sent == sent == len(stack.log.replies())  # what the mail server received
+    assert board.handoff_rate == handed / processed
+
+    kpis = md_rows(page, "kpi-summary")
+    assert kpis["Conversations"] == [str(conversations)]
+    assert kpis["Replies sent"] == [str(sent)]
+    assert kpis["Automation rate (sent by the agent without a person)"] == [percent(board.automation_rate, 1)]
+    assert kpis["Handoff rate (processed conversations handed to a person)"] == [percent(handed / processed, 1)]
+    assert kpis["Amazon order defect rate (60 days; Amazon's target is under 1%)"] == [percent(board.amazon_odr, 2)]
+    platforms = md_rows(page, "platform-figures")
+    for figures in board.platforms:
+        row = platforms[figures.platform]
+        assert row[0] == str(by_platform.get(figures.platform, 0)) and row[1] == str(figures.answered)
+        assert row[4] == percent(figures.within_clock_share)
+    breakdowns = page.locator("#dashboard-breakdowns")
+    for reason, count in board.handoffs_by_reason.items():
+        expect(breakdowns).to_contain_text(reason)
+        assert count >= 1
+    for plot in ("plot-frt", "plot-within", "plot-platform", "plot-intent", "plot-handoffs", "plot-blocks"):
+        expect(page.locator(f"#{plot}")).to_be_visible()
+    page.context.close()
+
+
+def test_agents_read_settings_admins_change_them_and_sessions_stay_apart(browser: Any, stack: Stack) -> None:
+    first = write(stack, "amazon", "my order arrived damaged, the lid is cracked and it leaks", 6)
+    second = write(stack, "ebay", "my lawyer will sue you over this", 8)
+    wait_until(lambda: settled(stack), "both messages processed")
+    agent, admin = login(browser, stack, "ana"), login(browser, stack, "bo")
+
+    # two people, two sessions: each opens a different conversation and keeps it across refreshes
+    for page, key in ((agent, first), (admin, second)):
+        expect(page.locator("#inbox-table")).to_contain_text(key)
+        row = next(i for i, r in enumerate(table_rows(page, "inbox-table")) if r[8] == key)
+        page.locator(f"#inbox-table [data-testid='cell-{row}-3']").click()
+        expect(page.locator("#conv-header")).to_contain_text(key)
+    time.sleep(2.5)  # two refresh ticks: neither session may pick up the other's conversation
+    expect(agent.locator("#conv-header")).to_contain_text(first)
+    expect(admin.locator("#conv-header")).to_contain_text(second)
+
+    agent.get_by_role("tab", name="Settings").click()
+    expect(agent.locator("#settings-note")).to_contain_text("Read-only")
+    expect(agent.locator("#save-settings")).to_be_disabled()
+    expect(agent.locator("#autopilot-tiktok input")).to_be_disabled()
+    expect(agent.locator("#refund-threshold input")).to_be_disabled()
+
+    admin.get_by_role("tab", name="Settings").click()
+    expect(admin.locator("#settings-note")).to_contain_text("admin")
+    autopilot = admin.locator("#autopilot-tiktok input")
+    expect(autopilot).to_be_checked()
+    autopilot.uncheck()
+    admin.locator("#refund-threshold input").fill("75")
+    admin.locator("#save-settings").click()
+    expect(admin.locator("#settings-result")).to_contain_text("Saved by bo")
+    saved = stack.console.seller_settings()
+    assert saved.channels["tiktok"].autopilot is False and saved.channels["amazon"].autopilot is True
+    assert str(saved.refund_approval_threshold) == "75.00"
+    assert any(a.action == "settings_changed" and a.actor == "human:bo"
+               for a in stack.service.conversations.audit_log())
+
+    agent.get_by_role("tab", name="Inbox").click()
+    agent.get_by_role("tab", name="Settings").click()  # the agent sees the new values, still read-only
+    expect(agent.locator("#autopilot-tiktok input")).not_to_be_checked()
+    expect(agent.locator("#save-settings")).to_be_disabled()
+    for page in (agent, admin):
+        page.context.close()
+
+
+def test_evals_tab_lists_saved_runs_and_log_out_ends_the_session(browser: Any, stack: Stack) -> None:
+    page = login(browser, stack, "ana")
+    page.get_by_role("tab", name="Evals").click()
+    expect(page.locator("#evals-note")).to_contain_text("No eval runs saved yet")
+    run = stack.service.settings.data_dir / "evals" / "20261126-090000-embedded"
+    run.mkdir(parents=True)
+    (run / "report.json").write_text(json.dumps({
+        "id": "20261126-090000-embedded", "config": {"engine": "embedded"}, "started_at": "2026-11-26T09:00:00+00:00",
+        "summary": {"scenarios": 40, "pass_rate": 0.65}}))
+    page.locator("#evals-refresh").click()
+    expect(page.locator("#evals-note")).to_contain_text("1 saved run")
+    row = wait_until(lambda: table_rows(page, "evals-table"), "the run listed")[0]
+    assert row[:2] == ["20261126-090000-embedded", "Nov 26 09:00 UTC"] and row[3:5] == ["40", "65.0%"]
+
+    page.locator("#logout").click()
+    expect(page.get_by_label("username")).to_be_visible()
+    page.goto(stack.url + "/")
+    expect(page.get_by_label("username")).to_be_visible()  # the session is gone, not just the page
+    page.context.close()

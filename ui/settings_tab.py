@@ -1,0 +1,166 @@
+"""Tab 4, the seller's automation settings: admins edit them, agents see them read-only.
+
+The form is filled from ConsoleService.seller_settings() when the page loads; saving builds a SellerSettings
+from the form and hands it to ConsoleService.update_seller_settings, which refuses anyone but an admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+from pydantic import ValidationError
+
+from agent.schemas import INTENTS
+from agent.seller_settings import SellerSettings
+from shopdesk.console_service import ConsoleError, ConsoleService
+from tools.models import PLATFORMS
+from ui.auth import current_user
+from ui.format import md_escape
+
+WEEKDAYS = [("Mon", 0), ("Tue", 1), ("Wed", 2), ("Thu", 3), ("Fri", 4), ("Sat", 5), ("Sun", 6)]
+TIMEZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
+             "America/Anchorage", "Pacific/Honolulu", "UTC"]
+AGENT_NOTE = ("**Read-only:** you are signed in as an agent. Only an admin can change the automation settings; "
+              "ask one if something should change.")
+ADMIN_NOTE = "You are signed in as an admin: changes apply to the next message the agent handles."
+
+
+@dataclass
+class ChannelControls:
+    autopilot: gr.Checkbox
+    intents: gr.CheckboxGroup
+    outside_hours: gr.Checkbox
+
+
+@dataclass
+class SettingsTab:
+    note: gr.Markdown
+    channels: dict[str, ChannelControls]
+    timezone: gr.Dropdown
+    start: gr.Textbox
+    end: gr.Textbox
+    weekdays: gr.CheckboxGroup
+    threshold: gr.Number
+    min_confidence: gr.Slider
+    handoff_confidence: gr.Slider
+    save: gr.Button
+    result: gr.Markdown
+
+    @property
+    def form(self) -> list[Any]:
+        """The inputs, in the order `save` takes them."""
+        per_channel = [c for p in PLATFORMS for c in (self.channels[p].autopilot, self.channels[p].intents,
+                                                      self.channels[p].outside_hours)]
+        return per_channel + [self.timezone, self.start, self.end, self.weekdays, self.threshold, self.min_confidence,
+                              self.handoff_confidence]
+
+    @property
+    def outputs(self) -> list[Any]:
+        return [self.note, *self.form, self.save, self.result]
+
+
+def build() -> SettingsTab:
+    note = gr.Markdown("", elem_id="settings-note")
+    channels: dict[str, ChannelControls] = {}
+    intent_choices = [(i.replace("_", " "), i) for i in INTENTS]
+    with gr.Accordion("Per channel: autopilot and what may be sent without a person", open=True):
+        for platform in PLATFORMS:
+            with gr.Row(equal_height=True):
+                autopilot = gr.Checkbox(label=f"{platform}: autopilot on", elem_id=f"autopilot-{platform}",
+                                        interactive=False, scale=1)
+                outside = gr.Checkbox(label=f"{platform}: also auto-send outside business hours",
+                                      elem_id=f"outside-hours-{platform}", interactive=False, scale=1)
+                intents = gr.CheckboxGroup(intent_choices, label=f"{platform}: intents allowed to auto-send",
+                                           elem_id=f"intents-{platform}", interactive=False, scale=4)
+            channels[platform] = ChannelControls(autopilot, intents, outside)
+    with gr.Accordion("Business hours", open=True):
+        with gr.Row():
+            timezone = gr.Dropdown(TIMEZONES, label="Time zone", elem_id="hours-timezone", interactive=False)
+            start = gr.Textbox(label="Opens (HH:MM)", elem_id="hours-start", interactive=False)
+            end = gr.Textbox(label="Closes (HH:MM)", elem_id="hours-end", interactive=False)
+        weekdays = gr.CheckboxGroup(WEEKDAYS, label="Open on", elem_id="hours-weekdays", interactive=False)
+    with gr.Accordion("Approvals and confidence", open=True):
+        with gr.Row():
+            threshold = gr.Number(label="Refunds above this amount (USD) need a person's approval",
+                                  elem_id="refund-threshold", minimum=0, precision=2, interactive=False)
+            min_confidence = gr.Slider(0, 1, step=0.01, label="Below this confidence a person reviews the draft",
+                                       elem_id="min-confidence", interactive=False)
+            handoff_confidence = gr.Slider(0, 1, step=0.01, label="Below this confidence a person takes over",
+                                           elem_id="handoff-confidence", interactive=False)
+    save = gr.Button("Save settings", elem_id="save-settings", variant="primary", interactive=False)
+    result = gr.Markdown("", elem_id="settings-result")
+    return SettingsTab(note, channels, timezone, start, end, weekdays, threshold, min_confidence, handoff_confidence,
+                       save, result)
+
+
+def load(console: ConsoleService, tab: SettingsTab, request: Any, session: dict[str, Any] | None = None,
+         *, force: bool = True) -> dict[Any, Any]:
+    """The saved settings in the form, editable for admins only. Without `force`, nothing when the saved settings
+    are what this session last loaded (switching tabs must not wipe what an admin is editing)."""
+    try:
+        user = current_user(console, request)
+    except ConsoleError as exc:
+        return {tab.note: f"**Not available:** {md_escape(exc)}"}
+    admin = user.role == "admin"
+    current = console.seller_settings()
+    if session is not None:
+        sig = (user.role, current.model_dump_json())
+        if not force and session.get("settings_sig") == sig:
+            return {}
+        session["settings_sig"] = sig
+    updates: dict[Any, Any] = {tab.note: ADMIN_NOTE if admin else AGENT_NOTE, tab.result: ""}
+    for platform in PLATFORMS:
+        ch, controls = current.channel(platform), tab.channels[platform]
+        updates[controls.autopilot] = gr.Checkbox(value=ch.autopilot, interactive=admin)
+        updates[controls.intents] = gr.CheckboxGroup(value=list(ch.auto_send_intents), interactive=admin)
+        updates[controls.outside_hours] = gr.Checkbox(value=ch.auto_send_outside_business_hours, interactive=admin)
+    hours = current.business_hours
+    zones = TIMEZONES if hours.timezone in TIMEZONES else [*TIMEZONES, hours.timezone]
+    updates.update({
+        tab.timezone: gr.Dropdown(choices=zones, value=hours.timezone, interactive=admin),
+        tab.start: gr.Textbox(value=hours.start.strftime("%H:%M"), interactive=admin),
+        tab.end: gr.Textbox(value=hours.end.strftime("%H:%M"), interactive=admin),
+        tab.weekdays: gr.CheckboxGroup(value=list(hours.weekdays), interactive=admin),
+        tab.threshold: gr.Number(value=float(current.refund_approval_threshold), interactive=admin),
+        tab.min_confidence: gr.Slider(value=current.min_confidence, interactive=admin),
+        tab.handoff_confidence: gr.Slider(value=current.handoff_confidence, interactive=admin),
+        tab.save: gr.Button(interactive=admin),
+    })
+    return updates
+
+
+def form_to_settings(values: list[Any]) -> SellerSettings:
+    """The form's values (in SettingsTab.form order) as SellerSettings; pydantic validates them."""
+    channels = {}
+    for i, platform in enumerate(PLATFORMS):
+        autopilot, intents, outside = values[3 * i: 3 * i + 3]
+        channels[platform] = {"autopilot": bool(autopilot), "auto_send_intents": list(intents or []),
+                              "auto_send_outside_business_hours": bool(outside)}
+    timezone, start, end, weekdays, threshold, min_conf, handoff_conf = values[3 * len(PLATFORMS):]
+    return SellerSettings.model_validate({
+        "channels": channels,
+        "business_hours": {"timezone": timezone, "start": (start or "").strip(), "end": (end or "").strip(),
+                           "weekdays": sorted(int(d) for d in (weekdays or []))},
+        "refund_approval_threshold": None if threshold is None else f"{float(threshold):.2f}",
+        "min_confidence": min_conf, "handoff_confidence": handoff_conf,
+    })
+
+
+def save(console: ConsoleService, tab: SettingsTab, values: list[Any], request: Any,
+         session: dict[str, Any] | None = None) -> dict[Any, Any]:
+    try:
+        user = current_user(console, request)
+        new = form_to_settings(values)
+        saved = console.update_seller_settings(new, user)
+    except ConsoleError as exc:
+        return {tab.result: f"**Not saved:** {md_escape(exc)}"}
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return {tab.result: f"**Not saved:** {md_escape(problems)}"}
+    if session is not None:
+        session["settings_sig"] = (user.role, saved.model_dump_json())
+    on = [p for p in PLATFORMS if saved.channel(p).autopilot]
+    return {tab.result: f"**Saved** by {md_escape(user.name)}. Autopilot on for: {', '.join(on) or 'no channel'}; "
+                        f"refunds above ${saved.refund_approval_threshold} need approval."}
