@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -31,6 +30,7 @@ import httpx
 
 from channels.base import SendError, SendReceipt
 from channels.ratelimit import Throttled, TokenBucket, header_rate, retry_after_s
+from channels.tokens import CachedToken
 from shopdesk.settings import Settings
 from tools.clock import Clock, SystemClock
 from tools.errors import CommerceError, NotFoundError
@@ -80,34 +80,15 @@ class AmazonApiError(CommerceError):
         self.retryable, self.retry_after_s = retryable, retry_after_s
 
 
-class LwaTokens:
-    """Login-with-Amazon access tokens from the seller's refresh token, reused until a minute before expiry.
-
-    One lock around check-and-refresh: concurrent callers wait for a single refresh instead of each
-    spending a token request."""
-
-    MARGIN = timedelta(seconds=60)
+class LwaTokens(CachedToken):
+    """Login-with-Amazon access tokens from the seller's refresh token, reused until a minute before expiry."""
 
     def __init__(self, http: httpx.Client, lwa_url: str, client_id: str, client_secret: str, refresh_token: str,
                  clock: Clock | None = None) -> None:
-        self._http, self._url, self._clock = http, lwa_url, clock or SystemClock()
+        super().__init__(clock)
+        self._http, self._url = http, lwa_url
         self._form = {"grant_type": "refresh_token", "refresh_token": refresh_token,
                       "client_id": client_id, "client_secret": client_secret}
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._expires: datetime | None = None
-
-    def get(self) -> str:
-        with self._lock:
-            now = self._clock.now()
-            if self._token is None or self._expires is None or now >= self._expires - self.MARGIN:
-                self._token, self._expires = self._fetch(now)
-            return self._token
-
-    def invalidate(self) -> None:
-        """Forget the cached token (SP-API said it is expired or revoked)."""
-        with self._lock:
-            self._token = None
 
     def _fetch(self, now: datetime) -> tuple[str, datetime]:
         try:

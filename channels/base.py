@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tools.models import Platform
 
@@ -60,6 +60,19 @@ class PayloadError(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated_payload(model: type[M], raw: object, what: str) -> M:
+    """Validate part of a webhook body; the first problem becomes the 400's reason ("what: field: msg")."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise PayloadError(f"{what}: {where}: {first['msg']}") from None
 
 
 class SendReceipt(_Model):

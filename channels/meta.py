@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from channels.base import (
     ChannelEvent,
@@ -24,6 +24,7 @@ from channels.base import (
     PayloadError,
     SendError,
     SendReceipt,
+    validated_payload,
 )
 from channels.ratelimit import retry_after_s
 from channels.signatures import verify_meta
@@ -88,7 +89,7 @@ def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]
         raw = json.loads(body)
     except ValueError:
         raise PayloadError("Meta webhook body is not JSON") from None
-    note = _validated(_Notification, raw, "Meta webhook")
+    note = validated_payload(_Notification, raw, "Meta webhook")
     platform = OBJECTS.get(note.object)
     if platform is None:
         return []  # a subscription we do not handle (feed, WhatsApp...)
@@ -97,7 +98,7 @@ def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]
         for item in entry.messaging:
             if "message" not in item:
                 continue  # delivery, read, reaction, postback, referral, optin...
-            event = _validated(_Messaging, item, "messaging event")
+            event = validated_payload(_Messaging, item, "messaging event")
             message = event.message
             if message is None or message.is_echo or message.is_deleted or message.is_unsupported:
                 continue
@@ -117,13 +118,6 @@ def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]
     return events
 
 
-def _validated(model: type[Any], raw: object, what: str) -> Any:
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise PayloadError(f"{what}: {where}: {first['msg']}") from None
 
 
 # ---------------------------------------------------------------- Send API

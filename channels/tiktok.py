@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -26,6 +26,7 @@ from channels.base import (
     PayloadError,
     SendError,
     SendReceipt,
+    validated_payload,
 )
 from channels.ratelimit import Throttled, TokenBucket, retry_after_s
 from channels.signatures import tiktok_request_sign, verify_tiktok_webhook
@@ -96,7 +97,7 @@ def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]
         raw = json.loads(body)
     except ValueError:
         raise PayloadError("TikTok webhook body is not JSON") from None
-    env = _validated(_Envelope, raw, "TikTok webhook envelope")
+    env = validated_payload(_Envelope, raw, "TikTok webhook envelope")
     topic = EVENT_TYPES.get(env.type)
     if topic == "NEW_MESSAGE":
         return _chat_message(env)
@@ -110,20 +111,10 @@ def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]
     return []
 
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def _validated(model: type[M], raw: object, what: str) -> M:
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise PayloadError(f"{what}: {where}: {first['msg']}") from None
 
 
 def _chat_message(env: _Envelope) -> list[ChannelEvent]:
-    msg = _validated(_ChatMessage, env.data, "NEW_MESSAGE data")
+    msg = validated_payload(_ChatMessage, env.data, "NEW_MESSAGE data")
     if msg.sender.role.upper() != "BUYER" or not msg.is_visible:
         return []  # seller echoes, system notices and robot replies need no answer
     try:

@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -34,6 +33,7 @@ from pydantic import BaseModel
 from channels.base import ChannelEvent, ContextEvent, PayloadError
 from channels.ratelimit import retry_after_s
 from channels.signatures import SignatureError
+from channels.tokens import CachedToken
 from shopdesk.settings import Settings
 from tools.clock import Clock, SystemClock
 from tools.errors import CommerceError, NotFoundError, PreconditionFailed
@@ -162,29 +162,14 @@ class WalmartRefund(BaseModel):
     refunded_at: datetime
 
 
-class WalmartTokens:
+class WalmartTokens(CachedToken):
     """OAuth client-credentials tokens (15 minutes), reused until a minute before expiry; thread-safe."""
-
-    MARGIN = timedelta(seconds=60)
 
     def __init__(self, http: httpx.Client, api_url: str, client_id: str, client_secret: str,
                  clock: Clock | None = None) -> None:
-        self._http, self._url, self._clock = http, api_url.rstrip("/") + "/v3/token", clock or SystemClock()
+        super().__init__(clock)
+        self._http, self._url = http, api_url.rstrip("/") + "/v3/token"
         self._basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._expires: datetime | None = None
-
-    def get(self) -> str:
-        with self._lock:
-            now = self._clock.now()
-            if self._token is None or self._expires is None or now >= self._expires - self.MARGIN:
-                self._token, self._expires = self._fetch(now)
-            return self._token
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._token = None
 
     def _fetch(self, now: datetime) -> tuple[str, datetime]:
         headers = {"Authorization": f"Basic {self._basic}", "WM_SVC.NAME": SVC_NAME,
