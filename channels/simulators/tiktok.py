@@ -187,9 +187,7 @@ def create_app(store: SandboxStore, log: SimLog, *, app_key: str, app_secret: st
 
 
 def _approve_request(store: SandboxStore, ret: Return) -> None:
-    """The sandbox store has no public 'approve a pending request' write (it creates returns approved)."""
-    with store._tx():
-        store._put(ret.model_copy(update={"status": "approved"}))
+    store.approve_return(ret.id)
 
 
 def _refund_due(order: Order, ret: Return) -> Decimal:

@@ -9,7 +9,7 @@ from typing import Callable
 import pytest
 
 from tools.errors import NotFoundError, PreconditionFailed
-from tools.models import Address, Order, ReturnItem
+from tools.models import Address, Order, Return, ReturnItem
 from tools.sandbox.store import SandboxStore
 
 from testdata import ANCHOR
@@ -254,3 +254,13 @@ def test_a_refused_write_records_nothing_under_its_key(store: SandboxStore) -> N
     unshipped = find(store, "amazon", "unshipped")
     store.cancel_order(unshipped.id, "x", idempotency_key="k1")  # the key is still free
     assert store.get_order(unshipped.id).status == "cancelled"
+
+
+def test_a_requested_return_is_approved_once(store: SandboxStore) -> None:
+    requested = next((r for r in store.list_records("returns") if isinstance(r, Return) and r.status == "requested"),
+                     None)
+    assert requested is not None, "the demo store has returns waiting for approval"
+    approved = store.approve_return(requested.id, idempotency_key="k1")
+    assert approved.status == "approved" and store.approve_return(requested.id, idempotency_key="k1") == approved
+    with pytest.raises(PreconditionFailed):
+        store.approve_return(requested.id)

@@ -384,6 +384,19 @@ class SandboxStore:
 
     # ------------------------------------------------------------ writes
 
+    def approve_return(self, return_id: str, *, idempotency_key: str | None = None) -> Return:
+        """A marketplace-side approval of a return the buyer requested (the simulators use it)."""
+        with self._tx():
+            if (done := self._replayed(idempotency_key, Return)) is not None:
+                return done
+            ret = self._get(Return, return_id, "return")
+            if ret.status != "requested":
+                raise PreconditionFailed(f"Return {ret.id} is {ret.status}, not waiting for approval.")
+            approved = ret.model_copy(update={"status": "approved"})
+            self._put(approved)
+            self._record(idempotency_key, approved)
+            return approved
+
     def create_return(
         self, order_id: str, items: list[ReturnItem], reason: ReturnReason, note: str | None = None,
         *, idempotency_key: str | None = None,
