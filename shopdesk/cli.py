@@ -531,9 +531,10 @@ def run(
     settings = _settings()
     result = store_service.seed_store(settings)
     verb = f"Seeded the demo store in {result.seconds:.2f}s" if result.seeded else "Demo store ready"
-    out.print(f"{verb} at {result.path}")
     with store_service.open_store(settings) as store:
-        _print_summary(store_service.store_summary(store))
+        counts = store.counts()
+    out.print(f"{verb} at {result.path}: {counts.get('customers', 0):,} customers, {counts.get('orders', 0):,} "
+              "orders on six marketplaces (`shopdesk store summary` shows the support states in it)")
     report = _index_with_progress(settings)
     out.print(
         f"Knowledge base: {report.chunks_total} passages indexed "

@@ -108,7 +108,8 @@ def test_run_seeds_an_empty_data_dir_and_serves_simulated_traffic(tmp_path: Path
     result = runner.invoke(app, ["run", "--duration", "20", "--rate", "90"],
                            env={"SHOPDESK_DATA_DIR": str(tmp_path), "SHOPDESK_PORT": "0"})
     assert result.exit_code == 0, result.output
-    assert "Seeded the demo store" in result.stdout and "Orders by platform and status" in result.stdout
+    assert "Seeded the demo store" in result.stdout and "3,200 orders" in result.stdout
+    assert "Console: http://127.0.0.1:" in result.stdout and "log in as demo / " in result.stdout
     assert (tmp_path / "store.db").exists()
     for platform in ("amazon", "walmart", "shopify", "tiktok", "ebay", "facebook", "instagram"):
         assert f"-> {platform}" in result.stdout, platform  # customers wrote on every platform
