@@ -58,6 +58,8 @@ class InboxEntry(BaseModel):
 
 class ConversationView(BaseModel):
     row: ConversationRow
+    time_left_s: float | None = Field(default=None, description="On the platform's clock; None = nothing waits.")
+    overdue: bool = False
     customer: dict[str, Any] | None = None
     thread: list[dict[str, Any]] = Field(default_factory=list, description="Every channel, oldest first.")
     orders: list[dict[str, Any]] = Field(default_factory=list)
@@ -149,15 +151,19 @@ class ConsoleService:
         except Exception:  # noqa: BLE001 - a customer missing from the store still lists
             return None
 
+    def _time_left(self, row: ConversationRow) -> float | None:
+        """Seconds until the reply deadline while the customer waits; negative when overdue."""
+        if row.deadline is None or row.waiting_since is None:
+            return None
+        return (row.deadline - self.service.clock.now()).total_seconds()
+
     def inbox(self, *, platform: str | None = None, status: str | None = None, intent: str | None = None,
               include_closed: bool = False, limit: int = 200) -> list[InboxEntry]:
-        now = self.service.clock.now()
         statuses = (status,) if status else (None if include_closed else OPEN_STATUSES)
         rows = self.service.conversations.list(statuses=statuses, platform=platform, intent=intent, limit=limit)
         entries = []
         for row in rows:
-            waiting = row.waiting_since is not None
-            left = (row.deadline - now).total_seconds() if row.deadline and waiting else None
+            left = self._time_left(row)
             last_in = [m for m in self.service.conversations.messages(row.key) if m.direction == "in"]
             entries.append(InboxEntry(
                 key=row.key, platform=row.platform, customer_id=row.customer_id, customer_name=self._name(row.customer_id),
@@ -170,7 +176,8 @@ class ConsoleService:
         row = self.service.conversations.get(key)
         if row is None:
             raise ConsoleError(f"no conversation {key}")
-        view = ConversationView(row=row)
+        left = self._time_left(row)
+        view = ConversationView(row=row, time_left_s=left, overdue=left is not None and left < 0)
         state = self.service.runtime.graph.get_state({"configurable": {"thread_id": key}})  # type: ignore[arg-type]
         values = state.values or {}
         view.awaiting_review = bool(state.interrupts)

@@ -119,9 +119,7 @@ def build() -> ConversationTab:
 def _header(view: ConversationView, console: ConsoleService) -> str:
     row = view.row
     name = (view.customer or {}).get("name") or row.customer_id or row.customer_identity
-    now = console.service.clock.now()
-    left = (row.deadline - now).total_seconds() if row.deadline and row.waiting_since else None
-    clock = time_left(left, left is not None and left < 0)
+    clock = time_left(view.time_left_s, view.overdue)
     lines = [f"### {md_escape(name)} · {row.platform} · {status_label(row.status)}",
              (f"**Status:** {status_label(row.status)} · **Reply clock:** {clock}"
               f" (due {when(row.deadline) or 'n/a'}) · **Intent:** {(row.intent or 'not triaged').replace('_', ' ')} · "

@@ -103,7 +103,14 @@ def refresh(console: ConsoleService, tab: InboxTab, session: dict[str, Any], pla
                f"**{waiting}** waiting for a person · times on the service clock, "
                f"{when(console.service.clock.now())}")
     choices = [_choice(e) for e in entries]
-    listed = {k for _, k in choices}
-    keep = next((k for k in (picked, session.get("key")) if k in listed), None)
-    return {tab.summary: summary, tab.table: frame(HEADERS, rows),
-            tab.open_select: gr.Dropdown(choices=choices, value=keep)}
+    updates: dict[Any, Any] = {tab.summary: summary, tab.table: frame(HEADERS, rows)}
+    if force:
+        listed = {k for _, k in choices}
+        keep = next((k for k in (picked, session.get("key")) if k in listed), None)
+        updates[tab.open_select] = gr.Dropdown(choices=choices, value=keep)
+    elif session.get("inbox_choices") != choices:
+        # a timer refresh may cross the person's pick in flight: change the list, never the picked value
+        # (and leave an unchanged list alone, so an open list is not closed under their keyboard)
+        updates[tab.open_select] = gr.Dropdown(choices=choices)
+    session["inbox_choices"] = choices
+    return updates

@@ -58,6 +58,8 @@ def test_inbox_is_ordered_by_the_platforms_deadlines(console: ConsoleService) ->
     assert keys.index(amazon) < keys.index(walmart)
     entry = console.inbox(platform="amazon")[0]
     assert entry.status == "new" and entry.time_left_s is not None and not entry.overdue
+    view = console.conversation(amazon)
+    assert view.time_left_s == entry.time_left_s == 23 * 3600 + 5 * 60 and not view.overdue  # 24 h clock, 9:00 now
 
 
 def test_edit_and_send_then_the_reply_goes_out_once(console: ConsoleService) -> None:

@@ -259,8 +259,10 @@ def test_a_refund_waiting_for_approval_is_approved_from_the_keyboard(browser: An
     expect(page.locator("#inbox-table")).to_contain_text(customer)
     picker.focus()
     picker.fill(customer.split()[0])
+    expect(page.get_by_role("option", name=re.compile(re.escape(customer)))).to_be_visible()  # the list filtered
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
+    expect(picker).to_have_value(re.compile(re.escape(customer)))  # what a keyboard user sees picked
     page.keyboard.press("Tab")
     expect(page.locator("#open-button")).to_be_focused()
     page.keyboard.press("Enter")
