@@ -6,15 +6,19 @@ Run: .venv/bin/python benchmarks/bench_channels.py [--rate 50] [--seconds 10] [-
    rate (open loop: one request every 1/rate s whatever the answers do), workers running meanwhile; p50/p99
    of the time to the 200 (verify + persist + answer).
 2. End to end: N customer messages delivered by the TikTok simulator as signed webhooks; time until the
-   simulator has received all N replies (webhook -> inbox -> worker -> agent -> outbox -> TikTok API).
+   simulator has received all N replies (webhook -> inbox -> worker -> agent -> outbox -> TikTok API), with
+   1 and 2 worker threads in the server, and with 1 thread plus one `shopdesk work` process.
 A copy of the demo store and knowledge base is made in a temp dir; nothing leaves loopback.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections import Counter
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -88,12 +92,25 @@ def ack_latency(template: Path, tmp: Path, rate: float, seconds: float) -> None:
                   f"p50 {_pct(ms, 50):.1f} ms, p99 {_pct(ms, 99):.1f} ms, max {max(ms):.1f} ms")
 
 
-def end_to_end(template: Path, tmp: Path, workers: int, messages: int) -> None:
-    base = Settings(_env_file=None, data_dir=_data_dir(template, tmp / f"e2e{workers}"), workers=workers,  # type: ignore[call-arg]
-                    poll_interval_s=0.02)
+def _worker_process(data_dir: Path) -> subprocess.Popen[str]:
+    """`shopdesk work` beside the server, started and ready before the clock starts."""
+    exe = Path(sys.executable).with_name("shopdesk")
+    env = {**os.environ, "SHOPDESK_DATA_DIR": str(data_dir), "SHOPDESK_WORKERS": "1", "SHOPDESK_POLL_INTERVAL_S": "0.02"}
+    proc = subprocess.Popen([str(exe), "work"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("Worker process"):
+            return proc
+    raise RuntimeError("shopdesk work did not start")
+
+
+def end_to_end(template: Path, tmp: Path, workers: int, messages: int, processes: int = 1) -> None:
+    data_dir = _data_dir(template, tmp / f"e2e{workers}-{processes}")
+    base = Settings(_env_file=None, data_dir=data_dir, workers=workers, poll_interval_s=0.02)  # type: ignore[call-arg]
     with Simulation(base) as sim:
         settings = sim.settings_for(base)
         with Service(settings) as service, BackgroundServer(build_app(service)) as server:
+            extra = [_worker_process(data_dir) for _ in range(processes - 1)]
             sim.connect(server.url)
             customers = [c.id for c in sim.store.list_customers() if c.identity_on("tiktok")]
             start = time.perf_counter()
@@ -101,17 +118,24 @@ def end_to_end(template: Path, tmp: Path, workers: int, messages: int) -> None:
                 sim.tiktok.customer_writes(customers[i % len(customers)], TEXTS[i % len(TEXTS)])
             sent_at = time.perf_counter()
             while service.inbox.counts().get("queued", 0) + service.inbox.counts().get("claimed", 0) > 0 \
-                    or len(service.outbox.records("queued")) + len(service.outbox.records("claimed")) > 0:
+                    or any(service.outbox.records(s) for s in ("queued", "claimed", "sending")):
                 time.sleep(0.05)
                 if time.perf_counter() - start > 600:
                     break
             elapsed = time.perf_counter() - start
             replies = len(sim.log.replies("tiktok"))
             done = service.inbox.counts().get("done", 0)
+            for proc in extra:
+                proc.terminate()
+                proc.wait(timeout=30)
             retried = [i.last_error for i in service.inbox.items() if i.attempts > 1]
-            print(f"end to end, {workers} worker{'s' if workers > 1 else ''}: {done} messages processed, {replies} "
+            by_process = Counter((i.claimed_by or "?").rsplit(":", 1)[0] for i in service.inbox.items())
+            label = f"{workers} worker thread{'s' if workers > 1 else ''}" + (
+                f" + {processes - 1} `shopdesk work` process" if processes > 1 else "")
+            print(f"end to end, {label}: {done} messages processed, {replies} "
                   f"replies received by the simulator in {elapsed:.1f}s = {done / elapsed:.1f} messages/s "
-                  f"(delivery alone {sent_at - start:.1f}s; {len(retried)} retried: {sorted(set(retried))[:3]})")
+                  f"(delivery alone {sent_at - start:.1f}s; {len(retried)} retried: {sorted(set(retried))[:3]}; "
+                  f"items per process {sorted(by_process.values(), reverse=True)})")
 
 
 def main() -> None:
@@ -129,6 +153,7 @@ def main() -> None:
         ack_latency(template, tmp, args.rate, args.seconds)
         for workers in (1, 2):
             end_to_end(template, tmp, workers, args.messages)
+        end_to_end(template, tmp, 1, args.messages, processes=2)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,9 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None, llm: Any | N
     if index.count() == 0:
         kb_service.index_knowledge(settings)
     outbox = Outbox(data_dir / "app.db")
-    connection = sqlite3.connect(str(data_dir / "checkpoints.db"), check_same_thread=False)
+    # WAL and a 30 s busy timeout: worker processes (`shopdesk work`) share the thread store with the server
+    connection = sqlite3.connect(str(data_dir / "checkpoints.db"), check_same_thread=False, timeout=30)
+    connection.execute("PRAGMA journal_mode=WAL")
     checkpointer = SqliteSaver(connection)
     context = AgentContext(
         backend=store, outbox=outbox, classifier=IntentClassifier(), retriever=Retriever(index),

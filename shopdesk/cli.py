@@ -518,6 +518,35 @@ def serve_command(
                 per_minute=rate, duration_s=duration)
 
 
+@app.command("work")
+@_fail_cleanly
+def work_command(
+    workers: Annotated[int | None, typer.Option(help="Worker threads in this process.")] = None,
+    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+) -> None:
+    """Extra worker process beside a running `shopdesk serve` on the same data dir (scale-out on one machine:
+    the agent is CPU-bound Python, so processes, not threads, add throughput). Claims inbox items and runs
+    the agent; the server keeps receiving, sending and serving the console."""
+    import threading
+    import time
+
+    from shopdesk.service import Service
+
+    settings = _settings()
+    if workers is not None:
+        settings = settings.model_copy(update={"workers": workers})
+    stop = threading.Event()
+    with Service(settings, dispatch=False, poll_email=False) as service:
+        out.print(f"Worker process: {service.worker_count} worker(s) on {settings.app_db_path}. Ctrl-C stops.")
+        started = time.monotonic()
+        try:
+            while not stop.wait(0.5):
+                if duration is not None and time.monotonic() - started >= duration:
+                    break
+        except KeyboardInterrupt:
+            pass
+
+
 @app.command("run")
 @_fail_cleanly
 def run(

@@ -9,6 +9,8 @@ are handed out one at a time by the inbox, different conversations run in parall
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
@@ -51,7 +53,8 @@ class _Loop(threading.Thread):
 class Service:
     def __init__(self, settings: Settings, *, clock: Clock | None = None, llm: Any | None = None,
                  senders: Mapping[str, ChannelSender] | None = None, http: httpx.Client | None = None,
-                 workers: int | None = None, start_threads: bool = True) -> None:
+                 workers: int | None = None, start_threads: bool = True, dispatch: bool = True,
+                 poll_email: bool = True) -> None:
         self.settings = settings
         self._clock_override = clock
         self._llm = llm
@@ -59,6 +62,8 @@ class Service:
         self._http_override = http
         self.worker_count = workers if workers is not None else settings.workers
         self.start_threads = start_threads
+        self.dispatch = dispatch  # False: a worker-only process (`shopdesk work`) beside a running server
+        self.poll_email_enabled = poll_email
         self._stack = ExitStack()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -82,20 +87,26 @@ class Service:
         self.http = self._http_override or self._stack.enter_context(httpx.Client(timeout=10.0))
         if self._senders_override is not None:
             self.senders = dict(self._senders_override)
+        elif not self.dispatch:
+            self.senders = {}
         else:
             from channels.registry import build_senders
 
             self.senders = build_senders(settings, self.http, self.clock)
-        self.email = self._email_channel()
-        self.dispatcher = Dispatcher(self.outbox, self.conversations, self.senders, self.clock)
-        self.dispatcher.reconcile()
-        self.workers = [Worker(f"w{i + 1}", self.inbox, self.conversations, self.runtime, self.policies, self.clock)
+        self.email = self._email_channel() if self.poll_email_enabled else None
+        self.dispatcher = Dispatcher(self.outbox, self.conversations, self.senders, self.clock,
+                                     name=f"{socket.gethostname()}:{os.getpid()}:dispatcher")
+        if self.dispatch:
+            self.dispatcher.reconcile()
+        prefix = f"{socket.gethostname()}:{os.getpid()}"  # unique across processes sharing the inbox
+        self.workers = [Worker(f"{prefix}:w{i + 1}", self.inbox, self.conversations, self.runtime, self.policies, self.clock)
                         for i in range(self.worker_count)]
         if self.start_threads:
             idle = settings.poll_interval_s
-            for worker in self.workers:
-                self._spawn(f"worker-{worker.name}", worker.run_once, idle)
-            self._spawn("dispatcher", self.dispatcher.run_once, idle)
+            for i, worker in enumerate(self.workers):
+                self._spawn(f"worker-{i + 1}", worker.run_once, idle)
+            if self.dispatch:
+                self._spawn("dispatcher", self.dispatcher.run_once, idle)
             if self.email is not None:
                 self._spawn("email-poller", self.poll_email, max(idle, 1.0))
         log.info("service started: %s workers, channels %s", self.worker_count, sorted(self.senders))
@@ -142,7 +153,7 @@ class Service:
         """Run workers and the dispatcher in this thread until both are idle; returns the steps taken."""
         steps = 0
         while steps < max_steps:
-            busy = any([w.run_once() for w in self.workers[:1]]) or self.dispatcher.run_once()
+            busy = any([w.run_once() for w in self.workers[:1]]) or (self.dispatch and self.dispatcher.run_once())
             if not busy:
                 return steps
             steps += 1

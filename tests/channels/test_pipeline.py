@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from recording import RecordingSender
+from testdata import ANCHOR
 
+from agent.conversations import ConversationStore
+from agent.outbox import Outbox
 from channels.base import ChannelMessage, SendError
+from channels.inbox import Inbox
+from channels.intake import Intake
 from shopdesk.service import Service
 from shopdesk.settings import Settings
 from tools.models import PLATFORMS
-
-from recording import RecordingSender
-from testdata import ANCHOR
+from tools.policy.loader import load_policies
+from tools.sandbox.store import SandboxStore
 
 AT = ANCHOR.replace(hour=8)
 
@@ -113,3 +122,25 @@ def test_no_channel_configured_is_a_dead_letter_with_a_reason(service_settings: 
         svc.drain()
         record = svc.outbox.records()[0]
         assert record.status == "dead" and "no walmart channel" in (record.last_error or "")
+
+
+@pytest.mark.slow
+def test_a_worker_process_beside_the_server_processes_and_leaves_sending_to_the_server(
+        service_settings: Settings) -> None:
+    db = service_settings.app_db_path
+    inbox, conversations = Inbox(db), ConversationStore(db)
+    with SandboxStore(service_settings.store_path) as store:
+        customer = next(c for c in store.list_customers() if c.identity_on("tiktok"))
+    identity = customer.identity_on("tiktok")[0].value
+    Intake(inbox, conversations, load_policies()).accept([ChannelMessage(
+        platform="tiktok", delivery_id="p1", conversation_key="tiktok:p1", customer_identity=identity,
+        text="how long do refunds take?", received_at=AT, reply_route={"conversation_id": "p1"})])
+    env = {**os.environ, "SHOPDESK_DATA_DIR": str(service_settings.data_dir), "SHOPDESK_NOW": ANCHOR.replace(hour=9).isoformat()}
+    exe = Path(sys.executable).with_name("shopdesk")
+    done = subprocess.run([str(exe), "work", "--workers", "1", "--duration", "10"], env=env, capture_output=True,
+                          text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert inbox.counts() == {"done": 1}
+    records = Outbox(db).records()
+    assert [r.status for r in records] == ["queued"]  # queued for the server's dispatcher, not sent by the worker
+    assert conversations.get("tiktok:p1").status == "queued"  # type: ignore[union-attr]
