@@ -46,6 +46,7 @@ class Ticket:
     customer_id: str
     text: str
     order_id: str | None
+    unusual: bool = False  # an adversarial or must-handoff scenario
 
 
 def demo_tickets(store: SandboxStore, *, seed: int = 7, variations: int = 3) -> list[Ticket]:
@@ -68,9 +69,20 @@ def demo_tickets(store: SandboxStore, *, seed: int = 7, variations: int = 3) -> 
                 if not store.get_customer(customer_id).identity_on(scenario.platform):
                     continue
                 text = fill(scenario.turns[0], bindings)
-                tickets.append(Ticket(scenario.platform, customer_id, text, (bindings.get("order") or {}).get("id")))
-    random.Random(seed).shuffle(tickets)
-    return tickets
+                unusual = bool({"adversarial", "must_handoff", "handoff"} & set(scenario.tags))
+                tickets.append(Ticket(scenario.platform, customer_id, text, (bindings.get("order") or {}).get("id"),
+                                      unusual))
+    rng = random.Random(seed)
+    common, unusual = [t for t in tickets if not t.unusual], [t for t in tickets if t.unusual]
+    rng.shuffle(common)
+    rng.shuffle(unusual)
+    # a realistic stream: mostly everyday questions, an adversarial or must-handoff one every sixth message
+    mixed: list[Ticket] = []
+    for i, ticket in enumerate(common):
+        mixed.append(ticket)
+        if i % 5 == 4 and unusual:
+            mixed.append(unusual.pop())
+    return mixed + unusual
 
 
 class Simulation:
