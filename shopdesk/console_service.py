@@ -14,7 +14,7 @@ import os
 import json
 import statistics
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -25,6 +25,7 @@ from agent.conversations import OPEN_STATUSES, ConversationRow
 from agent.schemas import OutboundMessage
 from agent.seller_settings import SellerSettings
 from agent.worker import status_after
+from shopdesk.account_health import HealthFigure, account_health
 from shopdesk.service import Service
 from shopdesk.store_service import customer_profile
 from tools.models import PLATFORMS
@@ -97,6 +98,7 @@ class Dashboard(BaseModel):
     volume_by_intent: dict[str, int]
     volume_by_platform: dict[str, int]
     amazon_odr: float | None = Field(description="Orders with a defect / orders, last 60 days (demo store).")
+    account_health: list[HealthFigure] = Field(default_factory=list, description="ODR and Walmart's scorecard.")
 
 
 def hash_password(password: str, salt: bytes) -> str:
@@ -310,6 +312,7 @@ class ConsoleService:
         sent = [r for r in svc.outbox.records("sent", limit=1_000_000)]
         processed = [r for r in rows if r.route]
         handoffs = [r for r in processed if r.route == "handoff"]
+        health = account_health(self._store, svc.policies, svc.clock.now())
         blocks: Counter[str] = Counter()
         for row in processed:
             for violation in ((row.trace or {}).get("compliance") or {}).get("violations", []):
@@ -322,19 +325,9 @@ class ConsoleService:
             compliance_blocks_by_rule=dict(blocks),
             volume_by_intent=dict(Counter(r.intent or "unknown" for r in rows)),
             volume_by_platform=dict(Counter(r.platform for r in rows)),
-            amazon_odr=self._amazon_odr(),
+            amazon_odr=next((f.value for f in health if f.platform == "amazon"), None),
+            account_health=health,
         )
-
-    def _amazon_odr(self) -> float | None:
-        store = self._store
-        since = self.service.clock.now() - timedelta(days=60)
-        orders = {o.id for o in store.find_orders(platform="amazon", limit=None) if o.created_at >= since}
-        if not orders:
-            return None
-        defects = {f.order_id for f in store.list_records("feedback") if f.order_id in orders and f.rating <= 2}
-        defects |= {c.order_id for c in store.list_records("claims") if c.order_id in orders and c.status != "denied"}
-        defects |= {c.order_id for c in store.list_records("chargebacks") if c.order_id in orders}
-        return len(defects) / len(orders)
 
     # ------------------------------------------------------------------ settings
 

@@ -78,7 +78,12 @@ def refresh(console: ConsoleService, tab: DashboardTab) -> dict[Any, Any]:
     platforms = md_table(PLATFORM_HEADERS, [
         (p.platform, p.conversations, p.answered, hours(p.first_response_p50_s), hours(p.first_response_p90_s),
          percent(p.within_clock_share)) for p in board.platforms])
+    health = md_table(["Platform", "Figure", "Value", "Limit", "Status", "Orders (window)"], [
+        (f.platform, f.name, percent(f.value, 2), f"{'at most' if f.kind == 'max' else 'at least'} {percent(f.limit, 0)}",
+         "no orders" if f.ok is None else ("✓ OK" if f.ok else "⚠ AT RISK"), f"{f.orders} ({f.window_days} days)")
+        for f in board.account_health])
     breakdowns = "\n\n".join([
+        "#### Account health (the marketplaces' limits, from the policy files)\n\n" + health,
         "#### Handoffs by reason\n\n" + md_table(["Reason", "Handoffs"], sorted(board.handoffs_by_reason.items())),
         "#### Compliance blocks by rule\n\n" + md_table(["Rule", "Blocks"],
                                                         sorted(board.compliance_blocks_by_rule.items())),

@@ -122,6 +122,7 @@ def test_dashboard_figures_match_the_database(console: ConsoleService) -> None:
     assert board.volume_by_platform == {"tiktok": 1, "amazon": 1}
     assert board.handoff_rate is not None and 0 <= board.handoff_rate <= 1
     assert board.amazon_odr is not None and 0 <= board.amazon_odr < 1
+    assert {f.platform for f in board.account_health} == {"amazon", "walmart"} and len(board.account_health) == 6
 
 
 def test_only_admins_change_settings(console: ConsoleService) -> None:
