@@ -151,6 +151,9 @@ class Outbox:
         sql = f"SELECT {_COLS} FROM outbox" + (" WHERE status = ?" if status else "") + " ORDER BY id DESC LIMIT ?"
         return [_row(r) for r in self._db.execute(sql, (status, limit) if status else (limit,))]
 
+    def counts(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall())
+
     def for_conversation(self, conversation_id: str) -> list[OutboxRecord]:
         rows = self._db.execute(f"SELECT {_COLS} FROM outbox WHERE conversation_id = ? ORDER BY id", (conversation_id,))
         return [_row(r) for r in rows]

@@ -12,7 +12,6 @@ the run, so the successor can tell a run that never began (run it) from one that
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -42,7 +41,6 @@ def status_after(trace: ReplyTrace) -> ConversationStatus:
 class Worker:
     def __init__(self, name: str, inbox: Inbox, conversations: ConversationStore, runtime: AgentRuntime,
                  policies: Mapping[str, PlatformPolicy], clock: Clock, *, lease_s: float = 120.0,
-                 run_lock: threading.Lock | None = None,
                  crash_hook: Callable[[str], None] | None = None) -> None:
         self.name = name
         self.inbox = inbox

@@ -118,7 +118,7 @@ def end_to_end(template: Path, tmp: Path, workers: int, messages: int, processes
                 sim.tiktok.customer_writes(customers[i % len(customers)], TEXTS[i % len(TEXTS)])
             sent_at = time.perf_counter()
             while service.inbox.counts().get("queued", 0) + service.inbox.counts().get("claimed", 0) > 0 \
-                    or any(service.outbox.records(s) for s in ("queued", "claimed", "sending")):
+                    or any(service.outbox.counts().get(s) for s in ("queued", "claimed", "sending")):
                 time.sleep(0.05)
                 if time.perf_counter() - start > 600:
                     break

@@ -28,12 +28,12 @@ from typing import Any
 
 import httpx
 
-from channels.base import SendError, SendReceipt
+from channels.base import PlatformApiError, SendError, SendReceipt, json_object
 from channels.ratelimit import Throttled, TokenBucket, header_rate, retry_after_s
 from channels.tokens import CachedToken
 from shopdesk.settings import Settings
 from tools.clock import Clock, SystemClock
-from tools.errors import CommerceError, NotFoundError
+from tools.errors import NotFoundError
 from tools.models import (
     Address,
     Carrier,
@@ -68,16 +68,10 @@ RATE_LIMITS: dict[str, tuple[float, int]] = {
 }
 
 
-class AmazonApiError(CommerceError):
+class AmazonApiError(PlatformApiError):
     """An SP-API or LWA call failed; `retryable` for timeouts, 429 and 5xx."""
 
     code = "amazon_api_error"
-
-    def __init__(self, message: str, *, status: int | None = None, api_code: str | None = None,
-                 retryable: bool = False, retry_after_s: float | None = None) -> None:
-        super().__init__(message, status=status, api_code=api_code)
-        self.status, self.api_code = status, api_code
-        self.retryable, self.retry_after_s = retryable, retry_after_s
 
 
 class LwaTokens(CachedToken):
@@ -96,11 +90,11 @@ class LwaTokens(CachedToken):
         except httpx.HTTPError as exc:
             raise AmazonApiError(f"LWA token request failed ({type(exc).__name__})", retryable=True) from None
         if resp.status_code != 200:
-            code = _json(resp).get("error")
+            code = json_object(resp).get("error")
             raise AmazonApiError(f"LWA refused the token request ({code or resp.status_code})",
                                  status=resp.status_code, api_code=code, retryable=_retryable(resp.status_code),
                                  retry_after_s=retry_after_s(resp.headers))
-        data = _json(resp)
+        data = json_object(resp)
         if not isinstance(data.get("access_token"), str):
             raise AmazonApiError("LWA answered without an access_token", status=200, api_code="unexpected_response")
         return data["access_token"], now + timedelta(seconds=int(data.get("expires_in", 3600)))
@@ -139,7 +133,7 @@ class AmazonClient:
             if exc.status == 404:
                 raise NotFoundError(f"Amazon has no order {order_id}.", record_id=order_id) from None
             raise
-        return self._order(_json(resp).get("order"))
+        return self._order(json_object(resp).get("order"))
 
     def search_orders(self, *, created_after: datetime, created_before: datetime | None = None,
                       fulfillment_statuses: Sequence[str] = (), buyer_email: str | None = None,
@@ -155,7 +149,7 @@ class AmazonClient:
         wanted = buyer_email.strip().lower() if buyer_email else None
         found: list[Order] = []
         while True:
-            data = _json(self._call("searchOrders", "GET", ORDERS_PATH, params=params))
+            data = json_object(self._call("searchOrders", "GET", ORDERS_PATH, params=params))
             for raw in data.get("orders") or []:
                 email = str((raw.get("buyer") or {}).get("buyerEmail") or "").lower()
                 if wanted is None or email == wanted:
@@ -182,7 +176,7 @@ class AmazonClient:
             if exc.status == 404:
                 raise NotFoundError(f"Amazon has no order {order_id}.", record_id=order_id) from None
             raise
-        actions = ((_json(resp).get("_links") or {}).get("actions")) or []
+        actions = ((json_object(resp).get("_links") or {}).get("actions")) or []
         return [a["name"] for a in actions if isinstance(a, dict) and isinstance(a.get("name"), str)]
 
     def send_proactive(self, order_id: str, message_type: str, text: str) -> SendReceipt:
@@ -400,26 +394,19 @@ def _iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def _json(resp: httpx.Response) -> dict[str, Any]:
-    try:
-        data = resp.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
 
 def _retryable(status: int) -> bool:
     return status == 429 or status >= 500
 
 
 def _error_code(resp: httpx.Response) -> str | None:
-    errors = _json(resp).get("errors")
+    errors = json_object(resp).get("errors")
     return errors[0].get("code") if isinstance(errors, list) and errors and isinstance(errors[0], dict) else None
 
 
 def _api_error(op: str, resp: httpx.Response) -> AmazonApiError:
     """SP-API errors: {"errors": [{"code", "message", "details"}]}."""
-    errors = _json(resp).get("errors")
+    errors = json_object(resp).get("errors")
     first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
     code, message = first.get("code"), first.get("message") or resp.reason_phrase
     return AmazonApiError(f"{op}: {resp.status_code} {code or ''} {message}".replace("  ", " "),

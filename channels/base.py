@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tools.errors import CommerceError
 from tools.models import Platform
 
 
@@ -73,6 +75,27 @@ def validated_payload(model: type[M], raw: object, what: str) -> M:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise PayloadError(f"{what}: {where}: {first['msg']}") from None
+
+
+def json_object(resp: httpx.Response) -> dict[str, Any]:
+    """A response's JSON object, or {} when the body is not one (an HTML error page, an empty 502...)."""
+    try:
+        data = resp.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+class PlatformApiError(CommerceError):
+    """A marketplace API call failed; `retryable` for timeouts, 429 and 5xx (subclasses name the platform)."""
+
+    code = "platform_api_error"
+
+    def __init__(self, message: str, *, status: int | None = None, api_code: str | None = None,
+                 retryable: bool = False, retry_after_s: float | None = None) -> None:
+        super().__init__(message, status=status, api_code=api_code)
+        self.status, self.api_code = status, api_code
+        self.retryable, self.retry_after_s = retryable, retry_after_s
 
 
 class SendReceipt(_Model):

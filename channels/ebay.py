@@ -38,6 +38,7 @@ from channels.base import (
     SendError,
     SendReceipt,
 )
+from channels.ratelimit import retry_after_s
 from channels.signatures import SignatureError
 from shopdesk.settings import Settings
 from tools.clock import Clock, SystemClock
@@ -205,12 +206,6 @@ class EbayApiError(SendError):
         self.status_code = status_code
 
 
-def _retry_after(resp: httpx.Response) -> float | None:
-    try:
-        return max(0.0, float(resp.headers.get("retry-after", "")))
-    except ValueError:
-        return None
-
 
 def _error_text(resp: httpx.Response) -> str:
     """eBay's first error message (REST `errors[]` or Post-Order `errorMessage.error[]`), never the whole body."""
@@ -234,7 +229,7 @@ def _call(http: httpx.Client, method: str, url: str, headers: dict[str, str], **
         return resp
     reason = f"HTTP {code}: {_error_text(resp)}"
     if code == 429 or code >= 500:
-        raise EbayApiError(reason, retryable=True, retry_after_s=_retry_after(resp), status_code=code)
+        raise EbayApiError(reason, retryable=True, retry_after_s=retry_after_s(resp.headers), status_code=code)
     raise EbayApiError(reason, retryable=False, status_code=code)
 
 

@@ -9,11 +9,11 @@ second run safe). Failures retry with backoff and end as visible dead letters, n
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
-import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field

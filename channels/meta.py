@@ -24,6 +24,7 @@ from channels.base import (
     PayloadError,
     SendError,
     SendReceipt,
+    json_object,
     validated_payload,
 )
 from channels.ratelimit import retry_after_s
@@ -183,7 +184,7 @@ class MetaClient:
             raise SendError("Meta Send API timed out", retryable=True) from None
         except httpx.TransportError as exc:
             raise SendError(f"Meta Send API unreachable ({type(exc).__name__})", retryable=True) from None
-        payload = _json(resp)
+        payload = json_object(resp)
         if resp.status_code >= 400 or "error" in payload:
             raise _error(resp, payload)
         message_id = payload.get("message_id") or f"meta-sent:{idempotency_key}"
@@ -193,13 +194,6 @@ class MetaClient:
 def _platform(route: Mapping[str, str]) -> Platform:
     return "instagram" if route.get("platform") == "instagram" else "facebook"
 
-
-def _json(resp: httpx.Response) -> dict[str, Any]:
-    try:
-        value = resp.json()
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _error(resp: httpx.Response, payload: Mapping[str, Any]) -> SendError:

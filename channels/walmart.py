@@ -30,13 +30,19 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from channels.base import ChannelEvent, ContextEvent, PayloadError
+from channels.base import (
+    ChannelEvent,
+    ContextEvent,
+    PayloadError,
+    PlatformApiError,
+    json_object,
+)
 from channels.ratelimit import retry_after_s
 from channels.signatures import SignatureError
 from channels.tokens import CachedToken
 from shopdesk.settings import Settings
 from tools.clock import Clock, SystemClock
-from tools.errors import CommerceError, NotFoundError, PreconditionFailed
+from tools.errors import NotFoundError, PreconditionFailed
 from tools.models import (
     Address,
     Carrier,
@@ -139,16 +145,10 @@ def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]
 
 # -------------------------------------------------------------------- API
 
-class WalmartApiError(CommerceError):
+class WalmartApiError(PlatformApiError):
     """A Walmart API call failed; `retryable` for timeouts, 429 and 5xx."""
 
     code = "walmart_api_error"
-
-    def __init__(self, message: str, *, status: int | None = None, api_code: str | None = None,
-                 retryable: bool = False, retry_after_s: float | None = None) -> None:
-        super().__init__(message, status=status, api_code=api_code)
-        self.status, self.api_code = status, api_code
-        self.retryable, self.retry_after_s = retryable, retry_after_s
 
 
 class WalmartRefund(BaseModel):
@@ -178,7 +178,7 @@ class WalmartTokens(CachedToken):
             resp = self._http.post(self._url, data={"grant_type": "client_credentials"}, headers=headers)
         except httpx.HTTPError as exc:
             raise WalmartApiError(f"token request failed ({type(exc).__name__})", retryable=True) from None
-        data = _json(resp)
+        data = json_object(resp)
         if resp.status_code != 200 or not isinstance(data.get("access_token"), str):
             raise _api_error("token", resp)
         return data["access_token"], now + timedelta(seconds=int(data.get("expires_in", 900)))
@@ -201,7 +201,7 @@ class WalmartClient:
                                     settings.walmart_client_secret.get_secret_value(), self._clock)
 
     def get_order(self, purchase_order_id: str) -> Order:
-        return self._order(self._order_json(purchase_order_id))
+        return self._order(self._orderjson_object(purchase_order_id))
 
     def list_orders(self, *, created_start: datetime, created_end: datetime | None = None, status: str | None = None,
                     customer_email: str | None = None, max_orders: int = 200, page_size: int = 100) -> list[Order]:
@@ -223,11 +223,11 @@ class WalmartClient:
 
     def returns(self, *, customer_order_id: str | None = None, return_order_id: str | None = None,
                 customer_email: str | None = None) -> list[Return]:
-        return [self._return(r) for r in self._returns_json(customer_order_id, return_order_id, customer_email)]
+        return [self._return(r) for r in self._returnsjson_object(customer_order_id, return_order_id, customer_email)]
 
     def order_returns(self, purchase_order_id: str) -> list[Return]:
         """The returns of one purchase order (found through its customerOrderId)."""
-        coid = str(self._order_json(purchase_order_id).get("customerOrderId") or "")
+        coid = str(self._orderjson_object(purchase_order_id).get("customerOrderId") or "")
         return [r for r in self.returns(customer_order_id=coid) if r.order_id == purchase_order_id] if coid else []
 
     def refund_return(self, return_order_id: str, amount: Decimal | str | float, reason: str) -> WalmartRefund:
@@ -239,7 +239,7 @@ class WalmartClient:
             amount = Decimal("NaN")
         if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
             raise PreconditionFailed("A refund must be a positive amount in whole cents.", code="invalid_amount")
-        found = self._returns_json(None, return_order_id, None)
+        found = self._returnsjson_object(None, return_order_id, None)
         if not found:
             raise NotFoundError(f"Walmart has no return {return_order_id}.", record_id=return_order_id)
         raw = found[0]
@@ -248,7 +248,7 @@ class WalmartClient:
             raise PreconditionFailed(f"Return {return_order_id} is already refunded or closed.",
                                      code="already_refunded")
         po_id = str(open_lines[0]["purchaseOrderId"])
-        if (self._order_json(po_id).get("shipNode") or {}).get("type") == "WFSFulfilled":
+        if (self._orderjson_object(po_id).get("shipNode") or {}).get("type") == "WFSFulfilled":
             raise PreconditionFailed("Walmart handles refunds of WFS orders; their returns are view-only.",
                                      code="wfs_view_only")
         plan, remaining = [], amount
@@ -277,12 +277,12 @@ class WalmartClient:
 
     # ---------------------------------------------------------------- plumbing
 
-    def _order_json(self, purchase_order_id: str) -> dict[str, Any]:
+    def _orderjson_object(self, purchase_order_id: str) -> dict[str, Any]:
         poid = purchase_order_id.strip()
         if not poid.isdigit():
             raise ValueError(f"{purchase_order_id!r} is not a Walmart purchase order id")
         try:
-            data = _json(self._call("getOrder", "GET", f"/v3/orders/{poid}"))
+            data = json_object(self._call("getOrder", "GET", f"/v3/orders/{poid}"))
         except WalmartApiError as exc:
             if exc.status == 404:
                 raise NotFoundError(f"Walmart has no order {poid}.", record_id=poid) from None
@@ -291,7 +291,7 @@ class WalmartClient:
             raise WalmartApiError("getOrder answered without an order", api_code="unexpected_response")
         return data["order"]
 
-    def _returns_json(self, customer_order_id: str | None, return_order_id: str | None,
+    def _returnsjson_object(self, customer_order_id: str | None, return_order_id: str | None,
                       customer_email: str | None) -> list[dict[str, Any]]:
         params = {k: v for k, v in (("customerOrderId", customer_order_id), ("returnOrderId", return_order_id),
                                     ("customerEmailId", customer_email)) if v}
@@ -303,7 +303,7 @@ class WalmartClient:
         url: str = path
         query: dict[str, str] | None = params
         for _ in range(100):
-            data = _json(self._call("list", "GET", url, params=query))
+            data = json_object(self._call("list", "GET", url, params=query))
             yield from (r for r in rows(data) if isinstance(r, dict))
             cursor = (meta(data) or {}).get("nextCursor")
             if not cursor:
@@ -523,17 +523,10 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _json(resp: httpx.Response) -> dict[str, Any]:
-    try:
-        data = resp.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
 
 def _api_error(op: str, resp: httpx.Response) -> WalmartApiError:
     """Walmart errors: {"errors": [{"code", "field", "description", ...}]} (or {"error": [...]} from /v3/token)."""
-    data = _json(resp)
+    data = json_object(resp)
     errors = _listed(data.get("errors") or data.get("error") or {}, "error")
     first = errors[0] if errors and isinstance(errors[0], dict) else {}
     code = first.get("code")

@@ -266,9 +266,10 @@ class ConsoleService:
         text = text.strip()
         if not text:
             raise ConsoleError("write the reply first")
-        if svc.runtime.graph.get_state({"configurable": {"thread_id": key}}).interrupts:  # type: ignore[arg-type]
+        state = svc.runtime.graph.get_state({"configurable": {"thread_id": key}})  # type: ignore[arg-type]
+        if state.interrupts:
             return self.edit_and_send(key, text, user)
-        values = svc.runtime.graph.get_state({"configurable": {"thread_id": key}}).values or {}  # type: ignore[arg-type]
+        values = state.values or {}
         evidence = [json.dumps(r.get("data"), default=str) for r in values.get("tool_results", []) if r.get("data")]
         evidence += [p.get("text", "") for p in values.get("passages", [])]
         evidence += [m.text for m in svc.conversations.messages(key)]

@@ -69,7 +69,7 @@ def retry_outbox(queues: Queues, ids: list[int] | None = None, *, include_uncert
                  clock: Clock | None = None) -> list[OutboxRecord]:
     """Release dead letters (and, only when asked, uncertain sends a person has checked) for another try."""
     now = (clock or SystemClock()).now()
-    wanted = ("dead", "uncertain") if include_uncertain or ids else ("dead",)
+    wanted = ("dead", "uncertain") if include_uncertain else ("dead",)  # an uncertain send may have gone out
     candidates = [r for r in queues.outbox.records() if r.status in wanted and (not ids or r.id in ids)]
     released = [queues.outbox.release(r.id, now) for r in candidates]
     for record in released:

@@ -27,7 +27,7 @@ def build_app(service: Service, *, ebay_keys: Any | None = None) -> FastAPI:
         return {
             "ok": True,
             "inbox": service.inbox.counts(),
-            "outbox": {status: len(service.outbox.records(status)) for status in ("queued", "sent", "dead", "uncertain")},
+            "outbox": service.outbox.counts(),
             "workers": service.worker_count,
             "channels": sorted(service.senders),
         }

@@ -153,7 +153,7 @@ class Service:
         """Run workers and the dispatcher in this thread until both are idle; returns the steps taken."""
         steps = 0
         while steps < max_steps:
-            busy = any([w.run_once() for w in self.workers[:1]]) or (self.dispatch and self.dispatcher.run_once())
+            busy = self.workers[0].run_once() or (self.dispatch and self.dispatcher.run_once())
             if not busy:
                 return steps
             steps += 1

@@ -201,3 +201,44 @@ def test_reply_rejects_bad_input(agent_dir: Path) -> None:
     assert bad.exit_code == 2
     unknown = invoke_at(agent_dir, "reply", "--platform", "amazon", "--customer", "nobody@example.com", "--text", "hi")
     assert unknown.exit_code == 1 and "No customer" in unknown.stderr
+
+
+def test_inbox_and_outbox_commands(data_dir: Path) -> None:
+    from agent.conversations import ConversationStore
+    from agent.outbox import Outbox
+    from agent.schemas import OutboundMessage
+    from channels.base import ChannelMessage
+    from channels.inbox import Inbox
+    from channels.intake import Intake
+    from tools.policy.loader import load_policies
+
+    db = data_dir / "app.db"
+    inbox, conversations, outbox = Inbox(db), ConversationStore(db), Outbox(db)
+    Intake(inbox, conversations, load_policies()).accept([ChannelMessage(
+        platform="tiktok", delivery_id="d1", conversation_key="tiktok:c1", customer_identity="7001",
+        text="where is my order?", received_at=ANCHOR, platform_message_id="m-1", reply_route={"conversation_id": "c1"})])
+    for key, status in (("tiktok:c1:1", "dead"), ("tiktok:c1:2", "uncertain")):
+        record = outbox.enqueue(OutboundMessage(conversation_id="tiktok:c1", platform="tiktok", customer_id=None,
+                                                text="hi", idempotency_key=key), ANCHOR)
+        outbox.claim("t", ANCHOR)
+        if status == "dead":
+            outbox.mark_failed(record.id, "HTTP 400", ANCHOR, retryable=False)
+        else:
+            outbox.begin_send(record.id, "t")
+            outbox.claim("t", ANCHOR + timedelta(hours=1))  # the lease ran out mid-call: uncertain
+    for closable in (inbox, conversations, outbox):
+        closable.close()
+
+    items = json.loads(invoke(data_dir, "inbox", "list", "--json").stdout)
+    assert [(i["platform_message_id"], i["customer_identity"], i["text"], i["status"]) for i in items] == [
+        ("m-1", "7001", "where is my order?", "queued")]
+    shown = json.loads(invoke(data_dir, "inbox", "show", str(items[0]["id"]), "--json").stdout)
+    assert shown["thread"][0]["text"] == "where is my order?" and shown["deadline"]
+    missing = invoke(data_dir, "inbox", "show", "999")
+    assert missing.exit_code == 1 and "no inbox item 999" in missing.stderr
+    assert sorted(r["status"] for r in json.loads(invoke(data_dir, "outbox", "list", "--json").stdout)) == [
+        "dead", "uncertain"]
+    released = json.loads(invoke(data_dir, "outbox", "retry", "--json").stdout)
+    assert [r["status"] for r in released] == ["queued"]  # the dead letter only: an uncertain send may have gone
+    again = json.loads(invoke(data_dir, "outbox", "retry", "--uncertain", "--json").stdout)
+    assert [r["status"] for r in again] == ["queued"]

@@ -211,5 +211,8 @@ def test_ebay_endpoint_challenge(env: dict) -> None:  # type: ignore[type-arg]
 
 
 def test_health(env: dict) -> None:  # type: ignore[type-arg]
+    delivery = _deliver(env, "tiktok")
+    env["client"].post("/webhooks/tiktok", content=delivery.body, headers=delivery.headers)
     body = env["client"].get("/health").json()
     assert body["ok"] is True and body["workers"] == 2
+    assert body["inbox"] == {"queued": 1} and body["outbox"] == {} and "tiktok" in body["channels"]
