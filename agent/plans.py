@@ -12,12 +12,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from agent.schemas import Passage, Triage
 from agent.templates import format_date
+from tools.contacts import has_contact
 from tools.models import Customer, Platform
 from tools.policy.loader import PlatformPolicy, SellerPolicy
 from tools.results import PendingAction, ToolResult
@@ -30,14 +32,36 @@ _NOT_RECEIVED = re.compile(
     r"not at my|wasn'?t delivered|never showed)\b", re.I)
 _DEFECT = re.compile(r"\b(stopped working|doesn'?t work|does not work|won'?t|defective|faulty|not working)\b", re.I)
 _WRONG = re.compile(r"\bwrong\b|not what i ordered|different (one|item|color|size)", re.I)
+_STREET = (r"street|st|avenue|ave|road|rd|drive|dr|lane|ln|court|ct|way|blvd|boulevard|place|pl|terrace|ter|circle|cir|"
+           r"trail|trl|highway|hwy|parkway|pkwy")
+# Every part is bounded, and the pattern only ever runs on a short window that ends at a "state ZIP"
+# anchor (see find_address): an unbounded lazy street and city made 20,000 characters take 13 s.
 _ADDRESS = re.compile(
-    r"(?<![#\d-])(?P<line1>\d{1,6}\s+[A-Za-z][\w .'-]*?(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|court|ct|way|blvd|boulevard|place|pl|"
-    r"terrace|ter|circle|cir|trail|trl|highway|hwy|parkway|pkwy)\.?)(?:,?\s*(?P<line2>(?:apt|apartment|unit|suite|ste|#)"
-    r"\.?\s*[\w-]+))?,?\s+(?P<city>[A-Za-z .'-]+?),?\s+(?P<state>[A-Z]{2}),?\s+(?P<zip>\d{5}(?:-\d{4})?)\b", re.I)
+    rf"(?<![#\d-])(?P<line1>\d{{1,6}}\s{{1,3}}[A-Za-z][\w .'-]{{0,60}}?(?:{_STREET})\.?)"
+    r"(?:,?\s{0,3}(?P<line2>(?:apt|apartment|unit|suite|ste|#)\.?\s{0,3}[\w-]{1,12}))?"
+    r",?\s{1,3}(?P<city>[A-Za-z .'-]{1,40}?),?\s{1,3}(?P<state>[A-Z]{2}),?\s{1,3}(?P<zip>\d{5}(?:-\d{4})?)$", re.I)
+_STATE_ZIP = re.compile(r"\b[A-Z]{2},?\s{1,3}\d{5}(?:-\d{4})?\b", re.I)
+_ADDRESS_WINDOW = 200  # longer than any street, unit, city, state and ZIP together
+MAX_TEXT = 8_000  # an address change is typed by a person; the rest of a huge paste is not read
 _SUB_ACTIONS = (("skip", re.compile(r"\bskip", re.I)), ("pause", re.compile(r"\b(pause|hold|break)\b", re.I)),
                 ("resume", re.compile(r"\b(resume|restart|unpause|start (it )?again)\b", re.I)),
                 ("cancel", re.compile(r"\b(cancel|stop|end|unsubscribe)\b", re.I)))
 _THANKS = re.compile(r"\b(thank|thanks|love|great|awesome|perfect|amazing)\b", re.I)
+
+
+def find_address(text: str) -> re.Match[str] | None:
+    """The last full US address in the text: each "ST 12345" anchor (the last three) is tried with the
+    window of text that ends there, so the work per anchor is bounded whatever the text's length."""
+    text = text[:MAX_TEXT]
+    anchors = list(_STATE_ZIP.finditer(text))[-3:]
+    for anchor in reversed(anchors):
+        start = max(0, anchor.end() - _ADDRESS_WINDOW)
+        while 0 < start < anchor.start() and not text[start - 1].isspace():
+            start += 1  # never start inside a word or number ("1723" must not read as "23")
+        window = text[start:anchor.end()]
+        if match := _ADDRESS.search(window):
+            return match
+    return None
 
 
 class PlanOutcome(BaseModel):
@@ -151,8 +175,10 @@ def _answer_to_pending(p: PlanInput, tool: str, what: str) -> ToolResult | PlanO
                                handoff_reason=f"{what} failed: {done.error}")
         return done
     if p.declined:
-        oid = pending.args.get("order_id") or pending.args.get("subscription_id")
-        return PlanOutcome(template="action_declined", slots={"order_id": oid}, order_id=pending.args.get("order_id"))
+        if "order_id" not in pending.args:  # a subscription: never "order S00002"
+            return PlanOutcome(template="subscription_declined")
+        oid = pending.args["order_id"]
+        return PlanOutcome(template="action_declined", slots={"order_id": oid}, order_id=oid)
     return None
 
 
@@ -201,9 +227,22 @@ def plan_order_status(p: PlanInput) -> PlanOutcome:
                                citations=[dnr.id] if dnr else [])
         return PlanOutcome(template="status_delivered", slots=slots, order_id=oid)
     if shipment["status"] == "lost":
-        # propose the full refund; a person approves it (or arranges a replacement) in the console
-        pending = _proposed(p.run("refund", {"order_id": oid, "amount": order["total"],
-                                             "reason": "package lost in transit"}))
+        status = p.run("get_refund_status", {"order_id": oid})
+        refunds = [r for r in (status.data or {}).get("refunds", []) if r.get("status") != "failed"] if status.ok else []
+        refunded = sum((Decimal(r["amount"]) for r in refunds), Decimal(0))
+        if refunds and refunded >= Decimal(str(order["total"])):
+            r = refunds[-1]  # already refunded: say so with the amount and date, never promise it again
+            expected = f" It should reach you by {format_date(r['expected_by'])}." if r.get("expected_by") else ""
+            return PlanOutcome(template="status_lost_refunded", order_id=oid, slots={
+                **slots, "amount": r["amount"], "issued_date": format_date(r["issued_at"]), "expected_line": expected})
+        # propose the (rest of the) refund; a person approves it (or arranges a replacement) in the console
+        rest = str(Decimal(str(order["total"])) - refunded) if refunds else order["total"]
+        pending = _proposed(p.run("refund", {"order_id": oid, "amount": rest, "reason": "package lost in transit"}))
+        slots.update(refund_line="", remedy="a replacement or a full refund")
+        if refunds:
+            slots.update(refund_line=f" We already refunded ${refunds[-1]['amount']} on "
+                                     f"{format_date(refunds[-1]['issued_at'])}.",
+                         remedy="a replacement or a refund of the rest of your order")
         return PlanOutcome(template="status_lost", slots=slots, order_id=oid, pending_action=pending,
                            awaiting="approval" if pending else None,
                            review_reason="lost package: approve the refund or arrange a replacement")
@@ -418,10 +457,13 @@ def plan_change_address(p: PlanInput) -> PlanOutcome:
     for order_ref in p.triage.entities.order_ids:
         text = text.replace(order_ref, " ")
     text = re.sub(r"#\s?\d+", " ", text)
-    matches = list(_ADDRESS.finditer(text))
-    match = matches[-1] if matches else None
+    match = find_address(text)
     if not match:
         return PlanOutcome(template="address_ask", order_id=oid, slots={"order_id": oid}, awaiting="address")
+    if has_contact(match.group(0)):
+        # a link, email or phone number in the "address" is never echoed back or written: a person looks
+        return PlanOutcome(template="address_check", order_id=oid, slots={"order_id": oid},
+                           review_reason="the new address contains a link, email or phone number")
     name = p.customer.name if p.customer else "Customer"
     args = {"order_id": oid, "name": name, "line1": match.group("line1").strip(), "city": match.group("city").strip(),
             "state": match.group("state").upper(), "zip": match.group("zip"),

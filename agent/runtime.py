@@ -66,7 +66,8 @@ class AgentRuntime:
         inputs = {
             "conversation_id": thread, "platform": message.platform, "text": message.text,
             "customer_identity": message.customer_identity, "customer_id": message.customer_id,
-            "received_at": message.received_at.isoformat(),
+            "received_at": message.received_at.isoformat(), "identity_verified": message.identity_verified,
+            "identity_note": message.identity_note, "verified_email": message.verified_email,
         }
         self.graph.invoke(inputs, self._config(thread), context=self.context, durability="sync")  # type: ignore[arg-type]
         return self.trace(thread)

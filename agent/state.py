@@ -28,6 +28,9 @@ class AgentState(TypedDict, total=False):
     # this turn
     text: str
     received_at: str
+    identity_verified: bool  # False: nobody vouches for the sender (email without DMARC pass): no orders, a person
+    identity_note: str | None
+    verified_email: str | None  # the address an email proved; email writes need it on the order
     triage: dict[str, Any] | None
     passages: list[dict[str, Any]]
     tool_results: list[dict[str, Any]]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from tools.contacts import has_contact
+
 SIGN_OFF = "— The Northfork Goods team"
 
 TEMPLATES: dict[str, str] = {
@@ -34,8 +36,11 @@ TEMPLATES: dict[str, str] = {
                       "{tracking_number}). If it hasn't arrived by then, message us and we'll send a replacement or "
                       "refund you.",
     "status_lost": "I'm sorry: the tracking for your order {order_id} ({carrier} {tracking_number}) hasn't moved since "
-                   "{last_event_date}, and the carrier has declared the package lost, so it won't arrive. A member of "
-                   "our team is arranging a replacement or a full refund for you now.",
+                   "{last_event_date}, and the carrier has declared the package lost, so it won't arrive.{refund_line} "
+                   "A member of our team is arranging {remedy} for you now.",
+    "status_lost_refunded": "I'm sorry: the carrier has declared the package for your order {order_id} ({carrier} "
+                            "{tracking_number}) lost, so it won't arrive. We already refunded ${amount} to your "
+                            "original payment method on {issued_date}.{expected_line}",
     "status_delivered": "{carrier} shows your order {order_id} as delivered on {delivered_date} ({delivery_place}), "
                         "tracking {tracking_number}.",
     "delivered_not_received": "I'm sorry your package hasn't turned up. {carrier} marked order {order_id} as delivered "
@@ -94,6 +99,8 @@ TEMPLATES: dict[str, str] = {
     "address_offer": "I can send order {order_id} to {new_address} instead. Shall I make that change? Reply \"yes\" "
                      "to confirm.",
     "address_changed": "Done: order {order_id} will now ship to {new_address}.",
+    "address_check": "Order {order_id} hasn't shipped yet. A member of our team will check the new address you sent "
+                     "and confirm the change with you here.",
     # products and policies
     "product_answer": "{answer}{stock_line}",
     "policy_answer": "{answer}",
@@ -108,6 +115,8 @@ TEMPLATES: dict[str, str] = {
                           "days{next_line}). Shall I go ahead? Reply \"yes\" to confirm.",
     "subscription_done": "Done: your subscription {subscription_id} is {status_words}.{next_line}",
     "subscription_none": "I couldn't find an active subscription on your account.",
+    "subscription_declined": "No problem, I'll leave your subscription as it is. Is there anything else I can help "
+                             "with?",
     "subscription_which_action": "I can skip your next delivery, pause, resume or cancel subscription "
                                  "{subscription_id}. Which would you like?",
     # general
@@ -138,6 +147,9 @@ def format_date(value: str | date | datetime | None) -> str:
 
 
 def render(key: str, slots: dict[str, Any], *, first_name: str | None) -> str:
+    """The template filled in. A customer-typed name holding a link, email or phone number is not echoed."""
     body = TEMPLATES[key].format(**slots)
+    if first_name and has_contact(first_name):
+        first_name = None
     greeting = GREETING.format(first_name=first_name) if first_name else GREETING_ANON
     return f"{greeting}\n\n{body}\n\n{SIGN_OFF}"

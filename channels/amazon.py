@@ -33,6 +33,7 @@ from channels.ratelimit import Throttled, TokenBucket, header_rate, retry_after_
 from channels.tokens import CachedToken
 from shopdesk.settings import Settings
 from tools.clock import Clock, SystemClock
+from tools import contacts
 from tools.errors import NotFoundError
 from tools.models import (
     Address,
@@ -243,10 +244,6 @@ class AmazonClient:
 # -------------------------------------------------------------------- proactive message rules
 
 _HTML = re.compile(r"<\s*/?\s*[a-z][a-z0-9-]*(\s[^<>]*)?/?\s*>|&(?:[a-z]+|#\d+);", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}", re.IGNORECASE)
-_URL = re.compile(r"\b(?:https?://|www\.)\S+|(?<![@\w.-])(?:[a-z0-9-]+\.)+(?:com|net|org|io|co|us|shop|store|biz"
-                  r"|info|me|ly|app|link|site|online)\b(?:/\S*)?", re.IGNORECASE)
-_PHONE = re.compile(r"(?<![\w/.-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\w-])")
 _OWN_NAME = {"amazon.com"}  # "your orders on Amazon.com" names the marketplace, not a link out
 
 
@@ -260,12 +257,11 @@ def check_proactive_text(text: str) -> None:
         problem = f"{len(text)} characters; Amazon allows {rules.max_chars}"
     elif not rules.html_allowed and _HTML.search(text):
         problem = "HTML is not allowed; send plain text"
-    elif not rules.email_addresses_allowed and _EMAIL.search(text):
+    elif not rules.email_addresses_allowed and contacts.find_emails(text):
         problem = "email addresses are not allowed"
-    elif not rules.links_allowed and any(m.group(0).lower().rstrip(".,;:!?") not in _OWN_NAME
-                                         for m in _URL.finditer(text)):
+    elif not rules.links_allowed and any(link.text.lower() not in _OWN_NAME for link in contacts.find_links(text)):
         problem = "links are not allowed"
-    elif not rules.phone_numbers_allowed and _PHONE.search(text):
+    elif not rules.phone_numbers_allowed and contacts.find_phones(text):
         problem = "phone numbers are not allowed"
     if problem:
         raise SendError(f"refused before sending: {problem}", retryable=False)

@@ -38,6 +38,12 @@ class ChannelMessage(_Model):
     subject: str | None = None
     order_hint: str | None = Field(default=None, description="An order id named by the subject, body or reference.")
     reply_route: dict[str, str] = Field(default_factory=dict, description="What the sender needs to answer in thread.")
+    # Signed webhooks and platform APIs vouch for their sender; email must prove it (channels.email_auth).
+    identity_verified: bool = Field(default=True, description="False: nobody vouches for the sender (an email "
+                                    "without a DMARC pass); never bound to a customer's orders.")
+    identity_note: str | None = Field(default=None, description="Why the sender is (not) proven, for a person.")
+    verified_email: str | None = Field(default=None, description="The sender's address when an email proved it; "
+                                       "an email write then needs it to be the order's email on file.")
 
 
 class ContextEvent(_Model):

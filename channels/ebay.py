@@ -19,10 +19,12 @@ import hashlib
 import json
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from cryptography.exceptions import InvalidSignature
@@ -38,7 +40,8 @@ from channels.base import (
     SendError,
     SendReceipt,
 )
-from channels.ratelimit import retry_after_s
+from channels.payload import load_json, utc_from_iso
+from channels.ratelimit import TokenBucket, retry_after_s
 from channels.signatures import SignatureError
 from shopdesk.settings import Settings
 from tools.clock import Clock, SystemClock
@@ -55,38 +58,104 @@ _CARRIERS = {"USPS": "USPS", "UPS": "UPS", "FEDEX": "FedEx"}
 
 # ---------------------------------------------------------------- signatures
 
-class EbayKeyCache:
-    """eBay's notification public keys by kid, fetched once and kept `ttl_s` (thread-safe).
+KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")  # eBay's kids are UUID-like; nothing else reaches the API host
+_MAX_SIGNATURE_HEADER = 4096
 
-    eBay's getPublicKey wants an application token: pass `token` (sent as Bearer) in production."""
+
+class EbayKeyCache:
+    """eBay's notification public keys by kid (thread-safe; call it off the event loop).
+
+    The kid comes from an unsigned header, so: only a strict key-id charset reaches eBay, quoted as one
+    path segment; a key is kept `ttl_s` (eBay asks ~1 h), an unknown kid `miss_ttl_s` and a failed fetch
+    `error_ttl_s`, so repeating a bad kid costs one fetch; concurrent requests for one kid share a single
+    fetch (others wait at most `timeout_s`); new fetches draw on a budget (`fetch_burst`, refilled at
+    `fetch_rate_per_s`) so invented kids cannot spend the seller's API quota; at most `max_entries` kids
+    are remembered. `token` is eBay's application token, sent as Bearer."""
 
     def __init__(self, http: httpx.Client, base_url: str, ttl_s: float = 3600, clock: Clock | None = None,
-                 *, token: str | None = None) -> None:
+                 *, token: str | None = None, miss_ttl_s: float = 300, error_ttl_s: float = 30,
+                 timeout_s: float = 5.0, fetch_burst: int = 10, fetch_rate_per_s: float = 0.2,
+                 max_entries: int = 1024) -> None:
         self._http, self._base, self._ttl, self._token = http, base_url.rstrip("/"), ttl_s, token
+        self._miss_ttl, self._error_ttl, self._timeout = miss_ttl_s, error_ttl_s, timeout_s
         self._clock = clock or SystemClock()
-        self._keys: dict[str, tuple[datetime, ec.EllipticCurvePublicKey]] = {}
-        self._lock = threading.Lock()
+        self._budget = TokenBucket(fetch_rate_per_s, fetch_burst)
+        self._max = max_entries
+        self._entries: OrderedDict[str, tuple[datetime, float, ec.EllipticCurvePublicKey | SignatureError]] = \
+            OrderedDict()
+        self._inflight: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()  # guards the two dicts only; never held while fetching
+        self.fetches = 0
+
+    def _cached(self, kid: str) -> ec.EllipticCurvePublicKey | SignatureError | None:
+        entry = self._entries.get(kid)
+        if entry is None:
+            return None
+        at, ttl, value = entry
+        if (self._clock.now() - at).total_seconds() >= ttl:
+            del self._entries[kid]
+            return None
+        self._entries.move_to_end(kid)
+        return value
+
+    @staticmethod
+    def _result(value: ec.EllipticCurvePublicKey | SignatureError) -> ec.EllipticCurvePublicKey:
+        if isinstance(value, SignatureError):
+            raise SignatureError(value.reason, value.detail)
+        return value
 
     def get(self, kid: str) -> ec.EllipticCurvePublicKey:
-        with self._lock:  # one fetch per kid at a time; a verify waits rather than fetching twice
-            now = self._clock.now()
-            cached = self._keys.get(kid)
-            if cached and (now - cached[0]).total_seconds() < self._ttl:
-                return cached[1]
-            key = self._fetch(kid)
-            self._keys[kid] = (now, key)
-            return key
+        if not KEY_ID.fullmatch(kid):
+            raise SignatureError("malformed", "the X-EBAY-SIGNATURE kid is not a key id")
+        with self._lock:
+            cached = self._cached(kid)
+            if cached is not None:
+                return self._result(cached)
+            waiting = self._inflight.get(kid)
+            if waiting is None:
+                if not self._budget.try_acquire():
+                    raise SignatureError("not_configured", "too many unknown eBay key ids; not fetched")
+                self._inflight[kid] = done = threading.Event()
+        if waiting is not None:  # another request is fetching this kid: share its answer
+            if not waiting.wait(self._timeout):
+                raise SignatureError("not_configured", "eBay public key fetch still running")
+            with self._lock:
+                cached = self._cached(kid)
+            if cached is None:
+                raise SignatureError("not_configured", "eBay public key fetch failed")
+            return self._result(cached)
+        try:
+            value = self._fetch_or_error(kid)
+            ttl = self._ttl if not isinstance(value, SignatureError) else \
+                self._miss_ttl if value.reason == "mismatch" else self._error_ttl
+            with self._lock:
+                self._entries[kid] = (self._clock.now(), ttl, value)
+                while len(self._entries) > self._max:
+                    self._entries.popitem(last=False)
+        finally:
+            with self._lock:
+                del self._inflight[kid]
+            done.set()
+        return self._result(value)
+
+    def _fetch_or_error(self, kid: str) -> ec.EllipticCurvePublicKey | SignatureError:
+        try:
+            return self._fetch(kid)
+        except SignatureError as exc:
+            return exc
 
     def _fetch(self, kid: str) -> ec.EllipticCurvePublicKey:
+        self.fetches += 1
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        url = f"{self._base}/commerce/notification/v1/public_key/{quote(kid, safe='')}"
         try:
-            resp = self._http.get(f"{self._base}/commerce/notification/v1/public_key/{kid}", headers=headers)
+            resp = self._http.get(url, headers=headers, timeout=self._timeout, follow_redirects=False)
         except httpx.HTTPError as exc:
-            raise SignatureError("not_configured", f"eBay public key {kid} could not be fetched ({type(exc).__name__})")
+            raise SignatureError("not_configured", f"eBay public key could not be fetched ({type(exc).__name__})")
         if resp.status_code == 404:
-            raise SignatureError("mismatch", f"eBay knows no public key {kid}")
+            raise SignatureError("mismatch", "eBay knows no such public key")
         if resp.status_code != 200:
-            raise SignatureError("not_configured", f"eBay public key {kid} could not be fetched (HTTP {resp.status_code})")
+            raise SignatureError("not_configured", f"eBay public key could not be fetched (HTTP {resp.status_code})")
         try:
             body = resp.json()
             if str(body.get("algorithm", "ECDSA")).upper() != "ECDSA":
@@ -94,9 +163,9 @@ class EbayKeyCache:
             pem = re.sub(r"-----(BEGIN|END) PUBLIC KEY-----|\s", "", body["key"])  # eBay sends it on one line
             key = load_der_public_key(base64.b64decode(pem))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise SignatureError("not_configured", f"eBay public key {kid} is unreadable: {exc}") from None
+            raise SignatureError("not_configured", f"eBay public key is unreadable ({type(exc).__name__})") from None
         if not isinstance(key, ec.EllipticCurvePublicKey):
-            raise SignatureError("not_configured", f"eBay public key {kid} is not an EC key")
+            raise SignatureError("not_configured", "eBay public key is not an EC key")
         return key
 
 
@@ -110,14 +179,18 @@ def verify_webhook(body: bytes, headers: Mapping[str, str], settings: Settings, 
     raw = _lower(headers).get("x-ebay-signature", "").strip()
     if not raw:
         raise SignatureError("missing", "no X-EBAY-SIGNATURE header")
+    if len(raw) > _MAX_SIGNATURE_HEADER:
+        raise SignatureError("malformed", "X-EBAY-SIGNATURE is too long")
     try:
         info = json.loads(base64.b64decode(raw, validate=True))
-        kid, alg, digest = str(info["kid"]), str(info["alg"]).lower(), str(info.get("digest", "SHA1")).upper()
+        kid, alg, digest = info["kid"], str(info["alg"]).lower(), str(info.get("digest", "SHA1")).upper()
         signature = base64.b64decode(info["signature"], validate=True)
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
         raise SignatureError("malformed", "X-EBAY-SIGNATURE is not base64 JSON with kid and signature") from None
-    if alg != "ecdsa" or digest not in _DIGESTS or not kid or not signature:
-        raise SignatureError("malformed", f"unsupported eBay signature (alg {alg}, digest {digest})")
+    if alg != "ecdsa" or digest not in _DIGESTS or not signature:
+        raise SignatureError("malformed", "unsupported eBay signature (alg or digest)")
+    if not isinstance(kid, str) or not KEY_ID.fullmatch(kid):
+        raise SignatureError("malformed", "the X-EBAY-SIGNATURE kid is not a key id")
     key = keys.get(kid)
     try:
         key.verify(signature, body, ec.ECDSA(_DIGESTS[digest]()))
@@ -133,11 +206,7 @@ def challenge_response(challenge_code: str, verification_token: str, endpoint_ur
 # ---------------------------------------------------------------- payloads
 
 def _when(value: Any, what: str) -> datetime:
-    try:
-        at = datetime.fromisoformat(str(value))
-    except ValueError:
-        raise PayloadError(f"{what} is not an ISO 8601 time") from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return utc_from_iso(value, what)
 
 
 def parse_webhook(body: bytes, headers: Mapping[str, str], *,
@@ -147,8 +216,8 @@ def parse_webhook(body: bytes, headers: Mapping[str, str], *,
     `seller_username` drops the seller's own messages (echoes of our replies); without it only eBay's
     system messages are dropped."""
     del headers
+    payload = load_json(body, "eBay notification")
     try:
-        payload = json.loads(body)
         topic = str(payload["metadata"]["topic"]).upper()
         note = payload["notification"]
         notification_id, data = str(note["notificationId"]), note["data"]
@@ -183,7 +252,7 @@ def _message(data: dict[str, Any], at: datetime, seller: str | None) -> list[Cha
         return []
     if not text.strip():
         media = data.get("messageMedia") or []
-        if not media:
+        if not isinstance(media, list) or not media:
             return []
         text = f"(the buyer sent {len(media)} attachment(s) without text)"
     reference = str(data.get("referenceId") or "")

@@ -6,6 +6,9 @@ marking it (BODY.PEEK), the caller stores what it got (inbox items, dead records
 then `mark_seen(uids)` flags exactly those. A crash between the two re-delivers the batch on the next poll;
 the inbox deduplicates on Message-ID (or the sha256 of the raw bytes), so re-delivery is harmless.
 `poll(store)` runs both phases on one connection for a poller that passes its store callback.
+
+Who wrote comes from the receiving server's Authentication-Results under `settings.email_authserv_id`
+(`channels.email_auth`), never from `From:` alone.
 """
 
 from __future__ import annotations
@@ -165,7 +168,8 @@ class EmailChannel:
             if not isinstance(raw, bytes):
                 continue  # expunged meanwhile
             try:
-                message = parse_email(raw, seller_email=self.settings.seller_email, now=now)
+                message = parse_email(raw, seller_email=self.settings.seller_email, now=now,
+                                      authserv_id=self.settings.email_authserv_id)
                 out.append(FetchedEmail(uid, uidvalidity, message=message))
             except IgnoredEmail as exc:
                 out.append(FetchedEmail(uid, uidvalidity, ignored=exc.reason))

@@ -1,6 +1,8 @@
 """The IMAP poller's step: store every new email (messages into the inbox, unreadable ones in the audit log
 with their raw bytes), and only then let the channel mark them seen. A crash in between re-fetches the
-batch next time, and the inbox deduplicates it on Message-ID."""
+batch next time, and the inbox deduplicates it on Message-ID. An email whose sender nobody vouches for
+(no DMARC pass from our receiving server) is stored like any other, and the audit log says why it was not
+trusted, for the person who will handle it."""
 
 from __future__ import annotations
 
@@ -23,6 +25,11 @@ def poll_into(channel: EmailChannel, intake: Intake, conversations: Conversation
         messages = [item.message for item in batch if item.message is not None]
         if messages:
             intake.accept(messages)  # type: ignore[arg-type]
+        for message in messages:  # (a batch re-fetched after a crash may repeat a row: harmless)
+            if not message.identity_verified:
+                conversations.audit(message.conversation_key, "email", "sender_not_authenticated", clock.now(),
+                                    delivery_id=message.delivery_id, reason=message.identity_note)
+                log.info("email sender not authenticated: %s", message.identity_note)
         for item in batch:
             if item.error:
                 conversations.audit(None, "email", "unreadable_email", clock.now(), error=item.error,

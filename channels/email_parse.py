@@ -2,6 +2,10 @@
 actually said (relay framing, quoted history and signature stripped), which order they mean, and how to
 answer in the same thread.
 
+Who wrote is proven, not read off `From:`: `channels.email_auth` checks the seller's receiving server's
+Authentication-Results, and an unproven sender gets a conversation of its own, apart from the real
+customer's (`<platform>:unverified:<address>`), flagged so the agent never binds it to a customer's orders.
+
 Pure functions over bytes, so the IMAP side (`channels.email`) and tests share one parser. Three outcomes:
 a `ChannelMessage`; `IgnoredEmail` (not from a customer: our own echo, a bounce, a marketplace notice);
 `PayloadError` (unreadable: the caller keeps the raw bytes as a dead record so nothing is lost).
@@ -19,6 +23,7 @@ from html.parser import HTMLParser
 from typing import ClassVar, cast
 
 from channels.base import ChannelMessage, PayloadError
+from channels.email_auth import sender_authentication
 from tools.models import ORDER_ID_PATTERNS, Platform
 
 RELAY_PLATFORMS: dict[str, Platform] = {"marketplace.amazon.com": "amazon", "relay.walmart.com": "walmart"}
@@ -29,8 +34,9 @@ MAX_TEXT = 20000
 MAX_REFERENCES = 10
 
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_AMAZON_START = re.compile(r"^\s*-{3,}\s*Message:?\s*-{3,}\s*$", re.MULTILINE | re.IGNORECASE)
-_AMAZON_END = re.compile(r"^\s*-{3,}\s*End message\s*-{3,}\s*$", re.MULTILINE | re.IGNORECASE)
+# [ \t], not \s: "\s*" after a multiline "^" runs across blank lines, and a body of newlines went quadratic
+_AMAZON_START = re.compile(r"^[ \t]*-{3,}[ \t]*Message:?[ \t]*-{3,}[ \t]*$", re.MULTILINE | re.IGNORECASE)
+_AMAZON_END = re.compile(r"^[ \t]*-{3,}[ \t]*End message[ \t]*-{3,}[ \t]*$", re.MULTILINE | re.IGNORECASE)
 _QUOTE_HEADER = re.compile(r"^\s*On\b.{0,300}\bwrote:\s*$", re.IGNORECASE | re.DOTALL)
 _HISTORY = re.compile(r"^\s*(-{2,}\s*Original Message\s*-{2,}|_{10,}|-- ?)\s*$", re.IGNORECASE)
 _REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv)\s*(\[\d+\])?\s*:", re.IGNORECASE)
@@ -146,7 +152,7 @@ _HINTS: dict[Platform, list[re.Pattern[str]]] = {
     # Walmart purchase order numbers are bare digits: only trust them next to "order"/"PO".
     "walmart": [re.compile(rf"\b(?:purchase\s+order|order|po)\b\D{{0,20}}?({_bare('walmart')})(?!\d)", re.IGNORECASE)],
     "shopify": [re.compile(rf"(?<![\w#])({_bare('shopify')})(?!\d)"),
-                re.compile(r"\border\s*(?:no\.?|number)?\s*#?\s*(\d{4,6})(?!\d)", re.IGNORECASE),
+                re.compile(r"\border\s*+(?:no\.?|number)?\s*+#?\s*+(\d{4,6})(?!\d)", re.IGNORECASE),
                 re.compile(rf"(?<![\d-])({_bare('amazon')})(?![\d-])"),
                 re.compile(rf"(?<![\d-])({_bare('ebay')})(?![\d-])")],
 }
@@ -195,8 +201,11 @@ def _sent_at(msg: EmailMessage, now: datetime) -> datetime:
     return min(sent.astimezone(UTC), now)
 
 
-def parse_email(raw: bytes, *, seller_email: str, now: datetime) -> ChannelMessage:
-    """One email -> ChannelMessage; raises IgnoredEmail (not a customer) or PayloadError (unreadable)."""
+def parse_email(raw: bytes, *, seller_email: str, now: datetime, authserv_id: str | None = None) -> ChannelMessage:
+    """One email -> ChannelMessage; raises IgnoredEmail (not a customer) or PayloadError (unreadable).
+
+    `authserv_id`: the seller's receiving server's, whose Authentication-Results alone can prove the sender;
+    without it every sender is unproven (the secure default)."""
     try:
         msg = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
         header = msg["From"]
@@ -230,11 +239,16 @@ def parse_email(raw: bytes, *, seller_email: str, now: datetime) -> ChannelMessa
     route = {"to": sender, "subject": reply_subject(subject)}
     if message_id:
         route |= {"in_reply_to": message_id, "references": references_for(msg, message_id)}
+    auth = sender_authentication(msg, authserv_id=authserv_id, relay_domains=RELAY_PLATFORMS.keys())
     return ChannelMessage(
         platform=platform,
         delivery_id=message_id or raw_delivery_id(raw),
-        conversation_key=f"{platform}:{sender}",
+        # an unproven sender never shares the real customer's thread (its state: who, pending yes, history)
+        conversation_key=f"{platform}:{sender}" if auth.verified else f"{platform}:unverified:{sender}",
         customer_identity=sender,
+        identity_verified=auth.verified,
+        identity_note=auth.reason,
+        verified_email=sender if auth.verified else None,
         text=text[:MAX_TEXT],
         received_at=_sent_at(msg, now),
         platform_message_id=message_id or None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -79,14 +79,21 @@ class Inbox:
         return immediate(self._db, self._lock)
 
     def put(self, message: InboundMessage, *, delivery_id: str, conversation_key: str,
-            channel: dict[str, Any] | None = None) -> tuple[InboxItem, bool]:
-        """Store a message once; (item, True) when new, (the existing item, False) for a retried delivery."""
+            channel: dict[str, Any] | None = None, available_at: datetime | None = None) -> tuple[InboxItem, bool]:
+        """Store a message once; (item, True) when new, (the existing item, False) for a retried delivery.
+
+        `available_at` is when it may be claimed: the arrival time (default: the message's time, which
+        callers have clamped); order among a conversation's messages is by id, i.e. arrival, never by a
+        platform's clock."""
+        ready = message.received_at
+        if available_at is not None and ready.tzinfo is not None:
+            ready = min(ready, available_at).astimezone(UTC)
         with self._tx() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO inbox (platform, delivery_id, conversation_key, payload, available_at, channel) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (message.platform, delivery_id, conversation_key, message.model_dump_json(),
-                 message.received_at.isoformat(), json.dumps(channel or {})),
+                 ready.isoformat(), json.dumps(channel or {})),
             )
             row = db.execute(f"SELECT {_COLUMNS} FROM inbox WHERE platform = ? AND delivery_id = ?",
                              (message.platform, delivery_id)).fetchone()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 
 from pydantic import BaseModel
 
@@ -49,15 +50,30 @@ def record_conversation(conversations: ConversationStore, policies: Mapping[str,
     )
 
 
+def clamp_to_arrival(event: ChannelEvent, now: datetime) -> ChannelEvent:
+    """The event with its time (and a reply route's copy of it, Meta's `customer_at`) no later than `now`."""
+    if event.received_at <= now:
+        return event
+    update: dict[str, object] = {"received_at": now}
+    if isinstance(event, ChannelMessage) and "customer_at" in event.reply_route:
+        update["reply_route"] = {**event.reply_route, "customer_at": now.isoformat()}
+    log.info("%s delivery dated after its arrival: clamped to arrival", event.platform)
+    return event.model_copy(update=update)
+
+
 class Intake:
     def __init__(self, inbox: Inbox, conversations: ConversationStore, policies: Mapping[str, PlatformPolicy]) -> None:
         self.inbox = inbox
         self.conversations = conversations
         self.policies = policies
 
-    def accept(self, events: list[ChannelEvent]) -> IntakeResult:
+    def accept(self, events: list[ChannelEvent], *, now: datetime | None = None) -> IntakeResult:
+        """Store each event once. `now` is the arrival time: platform times after it are clamped to it (as the
+        email path does), so a sender's clock can neither park a conversation nor extend a reply window."""
         result = IntakeResult()
         for event in events:
+            if now is not None:
+                event = clamp_to_arrival(event, now)
             if isinstance(event, ContextEvent):
                 if self.conversations.context_event(
                         platform=event.platform, delivery_id=event.delivery_id, kind=event.kind, topic=event.topic,
@@ -67,9 +83,10 @@ class Intake:
             message = InboundMessage(
                 platform=event.platform, customer_identity=event.customer_identity, text=event.text,
                 received_at=event.received_at, conversation_id=event.conversation_key,
-                platform_message_id=event.platform_message_id)
+                platform_message_id=event.platform_message_id, identity_verified=event.identity_verified,
+                identity_note=event.identity_note, verified_email=event.verified_email)
             item, new = self.inbox.put(message, delivery_id=event.delivery_id, conversation_key=event.conversation_key,
-                                       channel=channel_fields(event))
+                                       channel=channel_fields(event), available_at=now)
             if not new:
                 result.duplicates += 1
                 log.info("duplicate delivery %s/%s ignored", event.platform, item.id)

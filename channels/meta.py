@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -21,12 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from channels.base import (
     ChannelEvent,
     ChannelMessage,
-    PayloadError,
     SendError,
     SendReceipt,
     json_object,
     validated_payload,
 )
+from channels.payload import load_json, utc_from_unix
 from channels.ratelimit import retry_after_s
 from channels.signatures import verify_meta
 from shopdesk.settings import Settings
@@ -86,10 +86,7 @@ class _Notification(BaseModel):
 def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]:
     """Customer text messages become ChannelMessages; echoes of our own sends, deliveries, reads,
     reactions, postbacks and attachment-only messages are ignored."""
-    try:
-        raw = json.loads(body)
-    except ValueError:
-        raise PayloadError("Meta webhook body is not JSON") from None
+    raw = load_json(body, "Meta webhook body")
     note = validated_payload(_Notification, raw, "Meta webhook")
     platform = OBJECTS.get(note.object)
     if platform is None:
@@ -106,7 +103,7 @@ def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]
             text = (message.text or "").strip()[:20000]
             if not text:
                 continue
-            at = datetime.fromtimestamp(event.timestamp / 1000, UTC)
+            at = utc_from_unix(event.timestamp, "messaging timestamp", millis=True)
             customer, business = event.sender.id, event.recipient.id
             hint = _ORDER_NAME.search(text)
             events.append(ChannelMessage(

@@ -9,7 +9,6 @@ throttleStatus, and waits for the bucket to refill instead of being THROTTLED.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -21,6 +20,7 @@ import httpx
 from pydantic import BaseModel
 
 from channels.base import ContextEvent, PayloadError, SendError
+from channels.payload import load_json, utc_from_iso
 from channels.signatures import verify_shopify
 from shopdesk.settings import Settings
 from tools.errors import NotFoundError
@@ -65,10 +65,9 @@ def verify_webhook(body: bytes, headers: Mapping[str, str], settings: Settings) 
 
 def _when(value: Any) -> datetime | None:
     try:
-        at = datetime.fromisoformat(str(value))
-    except ValueError:
+        return utc_from_iso(value, "time")
+    except PayloadError:
         return None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ContextEvent]:
@@ -81,10 +80,7 @@ def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ContextEvent]
     kind = TOPICS.get(topic)
     if kind is None:
         return []
-    try:
-        p = json.loads(body)
-    except ValueError:
-        raise PayloadError("body is not JSON") from None
+    p = load_json(body, f"{topic} body")
     if not isinstance(p, dict) or "id" not in p:
         raise PayloadError(f"{topic} payload must be an object with an id")
     data = {"event_id": h.get("x-shopify-event-id", ""), "shop_domain": h.get("x-shopify-shop-domain", ""),
@@ -93,7 +89,7 @@ def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ContextEvent]
     if kind == "order":
         if not name.startswith("#"):
             raise PayloadError("order payload lacks its name")
-        order_id, fin, ful = name, p.get("financial_status") or "", p.get("fulfillment_status") or "unfulfilled"
+        order_id, fin, ful = name, str(p.get("financial_status") or ""), str(p.get("fulfillment_status") or "unfulfilled")
         status = "CANCELLED" if p.get("cancelled_at") else f"{fin}/{ful}".upper()
         data |= {"order_ref": str(p["id"]), "financial_status": fin, "fulfillment_status": ful}
     elif kind == "fulfillment":
@@ -103,17 +99,32 @@ def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ContextEvent]
                  "tracking_number": str(p.get("tracking_number") or "")}
     elif kind == "refund":
         order_id, status = None, "refunded"
-        amount = sum(Decimal(str(t.get("amount", "0"))) for t in p.get("transactions") or []
-                     if t.get("kind") == "refund" and t.get("status", "success") == "success")
+        amount = sum((_amount_of(t) for t in _objects(p.get("transactions"))
+                      if t.get("kind") == "refund" and t.get("status", "success") == "success"), Decimal(0))
         data |= {"order_ref": str(p.get("order_id", "")), "amount": f"{amount:.2f}", "note": str(p.get("note") or "")}
     else:
-        order = p.get("order") or {}
-        order_id = order.get("name") or (name.rsplit("-R", 1)[0] if name.startswith("#") else None)
+        order = p.get("order") if isinstance(p.get("order"), dict) else {}
+        order_id = str(order.get("name") or "") or (name.rsplit("-R", 1)[0] if name.startswith("#") else None)
         status = p.get("status")
         data |= {"order_ref": str(order.get("id", "")), "return_name": name}
     at = _when(h.get("x-shopify-triggered-at") or p.get("updated_at") or p.get("created_at")) or datetime.now(UTC)
     return [ContextEvent(platform="shopify", delivery_id=delivery, kind=kind, topic=topic,  # type: ignore[arg-type]
                          order_id=order_id, status=str(status) if status else None, received_at=at, data=data)]
+
+
+def _objects(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON list (anything else in a signed body is ignored, not a crash)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _amount_of(transaction: dict[str, Any]) -> Decimal:
+    try:
+        amount = Decimal(str(transaction.get("amount", "0")))
+    except ArithmeticError:  # decimal.InvalidOperation
+        raise PayloadError("refund transaction amount is not a number") from None
+    if not amount.is_finite() or abs(amount) >= 10**12:
+        raise PayloadError("refund transaction amount is out of range")
+    return amount
 
 
 # ---------------------------------------------------------------- Admin GraphQL

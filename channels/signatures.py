@@ -51,7 +51,7 @@ def verify_meta(body: bytes, header: str | None, app_secret: str | None) -> None
     if not given.startswith("sha256=") or len(given) != len("sha256=") + 64:
         raise SignatureError("malformed", "X-Hub-Signature-256 must be sha256=<64 hex digits>")
     expected = hmac.new(_secret(app_secret, "SHOPDESK_META_APP_SECRET"), body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(given[len("sha256="):].lower(), expected):
+    if not hmac.compare_digest(given[len("sha256="):].lower().encode(), expected.encode()):  # bytes: any header
         raise SignatureError("mismatch", "Meta signature does not match the body")
 
 

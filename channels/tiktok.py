@@ -12,7 +12,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -28,6 +28,7 @@ from channels.base import (
     SendReceipt,
     validated_payload,
 )
+from channels.payload import load_json, utc_from_unix
 from channels.ratelimit import Throttled, TokenBucket, retry_after_s
 from channels.signatures import tiktok_request_sign, verify_tiktok_webhook
 from shopdesk.settings import Settings
@@ -93,10 +94,7 @@ class _ChatMessage(BaseModel):
 
 def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]:
     """Normalise one TikTok notification; [] for events shopdesk does not act on (NEW_CONVERSATION...)."""
-    try:
-        raw = json.loads(body)
-    except ValueError:
-        raise PayloadError("TikTok webhook body is not JSON") from None
+    raw = load_json(body, "TikTok webhook body")
     env = validated_payload(_Envelope, raw, "TikTok webhook envelope")
     topic = EVENT_TYPES.get(env.type)
     if topic == "NEW_MESSAGE":
@@ -117,10 +115,7 @@ def _chat_message(env: _Envelope) -> list[ChannelEvent]:
     msg = validated_payload(_ChatMessage, env.data, "NEW_MESSAGE data")
     if msg.sender.role.upper() != "BUYER" or not msg.is_visible:
         return []  # seller echoes, system notices and robot replies need no answer
-    try:
-        content = json.loads(msg.content) if msg.content else {}
-    except ValueError:
-        raise PayloadError("NEW_MESSAGE content is not a JSON string") from None
+    content = load_json(msg.content, "NEW_MESSAGE content") if msg.content else {}
     if not isinstance(content, dict):
         raise PayloadError("NEW_MESSAGE content must be a JSON object")
     at = from_unix(msg.create_time)
@@ -167,12 +162,8 @@ def _flat(value: object) -> str:
 
 
 def from_unix(value: object) -> datetime:
-    """TikTok times are unix seconds (a few chat fields use milliseconds)."""
-    try:
-        seconds = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise PayloadError(f"not a unix timestamp: {value!r}") from None
-    return datetime.fromtimestamp(seconds / 1000 if seconds > 10**11 else seconds, UTC)
+    """TikTok times are unix seconds (a few chat fields use milliseconds); PayloadError when out of range."""
+    return utc_from_unix(value, "TikTok timestamp")
 
 
 # ---------------------------------------------------------------- API client

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import re
 import time
 import uuid
@@ -37,6 +36,7 @@ from channels.base import (
     PlatformApiError,
     json_object,
 )
+from channels.payload import load_json, utc_from_iso, utc_from_unix
 from channels.ratelimit import retry_after_s
 from channels.signatures import SignatureError
 from channels.tokens import CachedToken
@@ -115,9 +115,9 @@ def verify_webhook(body: bytes, headers: Mapping[str, str], settings: Settings) 
 def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]:
     """{"source": {"eventType", "eventId", "eventTime"}, "payload": {"purchaseOrderId", ...}} -> a ContextEvent."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise PayloadError("invalid_json") from None
+        data = load_json(body, "Walmart webhook body")
+    except PayloadError as exc:
+        raise PayloadError(f"invalid_json: {exc.reason}") from None
     source = data.get("source") if isinstance(data, dict) else None
     if not isinstance(source, dict) or not isinstance(source.get("eventType"), str) or not source["eventType"]:
         raise PayloadError("missing source.eventType")
@@ -129,10 +129,9 @@ def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]
         raise PayloadError("missing source.eventId")
     if not isinstance(payload, dict) or not isinstance(payload.get("purchaseOrderId"), (str, int)):
         raise PayloadError("missing payload.purchaseOrderId")
-    try:
-        at = _when(source["eventTime"])
-    except (KeyError, TypeError, ValueError, OverflowError):
-        raise PayloadError("missing or unreadable source.eventTime") from None
+    if "eventTime" not in source:
+        raise PayloadError("missing source.eventTime")
+    at = _event_time(source["eventTime"])
     extra = {"customerOrderId": str(payload["customerOrderId"])} if payload.get("customerOrderId") else {}
     lines = [str(line.get("lineNumber")) for line in _listed(payload.get("orderLines"), "orderLine")
              if isinstance(line, dict) and line.get("lineNumber") is not None]
@@ -517,6 +516,13 @@ def _when(value: Any) -> datetime:
         return datetime.fromtimestamp(int(value) / 1000, UTC)
     parsed = datetime.fromisoformat(str(value))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _event_time(value: Any) -> datetime:
+    """A webhook's eventTime: epoch milliseconds or ISO 8601; PayloadError when unreadable or out of range."""
+    if isinstance(value, int | float) and not isinstance(value, bool) or isinstance(value, str) and value.isdigit():
+        return utc_from_unix(value, "source.eventTime", millis=True)
+    return utc_from_iso(value, "source.eventTime")
 
 
 def _iso(value: datetime) -> str:

@@ -144,7 +144,7 @@ class Simulation:
             "imap_host": "127.0.0.1", "imap_port": self.mail.imap_port, "imap_ssl": False,
             "imap_user": self.mail.user, "imap_password": self.mail.password, "smtp_host": "127.0.0.1",
             "smtp_port": self.mail.smtp_port, "smtp_starttls": False, "smtp_user": self.mail.user,
-            "smtp_password": self.mail.password,
+            "smtp_password": self.mail.password, "email_authserv_id": self.mail.authserv_id,
         })
 
     def connect(self, shopdesk_url: str) -> None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tools.context import ToolContext, same_channel_family
+from tools.context import ToolContext, emails_on_file, same_channel_family
 from tools.errors import CommerceError, NotFoundError, PreconditionFailed
-from tools.models import DEFECT_REASONS, Address, Order, Product, ReturnItem, ReturnReason, Subscription
+from tools.models import DEFECT_REASONS, Address, Order, Platform, Product, ReturnItem, ReturnReason, Subscription
 from tools.results import PendingAction
 
 
@@ -38,8 +38,25 @@ class ApprovalRequired(ConfirmationRequired):
 
 # ---------------------------------------------------------------- helpers
 
+def _proven(ctx: ToolContext) -> None:
+    """No customer data for a sender nobody vouches for (an email without a DMARC pass), whatever else is set."""
+    if not ctx.identity_verified:
+        raise ToolDenied("I can't look up or change orders until we can confirm this message came from the "
+                         "account holder; a colleague will follow up.", code="sender_not_authenticated")
+
+
+def _sender_on_file(ctx: ToolContext, customer_id: str, platform: Platform) -> None:
+    """A write asked for by email needs the proven sender to be the order's email on file."""
+    if ctx.verified_email is None:
+        return
+    if ctx.verified_email.strip().lower() not in emails_on_file(ctx.backend.get_customer(customer_id), platform):
+        raise ToolDenied("This change has to come from the email address on file for the order; a colleague "
+                         "will follow up.", code="sender_not_on_file")
+
+
 def _owned_order(ctx: ToolContext, order_id: str) -> Order:
     """The order, only if it is this customer's; anyone else's looks exactly like a missing one."""
+    _proven(ctx)
     if ctx.customer_id is None:
         raise ToolDenied("I can't look up orders until I know which customer account this is.", code="unknown_customer")
     try:
@@ -119,6 +136,7 @@ def get_order(ctx: ToolContext, order_id: str) -> dict[str, Any]:
 
 def list_customer_orders(ctx: ToolContext, limit: int = 5) -> dict[str, Any]:
     """READ. The customer's most recent orders on every channel, newest first."""
+    _proven(ctx)
     if ctx.customer_id is None:
         raise ToolDenied("I don't know which customer account this is yet.", code="unknown_customer")
     orders = ctx.backend.customer_orders(ctx.customer_id)[: max(1, min(limit, 20))]
@@ -131,6 +149,7 @@ def list_customer_orders(ctx: ToolContext, limit: int = 5) -> dict[str, Any]:
 
 def track_shipment(ctx: ToolContext, order_id: str | None = None, tracking_number: str | None = None) -> dict[str, Any]:
     """READ. Tracking for an order (all its parcels) or for one tracking number of the customer's."""
+    _proven(ctx)  # before the lookup: an unproven sender must not learn which tracking numbers exist
     if tracking_number:
         try:
             order, _ = ctx.backend.track(tracking_number)
@@ -244,6 +263,7 @@ def get_product(ctx: ToolContext, product_id: str | None = None, sku: str | None
 
 def list_subscriptions(ctx: ToolContext) -> dict[str, Any]:
     """READ. The customer's subscriptions (own store)."""
+    _proven(ctx)
     if ctx.customer_id is None:
         raise ToolDenied("I don't know which customer account this is yet.", code="unknown_customer")
     return {"subscriptions": [_subscription_view(s) for s in ctx.backend.customer_subscriptions(ctx.customer_id)]}
@@ -262,6 +282,7 @@ def start_return(ctx: ToolContext, order_id: str, sku: str, quantity: int = 1,
     """WRITE. Open a return with a prepaid label for an item of the customer's delivered order."""
     order = _owned_order(ctx, order_id)
     _same_channel(ctx, order)
+    _sender_on_file(ctx, order.customer_id, order.platform)
     line = order.line_for_sku(sku.upper())
     if line is None:
         raise PreconditionFailed(f"{sku} is not part of order {order.id}.", code="item_not_in_order")
@@ -292,6 +313,7 @@ def refund(ctx: ToolContext, order_id: str, amount: str, reason: str, return_id:
     """WRITE. Refund part or all of what the customer paid; above the seller's threshold a human approves."""
     order = _owned_order(ctx, order_id)
     _same_channel(ctx, order)
+    _sender_on_file(ctx, order.customer_id, order.platform)
     value = _money(amount)
     action = PendingAction(
         tool="refund", args={"order_id": order.id, "amount": str(value), "reason": reason, "return_id": return_id},
@@ -308,6 +330,7 @@ def cancel_order(ctx: ToolContext, order_id: str, reason: str = "customer reques
     """WRITE. Cancel an order that has not shipped; refunds any charge automatically."""
     order = _owned_order(ctx, order_id)
     _same_channel(ctx, order)
+    _sender_on_file(ctx, order.customer_id, order.platform)
     action = PendingAction(tool="cancel_order", args={"order_id": order.id, "reason": reason},
                            summary=f"cancel order {order.id}")
     _require_confirmation(ctx, action)
@@ -324,6 +347,7 @@ def change_shipping_address(ctx: ToolContext, order_id: str, name: str, line1: s
     """WRITE. Change where an unshipped order goes (only where the platform lets the seller do it)."""
     order = _owned_order(ctx, order_id)
     _same_channel(ctx, order)
+    _sender_on_file(ctx, order.customer_id, order.platform)
     address = Address(name=name, line1=line1, line2=line2, city=city, state=state, zip=zip)
     if not ctx.policies[order.platform].orders.address_change_allowed:
         raise PreconditionFailed(
@@ -340,6 +364,7 @@ def change_shipping_address(ctx: ToolContext, order_id: str, name: str, line1: s
 
 def update_subscription(ctx: ToolContext, subscription_id: str, action: str) -> dict[str, Any]:
     """WRITE. Skip the next delivery, pause, resume or cancel one of the customer's subscriptions."""
+    _proven(ctx)
     if ctx.customer_id is None:
         raise ToolDenied("I don't know which customer account this is yet.", code="unknown_customer")
     try:
@@ -348,6 +373,7 @@ def update_subscription(ctx: ToolContext, subscription_id: str, action: str) -> 
         sub = None
     if sub is None or sub.customer_id != ctx.customer_id:
         raise NotFoundError(f"I couldn't find subscription {subscription_id} on your account.")
+    _sender_on_file(ctx, sub.customer_id, sub.platform)
     if action not in ("skip", "pause", "resume", "cancel"):
         raise PreconditionFailed(f"'{action}' is not a subscription change I can make.", code="invalid_action")
     pending = PendingAction(tool="update_subscription", args={"subscription_id": sub.id, "action": action},

@@ -109,6 +109,21 @@ TRACKING_PATTERNS: dict[Carrier, re.Pattern[str]] = {
 
 SKU_PATTERN = re.compile(r"^NF-[A-Z0-9]+(-[A-Z0-9]+)*$")
 
+
+def _unanchored(pattern: re.Pattern[str]) -> str:
+    return pattern.pattern.removeprefix("^").removesuffix("$")
+
+
+ORDER_ID_BODY = "|".join(sorted({_unanchored(p) for p in ORDER_ID_PATTERNS.values()}))
+"""Every platform's order id format, unanchored, for finding ids inside text (compliance, grounding, contacts)."""
+TRACKING_BODY = "|".join(sorted({_unanchored(p) for p in TRACKING_PATTERNS.values()}))
+"""Every carrier's tracking number format, unanchored."""
+ID_BODY = "|".join(sorted({_unanchored(p) for p in (*ORDER_ID_PATTERNS.values(), *TRACKING_PATTERNS.values())}))
+ORDER_ID_ANY = re.compile(rf"(?:{ORDER_ID_BODY})", re.IGNORECASE)
+TRACKING_ANY = re.compile(rf"(?:{TRACKING_BODY})", re.IGNORECASE)
+ID_ANY = re.compile(rf"(?:{ID_BODY})", re.IGNORECASE)
+"""`fullmatch` tells whether a token is an order id or tracking number of any platform or carrier."""
+
 US_STATES: frozenset[str] = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
     "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP AA AE AP".split()

@@ -1,4 +1,10 @@
-"""identify: who is writing. The identity is fixed here and injected into every tool later."""
+"""identify: who is writing. The identity is fixed here and injected into every tool later.
+
+Only a sender the channel vouches for is bound to a customer profile. An unproven one (an email whose
+`From:` no DMARC pass backs, issue 18) stays anonymous for the whole turn: no customer, and nothing carried
+from earlier turns that could let it act for someone (a pending write waiting for a "yes", an order in
+focus), so general questions may still be answered but no order is read or changed, and a person decides.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +16,23 @@ from langgraph.runtime import Runtime
 from agent.context import AgentContext
 from agent.state import AgentState
 
+UNVERIFIED_NOTE = "sender not authenticated"
+CARRIED = ("active_intent", "active_order_id", "pending_action", "awaiting", "approved_action")
+
 
 def identify(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     backend = runtime.context.backend
+    verified = state.get("identity_verified", True)
     customer_id = state.get("customer_id")
     customer = None
-    if customer_id:
+    if verified and customer_id:
         try:
             customer = backend.get_customer(customer_id)
         except Exception:  # noqa: BLE001 - an unknown id is the same as an unknown person here
             customer = None
-    elif state.get("customer_identity"):
+    elif verified and state.get("customer_identity"):
         customer = backend.find_customer(state["platform"], state["customer_identity"])  # type: ignore[arg-type]
-    return {
+    update: dict[str, Any] = {
         "customer_id": customer.id if customer else None,
         "customer_name": customer.name if customer else None,
         "turn": state.get("turn", 0) + 1,
@@ -31,3 +41,8 @@ def identify(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any
         "triage": None, "passages": [], "tool_results": [], "outcome": None, "draft": None, "compliance": None,
         "rewrites": 0, "decision": None, "review": None, "status": "new", "sent_key": None, "engine_notes": [],
     }
+    if not verified:
+        update |= dict.fromkeys(CARRIED)
+        update["verified_email"] = None
+        update["engine_notes"] = [f"{UNVERIFIED_NOTE}: {state.get('identity_note') or 'no proof of the sender'}"]
+    return update

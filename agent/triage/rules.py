@@ -3,6 +3,10 @@
 Risk flags decide what must reach a human at once (legal threats, BBB/attorney-general
 complaints, injuries, claims and chargebacks), so they are explicit patterns a reviewer can read,
 not a model's guess. Anything they catch is routed to a person whatever the classifier says.
+
+Every pattern is linear (bounded gaps, no nested quantifiers; tests/security/test_regex_linear.py). Risk
+flags read the whole message, so padding cannot hide a threat; the softer signals (intent hint, sentiment,
+urgency, language) read its first HINT_TEXT characters, which is where a person says what they want.
 """
 
 from __future__ import annotations
@@ -68,11 +72,15 @@ _OTHER_WORDS = {
 }
 
 
+HINT_TEXT = 4_000
+
+
 def risk_flags(text: str) -> list[RiskFlag]:
     return [flag for flag, pattern in _FLAGS.items() if pattern.search(text)]
 
 
 def sentiment(text: str) -> Sentiment:
+    text = text[:HINT_TEXT]
     negative, positive = len(_NEGATIVE.findall(text)), len(_POSITIVE.findall(text))
     if negative > positive:
         return "negative"
@@ -84,7 +92,7 @@ def sentiment(text: str) -> Sentiment:
 def urgency(text: str, flags: list[RiskFlag]) -> Urgency:
     if {"injury_or_safety", "legal_threat", "bbb_or_attorney_general"} & set(flags):
         return "critical"
-    if "claim_or_chargeback" in flags or _URGENT.search(text):
+    if "claim_or_chargeback" in flags or _URGENT.search(text[:HINT_TEXT]):
         return "high"
     return "normal"
 
@@ -92,6 +100,7 @@ def urgency(text: str, flags: list[RiskFlag]) -> Urgency:
 def language(text: str) -> str:
     """'en', a detected language code, or 'und' (undetermined). A word-list heuristic: good enough to
     send non-English messages to a person, which is all the embedded engine does with them."""
+    text = text[:HINT_TEXT]
     letters = [c for c in text if c.isalpha()]
     if letters and sum(1 for c in letters if ord(c) > 0x24F) / len(letters) > 0.3:
         return "und"  # mostly non-Latin script
@@ -171,6 +180,7 @@ _INTENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 def intent_hint(text: str) -> str | None:
+    text = text[:HINT_TEXT]
     for intent, pattern in _INTENT_HINTS:
         if pattern.search(text):
             return intent

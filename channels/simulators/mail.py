@@ -5,6 +5,11 @@ mail to the seller's own address lands in the seller's mailbox, mail to anyone e
 customer" and recorded in the SimLog as a reply. Its IMAP side serves that one mailbox to one user, with
 just the IMAP4rev1 subset imapclient needs to log in, select, search, fetch and flag. This is a test/demo
 server: no TLS, no persistence, no concurrency guarantees beyond one lock; never expose it.
+
+It is also the seller's receiving server, so it vouches for senders the way a real one does: a customer's
+mail gets its `Authentication-Results` (authserv-id `authserv_id`, DMARC pass aligned with `From:`) on top,
+after any header claiming that authserv-id was removed (RFC 8601 §5). Simulated customers are genuine;
+`send_customer_email(..., authenticated=False)` and `deliver_to_seller(..., verdict="fail")` play a forger.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from channels.email_auth import HEADER, authserv_id_of
 from channels.simulators.log import SimLog
 
 
@@ -50,6 +56,27 @@ def platform_of(address: str) -> str:
 
 def _crlf(raw: bytes) -> bytes:
     return re.sub(rb"\r?\n", b"\r\n", raw)
+
+
+def stamp(raw: bytes, authserv_id: str, verdict: Literal["pass", "fail"]) -> bytes:
+    """What a receiving server does on arrival: drop Authentication-Results that claim its authserv-id (a
+    sender may forge those), then put its own verdict for the `From:` domain on top."""
+    head, _, body = _crlf(raw).partition(b"\r\n\r\n")
+    fields: list[bytes] = []
+    for line in head.split(b"\r\n"):
+        if fields and line[:1] in (b" ", b"\t"):
+            fields[-1] += b"\r\n" + line
+        elif line:
+            fields.append(line)
+    kept = [f for f in fields if not (f.partition(b":")[0].strip().lower() == HEADER.encode() and authserv_id_of(
+        f.partition(b":")[2].decode("utf-8", "replace")) == authserv_id.lower())]
+    sender = parseaddr(str(message_from_bytes(raw, policy=policy.default).get("From", "")))[1]
+    domain = sender.rpartition("@")[2].lower() or "unknown.invalid"
+    results = (f"spf=pass smtp.mailfrom={domain}; dkim=pass header.d={domain} header.s=sim;\r\n"
+               f" dmarc=pass (p=reject) header.from={domain}") if verdict == "pass" else (
+        f"spf=fail smtp.mailfrom={domain}; dkim=none;\r\n dmarc=fail (p=reject) header.from={domain}")
+    top = f"Authentication-Results: {authserv_id}; {results}".encode()
+    return b"\r\n".join([top, *kept]) + b"\r\n\r\n" + body
 
 
 @dataclass
@@ -324,10 +351,13 @@ class MailServer:
     how the sender maps SMTP errors; `smtp_auth=False` lets clients send without AUTH."""
 
     def __init__(self, log: SimLog, seller_address: str, host: str = "127.0.0.1", *, user: str = "seller",
-                 password: str = "imap-test-password", folder: str = "INBOX", smtp_auth: bool = True) -> None:
+                 password: str = "imap-test-password", folder: str = "INBOX", smtp_auth: bool = True,
+                 authserv_id: str | None = None) -> None:
         logging.getLogger("mail.log").addFilter(_QUIET)  # idempotent: same filter object
         self.log, self.host, self.folder = log, host, folder
         self.seller_address = seller_address.lower()
+        # the seller's settings.email_authserv_id must name this to trust what it stamps
+        self.authserv_id = authserv_id or f"mx.{self.seller_address.rpartition('@')[2] or 'localhost'}"
         self.user, self.password = user, password
         self.mailbox = Mailbox()
         self.rejections: dict[str, int] = {}
@@ -394,14 +424,18 @@ class MailServer:
 
     # ------------------------------------------------------------ the customer's side
 
-    def deliver_to_seller(self, msg: EmailMessage | bytes) -> int:
-        """Put an email in the seller's mailbox as if the customer's mail had arrived; returns its UID."""
-        return self.mailbox.append(msg if isinstance(msg, bytes) else msg.as_bytes(policy=policy.SMTP))
+    def deliver_to_seller(self, msg: EmailMessage | bytes, *, verdict: Literal["pass", "fail"] | None = None) -> int:
+        """Put an email in the seller's mailbox as if it had arrived; returns its UID. With `verdict` this
+        server authenticates it first (see `stamp`); without, the bytes are stored exactly as given."""
+        raw = msg if isinstance(msg, bytes) else msg.as_bytes(policy=policy.SMTP)
+        return self.mailbox.append(stamp(raw, self.authserv_id, verdict) if verdict else raw)
 
     def send_customer_email(self, from_addr: str, subject: str | None, text: str, *, in_reply_to: str | None = None,
                             references: str | None = None, order_id: str | None = None, name: str | None = None,
-                            html: bool = False) -> str:
-        """Build the email a customer (through Amazon's or Walmart's relay, or directly) sends; returns Message-ID."""
+                            html: bool = False, authenticated: bool = True) -> str:
+        """Build the email a customer (through Amazon's or Walmart's relay, or directly) sends; returns Message-ID.
+
+        It arrives authenticated (DMARC pass for its From domain) unless `authenticated=False` (a forged From)."""
         platform = platform_of(from_addr)
         msg = EmailMessage()
         display = name or from_addr.partition("@")[0]
@@ -432,6 +466,6 @@ class MailServer:
             msg.set_content(body, subtype="html")
         else:
             msg.set_content(body)
-        self.deliver_to_seller(msg)
+        self.deliver_to_seller(msg, verdict="pass" if authenticated else "fail")
         self.log.record(platform, "delivery", message_id=message_id, to=self.seller_address, subject=subject)
         return message_id

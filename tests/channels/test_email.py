@@ -55,7 +55,8 @@ def settings_for(mail: MailServer, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "imap_host": "127.0.0.1", "imap_port": mail.imap_port, "imap_ssl": False, "imap_user": mail.user,
         "imap_password": mail.password, "smtp_host": "127.0.0.1", "smtp_port": mail.smtp_port,
-        "smtp_starttls": False, "smtp_user": mail.user, "smtp_password": mail.password, "seller_email": SELLER}
+        "smtp_starttls": False, "smtp_user": mail.user, "smtp_password": mail.password, "seller_email": SELLER,
+        "email_authserv_id": mail.authserv_id}
     return Settings(**(values | overrides))  # type: ignore[arg-type]
 
 
@@ -139,6 +140,7 @@ def test_an_amazon_relay_email_becomes_a_message_from_that_customer(
     message_id = mail.send_customer_email(relay, None, text, order_id=order_id, name=customer.name)
     _, msg = only_message(channel)
     assert msg.platform == "amazon" and msg.customer_identity == relay
+    assert msg.identity_verified and msg.verified_email == relay  # the relay domain passed DMARC on arrival
     assert store.find_customer("amazon", msg.customer_identity).id == customer.id  # type: ignore[union-attr]
     assert msg.text == "Hi, my order has not arrived yet. Can you check?"
     assert msg.order_hint == order_id and msg.conversation_key == f"amazon:{relay}"
@@ -155,6 +157,7 @@ def test_a_walmart_relay_email_finds_the_purchase_order(
                              "my phone", order_id=order_id, name=customer.name)
     _, msg = only_message(channel)
     assert (msg.platform, msg.customer_identity, msg.order_hint) == ("walmart", relay, order_id)
+    assert msg.identity_verified and msg.verified_email == relay
     assert msg.text == "I got a medium instead of a large." and msg.conversation_key == f"walmart:{relay}"
     assert msg.reply_route["subject"] == f"Re: Wrong size received - Order #{order_id}"
 
@@ -170,6 +173,7 @@ def test_a_store_customer_html_email_is_read_as_text(
                              "<prior@shop.example.com>")
     _, msg = only_message(channel)
     assert (msg.platform, msg.customer_identity, msg.order_hint) == ("shopify", address, order_id)
+    assert msg.identity_verified and msg.conversation_key == f"shopify:{address}"
     assert msg.text == f"Can I return order {order_id}?\n\nIt doesn't fit."
     assert msg.reply_route["subject"] == "Re: Your order"  # not "Re: Re:"
     assert msg.reply_route["references"] == f"<first@shop.example.com> <prior@shop.example.com> {msg.delivery_id}"
@@ -214,6 +218,19 @@ def test_own_echoes_and_bounces_are_ignored_not_errors(mail: MailServer, channel
         mail.deliver_to_seller(msg)
     items = channel.fetch_new()
     assert [i.ignored for i in items] == ["our own message", "automated sender", "marketplace notification"]
+
+
+def test_a_forged_sender_is_read_but_not_proven(mail: MailServer, channel: EmailChannel,
+                                               store: SandboxStore) -> None:
+    _, relay, order_id = customer_on(store, "amazon")
+    mail.send_customer_email(relay, None, "Cancel my order please", order_id=order_id, authenticated=False)
+    _, msg = only_message(channel)
+    assert msg.customer_identity == relay and not msg.identity_verified and msg.verified_email is None
+    assert msg.conversation_key == f"amazon:unverified:{relay}" and "dmarc=fail" in (msg.identity_note or "")
+    # and a shopdesk that names no receiving server proves nobody, however the mail was stamped
+    unconfigured = EmailChannel(settings_for(mail, email_authserv_id=None), clock=_Clock())
+    [item] = unconfigured.fetch_new()
+    assert item.message is not None and not item.message.identity_verified
 
 
 def test_an_unreachable_mailbox_is_a_typed_error(mail: MailServer) -> None:
