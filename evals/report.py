@@ -60,7 +60,8 @@ def render_html(run: EvalRun) -> str:
 <style>body{{font-family:sans-serif;max-width:960px;margin:2em auto;color:#1d1d1d}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}</style></head><body>
 <h1>Eval run {html.escape(run.id)}</h1>
-<p>Configuration <strong>{html.escape(run.config)}</strong>, scenarios from {html.escape(run.scenario_source)},
+<p>Configuration <strong>{html.escape(run.config)}</strong>, engine <strong>{html.escape(run.engine)}</strong>,
+scenarios from {html.escape(run.scenario_source)},
 k = {run.k}, started {run.started_at:%Y-%m-%d %H:%M UTC}.</p>
 <table>{rows}</table>
 {_bars("Pass rate by platform", s["pass_rate_by_platform"])}

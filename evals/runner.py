@@ -232,7 +232,7 @@ def run_scenario(scenario: Scenario, env: EvalEnvironment, *, run: int = 0,
         before = {"hash": store.content_hash()}
         for name in ("returns", "refunds", "cancellations"):
             before[name] = len(getattr(store, f"order_{name}")(order_id)) if order_id else 0
-        llm_before = _llm_usage(env.llm)
+        usage = [0, 0, 0]  # calls, prompt tokens, completion tokens of the agent (not the simulated customer)
         traces: list[ReplyTrace] = []
         thread = f"EVAL-{scenario.id}-{run}"
         started = time.perf_counter()
@@ -249,7 +249,10 @@ def run_scenario(scenario: Scenario, env: EvalEnvironment, *, run: int = 0,
                     break
                 message = InboundMessage(platform=scenario.platform, customer_id=customer_id, text=text,
                                          received_at=store.clock.now(), conversation_id=thread)
+                before_turn = _llm_usage(env.llm)
                 traces.append(runtime.handle(message, thread))
+                usage = [total + now - then for total, now, then
+                         in zip(usage, _llm_usage(env.llm), before_turn, strict=True)]
         except Exception as exc:  # a crash is a failed scenario with its reason, not a crashed eval run
             return base.model_copy(update={"error": f"{type(exc).__name__}: {exc}", "failed_checks": ["crash"],
                                            "turns": len(traces)})
@@ -258,7 +261,7 @@ def run_scenario(scenario: Scenario, env: EvalEnvironment, *, run: int = 0,
             checks = _check(scenario, traces, store, before, bindings)
         except (KeyError, ValueError) as exc:
             checks = {"expectations": f"could not evaluate: {exc}"}
-        calls, prompt, completion = (a - b for a, b in zip(_llm_usage(env.llm), llm_before, strict=True))
+        calls, prompt, completion = usage
         last = traces[-1] if traces else None
         return base.model_copy(update={
             "passed": all(v is None for v in checks.values()), "checks": {k: v is None for k, v in checks.items()},
@@ -273,10 +276,15 @@ def run_scenario(scenario: Scenario, env: EvalEnvironment, *, run: int = 0,
 
 
 def _llm_usage(model: Any) -> tuple[int, int, int]:
-    """(calls, prompt tokens, completion tokens) so far, for models that count them (the counting
-    wrapper used in tests and benchmarks); zeros for the rest."""
+    """(calls, prompt tokens, completion tokens) so far, as the endpoint's responses reported them
+    (`agent.llm.LLMUsage`, attached by `make_chat_model` and by `evals.suite.make_environment`); a model
+    without that counter falls back to its own counts (the test wrapper's), else zeros."""
+    from agent.llm import usage_of
+
     if model is None:
         return 0, 0, 0
+    if (counter := usage_of(model)) is not None:
+        return counter.snapshot()
     return (getattr(model, "calls", 0), getattr(model, "approx_prompt_tokens", 0),
             getattr(model, "approx_completion_tokens", 0))
 

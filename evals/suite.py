@@ -1,4 +1,9 @@
-"""Run a scenario set k times under one configuration and summarise it."""
+"""Run a scenario set k times under one configuration and summarise it.
+
+The model comes from the configuration file when it names an endpoint (`llm_base_url`), else from
+`SHOPDESK_LLM_*` like every other entry point, else the embedded engine runs; `embedded: true` forces the
+embedded engine (the A side of an A/B). The run records which engine and model answered.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from agent.seller_settings import SellerSettings
 from agent.triage.classifier import IntentClassifier
@@ -30,7 +36,8 @@ class EvalConfig(BaseModel):
     """One side of an A/B comparison (a JSON or YAML file), or the defaults (embedded engine)."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = "embedded"
+    name: str = "default"
+    embedded: bool = Field(default=False, description="Run the embedded engine even when SHOPDESK_LLM_* is set.")
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
@@ -51,6 +58,8 @@ class EvalConfig(BaseModel):
 class EvalRun(BaseModel):
     id: str
     config: str
+    engine: str = "embedded"
+    """Which engine answered: "embedded", or "llm <model> at <host/path>"."""
     started_at: datetime
     scenario_source: str
     k: int
@@ -58,14 +67,31 @@ class EvalRun(BaseModel):
     results: list[ScenarioResult]
 
 
+def eval_llm(settings: Settings, config: EvalConfig) -> Any | None:
+    """The chat model a run uses: the config file's endpoint, else SHOPDESK_LLM_*, else None (embedded)."""
+    from agent.llm import LLMConfig, make_chat_model
+
+    if config.embedded:
+        return None
+    if config.llm_base_url:
+        llm_config: LLMConfig | None = LLMConfig(
+            base_url=config.llm_base_url, model=config.llm_model or "default",
+            api_key=SecretStr(config.llm_api_key) if config.llm_api_key else None, timeout_s=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries, max_tokens=settings.llm_max_tokens)
+    else:
+        llm_config = LLMConfig.from_settings(settings)
+    return make_chat_model(llm_config) if llm_config else None
+
+
 def make_environment(settings: Settings, config: EvalConfig, folder: Path, llm: Any | None = None) -> EvalEnvironment:
     index = kb_service.open_index(settings)
     kb_service.ensure_indexed(settings)
-    if llm is None and config.llm_base_url:
-        from agent.llm import LLMConfig, make_chat_model
+    if llm is None:
+        llm = eval_llm(settings, config)
+    if llm is not None:
+        from agent.llm import track_usage
 
-        llm = make_chat_model(LLMConfig(base_url=config.llm_base_url, model=config.llm_model or "default",
-                                        api_key=config.llm_api_key))
+        track_usage(llm)  # calls and tokens per scenario, from the responses (evals.runner reads it)
     return EvalEnvironment(
         store_template=build_store_template(folder), retriever=Retriever(index, lexical=config.lexical_retrieval),
         classifier=IntentClassifier(), llm=llm, seller_settings=config.seller_settings, llm_review=config.llm_review,
@@ -81,6 +107,7 @@ def run_set(settings: Settings, source: Path, *, k: int = 1, config: EvalConfig 
     results: list[ScenarioResult] = []
     with tempfile.TemporaryDirectory() as tmp:
         env = make_environment(settings, config, Path(tmp), llm)
+        engine = _describe(env.llm)
         total = len(chosen) * k
         simulate = make_simulator(env.llm) if env.llm is not None else None
         for run in range(k):
@@ -95,8 +122,17 @@ def run_set(settings: Settings, source: Path, *, k: int = 1, config: EvalConfig 
                 if progress:
                     progress(len(results), total)
     return EvalRun(id=f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}", config=config.name,
-                   started_at=datetime.now(UTC), scenario_source=str(source), k=k,
+                   engine=engine, started_at=datetime.now(UTC), scenario_source=str(source), k=k,
                    summary=summarize(results, k, config.cost_per_1k_tokens), results=results)
+
+
+def _describe(llm: Any | None) -> str:
+    """"embedded", or "llm <model> at <host/path>" (a test double names its class)."""
+    if llm is None:
+        return "embedded"
+    model = getattr(llm, "model_name", None) or type(llm).__name__
+    endpoint = urlsplit(getattr(llm, "openai_api_base", None) or "")  # host and path only: no link in reports
+    return f"llm {model} at {endpoint.netloc}{endpoint.path}" if endpoint.netloc else f"llm {model}"
 
 
 def save_run(settings: Settings, run: EvalRun) -> Path:
@@ -113,6 +149,7 @@ def list_runs(settings: Settings) -> list[dict[str, Any]]:
     for report in sorted(root.glob("*/report.json"), reverse=True) if root.exists() else []:
         data = json.loads(report.read_text(encoding="utf-8"))
         runs.append({"id": data["id"], "config": data["config"], "started_at": data["started_at"],
+                     "engine": data.get("engine", "embedded"),
                      "scenarios": data["summary"]["scenarios"], "pass_rate": data["summary"]["pass_rate"],
                      "path": str(report.parent)})
     return runs

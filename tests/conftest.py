@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before anything imports gradio: no phoning home
+for _name in [n for n in os.environ if n.startswith("SHOPDESK_LLM_")]:
+    del os.environ[_name]  # a developer's own endpoint never leaks into a test: tests that want a model build one
 
 import shutil
 import socket

@@ -1,5 +1,8 @@
 """act: run the plan for the intent (or, for the long tail, let the LLM call tools).
 
+The model is not asked to answer a message the route will hand to a person anyway (an unsure topic):
+its answer would be discarded, and the call is the slowest step of a turn.
+
 Tools get the identity from the conversation and a confirmation only when the customer's yes (or a
 human's approval) matches the pending action exactly. Writes carry an idempotency key made of the
 conversation and turn, so a run resumed after a crash replays a finished write instead of repeating it.
@@ -12,7 +15,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
-from agent.llm_engine import llm_answer
+from agent.llm_engine import handoff_already_decided, llm_answer
 from agent.plans import HANDOFF_INTENTS, PlanInput, PlanOutcome, run_plan
 from agent.routing import HANDOFF_FLAGS
 from agent.schemas import Passage, Triage
@@ -42,6 +45,7 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         confirmed=pending if (confirmed or approved) else None, approved=approved,
         idempotency_prefix=f"{state['conversation_id']}:{state.get('turn', 1)}",
         clock=ctx.clock, policies=ctx.policies, seller=ctx.seller,
+        identity_verified=state.get("identity_verified", True), verified_email=state.get("verified_email"),
     )
     results: list[ToolResult] = []
 
@@ -51,6 +55,7 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         return result
 
     intent = triage.intent
+    notes: list[str] = []
     if set(triage.risk_flags) & set(HANDOFF_FLAGS) or triage.language != "en":
         outcome = PlanOutcome(template="handoff")  # a person answers these; nothing is looked up or drafted
     elif "off_platform_request" in triage.risk_flags and not ctx.policies[state["platform"]].messaging.off_platform_contact_allowed:  # type: ignore[index]
@@ -59,9 +64,14 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
                               slots={"platform_name": ctx.policies[state["platform"]].display_name},  # type: ignore[index]
                               review_reason="asked to continue or pay off the platform")
     elif customer is None and intent in NEEDS_CUSTOMER:
-        outcome = PlanOutcome(template="handoff", handoff_reason="could not match the sender to a customer account")
+        outcome = PlanOutcome(template="handoff", handoff_reason="could not match the sender to a customer account"
+                              if state.get("identity_verified", True) else "sender not authenticated")
     elif intent == "other" and ctx.llm is not None and not triage.risk_flags:
-        outcome = llm_answer(ctx, tool_ctx, state, run)
+        if decided := handoff_already_decided(ctx, state):
+            outcome = PlanOutcome(template="handoff")  # a person answers; the model's answer would be discarded
+            notes.append(f"no LLM answer: the message goes to a person ({'; '.join(decided)})")
+        else:
+            outcome = llm_answer(ctx, tool_ctx, state, run)
     else:
         plan_input = PlanInput(
             intent=intent, triage=triage, text=text, platform=state["platform"], customer=customer,  # type: ignore[arg-type]
@@ -83,6 +93,7 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         "pending_action": keep_pending.model_dump(mode="json") if keep_pending else None,
         "awaiting": outcome.awaiting,
         "approved_action": None,
+        **({"engine_notes": [*state.get("engine_notes", []), *notes]} if notes else {}),
     }
 
 

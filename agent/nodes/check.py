@@ -1,5 +1,9 @@
 """check: the compliance report for the draft (deterministic rules, optional LLM review on top).
 
+The LLM review is asked for a JSON verdict and validated; a review without a valid verdict fails (a
+person looks), it never counts as "no objection". No review or rewrite runs for a message the route
+will hand to a person anyway.
+
 Evidence is everything the tools returned and the passages retrieved; other customers' data comes
 from any order the message named that belongs to someone else, so a reply can never echo it.
 """
@@ -10,9 +14,11 @@ import json
 from typing import Any
 
 from langgraph.runtime import Runtime
+from pydantic import BaseModel, ConfigDict
 
 from agent.compliance import ComplianceInput, check_reply
 from agent.context import AgentContext
+from agent.llm_engine import handoff_already_decided
 from agent.prompts import REVIEW_SYSTEM
 from agent.schemas import ComplianceReport, Violation
 from agent.state import AgentState
@@ -62,6 +68,7 @@ def compliance_input(state: AgentState, runtime: Runtime[AgentContext], text: st
         text=text, platform=state["platform"], evidence=evidence, done_actions=_done_actions(state),  # type: ignore[arg-type]
         forbidden_values=_forbidden(state, runtime),
         delay_notice=bool((state.get("outcome") or {}).get("delay_notice")),
+        customer_text=state["text"],
     )
 
 
@@ -72,41 +79,54 @@ def check(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     policy = ctx.policies[state["platform"]]  # type: ignore[index]
     report = check_reply(compliance_input(state, runtime, current["text"]), policy)
-    if report.ok and ctx.llm is not None and ctx.llm_review:
-        problems = _llm_review(ctx, policy, current["text"])
-        if problems:
-            report = ComplianceReport(ok=False, violations=[
-                Violation(rule="llm_review", message=p, fixable=True) for p in problems])
+    # a message already bound for a person gets no model call: its draft is never sent
+    decided = bool(ctx.llm is not None and handoff_already_decided(
+        ctx, state, handoff_reason=(state.get("outcome") or {}).get("handoff_reason"),
+        template=(state.get("outcome") or {}).get("template")))
+    if report.ok and ctx.llm is not None and ctx.llm_review and not decided:
+        report = _llm_review(ctx, policy, current["text"])
     update: dict[str, Any] = {"compliance": report.model_dump(mode="json")}
     fixable = report.violations and all(v.fixable for v in report.violations)
-    if fixable and ctx.llm is not None and state.get("rewrites", 0) < MAX_REWRITES:
+    if fixable and ctx.llm is not None and state.get("rewrites", 0) < MAX_REWRITES and not decided:
         update["rewrites"] = state.get("rewrites", 0) + 1
     return update
 
 
-def _llm_review(ctx: AgentContext, policy: Any, text: str) -> list[str]:
-    """The model's policy objections to a draft the rules passed (empty when it has none or fails:
-    the deterministic rules already passed, so an unavailable reviewer does not block the reply)."""
+class LLMReview(BaseModel):
+    """The reviewer's verdict (the JSON schema sent as `response_format`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    ok: bool
+    problems: list[str]
+
+
+def _llm_review(ctx: AgentContext, policy: Any, text: str) -> ComplianceReport:
+    """The model's policy review of a draft the rules passed.
+
+    A review that gives no valid verdict (unreachable, cut off, still invalid after one repair) is a failed
+    review, not a pass: the seller asked for one, so a person looks at the draft instead.
+    """
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    from agent.llm import LLMUnavailable, invoke_safely
+    from agent.llm import LLMUnavailable, invoke_structured
 
     m = policy.messaging
     rules = (f"max {m.max_chars} characters; links allowed: {m.links_allowed}; email addresses allowed: "
              f"{m.email_addresses_allowed}; phone numbers allowed: {m.phone_numbers_allowed}; off-platform contact "
              f"allowed: {m.off_platform_contact_allowed}; marketing allowed: {m.marketing_allowed}; never ask for or "
              "reward reviews; never promise what our systems did not confirm")
+    system = REVIEW_SYSTEM.format(platform_name=policy.display_name, rules=rules)
     try:
-        reply = invoke_safely(ctx.llm, [SystemMessage(content=REVIEW_SYSTEM.format(platform_name=policy.display_name,
-                                                                                   rules=rules)),
-                                        HumanMessage(content=text)])
-        content = reply.content if isinstance(reply.content, str) else ""
-        data = json.loads(content[content.find("{"):content.rfind("}") + 1])
-    except (LLMUnavailable, ValueError, TypeError):
-        return []
-    if data.get("ok", True):
-        return []
-    return [str(p)[:300] for p in data.get("problems", [])][:5] or ["the LLM reviewer objected"]
+        verdict = invoke_structured(ctx.llm, [SystemMessage(content=system), HumanMessage(content=text)],
+                                    LLMReview, name="review")
+    except LLMUnavailable as exc:
+        return ComplianceReport(ok=False, violations=[Violation(
+            rule="llm_review", message=f"the LLM review gave no valid verdict ({exc.reason})", fixable=False)])
+    if verdict.ok:
+        return ComplianceReport(ok=True)
+    problems = [p[:300] for p in verdict.problems if p.strip()][:5] or ["the LLM reviewer objected"]
+    return ComplianceReport(ok=False, violations=[Violation(rule="llm_review", message=p, fixable=True)
+                                                  for p in problems])
 
 
 def after_check(state: AgentState) -> str:

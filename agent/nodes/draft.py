@@ -1,8 +1,11 @@
 """draft: the reply in the brand voice and the platform's format.
 
 Templates filled only with tool results and passages are the draft; with an LLM configured, the
-model may re-phrase it from the same facts (the check step then verifies every fact it states).
-A rewrite request after a failed check goes to the LLM; without one, the draft goes to a human.
+model may re-phrase it from the same facts. The wording is kept only if every fact it states maps to
+a fact of the template or the evidence, bound to the same order (agent/grounding.py); otherwise the
+template goes out as it is and the trace says why. A model-written draft (a long-tail answer, or a
+rewrite after a failed check) whose facts do not all map is marked `ungrounded`, and route sends it to
+a person. A rewrite request after a failed check goes to the LLM; without one, the draft goes to a human.
 """
 
 from __future__ import annotations
@@ -12,10 +15,40 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.grounding import Evidence, check_draft, check_rewording, evidence_facts
 from agent.llm_engine import llm_phrase, llm_rewrite
 from agent.schemas import Draft
 from agent.state import AgentState
-from agent.templates import render
+from agent.templates import SIGN_OFF, render
+
+
+def _evidence(state: AgentState, ctx: AgentContext | None = None) -> Evidence:
+    """What a model-written reply may state: every tool result, the passages, the platform's and seller's
+    policy files, what the customer and the earlier turns said (the order under discussion, the proposed
+    action), the customer's first name and the seller's sign-off. Without a context (evals re-asking the
+    question afterwards) the policy files are read from disk."""
+    from tools.policy.loader import load_policies, load_seller
+
+    policy = (ctx.policies if ctx else load_policies())[state["platform"]]  # type: ignore[index]
+    seller = ctx.seller if ctx else load_seller()
+    results = state.get("tool_results", [])
+    data = [r["data"] for r in results if r.get("data")]
+    data.append({"active_order_id": state.get("active_order_id"), "pending_action": state.get("pending_action")})
+    return evidence_facts(
+        data, [p["text"] for p in state.get("passages", [])], customer_text=state.get("text", ""),
+        customer_name=state.get("customer_name"), sign_offs=[SIGN_OFF],
+        done_actions=[r["name"] for r in results if r.get("ok") and r.get("write")],
+        policies=[policy.model_dump(mode="json"), seller.model_dump(mode="json")])
+
+
+def _template_text(state: AgentState) -> str | None:
+    """The deterministic draft for this turn (None for a long-tail answer the model wrote itself)."""
+    outcome = state.get("outcome") or {}
+    template = outcome.get("template")
+    if not template or template in ("handoff", "llm_answer"):
+        return None
+    name = (state.get("customer_name") or "").split(" ")[0] or None
+    return render(template, outcome.get("slots", {}), first_name=name)
 
 
 def draft(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -25,21 +58,40 @@ def draft(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     if current and state.get("rewrites", 0) > 0 and ctx.llm is not None:
         violations = [f"{v['rule']}: {v['message']}" for v in (state.get("compliance") or {}).get("violations", [])]
         facts = [r["data"] for r in state.get("tool_results", []) if r.get("ok") and r.get("data")]
-        rewritten = llm_rewrite(ctx, current["text"], violations, facts)
-        return {"draft": {**current, "text": rewritten or current["text"], "engine": "llm", "rewritten": True}}
+        notes: list[str] = []
+        rewritten = llm_rewrite(ctx, current["text"], violations, facts, passages=state.get("passages", []), notes=notes)
+        text = rewritten or current["text"]
+        grounded = check_draft(text, _evidence(state, ctx), _template_text(state))
+        if not grounded.ok:
+            notes.append("rewrite states facts the evidence does not support: " + "; ".join(grounded.reasons))
+        return {"draft": {**current, "text": text, "engine": "llm", "rewritten": True,
+                          "ungrounded": grounded.reasons},
+                "engine_notes": [*state.get("engine_notes", []), *notes]}
     template = outcome.get("template")
     if not template or template == "handoff":
         return {"draft": None}
     name = (state.get("customer_name") or "").split(" ")[0] or None
     facts = [r["data"] for r in state.get("tool_results", []) if r.get("ok") and r.get("data")]
     done = [r["name"] for r in state.get("tool_results", []) if r.get("ok") and r.get("write")]
+    notes = []
+    discarded: list[str] = []
+    ungrounded: list[str] = []
     if template == "llm_answer":
         text, engine = outcome["slots"]["answer"], "llm"
+        ungrounded = check_draft(text, _evidence(state, ctx)).reasons
+        if ungrounded:
+            notes.append("the model's answer states facts the evidence does not support: " + "; ".join(ungrounded))
     else:
         text, engine = render(template, outcome.get("slots", {}), first_name=name), "templates"
         if ctx.llm is not None:
-            phrased = llm_phrase(ctx, state, text, facts, state.get("passages", []), name)
+            phrased = llm_phrase(ctx, state, text, facts, state.get("passages", []), name, notes=notes)
             if phrased:
-                text, engine = phrased, "llm"
-    result = Draft(text=text, citations=outcome.get("citations", []), facts=[], claims_actions=done, engine=engine)  # type: ignore[arg-type]
-    return {"draft": result.model_dump(mode="json")}
+                kept = check_rewording(text, phrased, _evidence(state, ctx))
+                if kept.ok:
+                    text, engine = phrased, "llm"
+                else:
+                    discarded = kept.reasons
+                    notes.append("model wording discarded, template sent: " + "; ".join(kept.reasons))
+    result = Draft(text=text, citations=outcome.get("citations", []), facts=[], claims_actions=done,
+                   engine=engine, rewording_discarded=discarded, ungrounded=ungrounded)  # type: ignore[arg-type]
+    return {"draft": result.model_dump(mode="json"), "engine_notes": [*state.get("engine_notes", []), *notes]}

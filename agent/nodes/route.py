@@ -29,6 +29,9 @@ def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         review_reason=None if review.get("action") == "approve" else outcome.get("review_reason"),
         needs_approval=bool(pending.get("needs_approval")), human_approved=review.get("action") == "approve",
         answered_by_rule=outcome.get("template") in RULE_ANSWERS,
+        unauthenticated=None if state.get("identity_verified", True) else state.get("identity_note") or "no proof",
+        ungrounded=[] if (state.get("draft") or {}).get("engine") == "human" else
+        (state.get("draft") or {}).get("ungrounded", []),
     )
     if decision.route == "handoff":
         decision.handoff_summary = handoff_summary(state, decision.reasons)

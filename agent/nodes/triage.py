@@ -2,20 +2,21 @@
 
 Order of authority: an answer to the agent's own question (a yes, a no, the order number it asked
 for) continues the earlier request; then explicit rules; then the local classifier; the LLM decides
-only what the classifier is unsure of, and only when one is configured.
+only what the classifier is unsure of, and only when one is configured. Its answer is asked for with a
+JSON schema and validated (one repair round); anything else keeps the classifier's guess.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent.context import AgentContext
 from agent.prompts import TRIAGE_SYSTEM
-from agent.schemas import INTENTS, Triage
+from agent.schemas import INTENTS, Intent, Triage
 from agent.state import AgentState
 from agent.triage import rules
 from agent.triage.entities import extract_entities
@@ -51,27 +52,29 @@ def triage(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         result = Triage(intent=guess.intent, confidence=guess.confidence, source="classifier", **base)  # type: ignore[arg-type]
         if ctx.llm is not None and guess.confidence < ctx.seller_settings.min_confidence and not flags:
             llm_result = _llm_triage(ctx, text, platform)
-            if llm_result is not None:
+            if isinstance(llm_result, tuple):
                 result = result.model_copy(update={"intent": llm_result[0], "confidence": llm_result[1], "source": "llm"})
             else:
-                notes.append("LLM triage unavailable; kept the local classifier's guess")
+                notes.append(f"LLM triage unavailable ({llm_result}); kept the local classifier's guess")
     return {"triage": result.model_dump(mode="json"), "engine_notes": notes}
 
 
-def _llm_triage(ctx: AgentContext, text: str, platform: str) -> tuple[str, float] | None:
-    """The model's intent for an unclear message, or None when it fails or answers nonsense."""
-    from agent.llm import LLMUnavailable, invoke_safely
+class LLMTriage(BaseModel):
+    """The model's reading of an unclear message (the JSON schema sent as `response_format`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    intent: Intent
+    confidence: float = Field(ge=0, le=1)
+
+
+def _llm_triage(ctx: AgentContext, text: str, platform: str) -> tuple[str, float] | str:
+    """The model's intent and confidence, or why there is none (the classifier's guess then stands)."""
+    from agent.llm import LLMUnavailable, invoke_structured
 
     prompt = TRIAGE_SYSTEM.format(platform=platform, intents=", ".join(INTENTS))
     try:
-        reply = invoke_safely(ctx.llm, [SystemMessage(content=prompt), HumanMessage(content=text)])
-        content = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
-        start, end = content.find("{"), content.rfind("}")
-        data = json.loads(content[start:end + 1])
-        intent = data.get("intent")
-        confidence = float(data.get("confidence", 0.6))
-    except (LLMUnavailable, ValueError, TypeError, AttributeError):
-        return None
-    if intent not in INTENTS:
-        return None
-    return intent, max(0.0, min(confidence, 1.0))
+        answer = invoke_structured(ctx.llm, [SystemMessage(content=prompt), HumanMessage(content=text)],
+                                   LLMTriage, name="triage")
+    except LLMUnavailable as exc:
+        return exc.reason
+    return answer.intent, answer.confidence

@@ -539,3 +539,25 @@ def test_offering_an_action_in_a_question_is_not_claiming_it() -> None:
     assert check_reply(ComplianceInput(text=offer, platform="amazon"), policy).ok
     claim = "I set up the return for you."
     assert check_reply(ComplianceInput(text=claim, platform="amazon"), policy).rules == ["action_honesty"]
+
+
+# ---------------------------------------------------------------- any public suffix, any phone format, no echo (issue 18)
+
+@pytest.mark.parametrize("text", ["Pay at evil.ru today.", "See northforkgoods.com.evil.ru/returns.",
+                                  "Go to evil[.]ru or evil dot ru.", "Start at hxxps://x.co/r"])
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_links_on_any_public_suffix_fail_however_written(text: str, platform: Platform) -> None:
+    assert check(text, platform).rules == ["link"]
+
+
+@pytest.mark.parametrize("phone", ["+44 20 7946 0958", "212_555_0199", "two one two five five five zero one nine nine"])
+def test_international_underscored_and_spelled_out_numbers_fail_on_amazon(phone: str) -> None:
+    assert "phone_number" in check(f"Our care team is at {phone} on weekdays.", "amazon").rules
+    assert "phone_number" not in check(f"Our care team is at {phone} on weekdays.", "shopify").rules
+
+
+def test_a_contact_detail_the_customer_typed_is_never_echoed_even_where_allowed() -> None:
+    typed = "my new number is 212 555 0199, text me there"
+    report = check("Sure, we'll text 212 555 0199 when it ships.", "shopify", customer_text=typed, evidence=[typed])
+    assert report.rules == ["echoed_contact"] and not report.violations[0].fixable
+    assert check("Sure, we'll message you here when it ships.", "shopify", customer_text=typed, evidence=[typed]).ok

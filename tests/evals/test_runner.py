@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,9 @@ import yaml
 from evals.compare import compare
 from evals.report import render_html
 from evals.scenarios import Scenario, load_scenarios
-from evals.suite import EvalConfig, list_runs, run_set, save_run
+from evals.runner import run_scenario
+from evals.suite import EvalConfig, list_runs, make_environment, run_set, save_run
+from fake_llm import FakeOpenAIServer
 from shopdesk.settings import Settings
 
 SET = {"scenarios": [
@@ -99,3 +103,22 @@ def test_unknown_placeholders_fail_at_load_time() -> None:
     with pytest.raises(ValueError, match=r"\{other.id\} is unknown or its record is not picked"):
         Scenario.model_validate({"id": "q", "platform": "amazon", "store": {"order": {"platform": "amazon"}},
                                  "turns": ["hi"], "expect": {"reply_not_contains": ["{other.id}"]}})
+
+
+@pytest.mark.slow
+def test_llm_calls_and_tokens_per_scenario_come_from_the_responses(kb_env: Settings, tmp_path: Path) -> None:
+    """A real ChatOpenAI (no test wrapper) is counted: one phrasing call, tokens as the server reported them."""
+    from agent.llm import LLMConfig, make_chat_model
+
+    scenario = Scenario.model_validate(SET["scenarios"][0])  # where-is-my-order: the plan looks up, the model phrases
+    with FakeOpenAIServer() as server:
+        server.reply_text("Hi there,\n\nYour order is on its way.\n\n\u2014 The Northfork Goods team")
+        model = make_chat_model(LLMConfig(base_url=server.base_url, model="m", max_retries=0, timeout_s=5))
+        env = make_environment(kb_env, EvalConfig(), tmp_path, llm=model)
+        result = run_scenario(scenario, env)
+        server.assert_all_used()
+        (request,) = server.chat_requests
+    assert result.llm_calls == 1
+    assert result.prompt_tokens == math.ceil(len(json.dumps(request.json["messages"])) / 4)  # the fake's usage
+    assert result.completion_tokens == math.ceil(len("Hi there,\n\nYour order is on its way.\n\n\u2014 The Northfork "
+                                                      "Goods team") / 4)

@@ -71,7 +71,8 @@ def _describe(message: BaseMessage) -> str:
 class ScriptedChatModel(_FakeChatModel):
     """Replays `steps` in order, one per call; any call beyond the script fails the test.
 
-    `received[i]` holds the messages of call i, `tools_per_call[i]` the tool names it was offered.
+    `received[i]` holds the messages of call i, `tools_per_call[i]` the tool names it was offered and
+    `options_per_call[i]` the other call options (`tool_choice`, `response_format`, ...).
     Tool calls without an id get a stable one (`call_<step>_<n>`).
     """
 
@@ -79,6 +80,7 @@ class ScriptedChatModel(_FakeChatModel):
     position: int = 0
     received: list[list[BaseMessage]] = Field(default_factory=list)
     tools_per_call: list[list[str]] = Field(default_factory=list)
+    options_per_call: list[dict[str, Any]] = Field(default_factory=list)
 
     def __init__(self, steps: Sequence[AIMessage], **kwargs: Any) -> None:
         super().__init__(steps=[_with_tool_call_ids(step, i) for i, step in enumerate(steps)], **kwargs)
@@ -96,6 +98,7 @@ class ScriptedChatModel(_FakeChatModel):
     ) -> ChatResult:
         self.received.append(list(messages))
         self.tools_per_call.append(_tool_names(kwargs))
+        self.options_per_call.append({k: v for k, v in kwargs.items() if k != "tools"})
         if self.position >= len(self.steps):
             last = _describe(messages[-1]) if messages else "no messages"
             raise AssertionError(
@@ -234,6 +237,7 @@ class _Step:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    finish_reason: str | None = None  # None: "tool_calls" with tool calls, else "stop"
 
     def describe(self) -> str:
         if self.kind == "raw":
@@ -249,14 +253,21 @@ class FakeOpenAIServer:
     `x-should-retry: false` (so the client fails at once rather than retrying). GET /v1/models lists
     `model`. Every request is recorded in `requests`.
 
+    Like llama.cpp-style servers, it can be strict about what it accepts (checked before a step is taken):
+    `rejects_null_content` answers 500 to an assistant message with `"content": null`, and
+    `rejects_json_schema` answers 400 to `response_format: {"type": "json_schema"}`.
+
         with FakeOpenAIServer() as server:
             server.reply_status(429, headers={"retry-after-ms": "10"})
             server.reply_text("Your order shipped.")
             model = make_chat_model(LLMConfig(base_url=server.base_url, model="m"))
     """
 
-    def __init__(self, *, model: str = "fake-model") -> None:
+    def __init__(self, *, model: str = "fake-model", rejects_null_content: bool = False,
+                 rejects_json_schema: bool = False) -> None:
         self.model = model
+        self.rejects_null_content = rejects_null_content
+        self.rejects_json_schema = rejects_json_schema
         self.requests: list[RecordedRequest] = []
         self._steps: deque[_Step] = deque()
         self._lock = threading.Lock()
@@ -292,8 +303,16 @@ class FakeOpenAIServer:
 
     # -- script -----------------------------------------------------------------------------------
 
-    def reply_text(self, text: str) -> Self:
-        return self._push(_Step("completion", text=text))
+    def reply_text(self, text: str, *, finish_reason: str = "stop") -> Self:
+        return self._push(_Step("completion", text=text, finish_reason=finish_reason))
+
+    def reply_truncated(self, text: str) -> Self:
+        """A reply cut at max_tokens (`finish_reason: "length"`)."""
+        return self.reply_text(text, finish_reason="length")
+
+    def reply_json(self, data: Any) -> Self:
+        """A text reply whose content is `data` as JSON (a structured answer)."""
+        return self.reply_text(json.dumps(data))
 
     def reply_tool_call(self, name: str, args: dict[str, Any], *, call_id: str | None = None) -> Self:
         call = {
@@ -355,6 +374,18 @@ class FakeOpenAIServer:
             self._served += 1
             return self._steps.popleft()
 
+    def _refusal(self, request: Any) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        """What a strict server answers instead of a completion (None: the request is acceptable)."""
+        body = request if isinstance(request, dict) else {}
+        if self.rejects_null_content and any(
+                m.get("role") == "assistant" and m.get("content") is None for m in body.get("messages") or []):
+            return 500, {"error": {"message": "assistant content must be a string", "type": "server_error"}}, \
+                {"x-should-retry": "false"}
+        if self.rejects_json_schema and (body.get("response_format") or {}).get("type") == "json_schema":
+            return 400, {"error": {"message": "response_format json_schema is not supported",
+                                   "type": "invalid_request_error"}}, {}
+        return None
+
     def _completion(self, step: _Step, request: Any) -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": step.text}
         if step.tool_calls:
@@ -371,7 +402,7 @@ class FakeOpenAIServer:
                 {
                     "index": 0,
                     "message": message,
-                    "finish_reason": "tool_calls" if step.tool_calls else "stop",
+                    "finish_reason": step.finish_reason or ("tool_calls" if step.tool_calls else "stop"),
                     "logprobs": None,
                 }
             ],
@@ -412,6 +443,9 @@ def _make_handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             recorded = self._record(body)
             if not self.path.rstrip("/").endswith("/v1/chat/completions"):
                 self._send_json(404, {"error": {"message": f"no route POST {self.path}", "type": "not_found"}})
+                return
+            if refusal := server._refusal(recorded.json):
+                self._send_json(*refusal)
                 return
             step = server._next_step()
             if step is None:
