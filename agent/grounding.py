@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Literal
 
 from tools.contacts import find_contacts
@@ -519,7 +520,20 @@ def _products(text: str, names: Iterable[str] = ()) -> Iterator[Fact]:
 # ---------------------------------------------------------------- extraction and binding
 
 def extract_facts(text: str, *, product_names: Iterable[str] = (), cities: Iterable[str] = ()) -> list[Fact]:
-    """Every fact the text states, each tied to the order the text is talking about at that point."""
+    """Every fact the text states, each tied to the order the text is talking about at that point.
+
+    Memoised: the same tool-result strings, passages and policy texts are read for every draft and again by
+    the compliance check, and extraction (a dozen patterns, phone and domain parsing) dominates the cost.
+    """
+    return list(_extract_cached(text, frozenset(product_names), frozenset(cities)))
+
+
+@lru_cache(maxsize=8192)
+def _extract_cached(text: str, product_names: frozenset[str], cities: frozenset[str]) -> tuple[Fact, ...]:
+    return tuple(_extract(text, product_names, cities))
+
+
+def _extract(text: str, product_names: Iterable[str], cities: Iterable[str]) -> list[Fact]:
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     facts = [*_ids(text), *_amounts(text), *_dates(text), *_times(text), *_quantities(text),
              *_places(text, cities), *_carriers(text), *_names(text), *_contacts(text), *_claims(text),
