@@ -7,8 +7,9 @@ the defaults below. Defaults are conservative where money or judgement is involv
 from __future__ import annotations
 
 from datetime import datetime, time
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,6 +42,36 @@ class ChannelSettings(BaseModel):
     auto_send_outside_business_hours: bool = True
 
 
+ApproverRole = Literal["agent", "admin"]
+
+
+class Approvers(BaseModel):
+    """Which console role may decide (approve, deny, or approve the draft proposing) each write the agent
+    proposed. Refunds above `refund_approval_threshold` have their own entry: an admin's by default."""
+
+    model_config = ConfigDict(extra="forbid")
+    refund: ApproverRole = "agent"
+    refund_above_threshold: ApproverRole = "admin"
+    start_return: ApproverRole = "agent"
+    cancel_order: ApproverRole = "agent"
+    change_shipping_address: ApproverRole = "agent"
+    update_subscription: ApproverRole = "agent"
+
+    def role_for(self, tool: str, args: dict[str, Any], threshold: Decimal) -> ApproverRole:
+        """The role a pending write needs; a write this table does not know needs an admin."""
+        if tool == "refund":
+            return self.refund_above_threshold if refund_above(args, threshold) else self.refund
+        return getattr(self, tool) if tool in type(self).model_fields else "admin"
+
+
+def refund_above(args: dict[str, Any], threshold: Decimal) -> bool:
+    """A proposed refund's amount is above the threshold (an unreadable amount counts as above)."""
+    try:
+        return Decimal(str(args.get("amount"))) > threshold
+    except (InvalidOperation, ValueError):
+        return True
+
+
 class SellerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     channels: dict[Platform, ChannelSettings] = Field(default_factory=lambda: {p: ChannelSettings() for p in PLATFORMS})
@@ -48,6 +79,7 @@ class SellerSettings(BaseModel):
     refund_approval_threshold: Decimal = Decimal("50.00")
     min_confidence: float = Field(default=0.55, ge=0, le=1, description="Below: a person reviews the draft.")
     handoff_confidence: float = Field(default=0.35, ge=0, le=1, description="Below: a person takes over.")
+    approvers: Approvers = Field(default_factory=Approvers, description="Who may decide each proposed write.")
 
     def channel(self, platform: Platform) -> ChannelSettings:
         return self.channels.get(platform) or ChannelSettings()

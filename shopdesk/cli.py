@@ -46,6 +46,15 @@ out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Every number from the command line is range-checked by click (a clean "Invalid value", exit 2) before it can
+# reach SQLite (64-bit integers: a larger id raised OverflowError with a traceback) or a server setting.
+ROW_ID = {"min": 1, "max": 2**63 - 1}
+SEED = {"min": 0, "max": 2**32 - 1}
+PORT = {"min": 1, "max": 65535}
+WORKERS = {"min": 1, "max": 32}
+RATE = {"min": 0.01, "max": 6000.0}
+SECONDS = {"min": 0.0, "max": 366 * 86400.0}
+
 
 def _fail_cleanly(func: F) -> F:
     """Turn domain and validation errors into one readable line and exit code 1."""
@@ -92,7 +101,7 @@ def _settings() -> Settings:
 @store_app.command("seed")
 @_fail_cleanly
 def store_seed(
-    seed: Annotated[int | None, typer.Option(help="Generator seed (default: SHOPDESK_STORE_SEED or 7).")] = None,
+    seed: Annotated[int | None, typer.Option(**SEED, help="Generator seed (default: SHOPDESK_STORE_SEED or 7).")] = None,
     reset: Annotated[bool, typer.Option("--reset", help="Replace an existing store.")] = False,
     anchor: Annotated[
         datetime | None, typer.Option(help="The store's 'now' (ISO 8601, UTC); default: today 00:00 UTC.")
@@ -414,11 +423,17 @@ def _eval_with_progress(settings: Settings, source: Path, k: int, config: Any) -
 def eval_run(
     source: Annotated[Path, typer.Argument(help="A scenario YAML file or a folder of them (e.g. evals/sets).")],
     k: Annotated[int, typer.Option(min=1, max=20, help="Runs per scenario (pass^1..pass^k).")] = 1,
-    config: Annotated[Path | None, typer.Option(help="A configuration file (default: the embedded engine).")] = None,
+    config: Annotated[Path | None, typer.Option(
+        help="A configuration file; its llm_base_url overrides SHOPDESK_LLM_* (default: SHOPDESK_LLM_* if set, "
+             "else the embedded engine).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON (summary and results).")] = False,
     report: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
 ) -> None:
-    """Run a scenario set through the agent and score it; the report is kept under the data dir."""
+    """Run a scenario set through the agent and score it; the report is kept under the data dir.
+
+    The model is the one SHOPDESK_LLM_* configures, unless --config names another endpoint (or sets
+    `embedded: true`); the report says which engine and model answered.
+    """
     from evals.report import render_html
     from evals.suite import EvalConfig, save_run
 
@@ -433,12 +448,14 @@ def eval_run(
     if report:
         report.write_text(html_text, encoding="utf-8")
     if as_json:
-        _print_json({"id": run.id, "summary": run.summary,
+        _print_json({"id": run.id, "engine": run.engine, "summary": run.summary,
                      "results": [r.model_dump(mode="json", include={"id", "platform", "run", "passed", "skipped",
                                                                     "failed_checks", "error", "tags"})
                                  for r in run.results]})
         return
     s = run.summary
+    out.print(f"engine: {run.engine}; LLM calls / tokens per scenario: {s['llm_calls_per_scenario']} / "
+              f"{s['tokens_per_scenario']}", highlight=False)
     out.print(f"{s['scenarios']} scenarios x {run.k}: pass rate {s['pass_rate']:.1%}, pass^k {s['pass^k']}, "
               f"intent accuracy {s['intent_accuracy']}, handoff P/R {s['handoff_precision']}/{s['handoff_recall']}")
     for platform, value in s["pass_rate_by_platform"].items():
@@ -500,12 +517,12 @@ def eval_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON."
 @_fail_cleanly
 def serve_command(
     host: Annotated[str | None, typer.Option(help="Interface to listen on (default SHOPDESK_HOST, 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default SHOPDESK_PORT, 8000).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker threads running the agent.")] = None,
+    port: Annotated[int | None, typer.Option(**PORT, help="Port (default SHOPDESK_PORT, 8000).")] = None,
+    workers: Annotated[int | None, typer.Option(**WORKERS, help="Worker threads running the agent.")] = None,
     simulate: Annotated[bool, typer.Option("--simulate", help="Start every marketplace's simulator on loopback "
                                            "and feed a steady stream of customer messages.")] = False,
-    rate: Annotated[float, typer.Option(help="Simulated customer messages per minute.")] = 20.0,
-    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+    rate: Annotated[float, typer.Option(**RATE, help="Simulated customer messages per minute.")] = 20.0,
+    duration: Annotated[float | None, typer.Option(**SECONDS, help="Stop after this many seconds.")] = None,
 ) -> None:
     """The HTTP server: webhooks, health, the console at /, workers and the outbox dispatcher."""
     from shopdesk import serve
@@ -521,8 +538,8 @@ def serve_command(
 @app.command("work")
 @_fail_cleanly
 def work_command(
-    workers: Annotated[int | None, typer.Option(help="Worker threads in this process.")] = None,
-    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+    workers: Annotated[int | None, typer.Option(**WORKERS, help="Worker threads in this process.")] = None,
+    duration: Annotated[float | None, typer.Option(**SECONDS, help="Stop after this many seconds.")] = None,
 ) -> None:
     """Extra worker process beside a running `shopdesk serve` on the same data dir (scale-out on one machine:
     the agent is CPU-bound Python, so processes, not threads, add throughput). Claims inbox items and runs
@@ -550,8 +567,8 @@ def work_command(
 @app.command("run")
 @_fail_cleanly
 def run(
-    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds (default: until Ctrl-C).")] = None,
-    rate: Annotated[float, typer.Option(help="Simulated customer messages per minute.")] = 20.0,
+    duration: Annotated[float | None, typer.Option(**SECONDS, help="Stop after this many seconds (default: until Ctrl-C).")] = None,
+    rate: Annotated[float, typer.Option(**RATE, help="Simulated customer messages per minute.")] = 20.0,
 ) -> None:
     """The main job on embedded defaults: seed the demo store, index the knowledge base, then serve the console
     and webhooks with every marketplace simulated on loopback, customers writing on all six platforms."""
@@ -580,7 +597,7 @@ def run(
 @_fail_cleanly
 def inbox_list(
     status: Annotated[str | None, typer.Option(help="queued, claimed, done or dead.")] = None,
-    limit: Annotated[int, typer.Option(help="Newest N items.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=10000, help="Newest N items.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Inbound messages: platform message id, customer, text, status."""
@@ -602,7 +619,7 @@ def inbox_list(
 
 @inbox_app.command("show")
 @_fail_cleanly
-def inbox_show(item_id: Annotated[int, typer.Argument(help="Inbox item id.")],
+def inbox_show(item_id: Annotated[int, typer.Argument(**ROW_ID, help="Inbox item id.")],
                as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """One inbound message with its conversation, what the agent did, and the replies."""
     from shopdesk import queue_service
@@ -653,7 +670,7 @@ def outbox_list(
 @outbox_app.command("retry")
 @_fail_cleanly
 def outbox_retry(
-    ids: Annotated[list[int] | None, typer.Argument(help="Outbox ids (default: every dead letter).")] = None,
+    ids: Annotated[list[int] | None, typer.Argument(**ROW_ID, help="Outbox ids (default: every dead letter).")] = None,
     uncertain: Annotated[bool, typer.Option("--uncertain", help="Also release sends whose fate is unknown "
                                             "(check the platform first: this may send twice).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

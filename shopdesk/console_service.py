@@ -23,7 +23,7 @@ from agent.compliance import ComplianceInput, check_reply
 from agent.clocks import reply_deadline
 from agent.conversations import OPEN_STATUSES, ConversationRow
 from agent.schemas import OutboundMessage
-from agent.seller_settings import SellerSettings
+from agent.seller_settings import SellerSettings, refund_above
 from agent.worker import status_after
 from shopdesk.account_health import HealthFigure, account_health
 from shopdesk.service import Service
@@ -110,6 +110,7 @@ class UserDirectory:
 
     def __init__(self, spec: str | None) -> None:
         self._users: dict[str, tuple[bytes, str, Role]] = {}
+        self._decoy: tuple[bytes, str] | None = None
         for entry in filter(None, (e.strip() for e in (spec or "").split(","))):
             parts = entry.split(":")
             if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
@@ -119,15 +120,25 @@ class UserDirectory:
                 raise ValueError(f"unknown console role {role!r} (agent or admin)")
             salt = os.urandom(16)
             self._users[parts[0]] = (salt, hash_password(parts[1], salt), role)  # type: ignore[assignment]
+        if self._users:
+            self._dummy()  # made now, so the first unknown name does not cost two hashes
 
     def __bool__(self) -> bool:
         return bool(self._users)
 
     def authenticate(self, name: str, password: str) -> User | None:
+        """CPU-bound (scrypt): call it off the event loop. An unknown name costs the same hash as a known one,
+        so the response time does not tell which names exist."""
         found = self._users.get(name)
-        if found is None or not hmac.compare_digest(hash_password(password, found[0]), found[1]):
-            return None
-        return User(name=name, role=found[2])
+        salt, expected = (found[0], found[1]) if found else self._dummy()
+        matches = hmac.compare_digest(hash_password(password, salt), expected)
+        return User(name=name, role=found[2]) if found and matches else None
+
+    def _dummy(self) -> tuple[bytes, str]:
+        if self._decoy is None:  # a hash no password is known for, made once
+            salt = os.urandom(16)
+            self._decoy = (salt, hash_password(os.urandom(16).hex(), salt))
+        return self._decoy
 
     def get(self, name: str | None) -> User | None:
         found = self._users.get(name or "")
@@ -217,12 +228,32 @@ class ConsoleService:
         state = svc.runtime.graph.get_state({"configurable": {"thread_id": key}})  # type: ignore[arg-type]
         if not state.interrupts:
             raise ConsoleError("this conversation is not waiting for a review")
+        pending = (state.values or {}).get("pending_action")
+        if pending and answer["action"] != "take_over":  # taking over never runs the write: anyone may
+            self._require_approver(key, pending, user, action)
         trace = svc.runtime.resume(key, {**answer, "reviewer": user.name})
         now = svc.clock.now()
         svc.conversations.record_result(key, trace.model_dump(mode="json"), status_after(trace), now)
         svc.conversations.audit(key, f"human:{user.name}", action, now, route=trace.route, status=trace.status,
                                 reason=answer.get("reason"), compliance_ok=(trace.compliance or {}).get("ok"))
         return self.conversation(key)
+
+    def _require_approver(self, key: str, pending: dict[str, Any], user: User, action: str) -> None:
+        """Deciding a proposed write (approving it, denying it, or sending the draft that proposes it) needs
+        the role the seller set for that write; refunds above the approval threshold need an admin by default."""
+        settings = self.seller_settings()
+        tool, args = str(pending.get("tool", "")), pending.get("args") or {}
+        needed = settings.approvers.role_for(tool, args, settings.refund_approval_threshold)
+        if needed == "agent" or user.role == "admin":
+            return
+        self.service.conversations.audit(key, f"human:{user.name}", "refused", self.service.clock.now(),
+                                         reason=f"{action} of {tool} needs {needed}")
+        what = f"this {tool.replace('_', ' ') or 'write'}"
+        if tool == "refund":
+            above = refund_above(args, settings.refund_approval_threshold)
+            what = f"a refund of ${args.get('amount')}" + (
+                f" (above the ${settings.refund_approval_threshold} approval threshold)" if above else "")
+        raise ConsoleError(f"only an admin can approve or deny {what}: ask an admin to decide it")
 
     def approve(self, key: str, user: User) -> ConversationView:
         return self._resume(key, user, {"action": "approve"}, "approved")

@@ -74,6 +74,9 @@ def serve(settings: Settings, *, simulate: bool, say: Printer, per_minute: float
                 else f"Console: {server.url}/")
         say(f"Webhooks: {server.url}/webhooks/{{shopify,tiktok,meta,ebay,walmart}}   health: {server.url}/health")
         say(f"Workers: {service.worker_count}; channels configured: {', '.join(sorted(service.senders)) or 'none'}")
+        if settings.imap_host and not settings.email_authserv_id:
+            say("Email: SHOPDESK_EMAIL_AUTHSERV_ID is not set, so no email sender can be authenticated: "
+                "every email goes to a person.")
         if sim is not None:
             sim.connect(server.url)
 

@@ -1,10 +1,17 @@
-"""The HTTP app of `shopdesk serve`: health, the webhook endpoints, and (issue 6) the console at `/`."""
+"""The HTTP app of `shopdesk serve`: health, the webhook endpoints, and (issue 6) the console at `/`.
+
+`/health` is public and says only that the process answers (for load balancers and uptime checks).
+What is inside (queue counts, workers, configured channels) helps an attacker map the deployment, so
+`/health/details` needs `Authorization: Bearer $SHOPDESK_HEALTH_TOKEN` and does not exist while no token is
+set. The OpenAPI schema and `/api/docs` are served only with SHOPDESK_API_DOCS=true (development).
+"""
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, Request
 
 from channels.webhooks import webhook_router
 from shopdesk.service import Service
@@ -12,7 +19,9 @@ from shopdesk.service import Service
 
 def build_app(service: Service, *, ebay_keys: Any | None = None) -> FastAPI:
     """An app over a started `Service` (the caller owns its lifecycle)."""
-    app = FastAPI(title="shopdesk", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    docs = service.settings.api_docs
+    app = FastAPI(title="shopdesk", docs_url="/api/docs" if docs else None, redoc_url=None,
+                  openapi_url="/api/openapi.json" if docs else None)
     if ebay_keys is None:
         from channels.ebay import EbayKeyCache
 
@@ -23,9 +32,14 @@ def build_app(service: Service, *, ebay_keys: Any | None = None) -> FastAPI:
                                       ebay_keys))
 
     @app.get("/health")
-    def health() -> dict[str, Any]:
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/health/details")
+    def health_details(request: Request) -> dict[str, Any]:
+        _require_health_token(service, request)
         return {
-            "ok": True,
+            "status": "ok",
             "inbox": service.inbox.counts(),
             "outbox": service.outbox.counts(),
             "workers": service.worker_count,
@@ -33,3 +47,14 @@ def build_app(service: Service, *, ebay_keys: Any | None = None) -> FastAPI:
         }
 
     return app
+
+
+def _require_health_token(service: Service, request: Request) -> None:
+    expected = service.settings.health_token
+    if expected is None or not expected.get_secret_value():
+        raise HTTPException(status_code=404, detail="Not Found")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                             expected.get_secret_value().encode()):
+        raise HTTPException(status_code=401, detail="health details need the bearer token",
+                            headers={"WWW-Authenticate": "Bearer"})

@@ -74,6 +74,16 @@ class Settings(BaseSettings):
         default=None, description="basic: 'user:password'; hmac: the shared secret; oauth: the bearer token.")
     ebay_verification_token: SecretStr | None = Field(default=None, description="eBay endpoint challenge token.")
     ebay_seller_username: str | None = Field(default=None, description="Our eBay user: its messages are echoes.")
+    # ---- webhook bodies: no platform documents a maximum for HTTPS deliveries, so these are chosen: Shopify
+    # caps EventBridge payloads at 1,000,000 bytes and says HTTP ones can exceed 1 MB (2 MiB here); Meta batches
+    # many events (1 MiB); TikTok, eBay and Walmart send one small event (256 KiB, 8x the largest seen)
+    webhook_max_body_bytes: dict[str, int] = Field(
+        default_factory=lambda: {"shopify": 2_097_152, "meta": 1_048_576, "tiktok": 262_144, "ebay": 262_144,
+                                 "walmart": 262_144},
+        description="Per-platform webhook body cap in bytes: larger answers 413 without reading further.")
+    webhook_large_body_bytes: int = Field(default=65_536, gt=0, description="Bodies above this take a large-body slot.")
+    webhook_large_body_slots: int = Field(default=8, ge=1, description="Large webhook bodies read at the same time.")
+    webhook_slot_wait_s: float = Field(default=2.0, ge=0, description="Wait for a large-body slot, then 503.")
     # ---- email relay (Amazon buyer-seller messages, Walmart care email, the Shopify store mailbox)
     imap_host: str | None = None
     imap_port: int = 993
@@ -87,6 +97,9 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     seller_email: str = Field(default="support@shop.example.com", description="The seller's authorized From address.")
+    email_authserv_id: str | None = Field(
+        default=None, description="authserv-id of the seller's receiving mail server: only its Authentication-Results "
+        "(DMARC pass for the From domain) prove an email's sender; unset = no email sender is proven.")
     # ---- the server and its workers
     host: str = "127.0.0.1"
     port: int = 8000
@@ -94,6 +107,11 @@ class Settings(BaseSettings):
     poll_interval_s: float = Field(default=0.5, gt=0, description="How often idle workers and the IMAP poller look.")
     console_users: str | None = Field(
         default=None, description="'name:password[:role],...' (role agent|admin); hashed when loaded.")
+    console_idle_minutes: float = Field(default=30, gt=0, description="A console session unused this long ends.")
+    console_session_hours: float = Field(default=12, gt=0, description="A console session ends this long after sign-in.")
+    health_token: SecretStr | None = Field(
+        default=None, description="Bearer token for /health/details (queues, workers, channels); unset = off.")
+    api_docs: bool = Field(default=False, description="Serve the OpenAPI schema and /api/docs (development).")
 
     @property
     def store_path(self) -> Path:

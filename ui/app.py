@@ -1,7 +1,7 @@
 """The agent console: a Gradio Blocks app over ConsoleService, mounted at / of the shopdesk HTTP app.
 
     app = build_app(service)                      # /health and /webhooks/* first
-    mount_console(app, ConsoleService(service))   # then the console at / (login required)
+    mount_console(app, ConsoleService(service))   # then the console at / (login: see ui/auth.py)
 
 Starlette matches routes in the order they were added and a mount at "/" matches every path, so the console
 must be mounted after every other route: routes added to `app` after `mount_console` would be shadowed
@@ -15,6 +15,7 @@ has open lives in its own gr.State.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import gradio as gr
@@ -22,7 +23,8 @@ from fastapi import FastAPI
 
 from shopdesk.console_service import ConsoleError, ConsoleService
 from ui import conversation_tab, dashboard_tab, evals_tab, inbox_tab, settings_tab
-from ui.auth import authenticator, current_user
+from shopdesk.login_throttle import Clock, LoginThrottle
+from ui.auth import LoginGuard, SessionTokens, authenticator, current_user
 from ui.format import md_escape
 from ui.session import new_session
 
@@ -187,19 +189,29 @@ def build_console(console: ConsoleService, *, refresh_s: float = REFRESH_S) -> g
     return demo
 
 
-def mount_console(app: FastAPI, console: ConsoleService, *, path: str = "/", refresh_s: float = REFRESH_S) -> FastAPI:
-    """Mount the console at `path` of `app`, behind Gradio's login form checked against the console's users.
+def mount_console(app: FastAPI, console: ConsoleService, *, path: str = "/", refresh_s: float = REFRESH_S,
+                  clock: Clock = time.monotonic) -> FastAPI:
+    """Mount the console at `path` of `app`, behind Gradio's login form checked against the console's users,
+    with login throttling, session expiry and Lax cookies (see ui/auth.py); `clock` is monotonic seconds.
 
-    Call it after every other route is on `app` (see the module doc)."""
+    Call it after every other route is on `app` (see the module doc), before the app starts."""
     if not console.users:
         raise ValueError("the console needs users: set SHOPDESK_CONSOLE_USERS='name:password[:admin],...'")
     if getattr(app.state, "shopdesk_console", False):
         raise ValueError("the console is already mounted on this app")
+    settings = console.service.settings
     blocks = build_console(console, refresh_s=refresh_s)
     blocks.queue(default_concurrency_limit=8)
     app.state.shopdesk_console = True
-    return gr.mount_gradio_app(
-        app, blocks, path=path, auth=authenticator(console),
-        auth_message="shopdesk agent console: sign in with your console user.",
+    max_s = settings.console_session_hours * 3600
+    app.add_middleware(LoginGuard, max_age_s=int(max_s))
+    gr.mount_gradio_app(
+        app, blocks, path=path, auth=authenticator(console, LoginThrottle(clock=clock)),
+        auth_message="shopdesk agent console: sign in with your console user (after repeated failures, sign-in "
+                     "pauses for a while).",
+        app_kwargs={} if settings.api_docs else {"openapi_url": None},  # Gradio's own schema is public otherwise
         footer_links=[], run_history=False,  # no run history: it would keep customer messages in the browser
         ssr_mode=False, mcp_server=False, enable_monitoring=False, show_error=True, css=CSS)
+    gradio_app = app.router.routes[-1].app  # type: ignore[attr-defined]  # the Mount just added
+    gradio_app.tokens = SessionTokens(idle_s=settings.console_idle_minutes * 60, max_s=max_s, clock=clock)
+    return app

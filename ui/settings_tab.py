@@ -13,7 +13,7 @@ import gradio as gr
 from pydantic import ValidationError
 
 from agent.schemas import INTENTS
-from agent.seller_settings import SellerSettings
+from agent.seller_settings import Approvers, SellerSettings
 from shopdesk.console_service import ConsoleError, ConsoleService
 from tools.models import PLATFORMS
 from ui.auth import current_user
@@ -25,6 +25,12 @@ TIMEZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/P
 AGENT_NOTE = ("**Read-only:** you are signed in as an agent. Only an admin can change the automation settings; "
               "ask one if something should change.")
 ADMIN_NOTE = "You are signed in as an admin: changes apply to the next message the agent handles."
+APPROVER_LABELS = {  # Approvers field -> what the person reads
+    "refund": "Refunds up to the threshold", "refund_above_threshold": "Refunds above the threshold",
+    "start_return": "Returns", "cancel_order": "Cancellations", "change_shipping_address": "Address changes",
+    "update_subscription": "Subscription changes",
+}
+ROLE_CHOICES = [("agents and admins", "agent"), ("admins only", "admin")]
 
 
 @dataclass
@@ -45,6 +51,7 @@ class SettingsTab:
     threshold: gr.Number
     min_confidence: gr.Slider
     handoff_confidence: gr.Slider
+    approvers: dict[str, gr.Dropdown]
     save: gr.Button
     result: gr.Markdown
 
@@ -54,7 +61,7 @@ class SettingsTab:
         per_channel = [c for p in PLATFORMS for c in (self.channels[p].autopilot, self.channels[p].intents,
                                                       self.channels[p].outside_hours)]
         return per_channel + [self.timezone, self.start, self.end, self.weekdays, self.threshold, self.min_confidence,
-                              self.handoff_confidence]
+                              self.handoff_confidence, *(self.approvers[f] for f in Approvers.model_fields)]
 
     @property
     def outputs(self) -> list[Any]:
@@ -89,10 +96,14 @@ def build() -> SettingsTab:
                                        elem_id="min-confidence", interactive=False)
             handoff_confidence = gr.Slider(0, 1, step=0.01, label="Below this confidence a person takes over",
                                            elem_id="handoff-confidence", interactive=False)
+    with gr.Accordion("Who may approve or deny a write the agent proposed", open=False):
+        with gr.Row():
+            approvers = {field: gr.Dropdown(ROLE_CHOICES, label=APPROVER_LABELS[field], elem_id=f"approver-{field}",
+                                            interactive=False) for field in Approvers.model_fields}
     save = gr.Button("Save settings", elem_id="save-settings", variant="primary", interactive=False)
     result = gr.Markdown("", elem_id="settings-result")
     return SettingsTab(note, channels, timezone, start, end, weekdays, threshold, min_confidence, handoff_confidence,
-                       save, result)
+                       approvers, save, result)
 
 
 def load(console: ConsoleService, tab: SettingsTab, request: Any, session: dict[str, Any] | None = None,
@@ -127,6 +138,9 @@ def load(console: ConsoleService, tab: SettingsTab, request: Any, session: dict[
         tab.min_confidence: gr.Slider(value=current.min_confidence, interactive=admin),
         tab.handoff_confidence: gr.Slider(value=current.handoff_confidence, interactive=admin),
         tab.save: gr.Button(interactive=admin),
+        **{tab.approvers[f]: gr.Dropdown(choices=ROLE_CHOICES, value=getattr(current.approvers, f),
+                                              interactive=admin)
+           for f in Approvers.model_fields},
     })
     return updates
 
@@ -138,13 +152,15 @@ def form_to_settings(values: list[Any]) -> SellerSettings:
         autopilot, intents, outside = values[3 * i: 3 * i + 3]
         channels[platform] = {"autopilot": bool(autopilot), "auto_send_intents": list(intents or []),
                               "auto_send_outside_business_hours": bool(outside)}
-    timezone, start, end, weekdays, threshold, min_conf, handoff_conf = values[3 * len(PLATFORMS):]
+    fixed = 3 * len(PLATFORMS) + 7
+    timezone, start, end, weekdays, threshold, min_conf, handoff_conf = values[3 * len(PLATFORMS): fixed]
+    approvers = dict(zip(Approvers.model_fields, values[fixed:], strict=True))
     return SellerSettings.model_validate({
         "channels": channels,
         "business_hours": {"timezone": timezone, "start": (start or "").strip(), "end": (end or "").strip(),
                            "weekdays": sorted(int(d) for d in (weekdays or []))},
         "refund_approval_threshold": None if threshold is None else f"{float(threshold):.2f}",
-        "min_confidence": min_conf, "handoff_confidence": handoff_conf,
+        "min_confidence": min_conf, "handoff_confidence": handoff_conf, "approvers": approvers,
     })
 
 

@@ -159,19 +159,19 @@ def test_a_refund_waiting_for_approval_is_made_once_when_approved(console: Conso
     assert view.row.status == "needs_approval" and view.pending_action and view.pending_action["needs_approval"]
     store = console.service.runtime.context.backend
     assert store.order_refunds(order.id) == []  # type: ignore[attr-defined]
-    done = console.approve_action(key, AGENT)
+    done = console.approve_action(key, ADMIN)  # above the refund threshold: an admin decides (tests/security)
     console.service.drain()
     assert len(store.order_refunds(order.id)) == 1  # type: ignore[attr-defined]
     assert done.row.status in ("queued", "sent") and len(console.sender.sent) == 1  # type: ignore[attr-defined]
     with pytest.raises(ConsoleError, match="waiting"):
-        console.approve_action(key, AGENT)
+        console.approve_action(key, ADMIN)
 
 
 def test_a_denied_refund_is_not_made(console: ConsoleService) -> None:
     order = _lost_order(console)
     key = _write_about(console, order, f"where is my package {order.id}? it says lost, I want my money back")
     console.service.drain()
-    console.deny_action(key, "carrier claim still open", AGENT)
+    console.deny_action(key, "carrier claim still open", ADMIN)
     console.service.drain()
     assert console.service.runtime.context.backend.order_refunds(order.id) == []  # type: ignore[attr-defined]
     assert any(a.action == "denied_action" for a in console.service.conversations.audit_log(key))
