@@ -595,6 +595,7 @@ class Evidence:
     cities: set[str] = field(default_factory=set)
     units: set[str] = field(default_factory=set)  # units a tool result or passage states a quantity in
     texts: list[str] = field(default_factory=list)
+    customer_text: str = ""  # what the customer wrote: numbers they used may be said back to them
 
     def add(self, fact: Fact, entity: str | None, *, policy: bool = False) -> None:
         self.facts.setdefault((fact.kind, fact.value), set()).add(entity)
@@ -790,6 +791,7 @@ def evidence_facts(tool_data: Iterable[dict[str, Any]], passages: Iterable[str] 
         add_policy(ev, policy)
     if customer_text:
         ev.add_text(customer_text)
+        ev.customer_text = customer_text
     ev.done = set(done_actions)
     for state, action in (("refund", "refund"), ("return", "start_return"), ("cancelled", "cancel_order")):
         if ev.present.get(state):  # a record on file makes "your order has been cancelled" true
@@ -984,7 +986,12 @@ _META = re.compile(
     r"|\b(?:draft|original)\s+(?:reply|response|message)\b|\bI\s+(?:cannot|can't|am\s+unable\s+to)\s+(?:see|access)\b"
     r"|\bI'll\s+keep\s+my\s+responses\b|\bhere(?:'s| is)\s+(?:a|the|my)\s+(?:re-?worded|re-?phrased|revised|rewritten)",
     _I)
-_KEEP = ("order_id", "tracking_number", "amount")  # what the customer needs to act on: never dropped
+_KEEP = ("order_id", "tracking_number", "amount", "quantity")
+"""What a wording must keep of its template: the ids, money and quantities the customer acts on (a date it leaves
+out, like a last scan's, is less said, not a different thing said)."""
+_NUMERIC = ("amount", "date", "time", "quantity")
+_DIGIT_TOKEN = re.compile(r"[^\W_](?:[\w.,/:-]*[^\W_])?")
+_MAX_LENGTH, _SLACK = 1.8, 60  # phrasing may add a greeting and warmth, not paragraphs of its own
 _MIN_LENGTH = 0.4  # a wording under 40% of the draft's length lost most of it (cut off or summarised away)
 
 
@@ -1003,8 +1010,9 @@ def check_draft(text: str, evidence: Evidence, template: str | None = None) -> F
 def check_rewording(template: str, rewritten: str, evidence: Evidence) -> FactCheck:
     """Whether the model's wording says what the template says and nothing the evidence does not.
 
-    Fails on any fact that does not map, on a dropped order id, tracking number or amount, on a reply much
-    shorter than the template or cut off mid-sentence, and on talk about JSON, facts or templates."""
+    Fails on any fact that does not map, on a dropped order id, tracking number, amount or quantity, on a
+    number the template does not state, on a reply much shorter or much longer than the template or cut off
+    mid-sentence, and on talk about JSON, facts or templates."""
     rewritten = rewritten.replace("\u2019", "'").replace("\u2018", "'")
     checked = check_draft(rewritten, evidence, template)
     reasons, unmapped = list(checked.reasons), checked.unmapped
@@ -1012,12 +1020,55 @@ def check_rewording(template: str, rewritten: str, evidence: Evidence) -> FactCh
         reasons.append(f"much shorter than the draft ({len(rewritten.strip())} of {len(template.strip())} characters)")
     elif _cut_off(rewritten):
         reasons.append("ends mid-sentence")
-    kept = {(f.kind, f.value) for f in _facts(rewritten, evidence)}
-    for f in _facts(template, evidence):
-        if f.kind in _KEEP and (f.kind, f.value) not in kept:
+    if len(rewritten.strip()) > _MAX_LENGTH * len(template.strip()) + _SLACK:
+        reasons.append(f"much longer than the draft ({len(rewritten.strip())} of {len(template.strip())} characters):"
+                       " a wording adds sentences the draft does not say")
+    said, meant = _facts(rewritten, evidence), _facts(template, evidence)
+    kept = {k for f in said for k in _keys(f)}
+    for f in meant:
+        if f.kind in _KEEP and not kept & set(_keys(f)):
             reasons.append(f"drops the {_label(f)} {f.text!r}")
-            kept.add((f.kind, f.value))
+            kept.update(_keys(f))
+    reasons += _number_changes(template, rewritten, meant, said, evidence)
     return FactCheck(ok=not reasons, unmapped=unmapped, reasons=reasons)
+
+
+def _key(f: Fact) -> tuple[str, str, str | None]:
+    return f.kind, f.value, f.unit
+
+
+def _keys(f: Fact) -> list[tuple[str, str, str | None]]:
+    """The fact and, for a range ("3-5 business days"), each end: "within 5 business days" says the same."""
+    ends = f.value.split("-") if f.kind == "quantity" and "-" in f.value else []
+    return [_key(f), *((f.kind, end, f.unit) for end in ends)]
+
+
+def _digit_tokens(text: str, outside: list[Fact] | None = None) -> set[str]:
+    """Words holding a digit ("X50CrMoV15", "3.5", "2"), optionally only those outside the given facts."""
+    spans = [f.span for f in outside or []]
+    return {m.group(0).lower() for m in _DIGIT_TOKEN.finditer(text) if any(c.isdigit() for c in m.group(0))
+            and not any(a <= m.start() < b for a, b in spans)}
+
+
+def _number_changes(template: str, rewritten: str, meant: list[Fact], said: list[Fact], ev: Evidence) -> list[str]:
+    """A wording is phrasing, not new content: every number it states must come from the template (or the
+    customer's own message), and every number-bearing word of the template (a spec like "X50CrMoV15" that no
+    fact kind covers) must survive. Policy files hold many true quantities that are not about this
+    question ("2 business days" to refund is no ice retention), so evidence alone is not enough here."""
+    reasons: list[str] = []
+    customer = _facts(ev.customer_text, ev) if ev.customer_text else []
+    allowed = {k for f in (*meant, *customer) for k in _keys(f)}
+    for f in said:
+        if f.kind in _NUMERIC and _key(f) not in allowed:
+            reasons.append(f"adds the {_label(f)} {f.text!r}, which the draft does not state")
+            allowed.add(_key(f))
+    known = _digit_tokens(template) | _digit_tokens(ev.customer_text)
+    for token in sorted(_digit_tokens(rewritten, said) - known):
+        reasons.append(f"adds the number {token!r}, which the draft does not state")
+    words = _digit_tokens(rewritten)
+    for token in sorted(_digit_tokens(template, meant) - words):
+        reasons.append(f"drops {token!r}")
+    return reasons
 
 
 def _cut_off(text: str) -> bool:

@@ -363,7 +363,11 @@ def _turn_record(runtime: Any, trace: Any) -> dict[str, Any]:
             data = compliance_input(state, SimpleNamespace(context=runtime.context), trace.draft)  # type: ignore[arg-type]
             report = check_reply(data, runtime.context.policies[state["platform"]])
             record["recheck_violations"] = [f"{v.rule}: {v.evidence or v.message}" for v in report.violations]
-            evidence = [*data.evidence, json.dumps(outcome.get("slots") or {}, default=str)]
+            # the definition: a fact maps to the template draft or the evidence (a template may state a
+            # policy-file number, such as a refund window, that no tool result carries)
+            from agent.nodes.draft import _template_text
+            evidence = [*data.evidence, json.dumps(outcome.get("slots") or {}, default=str),
+                        _template_text(state) or ""]
             record["unmapped"] = unmapped_facts(trace.draft, evidence, today=runtime.context.clock.now())
         except Exception as exc:  # noqa: BLE001 - a broken re-check is reported, not fatal
             record["recheck_error"] = f"{type(exc).__name__}: {exc}"

@@ -142,6 +142,8 @@ def in_transit_case(store: SandboxStore) -> Case:
         "numeric date": reply(good.replace(f"by {eta}", f"by {s.estimated_delivery.month}/"
                                                         f"{s.estimated_delivery.day}")),
         "the template itself": template,
+        "terse, same facts": reply(f"UPS has order {order.id} (tracking {s.tracking_number}). Last scan: "
+                                   f"{last.location}, {scanned}. Expected delivery: {eta}."),
     })
 
 
@@ -187,8 +189,6 @@ def refund_case(store: SandboxStore) -> Case:
             f"{_short(refund.expected_by)}."),
         "number words": reply(base.replace(f"within {lo} to {hi} business days",
                                            f"within {_word(lo)} to {_word(hi)} business days")),
-        "refund on record said as done": reply(f"We've refunded ${refund.amount:.2f} for order {order.id}. It "
-                                               f"should reach you by {_short(refund.expected_by)}."),
     })
 
 
@@ -306,6 +306,29 @@ def test_every_true_rewording_is_kept(corpus: list[Case]) -> None:
     assert refused == []
 
 
+def test_a_wording_that_leaves_out_a_quantity_of_its_draft_is_discarded(store: SandboxStore) -> None:
+    """True but thinner: the posting window is gone. A wording is phrasing, so it keeps every quantity its
+    draft states; the draft goes out instead (a model that drops "5 days" may also have said "we don't ship")."""
+    case = refund_case(store)
+    order_id = next(iter(case.evidence.orders))
+    refund = next(r for r in store.order_refunds(order_id) if r.status == "processed" and r.expected_by)
+    text = (f"Hi,\n\nWe've refunded ${refund.amount:.2f} for order {order_id}. It should reach you by "
+            f"{_short(refund.expected_by)}.\n\n— The Northfork Goods team")
+    check = check_rewording(case.template, text, case.evidence)
+    assert not check.ok and any("drops the quantity" in r for r in check.reasons)
+
+
+def test_a_wording_may_not_add_a_number_its_draft_does_not_state(store: SandboxStore) -> None:
+    """Policy files hold many true quantities about other things ("2 business days" to refund is no ice
+    retention, no battery life): a number the draft does not state is new content, not phrasing."""
+    case = in_transit_case(store)
+    added = case.true["same facts, other words"].replace("Good news: ", "Good news (2 years of service!): ")
+    check = check_rewording(case.template, added, case.evidence)
+    assert not check.ok and any("'2'" in r or "2 years" in r for r in check.reasons)
+    spec = check_rewording("The blade is X50CrMoV15 steel.", "The blade is made of quality steel.", case.evidence)
+    assert not spec.ok and any("x50crmov15" in r for r in spec.reasons)
+
+
 def test_the_reason_names_the_fact_and_what_is_true(store: SandboxStore) -> None:
     case = in_transit_case(store)
     check = check_rewording(case.template, case.false["wrong place: last scan said as the destination"], case.evidence)
@@ -362,3 +385,13 @@ def test_compliance_catches_contradictions_in_every_draft(store: SandboxStore) -
 
 def json_of(result: ToolResult) -> str:
     return json.dumps(result.data, default=str)
+
+
+def test_a_wording_much_longer_than_its_draft_is_discarded(store: SandboxStore) -> None:
+    """Paragraphs of the model's own (a returns process it made up, questions back to the customer) are
+    content, not phrasing, even when every number in them is the draft's."""
+    case = in_transit_case(store)
+    padded = case.template + "\n\n" + "We appreciate your patience and we are happy to help with anything else. " * 8
+    check = check_rewording(case.template, padded, case.evidence)
+    assert not check.ok and any("much longer" in r for r in check.reasons)
+    assert check_rewording(case.template, case.template, case.evidence).ok
