@@ -25,6 +25,8 @@ from testdata import ANCHOR, SEED
 
 _LOOPBACK = ("127.", "::1", "localhost")
 
+pytest_plugins = ["agent_fixtures"]  # classifier, retriever, runtime, say...: agent and security tests share them
+
 
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,23 +8,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from channels.serving import BackgroundServer
-from shopdesk.server import build_app
 from shopdesk.service import Service
 from shopdesk.settings import Settings
 from shopdesk.simulate import Simulation, Ticket
+from service_env import simulated_service
 
 PLATFORMS = ("amazon", "walmart", "shopify", "tiktok", "ebay", "facebook", "instagram")
 
 
 @pytest.fixture
 def running(service_settings: Settings) -> Iterator[tuple[Simulation, Service]]:
-    base = service_settings.model_copy(update={"now": None, "workers": 2, "poll_interval_s": 0.05})
-    with Simulation(base) as sim:
-        settings = sim.settings_for(base)
-        with Service(settings) as service, BackgroundServer(build_app(service)) as server:
-            sim.connect(server.url)
-            yield sim, service
+    with simulated_service(service_settings) as running:
+        yield running
 
 
 def _wait(predicate, timeout_s: float = 60.0) -> bool:  # type: ignore[no-untyped-def]

@@ -30,11 +30,9 @@ from agent.schemas import InboundMessage
 from agent.triage.classifier import IntentClassifier
 from channels.email_auth import AuthResultsError, parse_authentication_results, verdict
 from channels.email_parse import parse_email
-from channels.serving import BackgroundServer
 from channels.simulators.mail import stamp
 from knowledge.retriever import Retriever
 from shopdesk import kb_service
-from shopdesk.server import build_app
 from shopdesk.service import Service
 from shopdesk.settings import Settings
 from shopdesk.simulate import Simulation
@@ -43,6 +41,7 @@ from tools.models import Order
 from tools.registry import run_tool
 from tools.results import PendingAction
 from tools.sandbox.store import SandboxStore
+from service_env import simulated_service
 
 AUTHSERV = "mx.shop.example.com"  # the loopback receiving server's authserv-id (see MailServer)
 SELLER = "support@shop.example.com"
@@ -89,12 +88,8 @@ def forged(victim: str, name: str, text: str, *, subject: str) -> bytes:
 
 @pytest.fixture
 def running(service_settings: Settings) -> Iterator[tuple[Simulation, Service]]:
-    base = service_settings.model_copy(update={"now": None, "workers": 2, "poll_interval_s": 0.05})
-    with Simulation(base) as sim:
-        settings = sim.settings_for(base)
-        with Service(settings) as service, BackgroundServer(build_app(service)) as server:
-            sim.connect(server.url)
-            yield sim, service
+    with simulated_service(service_settings) as running:
+        yield running
 
 
 def _wait(predicate: Callable[[], Any], what: str, timeout_s: float = 60.0) -> Any:

@@ -15,14 +15,12 @@ import pytest
 
 from channels.base import ChannelMessage
 from shopdesk.console_service import ConsoleError, ConsoleService, User
-from shopdesk.service import Service
 from shopdesk.settings import Settings
-from tools.models import PLATFORMS
 from ui import conversation_tab
 from ui.session import new_session
 
-from recording import RecordingSender
 from testdata import ANCHOR
+from service_env import recording_console
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")
 
@@ -32,11 +30,7 @@ ADMIN = User(name="bo", role="admin")
 
 @pytest.fixture
 def console(service_settings: Settings) -> Iterator[ConsoleService]:
-    sender = RecordingSender()
-    settings = service_settings.model_copy(update={"console_users": "ana:pw1,bo:pw2:admin"})
-    with Service(settings, senders={p: sender for p in PLATFORMS}, start_threads=False) as svc:
-        console = ConsoleService(svc)
-        console.sender = sender  # type: ignore[attr-defined]
+    with recording_console(service_settings) as console:
         yield console
 
 

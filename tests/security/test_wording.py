@@ -7,53 +7,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
 import pytest
-from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.context import AgentContext
-from agent.outbox import Outbox
-from agent.runtime import AgentRuntime, ReplyTrace
-from agent.schemas import InboundMessage
-from agent.seller_settings import SellerSettings
+from agent.runtime import AgentRuntime
 from agent.templates import format_date
-from agent.triage.classifier import IntentClassifier
-from knowledge.retriever import Retriever
-from shopdesk import kb_service
-from shopdesk.settings import Settings
 from tools.sandbox.store import SandboxStore
-
-
-@pytest.fixture(scope="module")
-def classifier() -> IntentClassifier:
-    model = IntentClassifier()
-    model._ready()
-    return model
-
-
-@pytest.fixture(scope="module")
-def retriever(kb_env: Settings) -> Retriever:
-    return Retriever(kb_service.open_index(kb_env))
-
-
-@pytest.fixture
-def runtime(store: SandboxStore, tmp_path, classifier: IntentClassifier, retriever: Retriever  # type: ignore[no-untyped-def]
-            ) -> Iterator[AgentRuntime]:
-    outbox = Outbox(tmp_path / "app.db")
-    context = AgentContext(backend=store, outbox=outbox, classifier=classifier, retriever=retriever, llm=None,
-                           seller_settings=SellerSettings(), clock=store.clock)
-    yield AgentRuntime(context, InMemorySaver())
-    outbox.close()
-
-
-@pytest.fixture
-def say(runtime: AgentRuntime, store: SandboxStore) -> Callable[..., ReplyTrace]:
-    def send(customer_id: str, platform: str, text: str, thread: str | None = None) -> ReplyTrace:
-        message = InboundMessage(platform=platform, customer_id=customer_id, text=text,  # type: ignore[arg-type]
-                                 received_at=store.clock.now(), conversation_id=thread)
-        return runtime.handle(message, thread)
-    return send
 
 
 # ---------------------------------------------------------------- subscriptions

@@ -20,14 +20,13 @@ from shopdesk.console_service import ConsoleService
 from shopdesk.server import build_app
 from shopdesk.service import Service
 from shopdesk.settings import Settings
-from tools.models import PLATFORMS
 from ui import conversation_tab, inbox_tab, settings_tab
 from ui.app import build_console, mount_console
 from ui.format import md_escape, thread_html, time_left
 from ui.session import new_session
 
-from recording import RecordingSender
 from testdata import ANCHOR
+from service_env import recording_console
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")
 
@@ -36,11 +35,7 @@ ANA, BO = SimpleNamespace(username="ana"), SimpleNamespace(username="bo")  # wha
 
 @pytest.fixture
 def console(service_settings: Settings) -> Iterator[ConsoleService]:
-    sender = RecordingSender()
-    settings = service_settings.model_copy(update={"console_users": "ana:pw1,bo:pw2:admin"})
-    with Service(settings, senders={p: sender for p in PLATFORMS}, start_threads=False) as svc:
-        console = ConsoleService(svc)
-        console.sender = sender  # type: ignore[attr-defined]
+    with recording_console(service_settings) as console:
         yield console
 
 

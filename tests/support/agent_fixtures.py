@@ -1,4 +1,5 @@
-"""Agent fixtures: the demo store on a fixed clock, the real knowledge base, a fresh thread store per test."""
+"""Agent fixtures (loaded for every test by the root conftest): the demo store on a fixed clock, the real
+knowledge base, a fresh thread store per test."""
 
 from __future__ import annotations
 
