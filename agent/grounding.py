@@ -29,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Literal
 
+from agent.speech_acts import act_changes
 from tools.contacts import find_contacts
 from tools.models import ID_BODY, ORDER_ID_ANY, TRACKING_ANY, US_STATES
 from tools.sandbox import reference
@@ -1012,7 +1013,8 @@ def check_rewording(template: str, rewritten: str, evidence: Evidence) -> FactCh
 
     Fails on any fact that does not map, on a dropped order id, tracking number, amount or quantity, on a
     number the template does not state, on a reply much shorter or much longer than the template or cut off
-    mid-sentence, and on talk about JSON, facts or templates."""
+    mid-sentence, on talk about JSON, facts or templates, and on a change of what the reply does about an
+    action (agent/speech_acts.py: a "no" turned into "go ahead", an offer turned into a promise)."""
     rewritten = rewritten.replace("\u2019", "'").replace("\u2018", "'")
     checked = check_draft(rewritten, evidence, template)
     reasons, unmapped = list(checked.reasons), checked.unmapped
@@ -1030,6 +1032,7 @@ def check_rewording(template: str, rewritten: str, evidence: Evidence) -> FactCh
             reasons.append(f"drops the {_label(f)} {f.text!r}")
             kept.update(_keys(f))
     reasons += _number_changes(template, rewritten, meant, said, evidence)
+    reasons += act_changes(template, rewritten)
     return FactCheck(ok=not reasons, unmapped=unmapped, reasons=reasons)
 
 

@@ -33,11 +33,13 @@ def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, 
            has_draft: bool, compliance: ComplianceReport | None, handoff_reason: str | None,
            review_reason: str | None, needs_approval: bool, human_approved: bool,
            answered_by_rule: bool = False, unauthenticated: str | None = None,
-           ungrounded: list[str] | None = None) -> Decision:
+           ungrounded: list[str] | None = None, model_written: bool = False) -> Decision:
     """`answered_by_rule`: the reply follows from a risk flag, not from the intent, so the classifier's
     confidence does not matter for it. `unauthenticated`: why nobody vouches for the sender (an email
     without a DMARC pass); such a reply never goes out without a person. `ungrounded`: facts of a
-    model-written draft that map to no tool result or passage (agent/grounding.py): a person looks."""
+    model-written draft that map to no tool result or passage (agent/grounding.py): a person looks.
+    `model_written`: the model wrote or worded the draft; it goes out alone only where the seller turned
+    the channel's `model_wording` on (the guards check facts, not every shade of meaning)."""
     reasons_handoff = [HANDOFF_FLAGS[f] for f in triage.risk_flags if f in HANDOFF_FLAGS]
     if triage.language not in ("en",):
         reasons_handoff.append(f"message not in English ({triage.language})")
@@ -76,6 +78,8 @@ def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, 
             review.append(f"intent {triage.intent} is not set to auto-send")
         if triage.confidence < settings.min_confidence and not answered_by_rule:
             review.append(f"low confidence ({triage.confidence:.2f})")
+        if model_written and not channel.model_wording:
+            review.append(f"the model wrote this reply and model wording is off for {policy.display_name}")
         if not channel.auto_send_outside_business_hours and not settings.business_hours.is_open(now):
             review.append("outside business hours")
     if review:

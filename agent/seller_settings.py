@@ -40,6 +40,11 @@ class ChannelSettings(BaseModel):
     autopilot: bool = True
     auto_send_intents: list[Intent] = Field(default_factory=lambda: list(DEFAULT_AUTO_SEND))
     auto_send_outside_business_hours: bool = True
+    model_wording: bool = Field(
+        default=False,
+        description="With an LLM configured, let the model reword the template replies (guarded: facts and speech "
+                    "acts must be kept). Off: templates go out verbatim and any reply the model wrote waits for a "
+                    "person. Off by default: a small model's wording can change what a reply means.")
 
 
 ApproverRole = Literal["agent", "admin"]
@@ -80,9 +85,16 @@ class SellerSettings(BaseModel):
     min_confidence: float = Field(default=0.55, ge=0, le=1, description="Below: a person reviews the draft.")
     handoff_confidence: float = Field(default=0.35, ge=0, le=1, description="Below: a person takes over.")
     approvers: Approvers = Field(default_factory=Approvers, description="Who may decide each proposed write.")
+    handoff_acknowledgment: bool = Field(
+        default=True, description="Tell the customer at once that a person has their message and by when.")
 
     def channel(self, platform: Platform) -> ChannelSettings:
         return self.channels.get(platform) or ChannelSettings()
+
+    def with_model_wording(self, on: bool = True) -> SellerSettings:
+        """A copy with every channel's `model_wording` set (evals of the guarded wording path)."""
+        channels = {p: self.channel(p).model_copy(update={"model_wording": on}) for p in PLATFORMS}
+        return self.model_copy(update={"channels": channels})
 
     @classmethod
     def load(cls, path: Path) -> SellerSettings:

@@ -431,8 +431,10 @@ def make_model(base_url: str, model: str) -> Any:
 
 
 def run_wire(settings: Settings, source: Path, scenarios: list[Scenario], *, llm: Any | None,
-             model_info: dict[str, Any], progress: bool = True) -> dict[str, Any]:
-    """Run `scenarios` through `run_set` with `llm` and return the wire report (see `gate`)."""
+             model_info: dict[str, Any], progress: bool = True, model_wording: bool = True) -> dict[str, Any]:
+    """Run `scenarios` through `run_set` with `llm` and return the wire report (see `gate`). `model_wording`
+    (on here, off in a seller's defaults) lets the model reword templates, so the guards are what is tested."""
+    from agent.seller_settings import SellerSettings
     from evals.suite import EvalConfig, run_set
     from tools.registry import TOOLS
 
@@ -448,10 +450,11 @@ def run_wire(settings: Settings, source: Path, scenarios: list[Scenario], *, llm
 
     with tap_turns() as records:
         embedded = {"embedded": True} if llm is None and "embedded" in EvalConfig.model_fields else {}
-        config = EvalConfig(name=model_info.get("name", "llm-wire"), **embedded)  # type: ignore[arg-type]
+        config = EvalConfig(name=model_info.get("name", "llm-wire"),  # type: ignore[arg-type]
+                            seller_settings=SellerSettings().with_model_wording(model_wording), **embedded)
         run = run_set(settings, source, config=config, llm=llm, scenarios=scenarios, progress=show)
     report = build_report(run.model_dump(mode="json"), records, meter.figures() if llm is not None else None)
-    report.update(model=model_info, duration_s=round(time.monotonic() - started, 1),
+    report.update(model=model_info, model_wording=model_wording, duration_s=round(time.monotonic() - started, 1),
                   started_at=run.started_at.isoformat(), scenario_ids=[s.id for s in scenarios])
     return report
 
@@ -594,12 +597,16 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--chat-format", default="chatml-function-calling")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, help="Also write the JSON report here.")
+    parser.add_argument("--model-wording", choices=("on", "off"), default="on",
+                        help="on (default): the model rewords every template, so its guards are on trial; off: the "
+                             "sellers' default (templates verbatim, model-written replies to a person).")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     settings = Settings()
+    wording = args.model_wording == "on"
     scenarios = pick_subset(args.sets, None if args.all or args.only else args.per_set)
     if args.only:
         scenarios = [s for s in scenarios if s.id in set(args.only)]
@@ -610,7 +617,7 @@ def main(argv: list[str] | None = None) -> int:
             report = run_wire(settings, args.sets, scenarios, llm=None, model_info={"name": "embedded"})
         elif args.base_url:
             report = run_wire(settings, args.sets, scenarios, llm=make_model(args.base_url, args.model),
-                              model_info={"name": args.model, "base_url": args.base_url})
+                              model_info={"name": args.model, "base_url": args.base_url}, model_wording=wording)
         else:
             gguf = smollm2_gguf()
             info = {"name": MODEL_ALIAS, "gguf": str(gguf), "gguf_bytes": gguf.stat().st_size,
@@ -618,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
             with llama_server(gguf, log_path=folder / "server.log", n_ctx=args.n_ctx, chat_format=args.chat_format,
                               threads=args.threads) as base_url:
                 report = run_wire(settings, args.sets, scenarios, llm=make_model(base_url, MODEL_ALIAS),
-                                  model_info={**info, "base_url": base_url})
+                                  model_info={**info, "base_url": base_url}, model_wording=wording)
     except SetupError as exc:
         print(f"setup failed: {exc}", file=sys.stderr)
         return 2

@@ -38,6 +38,10 @@ class ChannelControls:
     autopilot: gr.Checkbox
     intents: gr.CheckboxGroup
     outside_hours: gr.Checkbox
+    model_wording: gr.Checkbox
+
+    def inputs(self) -> tuple[Any, ...]:
+        return self.autopilot, self.intents, self.outside_hours, self.model_wording
 
 
 @dataclass
@@ -58,8 +62,7 @@ class SettingsTab:
     @property
     def form(self) -> list[Any]:
         """The inputs, in the order `save` takes them."""
-        per_channel = [c for p in PLATFORMS for c in (self.channels[p].autopilot, self.channels[p].intents,
-                                                      self.channels[p].outside_hours)]
+        per_channel = [c for p in PLATFORMS for c in self.channels[p].inputs()]
         return per_channel + [self.timezone, self.start, self.end, self.weekdays, self.threshold, self.min_confidence,
                               self.handoff_confidence, *(self.approvers[f] for f in Approvers.model_fields)]
 
@@ -79,9 +82,11 @@ def build() -> SettingsTab:
                                         interactive=False, scale=1)
                 outside = gr.Checkbox(label=f"{platform}: also auto-send outside business hours",
                                       elem_id=f"outside-hours-{platform}", interactive=False, scale=1)
+                wording = gr.Checkbox(label=f"{platform}: the model may word replies (with an LLM configured)",
+                                      elem_id=f"model-wording-{platform}", interactive=False, scale=1)
                 intents = gr.CheckboxGroup(intent_choices, label=f"{platform}: intents allowed to auto-send",
                                            elem_id=f"intents-{platform}", interactive=False, scale=4)
-            channels[platform] = ChannelControls(autopilot, intents, outside)
+            channels[platform] = ChannelControls(autopilot, intents, outside, wording)
     with gr.Accordion("Business hours", open=True):
         with gr.Row():
             timezone = gr.Dropdown(TIMEZONES, label="Time zone", elem_id="hours-timezone", interactive=False)
@@ -127,6 +132,7 @@ def load(console: ConsoleService, tab: SettingsTab, request: Any, session: dict[
         updates[controls.autopilot] = gr.Checkbox(value=ch.autopilot, interactive=admin)
         updates[controls.intents] = gr.CheckboxGroup(value=list(ch.auto_send_intents), interactive=admin)
         updates[controls.outside_hours] = gr.Checkbox(value=ch.auto_send_outside_business_hours, interactive=admin)
+        updates[controls.model_wording] = gr.Checkbox(value=ch.model_wording, interactive=admin)
     hours = current.business_hours
     zones = TIMEZONES if hours.timezone in TIMEZONES else [*TIMEZONES, hours.timezone]
     updates.update({
@@ -148,12 +154,13 @@ def load(console: ConsoleService, tab: SettingsTab, request: Any, session: dict[
 def form_to_settings(values: list[Any]) -> SellerSettings:
     """The form's values (in SettingsTab.form order) as SellerSettings; pydantic validates them."""
     channels = {}
+    width = len(ChannelControls.__dataclass_fields__)
     for i, platform in enumerate(PLATFORMS):
-        autopilot, intents, outside = values[3 * i: 3 * i + 3]
+        autopilot, intents, outside, wording = values[width * i: width * i + width]
         channels[platform] = {"autopilot": bool(autopilot), "auto_send_intents": list(intents or []),
-                              "auto_send_outside_business_hours": bool(outside)}
-    fixed = 3 * len(PLATFORMS) + 7
-    timezone, start, end, weekdays, threshold, min_conf, handoff_conf = values[3 * len(PLATFORMS): fixed]
+                              "auto_send_outside_business_hours": bool(outside), "model_wording": bool(wording)}
+    fixed = width * len(PLATFORMS) + 7
+    timezone, start, end, weekdays, threshold, min_conf, handoff_conf = values[width * len(PLATFORMS): fixed]
     approvers = dict(zip(Approvers.model_fields, values[fixed:], strict=True))
     return SellerSettings.model_validate({
         "channels": channels,

@@ -1,7 +1,7 @@
 """draft: the reply in the brand voice and the platform's format.
 
-Templates filled only with tool results and passages are the draft; with an LLM configured, the
-model may re-phrase it from the same facts. The wording is kept only if every fact it states maps to
+Templates filled only with tool results and passages are the draft; with an LLM configured and the
+channel's `model_wording` setting on (off by default), the model may re-phrase it from the same facts. The wording is kept only if every fact it states maps to
 a fact of the template or the evidence, bound to the same order (agent/grounding.py); otherwise the
 template goes out as it is and the trace says why. A model-written draft (a long-tail answer, or a
 rewrite after a failed check) whose facts do not all map is marked `ungrounded`, and route sends it to
@@ -48,7 +48,7 @@ def _template_text(state: AgentState) -> str | None:
     if not template or template in ("handoff", "llm_answer"):
         return None
     name = (state.get("customer_name") or "").split(" ")[0] or None
-    return render(template, outcome.get("slots", {}), first_name=name)
+    return render(template, outcome.get("slots", {}), first_name=name, extra=outcome.get("extra"))
 
 
 def draft(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -82,8 +82,8 @@ def draft(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         if ungrounded:
             notes.append("the model's answer states facts the evidence does not support: " + "; ".join(ungrounded))
     else:
-        text, engine = render(template, outcome.get("slots", {}), first_name=name), "templates"
-        if ctx.llm is not None:
+        text, engine = render(template, outcome.get("slots", {}), first_name=name, extra=outcome.get("extra")), "templates"
+        if ctx.llm is not None and ctx.seller_settings.channel(state["platform"]).model_wording:  # type: ignore[arg-type]
             phrased = llm_phrase(ctx, state, text, facts, state.get("passages", []), name, notes=notes)
             if phrased:
                 kept = check_rewording(text, phrased, _evidence(state, ctx))

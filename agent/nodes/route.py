@@ -32,6 +32,7 @@ def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         unauthenticated=None if state.get("identity_verified", True) else state.get("identity_note") or "no proof",
         ungrounded=[] if (state.get("draft") or {}).get("engine") == "human" else
         (state.get("draft") or {}).get("ungrounded", []),
+        model_written=(state.get("draft") or {}).get("engine") == "llm",
     )
     if decision.route == "handoff":
         decision.handoff_summary = handoff_summary(state, decision.reasons)

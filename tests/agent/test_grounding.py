@@ -285,9 +285,40 @@ def done_case(store: SandboxStore) -> Case:
     })
 
 
+def return_closed_case(store: SandboxStore) -> Case:
+    """The window closed: every fact can survive a wording that still turns the "no" into a "yes" (the blind
+    make test-llm run auto-sent "Please go ahead and return" here); agent/speech_acts.py catches it."""
+    order = next(o for o in store.find_orders(platform="shopify", status="delivered", limit=None)
+                 if o.delivered_at and (store.clock.now() - o.delivered_at).days > 60)
+    checked = run_tool(_ctx(store, order), "check_return_eligibility", {"order_id": order.id})
+    assert checked.ok and not checked.data["eligible"], checked  # type: ignore[index]
+    first = _first(store, order)
+    closed = format_date(checked.data["window_ends"])  # type: ignore[index]
+    template = render("return_window_closed", {"order_id": order.id, "window_ends": closed, "warranty_line": ""},
+                      first_name=first)
+
+    def reply(text: str) -> str:
+        return f"Hi {first},\n\n{text}\n\n{SIGN_OFF}"
+
+    return Case("return window closed", template, _evidence(store, order, [checked]), false={
+        "the no turned into go ahead": reply(
+            f"The return window for order {order.id} was {closed}. Please go ahead and return it to us."),
+        "the no turned into an offer": reply(
+            f"Your return window for order {order.id} ran until {closed}. Would you like me to open a return?"),
+        "an action the draft does not mention": reply(
+            f"I'm sorry: the return window for order {order.id} closed on {closed}, so I can't open a return for "
+            f"it. I'll send you a replacement instead."),
+    }, true={
+        "the no in other words": reply(
+            f"Unfortunately the return window for order {order.id} closed on {closed}, so a return isn't possible "
+            f"for it."),
+    })
+
+
 @pytest.fixture
 def corpus(store: SandboxStore) -> list[Case]:
-    return [in_transit_case(store), refund_case(store), product_case(store), address_case(store), done_case(store)]
+    return [in_transit_case(store), refund_case(store), product_case(store), address_case(store), done_case(store),
+            return_closed_case(store)]
 
 
 def test_every_false_rewording_is_caught(corpus: list[Case]) -> None:

@@ -30,6 +30,7 @@ from agent.llm_engine import llm_rewrite
 from agent.triage.classifier import IntentGuess
 from evals.runner import _llm_usage
 from evals.suite import EvalConfig, _describe, eval_llm
+from agent_fixtures import wording_on
 from fake_llm import FakeOpenAIServer, ScriptedChatModel
 from shopdesk.settings import Settings
 from tools.models import Order
@@ -232,7 +233,7 @@ def test_long_tail_wire_end_to_end(make_runtime, say, store: SandboxStore) -> No
         server.reply_json({"intent": "other", "confidence": 0.6})
         server.reply_tool_call("get_order", {"order_id": order.id}, call_id="c1")
         server.reply_text(f"Hi,\n\nYour order {order.id} is on its way.\n\n— The Northfork Goods team")
-        rt = make_runtime(llm=model_for(server, timeout_s=5))
+        rt = make_runtime(llm=model_for(server, timeout_s=5), settings=wording_on())
         rt.context.classifier = UnsureClassifier()
         trace = say(order.customer_id, "amazon", "could you add a gift note to what I bought?", rt=rt)
         server.assert_all_used()
@@ -250,7 +251,7 @@ def test_long_tail_wire_end_to_end(make_runtime, say, store: SandboxStore) -> No
 def test_unparseable_triage_is_repaired_once_then_the_classifier_stands(make_runtime, say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
     order = in_transit(store)
     model = ScriptedChatModel([AIMessage("It is probably about an order."), AIMessage('{"intent": "where"}')])
-    rt = make_runtime(llm=model)
+    rt = make_runtime(llm=model, settings=wording_on())
     rt.context.classifier = UnsureAboutOrders()
     trace = say(order.customer_id, "amazon", "hmm so what about the thing", rt=rt)
     model.assert_all_used()  # two triage calls, no phrasing: an unsure topic goes to a person
@@ -263,7 +264,7 @@ def test_unparseable_triage_is_repaired_once_then_the_classifier_stands(make_run
 def test_no_phrasing_call_for_a_message_already_going_to_a_person(make_runtime, say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
     order = in_transit(store)
     model = ScriptedChatModel([AIMessage('{"intent": "order_status", "confidence": 0.2}')])  # triage only
-    rt = make_runtime(llm=model)
+    rt = make_runtime(llm=model, settings=wording_on())
     rt.context.classifier = UnsureAboutOrders()
     trace = say(order.customer_id, "amazon", f"so {order.id}, what now", rt=rt)
     model.assert_all_used()
@@ -273,7 +274,7 @@ def test_no_phrasing_call_for_a_message_already_going_to_a_person(make_runtime, 
 
 def test_no_long_tail_answer_for_a_message_already_going_to_a_person(make_runtime, say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
     model = ScriptedChatModel([AIMessage('{"intent": "other", "confidence": 0.3}')])  # below the handoff line
-    rt = make_runtime(llm=model)
+    rt = make_runtime(llm=model, settings=wording_on())
     rt.context.classifier = UnsureClassifier()
     trace = say(store.list_customers()[5].id, "amazon", "something unusual happened", rt=rt)
     model.assert_all_used()
@@ -285,7 +286,7 @@ def test_a_phrasing_cut_at_max_tokens_keeps_the_template(make_runtime, say, stor
     order = in_transit(store)
     with FakeOpenAIServer() as server:
         server.reply_truncated("Hi there,\n\nGood news: order")
-        rt = make_runtime(llm=model_for(server, timeout_s=5))
+        rt = make_runtime(llm=model_for(server, timeout_s=5), settings=wording_on())
         trace = say(order.customer_id, "amazon", f"where is my order {order.id}", rt=rt)
         server.assert_all_used()
     assert order.shipments[0].tracking_number in trace.draft and "Good news: order\n" not in trace.draft
@@ -298,7 +299,7 @@ def test_a_long_tail_answer_cut_at_max_tokens_is_handed_off(make_runtime, say, s
         AIMessage('{"intent": "other", "confidence": 0.6}'),
         AIMessage("Hi,\n\nAbout your question, we can certainly", response_metadata={"finish_reason": "length"}),
     ])
-    rt = make_runtime(llm=model)
+    rt = make_runtime(llm=model, settings=wording_on())
     rt.context.classifier = UnsureClassifier()
     trace = say(store.list_customers()[5].id, "amazon", "can you help me with something odd", rt=rt)
     model.assert_all_used()
@@ -315,7 +316,7 @@ def test_an_unparseable_review_is_a_failed_review(make_runtime, say, store: Sand
         AIMessage("Looks good to me!"),  # not the JSON verdict
         AIMessage("No problems."),  # the repair fails too
     ])
-    rt = make_runtime(llm=model)
+    rt = make_runtime(llm=model, settings=wording_on())
     rt.context.llm_review = True
     trace = say(order.customer_id, "amazon", f"where is my order {order.id}", rt=rt)
     model.assert_all_used()  # no rewrite: rewording cannot fix a missing verdict
@@ -333,7 +334,7 @@ def test_the_rewrite_sees_the_passages(make_runtime, say, store: SandboxStore) -
     assert template and "\n\n\u2014" in template
     marketing = template.replace("\n\n\u2014", " Check out our new arrivals!\n\n\u2014")  # breaks Amazon's rule
     model = ScriptedChatModel([AIMessage(marketing), AIMessage(template)])
-    rt = make_runtime(llm=model)
+    rt = make_runtime(llm=model, settings=wording_on())
     trace = say(customer.id, "amazon", "how long do refunds take?", rt=rt)
     model.assert_all_used()
     assert trace.intent == "policy_question" and trace.passages and trace.draft == template

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from agent.seller_settings import SellerSettings
 from evals.compare import compare
 from evals.report import render_html
 from evals.scenarios import Scenario, load_scenarios
@@ -114,7 +115,8 @@ def test_llm_calls_and_tokens_per_scenario_come_from_the_responses(kb_env: Setti
     with FakeOpenAIServer() as server:
         server.reply_text("Hi there,\n\nYour order is on its way.\n\n\u2014 The Northfork Goods team")
         model = make_chat_model(LLMConfig(base_url=server.base_url, model="m", max_retries=0, timeout_s=5))
-        env = make_environment(kb_env, EvalConfig(), tmp_path, llm=model)
+        env = make_environment(kb_env, EvalConfig(seller_settings=SellerSettings().with_model_wording()), tmp_path,
+                               llm=model)
         result = run_scenario(scenario, env)
         server.assert_all_used()
         (request,) = server.chat_requests

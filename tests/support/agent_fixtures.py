@@ -22,6 +22,11 @@ from shopdesk.settings import Settings
 from tools.sandbox.store import SandboxStore
 
 
+def wording_on(settings: SellerSettings | None = None) -> SellerSettings:
+    """The settings with the channels' `model_wording` on (off by default): the guarded rewording path."""
+    return (settings or SellerSettings()).with_model_wording(True)
+
+
 @pytest.fixture(scope="session")
 def classifier() -> IntentClassifier:
     model = IntentClassifier()
