@@ -90,6 +90,30 @@ def rate(results: Sequence[ScenarioResult], check: str) -> float | None:
     return round(sum(ran) / len(ran), 4) if ran else None
 
 
+def automation(results: Sequence[ScenarioResult]) -> dict[str, object]:
+    """How much the agent answers alone, and how often such an answer failed: a wrong auto-send reaches the
+    customer with nobody reviewing it, the costliest mistake. Counts runs (a run's route is its last turn's);
+    skipped runs are left out, and a share with an empty denominator is None, not 0."""
+    scored = [r for r in results if not r.skipped]
+    sent = [r for r in scored if r.route_got == "auto_send"]
+    wrong = [r for r in sent if not r.passed]
+    return {
+        "automation_rate": round(len(sent) / len(scored), 4) if scored else None,
+        "auto_sent": len(sent),
+        "wrong_auto_sends": len(wrong),
+        "wrong_auto_send_share": round(len(wrong) / len(sent), 4) if sent else None,
+        "wrong_auto_send_ids": sorted({r.id for r in wrong}),
+    }
+
+
+def order_resolution(results: Sequence[ScenarioResult]) -> dict[str, object]:
+    """Share of runs whose tools worked on the order the customer meant, over the runs that ran the
+    "order_ref" check (labelled scenarios whose turns ran); None when none did."""
+    scored = [r for r in results if not r.skipped]
+    return {"order_resolution_accuracy": rate(scored, "order_ref"),
+            "order_resolution_n": sum(1 for r in scored if "order_ref" in r.checks)}
+
+
 def summarize(results: Sequence[ScenarioResult], k: int, cost_per_1k_tokens: float = 0.0) -> dict[str, object]:
     scored = [r for r in results if not r.skipped]
     by_id: dict[str, list[ScenarioResult]] = defaultdict(list)
@@ -129,6 +153,8 @@ def summarize(results: Sequence[ScenarioResult], k: int, cost_per_1k_tokens: flo
         "pass_rate_by_intent": _pass_by(first, lambda r: r.tags[0] if r.tags else "untagged"),
         "errors": sum(1 for r in scored if r.error),
         "judge": _judge_means(scored),
+        **automation(scored),
+        **order_resolution(scored),
     }
     return summary
 

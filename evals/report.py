@@ -39,14 +39,26 @@ def _histogram(values: list[float], buckets: int = 10) -> dict[str, float]:
     return {f"{low + i * step:.0f}-{low + (i + 1) * step:.0f} ms": c for i, c in enumerate(counts)}
 
 
+def _share(value: object) -> str:
+    """A share as a percentage; "n/a" when its denominator was empty (None), so 0% always means zero."""
+    return f"{value:.1%}" if isinstance(value, (int, float)) else "n/a"
+
+
 def render_html(run: EvalRun) -> str:
     s = run.summary
+    wrong_ids = ", ".join(s.get("wrong_auto_send_ids") or [])
     headline = [("Scenarios", s["scenarios"]), ("Runs", s["runs"]), ("Pass rate", f"{s['pass_rate']:.1%}"),
                 ("pass^k", ", ".join(f"^{k} {v:.2f}" for k, v in s["pass^k"].items())),
                 ("Intent accuracy", s["intent_accuracy"]), ("Intent macro-F1", s["intent_macro_f1"]),
                 ("Trajectory match", s["trajectory_match"]), ("End-state match", s["end_state_match"]),
                 ("Required facts", s["required_facts"]), ("Grounded replies", s["grounded_replies"]),
                 ("Handoff precision / recall", f"{s['handoff_precision']} / {s['handoff_recall']}"),
+                ("Automation rate (last turn auto-sent)", _share(s.get("automation_rate"))),
+                ("Wrong auto-sends", f"{s.get('wrong_auto_sends', 0)} of {s.get('auto_sent', 0)} auto-sent "
+                                     f"({_share(s.get('wrong_auto_send_share'))})"
+                                     + (f": {wrong_ids}" if wrong_ids else "")),
+                ("Order resolution accuracy", f"{_share(s.get('order_resolution_accuracy'))} "
+                                              f"(n = {s.get('order_resolution_n', 0)})"),
                 ("Latency p50 / p95 (ms)", f"{s['latency_ms']['p50']} / {s['latency_ms']['p95']}"),
                 ("LLM calls / tokens per scenario", f"{s['llm_calls_per_scenario']} / {s['tokens_per_scenario']}")]
     rows = "".join(f"<tr><th scope='row'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in headline)

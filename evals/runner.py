@@ -67,6 +67,8 @@ def build_store_template(folder: Path) -> Path:
 # ---------------------------------------------------------------- choosing records
 
 def _matches(store: SandboxStore, order: Order, pick: OrderPick) -> bool:
+    if pick.id is not None and order.id != pick.id:
+        return False
     if pick.status and order.status != pick.status:
         return False
     if pick.single_item is not None and (len(order.items) == 1) != pick.single_item:
@@ -147,6 +149,36 @@ def bind(store: SandboxStore, scenario: Scenario, variation: int = 0) -> tuple[s
     return customer_id, bindings
 
 
+def validate_scenarios(scenarios: list[Scenario], store_template: Path) -> dict[str, str]:
+    """Scenario id -> why it cannot run (a pick with no match, an unknown placeholder), without running the
+    agent: writers of blind sets check their files without seeing what the agent answers."""
+    problems: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "store.db"
+        shutil.copy(store_template, path)
+        with SandboxStore(path, clock=FixedClock(EVAL_NOW)) as store:
+            for scenario in scenarios:
+                try:
+                    _, bindings = bind(store, scenario)
+                    for text in scenario.turns:
+                        fill(text, bindings)
+                    for value in _strings(scenario.expect.model_dump()):
+                        fill(value, bindings)
+                except (ScenarioSetupError, KeyError) as exc:
+                    problems[scenario.id] = str(exc)
+    return problems
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
 # ---------------------------------------------------------------- checks
 
 def _arg_matches(expected: Any, got: Any) -> bool:
@@ -177,6 +209,17 @@ def check_trajectory(expected: Trajectory, calls: list[dict[str, Any]], bindings
             return f"missing call {want[0]}({want[1]}) in {[c['name'] for c in calls]}"
         position += 1
     return None
+
+
+def check_order_ref(order_id: str, calls: list[dict[str, Any]], *, handed_off: bool = False) -> str | None:
+    """None when the agent worked on the order the customer meant: at least one tool call names it and
+    none names another order (asking "which order?" or picking a different one both fail). A conversation
+    handed to a person without any order lookup passes: nothing was guessed, the person finds the order."""
+    named = [str(c["args"].get("order_id")) for c in calls if c["args"].get("order_id")]
+    if not named:
+        return None if handed_off else f"no tool call used order {order_id}"
+    others = sorted({n for n in named if n.lower() != order_id.lower()})
+    return f"used other orders {others}, expected {order_id}" if others else None
 
 
 def check_end_state(expected: EndState, before: dict[str, Any], store: SandboxStore,
@@ -270,7 +313,7 @@ def run_scenario(scenario: Scenario, env: EvalEnvironment, *, run: int = 0,
             "violations": [v["rule"] for t in traces for v in (t.compliance or {}).get("violations", [])],
             "turns": len(traces), "latency_ms": round(latency / max(1, len(traces)), 2),
             "llm_calls": calls, "prompt_tokens": prompt, "completion_tokens": completion,
-            "replies": [t.draft for t in traces if t.draft],
+            "replies": [text for t in traces for text in (t.draft, t.acknowledgment) if text],
             "customer_text": turns[0] if turns else None,
         })
 
@@ -296,7 +339,7 @@ def _check(scenario: Scenario, traces: list[ReplyTrace], store: SandboxStore, be
     if not traces:
         return {"turns": "no turn ran"}
     first, last = traces[0], traces[-1]
-    replies = "\n".join(t.draft for t in traces if t.draft)
+    replies = "\n".join(text for t in traces for text in (t.draft, t.acknowledgment) if text)
     if expect.intent:
         checks["intent"] = None if first.intent == expect.intent else f"intent {first.intent}, expected {expect.intent}"
     if expect.risk_flags:
@@ -305,6 +348,10 @@ def _check(scenario: Scenario, traces: list[ReplyTrace], store: SandboxStore, be
         checks["risk_flags"] = f"missing flags {missing}" if missing else None
     if expect.route:
         checks["route"] = None if last.route == expect.route else f"route {last.route}, expected {expect.route}"
+    if expect.order_ref:
+        checks["order_ref"] = check_order_ref(fill(expect.order_ref, bindings),
+                                              [c.model_dump() for t in traces for c in t.tool_calls],
+                                              handed_off=last.route == "handoff")
     if expect.trajectory:
         calls = [c.model_dump() for t in traces for c in t.tool_calls]
         checks["trajectory"] = check_trajectory(expect.trajectory, calls, bindings)

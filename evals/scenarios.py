@@ -36,6 +36,8 @@ class OrderPick(_Strict):
     has_refund: bool | None = None
     has_return: bool | None = None
     fulfillment: Literal["FBA", "FBM", "WFS", "seller"] | None = None
+    id: str | None = Field(default=None, max_length=64,
+                           description="Exactly this order (blind sets written from the store's real records).")
     index: int = Field(default=0, ge=0)
 
 
@@ -72,6 +74,10 @@ class Expectations(_Strict):
     intent: Intent | None = None
     risk_flags: list[RiskFlag] = Field(default_factory=list, description="Must all be raised.")
     route: Route | None = None
+    requests: list[Intent] = Field(default_factory=list, max_length=6,
+                                   description="Every request the first message makes (label; the first is the main one).")
+    order_ref: str | None = Field(default=None, description="The order the customer means: every order-bound tool "
+                                  "call must use it, and at least one must be made.")
     trajectory: Trajectory | None = None
     end_state: EndState | None = None
     reply_contains: list[str] = Field(default_factory=list)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -458,12 +459,47 @@ def eval_run(
               f"{s['tokens_per_scenario']}", highlight=False)
     out.print(f"{s['scenarios']} scenarios x {run.k}: pass rate {s['pass_rate']:.1%}, pass^k {s['pass^k']}, "
               f"intent accuracy {s['intent_accuracy']}, handoff P/R {s['handoff_precision']}/{s['handoff_recall']}")
+    automated = "n/a" if s["automation_rate"] is None else f"{s['automation_rate']:.1%}"
+    wrong_share = "n/a" if s["wrong_auto_send_share"] is None else f"{s['wrong_auto_send_share']:.1%}"
+    line = (f"automation rate {automated}, wrong auto-sends {s['wrong_auto_sends']} of {s['auto_sent']} "
+            f"auto-sent ({wrong_share})")
+    if s["order_resolution_n"]:
+        line += f", order resolution {s['order_resolution_accuracy']:.1%} ({s['order_resolution_n']})"
+    out.print(line, highlight=False)
+    wrong_ids = s["wrong_auto_send_ids"]
+    if wrong_ids:  # the costliest failures: sent to the customer with nobody reviewing them
+        more = f" (+{len(wrong_ids) - 20} more)" if len(wrong_ids) > 20 else ""
+        out.print(f"  wrong auto-sends: {', '.join(wrong_ids[:20])}{more}", highlight=False)
     for platform, value in s["pass_rate_by_platform"].items():
         out.print(f"  {platform:<10} {value:.1%}")
     failed = [r for r in run.results if not r.passed and not r.skipped]
     for r in failed[:40]:
         out.print(f"  FAIL {r.id}: {'; '.join(r.failed_checks) or r.error}", highlight=False)
     out.print(f"report: {folder / 'report.html'}")
+
+
+@eval_app.command("validate")
+@_fail_cleanly
+def eval_validate(
+    source: Annotated[Path, typer.Argument(help="A scenario YAML file or a folder of them.")],
+) -> None:
+    """Check a scenario set without running the agent: the format, every store pick and placeholder."""
+    from evals.runner import build_store_template, validate_scenarios
+    from evals.scenarios import load_scenarios
+
+    if not source.exists():
+        raise typer.BadParameter(f"{source} does not exist")
+    try:
+        scenarios = load_scenarios(source)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    with tempfile.TemporaryDirectory() as tmp:
+        problems = validate_scenarios(scenarios, build_store_template(Path(tmp)))
+    for scenario_id, problem in problems.items():
+        out.print(f"  BAD {scenario_id}: {problem}", highlight=False)
+    out.print(f"{len(scenarios)} scenarios, {len(problems)} with problems")
+    if problems:
+        raise typer.Exit(1)
 
 
 @eval_app.command("compare")
