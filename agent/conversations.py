@@ -169,8 +169,10 @@ class ConversationStore:
                  json.dumps(trace.get("reasons") or []), json.dumps(trace, default=str), at.isoformat(), key))
 
     def message_out(self, *, key: str, text: str, author: str, at: datetime, source: str,
-                    platform_message_id: str | None = None) -> None:
-        """A reply reached the platform: the conversation stops waiting and its first response time is kept."""
+                    platform_message_id: str | None = None, answers: bool = True) -> None:
+        """A reply reached the platform: the conversation stops waiting and its first response time is kept.
+        An acknowledgment (`answers=False`: "a person has it") counts as the first response for the
+        platform's clock, but the conversation keeps its status and keeps waiting for a person."""
         with self._tx() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO messages (conversation_key, direction, author, text, at, platform_message_id, "
@@ -183,6 +185,10 @@ class ConversationStore:
                                (key,)).fetchone()[0]
             first_s = row[0] if row and row[0] is not None else (
                 (at - datetime.fromisoformat(first)).total_seconds() if first else None)
+            if not answers:
+                db.execute("UPDATE conversations SET first_response_s = ?, updated_at = ? WHERE key = ?",
+                           (first_s, at.isoformat(), key))
+                return
             db.execute("UPDATE conversations SET status = 'sent', waiting_since = NULL, first_response_s = ?, "
                        "updated_at = ? WHERE key = ?", (first_s, at.isoformat(), key))
 

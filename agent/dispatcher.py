@@ -69,7 +69,8 @@ class Dispatcher:
         author = "agent" if message.author == "agent" else "human"
         at = record.sent_at or self.clock.now()
         self.conversations.message_out(key=message.conversation_id, text=message.text, author=author, at=at,
-                                       source=f"outbox:{record.id}", platform_message_id=record.platform_message_id)
+                                       source=f"outbox:{record.id}", platform_message_id=record.platform_message_id,
+                                       answers=message.kind == "reply")
         self.conversations.audit(message.conversation_id, self.name, "sent", at, outbox_id=record.id,
                                  platform_message_id=record.platform_message_id)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from agent.order_resolver import Candidate, resolve
 from agent.schemas import Passage, Triage
 from agent.templates import format_date
 from tools.contacts import has_contact
@@ -74,6 +75,9 @@ class PlanOutcome(BaseModel):
     review_reason: str | None = None
     delay_notice: bool = False
     citations: list[str] = Field(default_factory=list)
+    extra: list[dict[str, Any]] = Field(default_factory=list,
+                                        description="Answers to the message's further requests: template and slots.")
+    unanswered: list[str] = Field(default_factory=list, description="Further requests this reply does not answer.")
 
 
 @dataclass
@@ -116,23 +120,22 @@ def _resolve_order(p: PlanInput) -> dict[str, Any]:
         found = p.run("get_order", {"order_id": p.active_order_id})
         if found.ok:
             return found.data  # type: ignore[return-value]
-    listed = p.run("list_customer_orders", {"limit": 10})
-    orders = (listed.data or {}).get("orders", []) if listed.ok else []
-    on_channel = [o for o in orders if o["platform"] == p.platform or
-                  {o["platform"], p.platform} <= {"shopify", "facebook", "instagram"}]
-    if not on_channel:
+    listed = p.run("list_customer_orders", {"limit": 20})
+    rows = (listed.data or {}).get("orders", []) if listed.ok else []
+    found = resolve(p.text, p.intent, [Candidate.from_tool(r) for r in rows], today=p.today, platform=p.platform)
+    if found.order_id:
+        return p.run("get_order", {"order_id": found.order_id}).data  # type: ignore[return-value]
+    if not found.candidates:
         raise _NeedOrder(PlanOutcome(template="no_orders", awaiting="order_id"))
-    # the order a customer most likely means: one still on its way, or placed in the last month
-    likely = [o for o in on_channel if o["status"] in ("pending", "unshipped", "shipped", "in_transit")
-              or (p.today - date.fromisoformat(o["placed_at"][:10])).days <= 30]
-    if len(likely) == 1 or len(on_channel) == 1:
-        chosen = (likely or on_channel)[0]
-        return p.run("get_order", {"order_id": chosen["order_id"]}).data  # type: ignore[return-value]
-    listing = "; ".join(
-        f"{o['order_id']} placed {format_date(o['placed_at'])} ({', '.join(o['items'][:2])})"
-        for o in (likely or on_channel)[:4]
-    )
+    listing = " or ".join(f"the {' and '.join(_short_title(t) for t in c.items[:2])} (order {c.order_id}, placed "
+                          f"{format_date(c.placed_at)})" for c in found.candidates)
     raise _NeedOrder(PlanOutcome(template="which_order", slots={"order_list": listing}, awaiting="order_id"))
+
+
+def _short_title(title: str) -> str:
+    """"Northfork Basecamp 45 Qt Rolling Cooler - Juniper" -> "Basecamp 45 Qt Rolling Cooler - Juniper": the
+    product as the customer knows it, without the brand every item carries."""
+    return re.sub(r"^Northfork\s+", "", title)
 
 
 def _first_shipment(order: dict[str, Any]) -> dict[str, Any] | None:
@@ -534,12 +537,13 @@ def _key_word(word: str) -> str:
     return word[:5]
 
 
-def _extract(passages: list[Passage], query: str, limit: int = 3, platform: str = "shopify") -> tuple[str, list[str]]:
+def _extract(passages: list[Passage], query: str, limit: int = 3, platform: str = "shopify") -> tuple[str, list[str], bool]:
     """The sentences (or spec lines) across the passages that best match the question.
 
     Words of the document title are left out of the match: every section of a product page says
     "cast iron skillet", so only the rest of the question tells the sections apart. Returns the
-    text and the ids of the passages it quotes.
+    text, the ids of the passages it quotes, and whether any quoted sentence shares a word with the
+    question beyond the title (the answer check: otherwise it is only the nearest text, not an answer).
     """
     title_words = {_key_word(w) for x in passages for w in re.findall(r"[a-z0-9]{3,}", x.title.lower())}
     words = _query_words(query) - title_words
@@ -551,12 +555,13 @@ def _extract(passages: list[Passage], query: str, limit: int = 3, platform: str 
                 score = len(words & {_key_word(w) for w in re.findall(r"[a-z0-9]{3,}", sentence.lower())})
                 candidates.append((-score, pi, si, sentence))
     if not candidates:
-        return "", []
+        return "", [], False
+    matched = min(c[0] for c in candidates) < 0 or not words
     if len(passages) == 1 and len(candidates) <= limit:
         best = candidates  # a short section is quoted whole: the sentences around the match carry the answer
         text = " ".join(c[3].lstrip("- ") if c[3].endswith((".", "!", "?")) else c[3].lstrip("- ") + "."
                         for c in sorted(best, key=lambda c: c[2]))
-        return text, [passages[0].id]
+        return text, [passages[0].id], matched
     best = sorted(candidates)[:limit]
     if best[0][0] == 0:
         best = [c for c in candidates if c[1] == 0][:limit]  # nothing matches: the top passage's opening
@@ -564,7 +569,7 @@ def _extract(passages: list[Passage], query: str, limit: int = 3, platform: str 
     best.sort(key=lambda c: (c[1], c[2]))
     text = " ".join(c[3].lstrip("- ") if c[3].endswith((".", "!", "?")) else c[3].lstrip("- ") + "." for c in best)
     cited = list(dict.fromkeys(passages[c[1]].id for c in best))
-    return text, cited
+    return text, cited, matched
 
 
 def _best_section(p: PlanInput, top: Passage) -> Passage:
@@ -581,18 +586,23 @@ def _best_section(p: PlanInput, top: Passage) -> Passage:
     return max(sections, key=score)
 
 
+NO_ANSWER = "no passage answers the question: the nearest text is quoted for a person to check"
+
+
 def plan_policy(p: PlanInput) -> PlanOutcome:
     usable = [x for x in p.passages if x.topic != "brand_voice"]
     if not usable:
         return PlanOutcome(template="handoff", handoff_reason="no knowledge-base passage answers this question")
-    answer, cited = "", []
+    answer, cited, matched = "", [], False
     for candidate in usable[:3]:  # the best article first; the next one if it only speaks of other channels
-        answer, cited = _extract([_best_section(p, candidate)], p.text, limit=SECTION_SENTENCES, platform=p.platform)
+        answer, cited, matched = _extract([_best_section(p, candidate)], p.text, limit=SECTION_SENTENCES,
+                                          platform=p.platform)
         if answer:
             break
     if not answer:
         return PlanOutcome(template="handoff", handoff_reason="the matching articles are about other channels")
-    return PlanOutcome(template="policy_answer", slots={"answer": answer}, citations=cited)
+    return PlanOutcome(template="policy_answer", slots={"answer": answer}, citations=cited,
+                       review_reason=None if matched else NO_ANSWER)
 
 
 def plan_product(p: PlanInput) -> PlanOutcome:
@@ -614,7 +624,7 @@ def plan_product(p: PlanInput) -> PlanOutcome:
     if not passages:
         return PlanOutcome(template="handoff", handoff_reason="no product information answers this question")
     chosen = [x for x in passages if x.doc_id == passages[0].doc_id][:3]
-    answer, cited = _extract(chosen, p.text, limit=2, platform=p.platform)
+    answer, cited, matched = _extract(chosen, p.text, limit=2, platform=p.platform)
     stock_line = ""
     if product and re.search(r"\b(stock|available|availability|back|restock|sold out|buy|get one|when)\b", p.text, re.I):
         lines = []
@@ -626,7 +636,8 @@ def plan_product(p: PlanInput) -> PlanOutcome:
             else:
                 lines.append(f"{v['title']} is out of stock")
         stock_line = f" Stock right now for the {product['name']}: " + "; ".join(lines) + "."
-    return PlanOutcome(template="product_answer", slots={"answer": answer, "stock_line": stock_line}, citations=cited)
+    return PlanOutcome(template="product_answer", slots={"answer": answer, "stock_line": stock_line}, citations=cited,
+                       review_reason=None if matched or stock_line else NO_ANSWER)
 
 
 def plan_damaged(p: PlanInput) -> PlanOutcome:
@@ -687,6 +698,7 @@ PLANS: dict[str, Callable[[PlanInput], PlanOutcome]] = {
 }
 
 HANDOFF_INTENTS = {"claim_or_chargeback": "A-to-z claim, chargeback or dispute", "complaint": "complaint",
+                   "privacy_request": "privacy request about personal data",
                    "other": "not a request the assistant can answer"}
 
 

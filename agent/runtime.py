@@ -51,6 +51,7 @@ class ReplyTrace(BaseModel):
     pending_action: dict[str, Any] | None = None
     awaiting_review: bool = False
     engine_notes: list[str] = Field(default_factory=list)
+    acknowledgment: str | None = Field(default=None, description="Sent to the customer when this turn went to a person.")
 
 
 class AgentRuntime:
@@ -104,5 +105,5 @@ class AgentRuntime:
             reasons=decision.get("reasons", []), deadline=decision.get("deadline"), priority=decision.get("priority"),
             status=state.get("status"), handoff_summary=decision.get("handoff_summary"),
             pending_action=state.get("pending_action"), awaiting_review=bool(snapshot.interrupts),
-            engine_notes=state.get("engine_notes", []),
+            engine_notes=state.get("engine_notes", []), acknowledgment=state.get("acknowledgment"),
         )

@@ -19,12 +19,12 @@ __all__ = ["PendingAction", "ToolResult"]  # re-exported: they are part of the a
 Intent = Literal[
     "order_status", "return_request", "refund_status", "cancel_order", "change_address", "product_question",
     "policy_question", "damaged_or_wrong_item", "subscription_change", "claim_or_chargeback", "complaint",
-    "review_feedback", "other",
+    "review_feedback", "privacy_request", "other",
 ]
 INTENTS: tuple[Intent, ...] = (
     "order_status", "return_request", "refund_status", "cancel_order", "change_address", "product_question",
     "policy_question", "damaged_or_wrong_item", "subscription_change", "claim_or_chargeback", "complaint",
-    "review_feedback", "other",
+    "review_feedback", "privacy_request", "other",
 )
 Urgency = Literal["low", "normal", "high", "critical"]
 Sentiment = Literal["negative", "neutral", "positive"]
@@ -129,3 +129,5 @@ class OutboundMessage(_Model):
     text: str
     idempotency_key: str
     author: Literal["agent", "human"] = "agent"
+    kind: Literal["reply", "acknowledgment"] = Field(
+        default="reply", description="An acknowledgment (a person has it) answers the clock but not the customer.")

@@ -42,6 +42,7 @@ class AgentState(TypedDict, total=False):
     review: dict[str, Any] | None
     status: str  # draft_ready | needs_approval | handed_off | sent | rejected
     sent_key: str | None
+    acknowledgment: str | None  # what the customer was told when this turn went to a person
     engine_notes: list[str]
 
     # carried across turns
@@ -50,3 +51,4 @@ class AgentState(TypedDict, total=False):
     pending_action: dict[str, Any] | None
     awaiting: Awaiting | None
     approved_action: dict[str, Any] | None
+    acknowledged: bool  # a handoff acknowledgment went out and no reply has followed it yet

@@ -50,7 +50,7 @@ TEMPLATES: dict[str, str] = {
                               "shown up, reply here and we'll open a claim with the carrier and make it right.",
     "status_cancelled": "Your order {order_id} was cancelled{cancelled_on}.{refund_line}",
     "status_returned": "Your order {order_id} was returned and refunded.{refund_line}",
-    "which_order": "I'd be glad to check. Which order do you mean? Your recent orders are: {order_list}. Reply with the "
+    "which_order": "I'd be glad to check. Which order do you mean: {order_list}? Reply with the product or the "
                    "order number and I'll look it up.",
     "no_orders": "I couldn't find any orders on your account yet. Could you send me the order number? It's in your "
                  "order confirmation.",
@@ -146,9 +146,13 @@ def format_date(value: str | date | datetime | None) -> str:
     return f"{day:%A}, {day:%B} {day.day}"
 
 
-def render(key: str, slots: dict[str, Any], *, first_name: str | None) -> str:
-    """The template filled in. A customer-typed name holding a link, email or phone number is not echoed."""
-    body = TEMPLATES[key].format(**slots)
+def render(key: str, slots: dict[str, Any], *, first_name: str | None,
+           extra: list[dict[str, Any]] | None = None) -> str:
+    """The template filled in, followed by the answers to the message's further requests (`extra`: template
+    and slots each), under one greeting and sign-off. A customer-typed name holding a link, email or phone
+    number is not echoed."""
+    body = "\n\n".join([TEMPLATES[key].format(**slots),
+                         *(TEMPLATES[part["template"]].format(**part["slots"]) for part in extra or [])])
     if first_name and has_contact(first_name):
         first_name = None
     greeting = GREETING.format(first_name=first_name) if first_name else GREETING_ANON

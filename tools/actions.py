@@ -142,7 +142,9 @@ def list_customer_orders(ctx: ToolContext, limit: int = 5) -> dict[str, Any]:
     orders = ctx.backend.customer_orders(ctx.customer_id)[: max(1, min(limit, 20))]
     return {"orders": [
         {"order_id": o.id, "platform": o.platform, "status": o.status, "placed_at": o.created_at.isoformat(),
-         "total": str(o.total), "items": [i.title for i in o.items]}
+         "delivered_at": o.delivered_at.isoformat() if o.delivered_at else None,
+         "total": str(o.total), "items": [i.title for i in o.items],
+         "has_return": bool(ctx.backend.order_returns(o.id))}
         for o in orders
     ]}
 

@@ -10,6 +10,7 @@ conversation and turn, so a run resumed after a crash replays a finished write i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -17,6 +18,7 @@ from langgraph.runtime import Runtime
 from agent.context import AgentContext
 from agent.llm_engine import handoff_already_decided, llm_answer
 from agent.plans import HANDOFF_INTENTS, PlanInput, PlanOutcome, run_plan
+from agent.requests import READ_ONLY_ANSWERS, split_requests
 from agent.routing import HANDOFF_FLAGS
 from agent.schemas import Passage, Triage
 from agent.state import AgentState
@@ -48,6 +50,7 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         identity_verified=state.get("identity_verified", True), verified_email=state.get("verified_email"),
     )
     results: list[ToolResult] = []
+    passages_update: list[dict[str, Any]] | None = None
 
     def run(name: str, args: dict[str, Any]) -> ToolResult:
         result = run_tool(tool_ctx, name, args)
@@ -82,6 +85,9 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
             confirmed=confirmed or approved, declined=declined,
         )
         outcome = run_plan(plan_input)
+        if triage.source != "conversation" and outcome.template not in UNANSWERED:
+            outcome, extra_passages = _further_requests(ctx, plan_input, outcome)
+            passages_update = [*state.get("passages", []), *extra_passages]
     executed = any(r.ok and r.write for r in results)
     keep_pending = outcome.pending_action or (pending if not (executed or declined or intent in HANDOFF_INTENTS) and
                                               outcome.awaiting == "confirmation" else None)
@@ -93,8 +99,46 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         "pending_action": keep_pending.model_dump(mode="json") if keep_pending else None,
         "awaiting": outcome.awaiting,
         "approved_action": None,
+        **({"passages": passages_update} if passages_update is not None else {}),
         **({"engine_notes": [*state.get("engine_notes", []), *notes]} if notes else {}),
     }
+
+
+UNANSWERED = frozenset({"handoff", "which_order", "no_orders", "order_not_found", "llm_answer"})
+ORDER_STATE_ANSWERS = frozenset({"order_status", "refund_status"})
+
+
+def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) -> tuple[PlanOutcome, list[dict[str, Any]]]:
+    """Answer the message's other requests in the same reply where a read-only plan can (never a write: a
+    second action waits for its own message); the ones it cannot answer keep the reply for a person."""
+    extra: list[dict[str, Any]] = []
+    unanswered: list[str] = []
+    citations = list(outcome.citations)
+    passages: list[dict[str, Any]] = []
+    for request in split_requests(main.text, main.intent, ctx.classifier.classify):
+        if request.intent not in READ_ONLY_ANSWERS:
+            unanswered.append(request.intent)
+            continue
+        found = main.search(request.text, None) if main.search else []
+        sub = run_plan(replace(main, intent=request.intent, text=request.text, pending_action=None, confirmed=False,
+                               declined=False, passages=found or main.passages,
+                               active_order_id=outcome.order_id or main.active_order_id))
+        if sub.template in UNANSWERED:
+            unanswered.append(request.intent)
+            continue
+        if sub.order_id and sub.order_id == outcome.order_id and request.intent in ORDER_STATE_ANSWERS:
+            continue  # the main answer already says where this order stands
+
+        extra.append({"template": sub.template, "slots": sub.slots})
+        citations += [c for c in sub.citations if c not in citations]
+        passages += [p.model_dump(mode="json") for p in found if p.id in sub.citations]
+    if not extra and not unanswered:
+        return outcome, []
+    review = outcome.review_reason or (
+        f"the message also asks about {', '.join(r.replace('_', ' ') for r in unanswered)}, which this reply does "
+        "not answer" if unanswered else None)
+    return outcome.model_copy(update={"extra": extra, "unanswered": unanswered, "citations": citations,
+                                      "review_reason": review}), passages
 
 
 def _searcher(ctx: AgentContext, platform: str):  # type: ignore[no-untyped-def]

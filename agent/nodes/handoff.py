@@ -1,17 +1,58 @@
-"""handoff: a person takes the conversation; the summary and priority travel with it."""
+"""handoff: a person takes the conversation; the summary and priority travel with it.
+
+Unless the seller turned it off, the customer is told at once that a person has it and by when
+(agent/acknowledgment.py), once per handoff: a second "hello?" before anyone answered gets no second
+acknowledgment. No acknowledgment goes to a sender nobody vouches for (a spoofed email must not get mail),
+when a person took the conversation over from the console, or when it fails the compliance check.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from langgraph.runtime import Runtime
+
+from agent.acknowledgment import acknowledgment
+from agent.compliance import check_reply
+from agent.context import AgentContext
+from agent.nodes.check import compliance_input
 from agent.nodes.route import handoff_summary
+from agent.schemas import OutboundMessage
 from agent.state import AgentState
 
 
-def handoff(state: AgentState) -> dict[str, Any]:
+def handoff(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     decision = dict(state.get("decision") or {})
     if not decision.get("handoff_summary"):
         reasons = decision.get("reasons") or ["taken over by a person"]
         decision["handoff_summary"] = handoff_summary(state, reasons)
     decision["route"] = "handoff"
-    return {"decision": decision, "status": "handed_off", "pending_action": None, "awaiting": None}
+    update: dict[str, Any] = {"decision": decision, "status": "handed_off", "pending_action": None, "awaiting": None,
+                              "acknowledgment": None}
+    text = _acknowledge(state, runtime, decision)
+    if text:
+        update.update(acknowledgment=text, acknowledged=True)
+    return update
+
+
+def _acknowledge(state: AgentState, runtime: Runtime[AgentContext], decision: dict[str, Any]) -> str | None:
+    ctx = runtime.context
+    taken_over = (state.get("review") or {}).get("action") is not None
+    if not ctx.seller_settings.handoff_acknowledgment or taken_over or state.get("acknowledged") \
+            or not state.get("identity_verified", True) or not decision.get("deadline"):
+        return None
+    triage = state.get("triage") or {}
+    deadline = decision["deadline"]
+    text = acknowledgment(
+        risk_flags=list(triage.get("risk_flags", [])), language=triage.get("language"),
+        deadline=deadline if isinstance(deadline, datetime) else datetime.fromisoformat(str(deadline)),
+        now=ctx.clock.now(), first_name=(state.get("customer_name") or "").split(" ")[0] or None)
+    report = check_reply(compliance_input(state, runtime, text), ctx.policies[state["platform"]])  # type: ignore[index]
+    if not report.ok:
+        return None
+    key = f"{state['conversation_id']}:{state.get('turn', 1)}:ack"
+    ctx.outbox.enqueue(OutboundMessage(
+        conversation_id=state["conversation_id"], platform=state["platform"], customer_id=state.get("customer_id"),  # type: ignore[arg-type]
+        text=text, idempotency_key=key, author="agent", kind="acknowledgment"), ctx.clock.now())
+    return text

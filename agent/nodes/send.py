@@ -21,4 +21,5 @@ def send(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         text=draft["text"], idempotency_key=key, author="human" if draft.get("engine") == "human" else "agent",
     )
     record = ctx.outbox.enqueue(message, ctx.clock.now())
-    return {"status": "sent", "sent_key": key, "messages": [AIMessage(content=record.message.text)]}
+    return {"status": "sent", "sent_key": key, "messages": [AIMessage(content=record.message.text)],
+            "acknowledged": False}

@@ -1,7 +1,9 @@
 """triage: intent, urgency, sentiment, language, entities and risk flags.
 
 Order of authority: an answer to the agent's own question (a yes, a no, the order number it asked
-for) continues the earlier request; then explicit rules; then the local classifier; the LLM decides
+for) continues the earlier request; a chargeback or dispute the risk rules found is one; otherwise the
+trained classifier decides (no keyword rule overrides it: "what is your refund policy" and "where is my
+refund" share every keyword); the LLM decides
 only what the classifier is unsure of, and only when one is configured. Its answer is asked for with a
 JSON schema and validated (one repair round); anything else keeps the classifier's guess.
 """
@@ -30,6 +32,8 @@ def triage(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     platform = state["platform"]
     entities = extract_entities(text, platform)  # type: ignore[arg-type]
     flags = rules.risk_flags(text)
+    if "other_customer_data" not in flags and _names_someone_elses_order(ctx, state.get("customer_id"), entities.order_ids):
+        flags.append("other_customer_data")
     base = {"entities": entities, "risk_flags": flags, "sentiment": rules.sentiment(text),
             "urgency": rules.urgency(text, flags), "language": rules.language(text)}
     notes: list[str] = []
@@ -43,10 +47,6 @@ def triage(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         result = Triage(intent=active, confidence=0.9, source="conversation", **base)  # type: ignore[arg-type]
     elif "claim_or_chargeback" in flags:
         result = Triage(intent="claim_or_chargeback", confidence=RULE_CONFIDENCE, source="rules", **base)  # type: ignore[arg-type]
-    elif hint := rules.intent_hint(text):
-        result = Triage(intent=hint, confidence=RULE_CONFIDENCE, source="rules", **base)  # type: ignore[arg-type]
-    elif not entities.order_ids and "?" in text and rules.mentions_product(text, ctx.product_names()):
-        result = Triage(intent="product_question", confidence=RULE_CONFIDENCE, source="rules", **base)  # type: ignore[arg-type]
     else:
         guess = ctx.classifier.classify(text)
         result = Triage(intent=guess.intent, confidence=guess.confidence, source="classifier", **base)  # type: ignore[arg-type]
@@ -57,6 +57,21 @@ def triage(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
             else:
                 notes.append(f"LLM triage unavailable ({llm_result}); kept the local classifier's guess")
     return {"triage": result.model_dump(mode="json"), "engine_notes": notes}
+
+
+def _names_someone_elses_order(ctx: AgentContext, customer_id: str | None, order_ids: list[str]) -> bool:
+    """The message names an order that exists and belongs to another customer (the tools would refuse it
+    anyway; the flag makes a person look at why someone asks)."""
+    from tools.errors import NotFoundError
+
+    for order_id in order_ids[:5]:
+        try:
+            order = ctx.backend.get_order(order_id)
+        except (NotFoundError, ValueError):
+            continue
+        if customer_id and order.customer_id != customer_id:
+            return True
+    return False
 
 
 class LLMTriage(BaseModel):

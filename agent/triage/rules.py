@@ -5,7 +5,7 @@ complaints, injuries, claims and chargebacks), so they are explicit patterns a r
 not a model's guess. Anything they catch is routed to a person whatever the classifier says.
 
 Every pattern is linear (bounded gaps, no nested quantifiers; tests/security/test_regex_linear.py). Risk
-flags read the whole message, so padding cannot hide a threat; the softer signals (intent hint, sentiment,
+flags read the whole message, so padding cannot hide a threat; the softer signals (sentiment,
 urgency, language) read its first HINT_TEXT characters, which is where a person says what they want.
 """
 
@@ -24,7 +24,12 @@ _FLAGS: dict[RiskFlag, re.Pattern[str]] = {
         r"report(ing)? you to the ftc)\b", re.I),
     "injury_or_safety": re.compile(
         r"\b(injur(y|ed|ies)|hurt (me|my|him|her|myself)|burn(ed|t|s)? (my|me|him|her)|burned|caught (on )?fire|fire hazard|"
-        r"(small|a|started a|on) fire|flames? (shot|came|burst|flared)|blister(ed|s)?|melt(ed|ing)|sparks?|overheat(ed|ing)|"
+        r"(small|a|started a|on) fire|flames? (shot|came|burst|flared)|blister(ed|s)?|melt(ed|ing)|spark(s|ed|ing)?|overheat(ed|ing)|"
+        r"smell(s|ed|ing)? (like )?(burn(ing|t)|smoke)|burn(ing|t) (plastic )?smell|smok(ing|ed)|fumes|"
+        r"(swollen|swelling|bulging|puffed|puffy)( up| out)?( on| at)?( the)? (battery|bottom|base|side)|(battery|bottom|base) (is |was )?"
+        r"(swollen|swelling|bulging|puffed)|(co|carbon monoxide|smoke|gas) (alarm|detector)|carbon monoxide|dizzy|"
+        r"light-?headed|nause(a|ous)|smell(s|ed|ing)? (of )?(gas|propane)|huele a gas|fuga de gas|mon[oó]xido|chispas?|"
+        r"se quem[oó]|me quem[eé]|humo|"
         r"burns?\b(?!\s*(time|rate|for|clean|cleanly|about|up to|evenly|longer|hot|hotter|through|fuel))|"
         r"scald(ed|ing)?|urgent care|doctor|bleeding|"
         r"exploded|explosion|smoke came|smell(s|ed)? (like )?gas|gas leak|leak(ing|ed)? (gas|propane)|shock(ed)?|electrocut|"
@@ -32,20 +37,44 @@ _FLAGS: dict[RiskFlag, re.Pattern[str]] = {
         re.I),
     "claim_or_chargeback": re.compile(
         r"\b(a-?to-?z|a to z|chargeback|charge back|dispute (the|this|with)|disputed|disputing|file a claim|filed a claim|"
-        r"opened a (claim|case|dispute)|paypal (claim|dispute)|item not received case|my bank)\b", re.I),
+        r"opened an? (claim|case|dispute|item not received (request|claim|case)|inr|snad|return request with)|"
+        r"(paypal|bank|card|credit card) (claim|dispute)|item not received (case|claim|request)|my bank|"
+        r"(the|my) (claim|case|dispute) (i|we) (filed|opened)|contesting (my|the) dispute|"
+        r"contracargo|disputa (con|en|a trav[eé]s de) (mi|el|la)|reclamo (con|en|a) (mi banco|la tarjeta|amazon|walmart|"
+        r"tiktok|ebay))\b", re.I),
     "prompt_injection": re.compile(
         r"(ignore (all |your |the )?(previous |prior |above )?(instructions|rules|prompt)|system prompt|you are now|"
         r"act as (an? )?(admin|developer)|developer mode|disregard (your|all|the) (rules|instructions)|"
-        r"override (policy|policies|rules))", re.I),
+        r"override (policy|policies|rules)|"
+        r"\[[^\]\n]{0,60}\b(system|admin|seller|internal|moderator|support team|routing|priority)\b[^\]\n]{0,20}"
+        r"\b(notice|note|override|message|instruction|alert)\b|"
+        r"\b(SYSTEM|ADMIN|SELLER|PRIORITY|POLICY) (NOTICE|OVERRIDE|NOTE|INSTRUCTION|MESSAGE)\b|"
+        r"(assistant|agent|ai|bot) (is authorized|must (immediately |now )?(issue|approve|refund|update|disclose|"
+        r"confirm|ignore))|disregard (prior|previous|all|any) (policies|policy|instructions|rules))", re.I),
     "off_platform_request": re.compile(
         r"\b(your (email|phone|number|website|site|instagram|insta|whatsapp)|email me|call me|text me|whatsapp|"
         r"outside (of )?(amazon|ebay|tiktok|walmart)|pay (you )?directly|venmo|zelle|cash ?app|text me|"
-        r"(insta|instagram|ig) handle|dm me|skip the (ebay|amazon|tiktok|walmart) fees?)\b", re.I),
+        r"(insta|instagram|ig) handle|dm me|skip the (ebay|amazon|tiktok|walmart) fees?|"
+        r"(give|send|share) me (a|your|the) (phone|telephone|number|email|e-mail)|"
+        r"(phone number|email address) (so|to) (i can )?(talk|call|reach|contact))\b", re.I),
     "review_manipulation": re.compile(
         r"(\b(remove|delete|change|update|take down|edit)\b.{0,30}\b(review|feedback|rating|stars?)\b.{0,40}\b(if|for|refund|money|discount)\b|"
         r"\b(refund|money back|discount|free)\b.{0,40}\b(remove|delete|change|update|take down)\b.{0,30}\b(review|feedback|rating)\b|"
-        r"\b(5|five)[- ]star(s)? (review|rating)?.{0,20}\b(if|for)\b)", re.I),
-    "abusive": re.compile(r"\b(f+u+c+k+|shit|bitch|idiot|moron|scam(mer|mers)?|thie(f|ves)|crook)\b", re.I),
+        r"\b(5|five)[- ]star(s)? (review|rating)?.{0,20}\b(if|for)\b|"
+        r"\b(bump|change|raise|move|switch|update) (it|that|my (review|rating|feedback)) (up )?to (5|five)( stars?)?\b|"
+        r"\b(take|took) (it|the review|my review) down\b.{0,40}\b(if|for)\b|"
+        r"\bguaranteed (5|five)[- ]star\b|\b(leave|left|give) (5|five) stars? (and|to) (get|receive)\b)", re.I),
+    "other_customer_data": re.compile(
+        r"\b(my|our) (neighbou?r|friend|sister|brother|mom|mother|mum|dad|father|son|daughter|aunt|uncle|cousin|"
+        r"co-?worker|roommate|boss|grandma|grandmother|grandpa|grandfather|wife|husband|partner|girlfriend|boyfriend)"
+        r"(?:'s (order|package|parcel|tracking|address|account|purchase)\b|\b[^.?!\n]{0,60}\b(asked me to|wants me to|"
+        r"ordered|placed an order|bought|purchased)\b)|"
+        r"\b(her|his|their) (order|package|parcel|tracking( number)?|address|account)\b|"
+        r"\bsomeone else'?s (order|package|tracking|address)|\bit'?s my (mom|mother|sister|brother|dad|father|friend|"
+        r"neighbou?r|wife|husband)'?s\b", re.I),
+    "abusive": re.compile(r"\b(f+u+c+k+\w*|f\*+\w*|shit\w*|bitch\w*|idiots?|morons?|clowns|scam(mer|mers)?|thie(f|ves)|"
+                         r"crooks?|incompetent|useless (idiots|people|morons)|piece of (garbage|crap|junk) company|"
+                         r"damn jobs?)\b", re.I),
 }
 
 _NEGATIVE = re.compile(
@@ -122,76 +151,3 @@ def is_confirmation(text: str) -> bool:
 
 def is_refusal(text: str) -> bool:
     return bool(_NO.search(text))
-
-
-# Intent hints: precise phrasings that settle the intent whatever the nearest examples say.
-# Checked in this order; the first that matches wins.
-_INTENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("subscription_change", re.compile(
-        r"\b(subscriptions?|subscribe(d)?|auto[- ]?(ship|delivery|renew)|recurring (order|delivery|shipment)|"
-        r"skip (my |the |this |next )*(month'?s? )?(delivery|shipment|order|box|refill))\b", re.I)),
-    ("damaged_or_wrong_item", re.compile(
-        r"(\b(arrived|came|showed up|received|got it|got mine|delivered|opened)\b.{0,40}\b(broken|cracked|damaged|dented|"
-        r"chipped|shattered|smashed|crushed|bent|leaking|torn|ripped|defective|in pieces)\b|"
-        r"\b(broken|cracked|damaged|dented|chipped|shattered|smashed|crushed)\b.{0,30}\b(arrived|on arrival|in the box|when it came)\b|"
-        r"\b(sent|received|got|came|arrived|shipped|delivered)( me| us)?\b.{0,25}\bwrong\b|"
-        r"\bwrong (item|size|color|colour|product|one|model|thing) (was |got )?(sent|delivered|received|arrived|came)\b|"
-        r"not what i ordered|"
-        r"\bmissing (parts?|pieces?|the lid|a piece|screws)\b|"
-        r"\b(stopped working|doesn'?t work|does not work|won'?t (turn on|charge|light|heat|ignite)|is defective|defective)\b)",
-        re.I)),
-    ("cancel_order", re.compile(
-        r"(\bcancel+(ed|led)?\b.{0,40}\b(order|purchase|it|this|that)\b|\bdon'?t (ship|send) (it|my order)|"
-        r"\bordered (it )?(twice|by mistake|the wrong)|\bplease cancel\b|\bcancel pl(s|z|ease)\b)", re.I)),
-    ("change_address", re.compile(
-        r"(\b(change|update|wrong|correct|fix|edit|new|different|old)\b.{0,30}\b(shipping |delivery |mailing )?"
-        r"(address|adress|addres|addy)\b|\bship (it|this|my order) to (a |my )?(different|new|another)|\bi moved\b)", re.I)),
-    ("return_request", re.compile(
-        r"(\b(i want to|i wnat to|i wanna|i'?d like to|i would like to|i need to|want to|wanna|can i|could i|"
-        r"how (do|can) i|please)"
-        r"( still| just| please| now)? (return|retrun|retun|returm|send (it|this|them|back)|send back|exchange)\b|\b(start|open|initiate) a return\b|"
-        r"\breturn label\b|\b(is|are) (this|it|they|these) returnable\b)", re.I)),
-    ("refund_status", re.compile(
-        r"(\bwhere('?s| is) (my|the) (refund|money)\b|\brefund\b.{0,30}\b(hasn'?t|has not|not yet|never|still not|didn'?t)\b|"
-        r"\b(haven'?t|have not|never|still (haven'?t|have not|didn'?t)) (received|gotten|got|seen) (my|the|a|any) refund|"
-        r"\bwas i (ever )?refunded\b|\bdid (you|u) (issue|send|process) (my|the) refund|"
-        r"\bstatus of (my|the) refund\b)", re.I)),
-    ("order_status", re.compile(
-        r"(\bwhere('?s| is| are|s)? (my|the|me) (\w+ )?(order|ordr|oder|package|pakage|packge|pkg|stuff|item|parcel|box|"
-        r"delivery|tent|skillet|cooler)|"
-        r"\btracking\b|\btrack (my|the|it)\b|\bhasn'?t (arrived|shipped|moved|updated)|\bnot (arrived|delivered|shipped) yet|"
-        r"\b(says|shows|marked( as)?) delivered\b|\bnever (arrived|got it|received (it|my))|"
-        r"\bwhen (will|does|is) (it|my order|my package|this|the order) (ship|arrive|be delivered|get here|come)|"
-        r"\bstill (waiting|haven'?t received)\b|\bstuck (in|at)\b|\blost (package|parcel|in transit)\b)", re.I)),
-    ("policy_question", re.compile(
-        r"(\bhow long (do|does|will|to|until)\b.{0,25}\b(refunds?|returns?|ship(ping)?|deliver(y|ies)?)\b(?!.{0,30}\b(my|order)\b)|"
-        r"\b(do|can|will) (you|u) ship (to|internationally|outside|overseas|abroad)\b|"
-        r"\b(your|the) (return|refund|shipping|exchange|price adjustment|price match|holiday|warranty) polic(y|ies)\b|"
-        r"\b(is there|do you charge) a restocking fee\b|\bwho pays (for )?(the )?return shipping\b|"
-        r"\bhow many days (do i have|do i get|to return)\b|\bhow long would (a|the) refund take\b)", re.I)),
-    ("other", re.compile(
-        r"\b(wholesale|bulk (pricing|order|orders|discount|purchase)|distributor|reseller|partnership|sponsor(ship)?|"
-        r"collab(oration)?|influencer|ugc|job|hiring|career|resume|dropship(ping)?)\b", re.I)),
-    ("review_feedback", re.compile(
-        r"\b(review|feedback)\b|\b(left|leave|leaving|give|gave|giving|change|update|remove)\b.{0,20}\b(rating|stars?)\b|"
-        r"\b[1-5][- ]?stars?\b|^\W*(thank(s| you)( so much)?|love (it|the|my|this)|great (quality|product|service))\b",
-        re.I)),
-)
-
-
-def intent_hint(text: str) -> str | None:
-    text = text[:HINT_TEXT]
-    for intent, pattern in _INTENT_HINTS:
-        if pattern.search(text):
-            return intent
-    return None
-
-
-def mentions_product(text: str, product_names: list[str]) -> bool:
-    """True when the message names a catalog product (two or more distinctive words of its name)."""
-    words = set(re.findall(r"[a-z]{3,}", text.lower()))
-    for name in product_names:
-        distinctive = {w for w in re.findall(r"[a-z]{3,}", name.lower())} - {"northfork", "with", "and", "the"}
-        if len(words & distinctive) >= 2:
-            return True
-    return False

@@ -67,7 +67,9 @@ def test_an_unfamiliar_topic_goes_to_a_person(say, runtime, store: SandboxStore)
     trace = say(store.list_customers()[4].id, "amazon", "xqzt blorp vvv")
     assert trace.route == "handoff" and trace.handoff_summary
     assert any("not confident" in r or "not a request" in r for r in trace.reasons), trace.reasons
-    assert outbox_texts(runtime, trace.thread) == []
+    # issue 11: the customer is told a person has it (Amazon's 24-hour clock), and nothing else goes out
+    assert outbox_texts(runtime, trace.thread) == [trace.acknowledgment] and trace.draft is None
+    assert "passed it to a member of our team, who will reply within 24 hours" in trace.acknowledgment
 
 
 def test_delivered_but_not_received_gets_the_steps(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
@@ -232,7 +234,14 @@ def test_risky_messages_go_straight_to_a_person(say, runtime, store: SandboxStor
     trace = say(customer.id, "walmart", text)
     assert trace.route == "handoff" and trace.status == "handed_off"
     assert any(reason in r for r in trace.reasons) and trace.handoff_summary
-    assert outbox_texts(runtime, trace.thread) == [] and trace.draft is None and trace.tool_calls == []
+    assert trace.draft is None and trace.tool_calls == []
+    # issue 11: only the acknowledgment goes out: in the customer's language, concern and the safety step first
+    # for a safety report; it states nothing about the order
+    assert outbox_texts(runtime, trace.thread) == [trace.acknowledgment]
+    expected = {"injury or safety report": "If anyone is hurt, or there is a fire or a gas leak, please get to a safe "
+                                           "place and call 911 first",
+                "message not in English": "Ya lo pasé a una persona de nuestro equipo"}
+    assert expected.get(reason, "passed it to a member of our team") in trace.acknowledgment
 
 
 def test_bbb_complaint_on_walmart_is_due_within_an_hour(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
@@ -285,3 +294,17 @@ def test_requests_to_leave_the_marketplace_are_declined_politely(say, store: San
     trace = say(customer.id, platform, text)
     assert "off_platform_request" in trace.risk_flags and trace.route == "review"
     assert "right here in" in trace.draft and trace.compliance["ok"] and trace.tool_calls == []
+
+
+def test_one_acknowledgment_per_handoff_and_none_when_the_seller_turned_it_off(make_runtime, say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11: a second message before anyone answered gets no second acknowledgment; a seller can turn
+    acknowledgments off."""
+    customer = next(c for c in store.list_customers() if "walmart" in c.platforms)
+    rt = make_runtime()
+    first = say(customer.id, "walmart", "my lawyer will be in touch about this", rt=rt)
+    again = say(customer.id, "walmart", "hello?? anyone there", thread=first.thread, rt=rt)
+    assert first.route == "handoff" and first.acknowledgment and again.acknowledgment is None
+    assert outbox_texts(rt, first.thread) == [first.acknowledgment]
+    quiet = make_runtime(settings=SellerSettings(handoff_acknowledgment=False))
+    trace = say(customer.id, "walmart", "my lawyer will be in touch about this", rt=quiet)
+    assert trace.route == "handoff" and trace.acknowledgment is None and outbox_texts(quiet, trace.thread) == []

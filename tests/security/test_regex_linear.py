@@ -72,7 +72,6 @@ PATTERNS: dict[str, Callable[[str], object]] = {
     "rules.language": rules.language,
     "rules.is_confirmation": rules.is_confirmation,
     "rules.is_refusal": rules.is_refusal,
-    "rules.intent_hint": rules.intent_hint,
     "entities.amazon": lambda t: extract_entities(t, "amazon"),
     "entities.walmart": lambda t: extract_entities(t, "walmart"),
     "entities.shopify": lambda t: extract_entities(t, "shopify"),

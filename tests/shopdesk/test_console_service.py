@@ -82,7 +82,9 @@ def test_an_edit_that_breaks_a_rule_is_not_sent(console: ConsoleService) -> None
         console.take_over(key, AGENT)
         with pytest.raises(ConsoleError, match="breaks"):
             console.send_own_reply(key, "Email me at help@example.com or see https://example.com", AGENT)
-        assert console.sender.sent == []  # type: ignore[attr-defined]
+        console.service.drain()
+        sent = [s["text"] for s in console.sender.sent]  # type: ignore[attr-defined]
+        assert len(sent) == 1 and "passed it to a member of our team" in sent[0]  # the handoff acknowledgment only
         return
     with pytest.raises(ConsoleError, match="breaks"):
         console.edit_and_send(key, "Email me at help@example.com", AGENT)
