@@ -351,12 +351,16 @@ def plan_return(p: PlanInput, *, damage: bool = False) -> PlanOutcome:
         listing = "; ".join(f"{i['title']} (SKU {i['sku']})" for i in items)
         return PlanOutcome(template="which_item", order_id=oid, slots={"order_id": oid, "item_list": listing},
                            awaiting="order_id")
+    slots = {**_return_slots(p, c), "item": item["title"], "problem": problem}
+    if p.policy.returns.started_by == "buyer":  # the marketplace's own flow: say how, never offer our label
+        return PlanOutcome(template="damage_in_marketplace" if damage else "return_in_marketplace", order_id=oid,
+                           slots={**slots, "how_to_start": p.policy.returns.how_to_start},
+                           review_reason="damaged or wrong item: confirm the remedy" if damage else None)
     args = {"order_id": oid, "sku": item["sku"], "quantity": 1 if damage else item["quantity"], "reason": reason}
     proposal = p.run("start_return", args)
     pending = _proposed(proposal)
     if pending is None:
         return PlanOutcome(template="handoff", order_id=oid, handoff_reason=proposal.error or "return proposal failed")
-    slots = {**_return_slots(p, c), "item": item["title"], "problem": problem}
     return PlanOutcome(template="damage_offer" if damage else "return_offer", slots=slots, order_id=oid,
                        pending_action=pending, awaiting="confirmation",
                        review_reason="damaged or wrong item: confirm the remedy" if damage else None)

@@ -51,14 +51,14 @@ def pieces(text: str) -> list[str]:
     return [p.strip() for p in found if len(p.split()) >= MIN_WORDS][:MAX_PIECES]
 
 
-def split_requests(text: str, main_intent: str, classify: Callable[[str], IntentGuess]) -> list[Request]:
-    """The further requests (not the main intent), one per intent, in the order they were asked."""
+def split_requests(text: str, main_intent: str, classify: Callable[[list[str]], list[IntentGuess]]) -> list[Request]:
+    """The further requests (not the main intent), one per intent, in the order they were asked. `classify`
+    reads a batch of pieces at once (IntentClassifier.classify_many)."""
     parts = pieces(text)
     if len(parts) < 2:
         return []
     found: dict[str, Request] = {}
-    for part in parts:
-        guess = classify(part)
+    for part, guess in zip(parts, classify(parts), strict=True):
         if guess.intent in NOT_REQUESTS or guess.intent == main_intent or guess.confidence < MIN_CONFIDENCE:
             continue
         if guess.intent not in found or guess.confidence > found[guess.intent].confidence:

@@ -60,6 +60,9 @@ TEMPLATES: dict[str, str] = {
     "return_offer": "Your {item} from order {order_id} can be returned until {window_ends}. {shipping_line}"
                     "{fee_line}We refund within {refund_days} {refund_day_kind} days of receiving it. Would you like me "
                     "to start the return? Reply \"yes\" and I'll set it up.",
+    "return_in_marketplace": "Your {item} from order {order_id} can be returned until {window_ends}. {how_to_start} "
+                             "{shipping_line}{fee_line}We refund within {refund_days} {refund_day_kind} days of "
+                             "receiving it.",
     "return_started": "Your return for order {order_id} is set up (return {return_id}). The {label_carrier} label "
                       "tracking number is {label_tracking}. {shipping_line}{fee_line}We refund within {refund_days} "
                       "{refund_day_kind} days of receiving the item.",
@@ -108,6 +111,10 @@ TEMPLATES: dict[str, str] = {
     "damage_offer": "I'm sorry your {item} from order {order_id} {problem}. We'll make it right, and we pay the return "
                     "shipping. I can start a return with a prepaid label right now; a photo of the problem helps us "
                     "improve. Shall I set up the return? Reply \"yes\" to confirm.",
+    "damage_in_marketplace": "I'm sorry your {item} from order {order_id} {problem}. You can return it for a full "
+                             "refund until {window_ends}, and the return shipping is on us. {how_to_start} Choose "
+                             "the reason that fits (damaged, defective or wrong item). We refund within {refund_days} "
+                             "{refund_day_kind} days of receiving it.",
     "damage_window_closed": "I'm sorry your {item} from order {order_id} {problem}. The return window closed on "
                             "{window_ends}, so a member of our team will look at warranty options for you.",
     # subscriptions

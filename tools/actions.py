@@ -281,13 +281,18 @@ def _subscription_view(sub: Subscription) -> dict[str, Any]:
 
 def start_return(ctx: ToolContext, order_id: str, sku: str, quantity: int = 1,
                  reason: ReturnReason = "changed_mind") -> dict[str, Any]:
-    """WRITE. Open a return with a prepaid label for an item of the customer's delivered order."""
+    """WRITE. Open a return with a prepaid label for an item of the customer's delivered order (own store and
+    Meta shops; on Amazon, Walmart, TikTok Shop and eBay the buyer starts returns in the marketplace)."""
     order = _owned_order(ctx, order_id)
     _same_channel(ctx, order)
     _sender_on_file(ctx, order.customer_id, order.platform)
     line = order.line_for_sku(sku.upper())
     if line is None:
         raise PreconditionFailed(f"{sku} is not part of order {order.id}.", code="item_not_in_order")
+    returns = ctx.policies[order.platform].returns
+    if returns.started_by == "buyer":  # the marketplace's own flow: a seller label would bypass it
+        raise PreconditionFailed(f"Returns of {ctx.policies[order.platform].display_name} orders start in the "
+                                 f"buyer's account. {returns.how_to_start}", code="marketplace_return_flow")
     action = PendingAction(
         tool="start_return", args={"order_id": order.id, "sku": line.sku, "quantity": quantity, "reason": reason},
         summary=f"start a return of {quantity} x {line.title} from order {order.id}",

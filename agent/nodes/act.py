@@ -115,7 +115,7 @@ def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) 
     unanswered: list[str] = []
     citations = list(outcome.citations)
     passages: list[dict[str, Any]] = []
-    for request in split_requests(main.text, main.intent, ctx.classifier.classify):
+    for request in split_requests(main.text, main.intent, ctx.classifier.classify_many):
         if request.intent not in READ_ONLY_ANSWERS:
             unanswered.append(request.intent)
             continue

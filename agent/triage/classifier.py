@@ -129,14 +129,24 @@ class IntentClassifier:
             return self._trained
 
     def classify(self, text: str) -> IntentGuess:
+        return self.classify_many([text])[0]
+
+    def classify_many(self, texts: list[str]) -> list[IntentGuess]:
+        """Several texts at once (the pieces of one message): one embedding batch, one vectorizer pass."""
+        if not texts:
+            return []
         trained = self._ready()
-        query = self.embedder.embed([text])
-        probs = trained.proba(_features(trained.vectorizer, query, [text]))
-        order = np.argsort(-probs)
-        nearest = float((trained.vectors @ query[0]).max())
-        damp = 1.0 if nearest >= self.far else max(0.0, nearest / self.far)
-        return IntentGuess(
-            intent=trained.classes[order[0]], confidence=round(float(probs[order[0]]) * damp, 3),
-            nearest_similarity=round(nearest, 3),
-            runner_up=trained.classes[order[1]] if len(order) > 1 else None,
-        )
+        queries = self.embedder.embed(texts)
+        features = _features(trained.vectorizer, queries, texts)
+        guesses = []
+        for row, query in enumerate(queries):
+            probs = trained.proba(features[row])
+            order = np.argsort(-probs)
+            nearest = float((trained.vectors @ query).max())
+            damp = 1.0 if nearest >= self.far else max(0.0, nearest / self.far)
+            guesses.append(IntentGuess(
+                intent=trained.classes[order[0]], confidence=round(float(probs[order[0]]) * damp, 3),
+                nearest_similarity=round(nearest, 3),
+                runner_up=trained.classes[order[1]] if len(order) > 1 else None,
+            ))
+        return guesses

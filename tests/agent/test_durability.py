@@ -57,7 +57,7 @@ def saver(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def _returnable(store: SandboxStore):  # type: ignore[no-untyped-def]
-    return next(o for o in store.find_orders(platform="amazon", status="delivered", limit=None)
+    return next(o for o in store.find_orders(platform="shopify", status="delivered", limit=None)
                 if len(o.items) == 1 and o.delivered_at > ANCHOR - timedelta(days=8) and not store.order_returns(o.id))
 
 
@@ -65,9 +65,9 @@ def test_crash_right_after_a_write_does_not_repeat_it(make_runtime, say, store: 
     order = _returnable(store)
     crashing = CrashAfter(store, "create_return")
     rt = make_runtime(backend=crashing, checkpointer=saver)
-    first = say(order.customer_id, "amazon", f"I want to return {order.id}", rt=rt)
+    first = say(order.customer_id, "shopify", f"I want to return {order.id}", rt=rt)
     with pytest.raises(RuntimeError, match="worker killed"):
-        say(order.customer_id, "amazon", "yes", thread=first.thread, rt=rt)
+        say(order.customer_id, "shopify", "yes", thread=first.thread, rt=rt)
     assert len(store.order_returns(order.id)) == 1  # the write happened before the crash
     fresh = make_runtime(checkpointer=saver)  # a new worker picks the thread up
     recovered = fresh.recover(first.thread)

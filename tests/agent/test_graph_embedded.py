@@ -103,15 +103,15 @@ def test_lost_package_proposes_a_refund_a_person_approves(say, runtime, store: S
 # ------------------------------------------------------------------ returns, refunds, cancellations
 
 def test_return_takes_two_turns_and_writes_once(say, runtime, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
-    order = orders(store, "amazon", "delivered", lambda o: len(o.items) == 1 and o.delivered_at > ANCHOR - timedelta(days=8))
-    first = say(order.customer_id, "amazon", f"I want to return order {order.id}, don't need it anymore")
+    order = orders(store, "shopify", "delivered", lambda o: len(o.items) == 1 and o.delivered_at > ANCHOR - timedelta(days=8))
+    first = say(order.customer_id, "shopify", f"I want to return order {order.id}, don't need it anymore")
     assert first.intent == "return_request" and "Would you like me to start the return" in first.draft
     assert first.pending_action["tool"] == "start_return" and store.order_returns(order.id) == []
-    second = say(order.customer_id, "amazon", "yes please", thread=first.thread)
+    second = say(order.customer_id, "shopify", "yes please", thread=first.thread)
     returns = store.order_returns(order.id)
     assert len(returns) == 1 and returns[0].label.tracking_number in second.draft
     assert second.route == "auto_send" and second.compliance["ok"] and second.pending_action is None
-    third = say(order.customer_id, "amazon", "yes", thread=first.thread)  # a second yes writes nothing
+    third = say(order.customer_id, "shopify", "yes", thread=first.thread)  # a second yes writes nothing
     assert len(store.order_returns(order.id)) == 1 and not any(c.name == "start_return" and c.ok for c in third.tool_calls)
 
 
@@ -194,20 +194,20 @@ def test_policy_questions_quote_the_platforms_own_article(say, store: SandboxSto
 
 
 def test_damaged_item_goes_to_review_with_a_prepaid_return(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
-    order = orders(store, "tiktok", "delivered",
+    order = orders(store, "shopify", "delivered",
                    lambda o: o.delivered_at > ANCHOR - timedelta(days=10) and len(o.items) == 1)
-    trace = say(order.customer_id, "tiktok", f"order {order.id} arrived broken, the box was crushed")
+    trace = say(order.customer_id, "shopify", f"order {order.id} arrived broken, the box was crushed")
     assert trace.intent == "damaged_or_wrong_item" and "we pay the return shipping" in trace.draft
     assert trace.route == "review" and trace.pending_action["args"]["reason"] == "damaged"
 
 
 def test_an_order_with_several_items_asks_which_then_continues(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
-    order = orders(store, "amazon", "delivered", lambda o: len(o.items) >= 2 and o.delivered_at > ANCHOR - timedelta(days=8)
+    order = orders(store, "shopify", "delivered", lambda o: len(o.items) >= 2 and o.delivered_at > ANCHOR - timedelta(days=8)
                    and len({i.title.split()[1] for i in o.items}) == len(o.items))
-    first = say(order.customer_id, "amazon", f"I'd like to return something from {order.id}")
+    first = say(order.customer_id, "shopify", f"I'd like to return something from {order.id}")
     assert "Which item" in first.draft and not first.pending_action
     second_item = order.items[1]
-    second = say(order.customer_id, "amazon", f"the {second_item.title.split(' - ')[0]}", thread=first.thread)
+    second = say(order.customer_id, "shopify", f"the {second_item.title.split(' - ')[0]}", thread=first.thread)
     assert second.pending_action and second.pending_action["args"]["sku"] == second_item.sku
 
 
@@ -308,3 +308,14 @@ def test_one_acknowledgment_per_handoff_and_none_when_the_seller_turned_it_off(m
     quiet = make_runtime(settings=SellerSettings(handoff_acknowledgment=False))
     trace = say(customer.id, "walmart", "my lawyer will be in touch about this", rt=quiet)
     assert trace.route == "handoff" and trace.acknowledgment is None and outbox_texts(quiet, trace.thread) == []
+
+
+@pytest.mark.parametrize("platform", ["amazon", "walmart", "tiktok", "ebay"])
+def test_a_marketplace_return_says_where_to_start_it_and_offers_no_label(say, store: SandboxStore, platform: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11: Amazon, Walmart, TikTok Shop and eBay returns go through the marketplace's own flow: the
+    reply gives the window and where to start it, never a seller label or a "shall I start it?"."""
+    order = orders(store, platform, "delivered", lambda o: len(o.items) == 1 and o.delivered_at > ANCHOR - timedelta(days=8))
+    trace = say(order.customer_id, platform, f"I want to return order {order.id}, I don't need it anymore")
+    assert trace.intent == "return_request" and trace.pending_action is None and trace.route == "auto_send"
+    assert "Start it" in trace.draft and "prepaid" not in trace.draft and "Would you like me" not in trace.draft
+    assert not any(c.name == "start_return" for c in trace.tool_calls)

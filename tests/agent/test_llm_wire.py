@@ -67,12 +67,18 @@ class UnsureClassifier:
     def classify(self, text: str) -> IntentGuess:
         return IntentGuess(intent="other", confidence=0.2, nearest_similarity=0.2, runner_up=None)
 
+    def classify_many(self, texts: list[str]) -> list[IntentGuess]:
+        return [self.classify(t) for t in texts]
+
 
 class UnsureAboutOrders:
     """Reads a where-is-my-order message right but without confidence (a person will take it)."""
 
     def classify(self, text: str) -> IntentGuess:
         return IntentGuess(intent="order_status", confidence=0.2, nearest_similarity=0.2, runner_up=None)
+
+    def classify_many(self, texts: list[str]) -> list[IntentGuess]:
+        return [self.classify(t) for t in texts]
 
 
 def in_transit(store: SandboxStore) -> Order:

@@ -6,7 +6,11 @@ from agent.requests import pieces, split_requests
 from agent.triage.classifier import IntentGuess
 
 
-def scripted(text: str) -> IntentGuess:
+def scripted(texts: list[str]) -> list[IntentGuess]:
+    return [one(t) for t in texts]
+
+
+def one(text: str) -> IntentGuess:
     """Our own stand-in for the trained classifier: keywords are enough to test the splitting."""
     lowered = text.lower()
     intent = ("policy_question" if "window" in lowered or "policy" in lowered else

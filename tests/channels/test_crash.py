@@ -42,19 +42,19 @@ def _run_child(settings: Settings, sent: Path, now: str, point: str) -> int:
 @pytest.mark.parametrize("point", POINTS)
 def test_kill_9_loses_nothing_and_sends_nothing_twice(service_settings: Settings, tmp_path: Path, point: str) -> None:
     store = SandboxStore(service_settings.store_path)
-    order = next(o for o in store.find_orders(platform="amazon", status="delivered", limit=None)
+    order = next(o for o in store.find_orders(platform="facebook", status="delivered", limit=None)
                  if len(o.items) == 1 and o.delivered_at > ANCHOR - timedelta(days=8) and not store.order_returns(o.id))
-    relay = store.get_customer(order.customer_id).identity_on("amazon")[0].value
+    relay = store.get_customer(order.customer_id).identity_on("facebook")[0].value
     store.close()
     db = service_settings.app_db_path
     inbox, conversations = Inbox(db), ConversationStore(db)
     intake = Intake(inbox, conversations, load_policies())
-    key = f"amazon:{relay}"
+    key = f"facebook:{relay}"  # a seller-opened return (on Amazon the buyer starts it in Your Orders)
     at = ANCHOR.replace(hour=8)
     intake.accept([
-        ChannelMessage(platform="amazon", delivery_id="m1", conversation_key=key, customer_identity=relay,
+        ChannelMessage(platform="facebook", delivery_id="m1", conversation_key=key, customer_identity=relay,
                        text=f"I want to return {order.id}", received_at=at, reply_route={"to": relay}),
-        ChannelMessage(platform="amazon", delivery_id="m2", conversation_key=key, customer_identity=relay,
+        ChannelMessage(platform="facebook", delivery_id="m2", conversation_key=key, customer_identity=relay,
                        text="yes please", received_at=at + timedelta(minutes=1), reply_route={"to": relay}),
     ])
     sent = tmp_path / "sent.jsonl"

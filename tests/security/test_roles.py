@@ -6,6 +6,8 @@ the refusal as its text, and nothing is written."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from collections.abc import Iterator
 from decimal import Decimal
 from types import SimpleNamespace
@@ -34,12 +36,12 @@ def console(service_settings: Settings) -> Iterator[ConsoleService]:
         yield console
 
 
-def _write(console: ConsoleService, order, text: str) -> str:  # type: ignore[no-untyped-def]
+def _write(console: ConsoleService, order, text: str, platform: str = "amazon") -> str:  # type: ignore[no-untyped-def]
     store = console.service.runtime.context.backend
-    relay = store.get_customer(order.customer_id).identity_on("amazon")[0].value  # type: ignore[attr-defined]
-    key = f"amazon:{relay}"
+    relay = store.get_customer(order.customer_id).identity_on(platform)[0].value  # type: ignore[attr-defined]
+    key = f"{platform}:{relay}"
     console.service.intake.accept([ChannelMessage(
-        platform="amazon", delivery_id=f"{key}-1", conversation_key=key, customer_identity=relay, text=text,
+        platform=platform, delivery_id=f"{key}-1", conversation_key=key, customer_identity=relay, text=text,  # type: ignore[arg-type]
         received_at=ANCHOR.replace(hour=8), reply_route={"to": relay})])
     console.service.drain()
     return key
@@ -102,13 +104,15 @@ def test_at_or_below_the_threshold_the_refund_setting_decides(console: ConsoleSe
 
 def test_returns_follow_their_own_setting(console: ConsoleService) -> None:
     settings = console.seller_settings().model_copy(deep=True)
-    settings.channels["amazon"].autopilot = False  # every draft waits for a person
+    settings.channels["facebook"].autopilot = False  # every draft waits for a person
     settings.approvers.start_return = "admin"
     console.update_seller_settings(settings, ADMIN)
     store = console.service.runtime.context.backend
-    order = next(o for o in store.find_orders(platform="amazon", status="delivered", limit=None)  # type: ignore[attr-defined]
-                 if not store.order_returns(o.id))  # type: ignore[attr-defined]
-    key = _write(console, order, f"I want to return {order.items[0].sku} from order {order.id}, I changed my mind")
+    order = next(o for o in store.find_orders(platform="facebook", status="delivered", limit=None)  # type: ignore[attr-defined]
+                 if not store.order_returns(o.id) and o.delivered_at > ANCHOR - timedelta(days=20))  # type: ignore[attr-defined]
+    # a seller-opened return (Meta shops; on Amazon the buyer starts it in Your Orders)
+    key = _write(console, order, f"I want to return {order.items[0].sku} from order {order.id}, I changed my mind",
+                 platform="facebook")
     view = console.conversation(key)
     assert view.awaiting_review and (view.pending_action or {}).get("tool") == "start_return"
     with pytest.raises(ConsoleError, match="only an admin can approve or deny this start return"):

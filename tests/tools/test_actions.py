@@ -100,16 +100,29 @@ def test_writes_stay_on_the_conversation_channel(store: SandboxStore) -> None:
     assert result.error_code == "other_channel"
 
 
+@pytest.mark.parametrize("platform", ["amazon", "walmart", "tiktok", "ebay"])
+def test_a_marketplace_return_is_never_opened_by_the_seller(store: SandboxStore, platform: str) -> None:
+    """Issue 11: on these marketplaces the buyer starts the return in their account; a seller label would
+    bypass the marketplace's flow, so the tool refuses even with a confirmation, and says where to start."""
+    order = pick(store, platform, "delivered", recent_days=8)
+    args = {"order_id": order.id, "sku": order.items[0].sku, "quantity": 1, "reason": "changed_mind"}
+    refused = run_tool(ctx_for(store, order), "start_return", args)
+    assert not refused.ok and refused.error_code == "marketplace_return_flow" and "Start it" in (refused.error or "")
+    forged = PendingAction(tool="start_return", args=args, summary="a return")  # as if the customer had said yes
+    again = run_tool(ctx_for(store, order, confirmed=forged), "start_return", args)
+    assert again.error_code == "marketplace_return_flow" and store.order_returns(order.id) == []
+
+
 def test_return_eligibility_and_start_return(store: SandboxStore) -> None:
-    order = pick(store, "walmart", "delivered", recent_days=8)
+    order = pick(store, "facebook", "delivered", recent_days=8)
     ctx = ctx_for(store, order)
     check = run_tool(ctx, "check_return_eligibility", {"order_id": order.id, "reason": "changed_mind"})
-    assert check.ok and check.data["eligible"] and check.data["return_shipping_paid_by"] == "seller"
+    assert check.ok and check.data["eligible"] and check.data["return_shipping_paid_by"] == "buyer"
     args = {"order_id": order.id, "sku": order.items[0].sku, "quantity": 1, "reason": "changed_mind"}
     action = PendingAction.model_validate(run_tool(ctx, "start_return", args).data["proposed"])
     done = run_tool(ctx_for(store, order, confirmed=action), "start_return", args)
     assert done.ok and done.data["label_tracking"].startswith("1Z")
-    old = next(o for o in store.find_orders(platform="walmart", status="delivered", limit=None)
+    old = next(o for o in store.find_orders(platform="facebook", status="delivered", limit=None)
                if o.created_at.month in (7, 8, 9) and o.customer_id)
     closed = run_tool(ctx_for(store, old), "check_return_eligibility", {"order_id": old.id})
     assert closed.ok and not closed.data["eligible"] and closed.data["reason_code"] == "window_closed"

@@ -35,6 +35,9 @@ class ReturnPolicy(_Strict):
     restocking_fee_pct: float = Field(ge=0, le=100)
     restocking_fee_cap_pct: float = Field(ge=0, le=100)
     exchanges: bool
+    started_by: Literal["seller", "buyer"] = Field(
+        default="seller", description="buyer: the marketplace's own return flow; the seller cannot open one.")
+    how_to_start: str = Field(default="", description="Where the customer starts a return (customer-facing).")
 
 
 class RefundPolicy(_Strict):
