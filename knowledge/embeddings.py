@@ -87,6 +87,12 @@ def _encoder(threads: int) -> _Encoder:
         return _Encoder(threads)
 
 
+_CACHE_SIZE = 4096
+_CACHE_MAX_CHARS = 2000
+_recent: dict[str, np.ndarray] = {}
+_cache_lock = threading.Lock()
+
+
 @register_embedding_function
 class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
     """Chroma embedding function over the packaged MiniLM; unit-length vectors, cosine space."""
@@ -99,9 +105,25 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
         return list(self.embed(list(input)))
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Embed in length-sorted batches (less padding), returned in the input order."""
+        """Embed in length-sorted batches (less padding), returned in the input order. One short text is
+        remembered (process-wide, a few thousand): a message is read by the classifier, then searched by the
+        retriever, and embedding it twice was a third of a turn's time."""
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        if len(texts) == 1 and len(texts[0]) <= _CACHE_MAX_CHARS:
+            with _cache_lock:
+                hit = _recent.get(texts[0])
+            if hit is not None:
+                return hit[None, :].copy()
+            vector = self._embed(texts)
+            with _cache_lock:
+                _recent[texts[0]] = vector[0]
+                while len(_recent) > _CACHE_SIZE:
+                    _recent.pop(next(iter(_recent)))
+            return vector
+        return self._embed(texts)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
         encoder = _encoder(self.threads)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
