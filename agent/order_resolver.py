@@ -21,11 +21,12 @@ from pathlib import Path
 
 import yaml
 
+from tools.context import STORE_FAMILY  # one store behind the site and the Meta shops
+
 _I = re.IGNORECASE
 UNDELIVERED = frozenset({"pending", "unshipped", "shipped", "in_transit"})
 UNSHIPPED = frozenset({"pending", "unshipped"})
 DELIVERED = frozenset({"delivered"})
-STORE_FAMILY = frozenset({"shopify", "facebook", "instagram"})  # one store behind the site and the Meta shops
 
 
 @dataclass(frozen=True)

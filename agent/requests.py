@@ -25,7 +25,7 @@ _PIECE = re.compile(r"[^.?!\n;]+[.?!;]*")
 _JOINER = re.compile(r"\b(?:also|btw|by the way|another (?:question|thing)|one more (?:question|thing)|plus|"
                      r"and (?:also|then|what about|how about|when|where|how|can|do|does|is|will)|"
                      r"tambi[eé]n|y (?:cu[aá]ndo|d[oó]nde|c[oó]mo|si))\b", re.I)
-_QUOTED = re.compile(r"^\s*(?:>|on .{4,80} wrote:|-{2,}\s*original message|from:|sent from my)", re.I | re.M)
+_QUOTED = re.compile(r"^[ \t]*(?:>|on .{4,80} wrote:|-{2,}\s*original message|from:|sent from my)", re.I | re.M)
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 
-from agent import plans
+from agent import order_resolver, plans, requests
 from agent.compliance import (
     ComplianceInput,
     check_echoed_contact,
@@ -72,6 +73,10 @@ PATTERNS: dict[str, Callable[[str], object]] = {
     "rules.language": rules.language,
     "rules.is_confirmation": rules.is_confirmation,
     "rules.is_refusal": rules.is_refusal,
+    "order_resolver.state_cues": order_resolver.state_cues,
+    "order_resolver.date_window": lambda t: order_resolver.date_window(t, date(2026, 11, 26)),
+    "order_resolver.amounts": order_resolver.amounts,
+    "requests.pieces": requests.pieces,
     "entities.amazon": lambda t: extract_entities(t, "amazon"),
     "entities.walmart": lambda t: extract_entities(t, "walmart"),
     "entities.shopify": lambda t: extract_entities(t, "shopify"),
