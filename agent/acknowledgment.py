@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+from agent import templates_es
 from agent.templates import GREETING, GREETING_ANON, SIGN_OFF, format_date
 from tools.contacts import has_contact
 
@@ -29,8 +30,8 @@ _SAFETY = {
           "gas, por favor póngase a salvo y llame al 911 primero, y no vuelva a usar el producto. ¿Están todos "
           "bien? Una persona de nuestro equipo se está encargando ahora mismo.",
 }
-_GREETING_ES, _GREETING_ES_ANON = "Hola {first_name},", "Hola,"
-_SIGN_OFF_ES = "— El equipo de Northfork Goods"
+_GREETING_ES, _GREETING_ES_ANON = templates_es.GREETING, templates_es.GREETING_ANON
+_SIGN_OFF_ES = templates_es.SIGN_OFF
 
 
 def _when(deadline: datetime, now: datetime, language: str) -> str:

@@ -425,8 +425,10 @@ def _fraction(m: re.Match[str], text: str) -> bool:
 
 
 def _dates(text: str) -> Iterator[tuple[str, tuple[int, int]]]:
-    """(as written, (month, day)) for calendar dates in prose, ISO and US numeric form."""
+    """(as written, (month, day)) for calendar dates in prose (English or Spanish), ISO and US numeric form."""
     found: list[tuple[str, tuple[int, int] | None]] = []
+    for written, _, md in grounding.spanish_dates(text):  # "el martes, 24 de noviembre"
+        found.append((written, _month_day(int(md[:2]), int(md[3:]))))
     for m in _DATE_MD.finditer(text):
         found.append((m.group(0), _month_day(_MONTHS[m.group(1)[:3].lower()], int(m.group(2)))))
     for m in _DATE_DM.finditer(text):
@@ -557,7 +559,40 @@ _WRITE_CLAIMS: dict[str, re.Pattern[str]] = {
         rf"\b{_NEXT_BOX}{_WITH_ID}{_HAS_BEEN}skipped\b",
     ),
 }
-_CONDITION = re.compile(r"\b(?:if|once|when|whenever|after|as\s+soon\s+as|until|before|unless|whether|in\s+case)\b", _I)
+# The same claims in Spanish (agent/templates_es.py answers order status, returns, refunds and cancellations in
+# Spanish): "le reembolsamos", "el pedido 1234 está cancelado", "su devolución del pedido 1234 está lista".
+_ES_ID = r"(?:\s+(?:del\s+pedido\s+)?\S*\d\S*)?"
+_ES_IS = r"\s+(?:ya\s+)?(?:está|fue|ha\s+sido|quedó)\s+"
+_ES_WE = r"\b(?:(?:ya|le|les)\s+){0,2}"
+_ES_CLAIMS: dict[str, tuple[str, ...]] = {
+    "refund": (
+        rf"{_ES_WE}(?:reembolsamos|reembolsé|hemos\s+reembolsado|he\s+reembolsado)\b",
+        r"\b(?:emitimos|procesamos|hemos\s+(?:emitido|procesado|enviado)|se\s+(?:emitió|procesó|ha\s+emitido"
+        r"|ha\s+procesado))\s+(?:un|el|su)\s+reembolso\b",
+        rf"\breembolso{_ES_ID}{_ES_IS}(?:emitido|procesado|enviado|aprobado)\b",
+        rf"{_ES_IS}(?:devuelto\s+y\s+)?reembolsado\b",
+    ),
+    "cancel_order": (
+        rf"\bpedido{_ES_ID}{_ES_IS}cancelado\b",
+        r"\b(?:cancelamos|cancelé|hemos\s+cancelado|he\s+cancelado)\s+(?:su|el|este|ese)\s+pedido\b",
+    ),
+    "start_return": (
+        rf"\bdevoluci[oó]n{_ES_ID}{_ES_IS}(?:lista|creada|abierta|aprobada|iniciada)\b",
+        r"\b(?:iniciamos|inicié|creamos|abrimos|hemos\s+(?:iniciado|creado|abierto))\s+(?:la|su|una)\s+devoluci[oó]n\b",
+        rf"\betiqueta\s+de\s+devoluci[oó]n{_ES_ID}{_ES_IS}(?:creada|enviada|generada)\b",
+    ),
+    "change_shipping_address": (
+        r"\b(?:actualizamos|cambiamos|corregimos|hemos\s+(?:actualizado|cambiado|corregido))\s+(?:la|su)\s+direcci[oó]n\b",
+        rf"\bdirecci[oó]n{_ES_ID}{_ES_IS}(?:actualizada|cambiada|corregida)\b",
+    ),
+    "update_subscription": (
+        rf"\bsuscripci[oó]n{_ES_ID}{_ES_IS}(?:pausada|cancelada|reanudada|reactivada|actualizada)\b",
+    ),
+}
+_WRITE_CLAIMS = {action: _any_of(pattern.pattern, *_ES_CLAIMS.get(action, ())) for action, pattern in _WRITE_CLAIMS.items()}
+_CONDITION = re.compile(r"\b(?:if|once|when|whenever|after|as\s+soon\s+as|until|before|unless|whether|in\s+case"
+                        r"|si|cuando|una\s+vez|en\s+cuanto|hasta\s+que|antes\s+de\s+que|despu[eé]s\s+de\s+que"
+                        r"|a\s+menos\s+que|siempre\s+que)\b", _I)
 
 
 def _in_question(text: str, position: int) -> bool:

@@ -103,6 +103,10 @@ _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven
           "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
           "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45,
           "fifty": 50, "sixty": 60, "ninety": 90, "hundred": 100}
+# Spanish number words ("dos días hábiles"); "once" (11) is left out: it is also an English word.
+_WORDS_ES = {"un": 1, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7,
+             "ocho": 8, "nueve": 9, "diez": 10, "doce": 12, "quince": 15, "veinte": 20, "treinta": 30,
+             "cuarenta": 40, "cincuenta": 50, "sesenta": 60, "noventa": 90, "cien": 100}
 
 # ---------------------------------------------------------------- ids
 
@@ -171,6 +175,14 @@ _MONTHS = {n: i for i, n in enumerate(("jan", "feb", "mar", "apr", "may", "jun",
                                        "dec"), start=1)}
 _DATE_MD = re.compile(rf"\b{_MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d)")
 _DATE_DM = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b")
+_MONTH_ES = (r"(ene(?:ro)?|feb(?:rero)?|mar(?:zo)?|abr(?:il)?|may(?:o)?|jun(?:io)?|jul(?:io)?|ago(?:sto)?"
+             r"|sep(?:tiembre)?|set(?:iembre)?|oct(?:ubre)?|nov(?:iembre)?|dic(?:iembre)?)")
+_MONTHS_ES = {n: i for i, n in enumerate(("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov",
+                                          "dic"), start=1)} | {"set": 9}
+# "24 de noviembre", "1.º de mayo", "24 de nov."; and "noviembre 24" (full month names only: "mar" is a word)
+_DATE_ES_DM = re.compile(rf"\b(\d{{1,2}})(?:\.?º|ro|er)?\s+de\s+{_MONTH_ES}\b", _I)
+_DATE_ES_MD = re.compile(r"\b(enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre"
+                         r"|noviembre|diciembre)\s+(\d{1,2})(?!\d)", _I)
 _DATE_ISO = re.compile(r"(?<![\d-])(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _DATE_SLASH = re.compile(r"(?<![\d/.])(\d{1,2})/(\d{1,2})(/\d{4}|/\d{2})?(?![\d/])(?!\s*-?\s*(?:in\b|inch|\"|cups?\b"
                          r"|tsp|tbsp|oz\b|ounces?|lbs?\b|pounds?|qt\b|quarts?|gal|cm\b|mm\b|ft\b|feet|foot))", _I)
@@ -185,7 +197,20 @@ def _md(month: int, day: int) -> str | None:
     return f"{month:02d}-{day:02d}"
 
 
+def spanish_dates(text: str) -> Iterator[tuple[str, tuple[int, int], str]]:
+    """(as written, span, 'MM-DD') for each Spanish calendar date ("martes, 24 de noviembre" states 11-24), so a
+    Spanish reply's dates are verified like an English one's (the compliance check reads them too)."""
+    for m in _DATE_ES_DM.finditer(text):
+        if v := _md(_MONTHS_ES[m.group(2)[:3].lower()], int(m.group(1))):
+            yield m.group(0), m.span(), v
+    for m in _DATE_ES_MD.finditer(text):
+        if v := _md(_MONTHS_ES[m.group(1)[:3].lower()], int(m.group(2))):
+            yield m.group(0), m.span(), v
+
+
 def _dates(text: str) -> Iterator[Fact]:
+    for written, span, v in spanish_dates(text):
+        yield Fact("date", v, written, span)
     for m in _DATE_MD.finditer(text):
         if v := _md(_MONTHS[m.group(1)[:3].lower()], int(m.group(2))):
             yield Fact("date", v, m.group(0), m.span())
@@ -221,30 +246,37 @@ def _times(text: str) -> Iterator[Fact]:
 # ---------------------------------------------------------------- quantities with units
 
 _UNITS: tuple[tuple[str, str], ...] = (
-    (r"(?:business|working|work)[\s-]days?", "business_days"),
-    (r"(?:calendar[\s-])?days?", "days"),
-    (r"hours?|hrs?\b", "hours"), (r"minutes?|mins?\b", "minutes"), (r"weeks?", "weeks"), (r"months?", "months"),
-    (r"years?|yrs?\b", "years"),
-    (r"lbs?\b|pounds?", "lb"), (r"fl\.?\s?oz\b|fluid\s+ounces?|oz\b|ounces?", "oz"), (r"qt\b|quarts?", "qt"),
-    (r"gal\b|gallons?", "gal"), (r"(?:liters?|litres?|L)\b", "l"), (r"ml\b|milliliters?", "ml"), (r"cups?\b", "cups"),
-    (r"°\s?F\b|º\s?F\b|degrees?\s+(?:F\b|Fahrenheit)|°F", "F"), (r"°\s?C\b|degrees?\s+(?:C\b|Celsius)", "C"),
-    (r"°|degrees?", "deg"),
-    (r"inch(?:es)?\b|in\.?(?!\s+(?!(?:tall|wide|long|deep|high|diameter|thick|top|base|across)\b)[a-z])(?!\w)|\"",
-     "in"),
-    (r"ft\b|feet|foot", "ft"), (r"cm\b|centimeters?", "cm"), (r"mm\b|millimeters?", "mm"),
-    (r"%|percent\b", "percent"), (r"mAh\b", "mah"), (r"lumens?\b", "lumens"), (r"watts?\b|W\b", "w"),
-    (r"volts?\b|V\b", "v"), (r"items?\b|units?\b|pieces?\b|pcs\b", "items"),
+    (r"(?:business|working|work)[\s-]days?|d[ií]as?\s+(?:h[aá]biles|laborables)", "business_days"),
+    (r"(?:calendar[\s-])?days?|d[ií]as?(?:\s+(?:calendario|naturales|corridos))?", "days"),
+    (r"hours?|hrs?\b|horas?\b", "hours"), (r"minutes?|mins?\b|minutos?\b", "minutes"), (r"weeks?|semanas?\b", "weeks"),
+    (r"months?|mes(?:es)?\b", "months"), (r"years?|yrs?\b|años?\b", "years"),
+    (r"lbs?\b|pounds?|libras?\b", "lb"), (r"fl\.?\s?oz\b|fluid\s+ounces?|oz\b|ounces?|onzas?\b", "oz"),
+    (r"qt\b|quarts?", "qt"), (r"gal\b|gallons?|galones\b|gal[oó]n\b", "gal"), (r"(?:liters?|litres?|litros?|L)\b", "l"),
+    (r"ml\b|milliliters?|mililitros?\b", "ml"), (r"cups?\b|tazas?\b", "cups"),
+    (r"°\s?F\b|º\s?F\b|degrees?\s+(?:F\b|Fahrenheit)|grados\s+(?:F\b|Fahrenheit)|°F", "F"),
+    (r"°\s?C\b|degrees?\s+(?:C\b|Celsius)|grados\s+(?:C\b|Celsius|cent[ií]grados)", "C"),
+    (r"°|degrees?|grados?\b", "deg"),
+    (r"inch(?:es)?\b|in\.?(?!\s+(?!(?:tall|wide|long|deep|high|diameter|thick|top|base|across)\b)[a-z])(?!\w)|\"|"
+     r"pulgadas?\b", "in"),
+    (r"ft\b|feet|foot|pies\b", "ft"), (r"cm\b|centimeters?|cent[ií]metros?\b", "cm"),
+    (r"mm\b|millimeters?|mil[ií]metros?\b", "mm"),
+    (r"%|percent\b|por\s+ciento\b", "percent"), (r"mAh\b", "mah"), (r"lumens?\b", "lumens"), (r"watts?\b|W\b", "w"),
+    (r"volts?\b|V\b", "v"), (r"items?\b|units?\b|pieces?\b|pcs\b|art[ií]culos?\b|unidades\b|piezas?\b", "items"),
 )
 _UNIT = re.compile("|".join(f"(?P<u{i}>{p})" for i, (p, _) in enumerate(_UNITS)))
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|" + "|".join(sorted(_WORDS, key=len, reverse=True))
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + \
+    "|(?:" + "|".join(sorted(_WORDS_ES, key=len, reverse=True)) + r")\b"
 _QUANTITY = re.compile(
-    rf"(?<![\w.$/#-])(?P<a>{_NUM})(?:\s*(?:-|–|—|to)\s*(?P<b>{_NUM}))?(?:\s*-\s*|\s*)(?=\S)", _I)
+    rf"(?<![\w.$/#-])(?P<a>{_NUM})(?:\s*(?:-|–|—|to)\s*(?P<b>{_NUM})|\s+a\s+(?P<c>{_NUM})(?=\s))?(?:\s*-\s*|\s*)(?=\S)",
+    _I)
 
 
 def _number(word: str) -> str:
     word = word.lower().replace(",", "")
     if word in _WORDS:
         return str(_WORDS[word])
+    if word in _WORDS_ES:
+        return str(_WORDS_ES[word])
     return format(Decimal(word).normalize(), "f")
 
 
@@ -258,7 +290,8 @@ def _quantities(text: str) -> Iterator[Fact]:
             continue  # "two in the box" is not inches
         if name in ("items", "w", "v", "l") and not re.match(r"\d", m.group("a")):
             continue
-        value = _number(m.group("a")) + (f"-{_number(m.group('b'))}" if m.group("b") else "")
+        end = m.group("b") or m.group("c")  # "3-5 days", "3 to 5 days", "3 a 5 días"
+        value = _number(m.group("a")) + (f"-{_number(end)}" if end else "")
         yield Fact("quantity", value, text[m.start(): unit.end()].strip(), (m.start(), unit.end()), unit=name)
 
 

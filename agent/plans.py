@@ -11,13 +11,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agent.order_resolver import Candidate, resolve
+from agent.answer_check import question_parts
+from agent.order_resolver import Candidate, resolve, state_cues
+from agent.passage_answers import (  # passage answers (agent/passage_answers.py), under the plans' old names
+    CHANNELS as _CHANNELS, EXPANSIONS as _EXPANSIONS, MARKETPLACES, NO_ANSWER, QUESTION_WORDS as _QUESTION_WORDS,
+    SECTION_SENTENCES, PassageAnswer, about_another_channel as _about_another_channel, best_section,
+    extract as _extract, extract_answer, key_word as _key_word, query_words as _query_words,
+    staff_guidance as _staff_guidance,
+)
 from agent.schemas import Passage, Triage
 from agent.templates import format_date
 from tools.contacts import has_contact
@@ -31,7 +38,8 @@ _NOT_RECEIVED = re.compile(
     r"\b(never (got|received|came|arrived)|not (received|here|there)|didn'?t (get|receive|arrive)|don'?t have|"
     r"isn'?t here|wasn'?t there|no package|missing|stolen|can'?t find|nothing (at|on|by|in) (my|the)|nothing there|"
     r"not at my|wasn'?t delivered|never showed)\b", re.I)
-_DEFECT = re.compile(r"\b(stopped working|doesn'?t work|does not work|won'?t|defective|faulty|not working)\b", re.I)
+_DEFECT = re.compile(r"\b(stopped working|doesn'?t work|does not work|won'?t (?:work|turn on|start|charge|heat|light|"
+                     r"power on|close|seal|lock)|defective|faulty|not working)\b", re.I)
 _WRONG = re.compile(r"\bwrong\b|not what i ordered|different (one|item|color|size)", re.I)
 _STREET = (r"street|st|avenue|ave|road|rd|drive|dr|lane|ln|court|ct|way|blvd|boulevard|place|pl|terrace|ter|circle|cir|"
            r"trail|trl|highway|hwy|parkway|pkwy")
@@ -222,20 +230,17 @@ def plan_order_status(p: PlanInput) -> PlanOutcome:
     )
     if status == "delivered" or shipment["status"] == "delivered":
         slots.update(delivered_date=format_date(shipment["delivered_at"]), delivery_place=_place(shipment))
-        if _NOT_RECEIVED.search(p.text):
-            wait = p.seller.shipping.delivered_not_received_wait_hours
-            guidance = f"Most turn up within {wait} hours. "
-            dnr = next((x for x in p.passages if x.doc_id == "delivered-not-received"), None)
-            return PlanOutcome(template="delivered_not_received", slots={**slots, "guidance": guidance}, order_id=oid,
-                               citations=[dnr.id] if dnr else [])
-        return PlanOutcome(template="status_delivered", slots=slots, order_id=oid)
+        return _delivered_answer(p, order, shipment, slots)
     if shipment["status"] == "lost":
         status = p.run("get_refund_status", {"order_id": oid})
         refunds = [r for r in (status.data or {}).get("refunds", []) if r.get("status") != "failed"] if status.ok else []
         refunded = sum((Decimal(r["amount"]) for r in refunds), Decimal(0))
         if refunds and refunded >= Decimal(str(order["total"])):
             r = refunds[-1]  # already refunded: say so with the amount and date, never promise it again
-            expected = f" It should reach you by {format_date(r['expected_by'])}." if r.get("expected_by") else ""
+            expected = ""
+            if r.get("expected_by"):  # a date already behind us is never stated as one still to come
+                reach = "should have reached" if p.today > date.fromisoformat(r["expected_by"]) else "should reach"
+                expected = f" It {reach} you by {format_date(r['expected_by'])}."
             return PlanOutcome(template="status_lost_refunded", order_id=oid, slots={
                 **slots, "amount": r["amount"], "issued_date": format_date(r["issued_at"]), "expected_line": expected})
         # propose the (rest of the) refund; a person approves it (or arranges a replacement) in the console
@@ -249,23 +254,151 @@ def plan_order_status(p: PlanInput) -> PlanOutcome:
         return PlanOutcome(template="status_lost", slots=slots, order_id=oid, pending_action=pending,
                            awaiting="approval" if pending else None,
                            review_reason="lost package: approve the refund or arrange a replacement")
-    if shipment.get("delayed") or shipment["status"] == "exception":
-        return PlanOutcome(template="status_delayed", slots=slots, order_id=oid)
     if shipment["status"] == "out_for_delivery":
         return PlanOutcome(template="status_out_for_delivery", slots=slots, order_id=oid)
     events = (tracking.data or {}).get("events", []) if tracking.ok else []
+    if stalled := _stalled(p, order, shipment, events, slots):
+        return stalled
+    late = p.today > date.fromisoformat(order["deliver_by"])  # past the promise, with a carrier date still ahead
+    if shipment.get("delayed") or shipment["status"] == "exception" or late:
+        return PlanOutcome(template="status_delayed", slots=slots, order_id=oid)
     if not any(e["type"] not in ("label_created", "accepted") for e in events):
         return PlanOutcome(template="status_shipped", slots=slots, order_id=oid)
     return PlanOutcome(template="status_in_transit", slots=slots, order_id=oid)
 
 
-def _return_reason(text: str) -> str:
-    if _WRONG.search(text):
+_STILL_MISSING = frozenset({"delivered, not received", "not arrived"})  # state cues: "says delivered but", "not here"
+# KB delivered-not-received, "First steps": where a parcel marked delivered usually turns up
+_SPOTS_TO_CHECK = ("the property", "the mailbox or parcel locker", "your building's mailroom or front desk")
+
+
+def _delivered_answer(p: PlanInput, order: dict[str, Any], shipment: dict[str, Any],
+                      slots: dict[str, Any]) -> PlanOutcome:
+    """A delivered order the customer asks about: unless they say they have it, they ask because they can't
+    find it, so the answer is the seller's delivered-not-received steps (KB delivered-not-received): where the
+    carrier left it, what to check, the wait before a claim, and the claim with a replacement or refund. Once
+    the wait has passed and they say it is missing, the claim is due now: a person opens it."""
+    oid = order["order_id"]
+    cues = {name for name, _ in state_cues(p.text)}
+    missing = bool(cues & _STILL_MISSING) or bool(_NOT_RECEIVED.search(p.text))
+    if "received" in cues and not missing:
+        return PlanOutcome(template="status_delivered", slots=slots, order_id=oid)
+    wait = p.seller.shipping.delivered_not_received_wait_hours
+    spot = _spot(shipment)
+    slots = {**slots, "wait_hours": wait, "guidance": f"Most turn up within {wait} hours. ",
+             "checks": _checks(spot),
+             "marketplace_line": _shipped_by_marketplace(p, order, "you can also report it missing in your {name} "
+                                                                   "account, where {name} can act on it directly")}
+    dnr = next((x for x in p.passages if x.doc_id == "delivered-not-received"), None)
+    cited = [dnr.id] if dnr else []
+    if not missing:
+        return PlanOutcome(template="status_delivered_help", slots=slots, order_id=oid, citations=cited)
+    delivered = datetime.fromisoformat(shipment["delivered_at"]) if shipment.get("delivered_at") else None
+    # the plan knows the day, not the hour: the wait has surely passed when it was over by the start of today
+    if delivered and datetime.combine(p.today, time.min, tzinfo=UTC) >= delivered + timedelta(hours=wait):
+        return PlanOutcome(template="delivered_not_received_claim", slots=slots, order_id=oid, citations=cited,
+                           review_reason=f"marked delivered more than {wait} hours ago and the customer still "
+                                         "doesn't have it: open a carrier claim and arrange a replacement or refund")
+    return PlanOutcome(template="delivered_not_received", slots=slots, order_id=oid, citations=cited)
+
+
+def _checks(spot: str) -> str:
+    """Where to look, starting with where the carrier says it left the parcel (not listed twice)."""
+    squeezed = spot.replace(" ", "")
+    rest = [s for s in _SPOTS_TO_CHECK if not squeezed or squeezed not in s.replace(" ", "")]
+    if spot:
+        rest = [s.replace("the property", "the rest of the property") for s in rest]
+        rest[0] = f"the {spot} first, then {rest[0]}"
+    return ", ".join(rest) + ", and with neighbors and anyone else in your household"
+
+
+def _spot(shipment: dict[str, Any]) -> str:
+    """Where the carrier says it left the parcel ("Delivered, Parcel locker" -> "parcel locker"), or ""."""
+    description = (shipment.get("last_event") or {}).get("description") or ""
+    if not description.startswith("Delivered,"):
+        return ""
+    return " ".join(w if w.isupper() else w.lower() for w in description.split(",", 1)[1].split())
+
+
+def _shipped_by_marketplace(p: PlanInput, order: dict[str, Any], what: str) -> str:
+    """For an order the marketplace itself shipped (FBA, WFS), the KB's note that the marketplace can act on a
+    missing or lost parcel too; "" for orders we ship ourselves."""
+    if order.get("fulfillment") not in ("FBA", "WFS"):
+        return ""
+    name = p.policy.display_name
+    return f" Because {name} shipped this order, " + what.format(name=name) + "."
+
+
+def _last_scan(shipment: dict[str, Any], events: list[dict[str, Any]], one_parcel: bool) -> dict[str, Any]:
+    """The carrier's last physical scan: a notice without a place ("No scan in 7 days: carrier has opened a
+    package trace") is not one. Only a one-parcel order's event list is read, so it is this parcel's."""
+    last = shipment.get("last_event") or {}
+    if last.get("location") or not one_parcel:
+        return last
+    return next((e for e in reversed(events) if e.get("location")), last)
+
+
+def _stalled(p: PlanInput, order: dict[str, Any], shipment: dict[str, Any], events: list[dict[str, Any]],
+             slots: dict[str, Any]) -> PlanOutcome | None:
+    """A parcel with no scan for the seller's trace threshold, or past the carrier's own estimate: never a date
+    already behind us as a promise. The KB's next step (a carrier trace, then a replacement or refund) is a
+    person's job, so the reply goes to review."""
+    one_parcel = len(order.get("shipments") or []) <= 1
+    scan = _last_scan(shipment, events, one_parcel)
+    if not scan.get("at"):
+        return None
+    shipping = p.seller.shipping
+    stale = (p.today - datetime.fromisoformat(scan["at"]).date()).days >= shipping.no_scan_trace_days
+    if not stale and p.today <= date.fromisoformat(shipment["estimated_delivery"]):
+        return None
+    oid = order["order_id"]
+    slots = {**slots, "last_event": scan.get("description", "in transit"),
+             "last_location": f" in {scan['location']}" if scan.get("location") else "",
+             "last_event_date": format_date(scan["at"]), "trace_days": shipping.no_scan_trace_days,
+             "lost_days": shipping.lost_declared_days,
+             "due_line": f": it was due by {slots['deliver_by']}" if p.today > date.fromisoformat(order["deliver_by"])
+             else ""}
+    if not stale:
+        return PlanOutcome(template="status_stalled_late", slots=slots, order_id=oid,
+                           review_reason="past the carrier's estimated delivery date: check with the carrier")
+    if order.get("fulfillment") in ("FBA", "WFS"):
+        return PlanOutcome(template="status_stalled_marketplace", order_id=oid,
+                           slots={**slots, "marketplace": p.policy.display_name},
+                           review_reason=f"no tracking scan for {shipping.no_scan_trace_days}+ days on an order "
+                                         f"{p.policy.display_name} shipped: follow up with {p.policy.display_name}")
+    return PlanOutcome(template="status_stalled_trace", slots=slots, order_id=oid,
+                       review_reason=f"no tracking scan for {shipping.no_scan_trace_days}+ days: open a carrier trace; "
+                                     f"replacement or refund if still no scan {shipping.lost_declared_days} days after "
+                                     "the last one")
+
+
+# "can I swap it for the white one", "exchange it for the 32 oz", "trade it for a different color", "cambiar por"
+_EXCHANGE = re.compile(r"\b(?:swap\w*|exchang\w*|trade|switch\w*)\b|\bcambi(?:ar|o)\b", re.I)
+_INSTEAD = re.compile(r"\binstead\b", re.I)
+_NOT_A_VARIANT = re.compile(r"\b(?:refund|money|credit|cancel\w*|return)\b", re.I)  # "a refund instead" is no swap
+_WRONG_SENT = re.compile(r"\bwrong\b|not what i ordered", re.I)  # in an exchange, "a different color" is the wish
+_LATE = re.compile(r"\b(?:arrived|came|got here|showed up|delivered|was)\b(?:\s+[\w-]+){0,3}?\s+late\b"
+                   r"|\blate (?:delivery|arrival)\b", re.I)
+
+
+def _exchange_request(text: str) -> bool:
+    """The customer wants another variant rather than their money back: a swap word, or "... instead" not about
+    a refund, credit, cancellation or return."""
+    if _EXCHANGE.search(text):
+        return True
+    return any(not _NOT_A_VARIANT.search(re.split(r"[.!?;,]", text[max(0, m.start() - 60):m.start()])[-1])
+               for m in _INSTEAD.finditer(text))
+
+
+def _return_reason(text: str, *, exchange: bool = False) -> str:
+    if (_WRONG_SENT if exchange else _WRONG).search(text):
         return "wrong_item"
     if _DEFECT.search(text):
         return "defective"
     if re.search(r"\b(broken|cracked|damaged|dented|chipped|shattered|smashed|crushed|bent|torn)\b", text, re.I):
         return "damaged"
+    if _LATE.search(text):
+        return "arrived_late"
     return "changed_mind"
 
 
@@ -284,16 +417,102 @@ def _pick_item(p: PlanInput, items: list[dict[str, Any]]) -> dict[str, Any] | No
     return None
 
 
+# Why the seller's changed-mind restocking fee does not apply (KB returns-restocking-fees: never for these reasons).
+_NO_FEE_BECAUSE = {"damaged": "the item arrived damaged", "defective": "the item is defective",
+                   "wrong_item": "we sent the wrong item", "not_as_described": "the item isn't as described",
+                   "arrived_late": "your order arrived late"}
+
+
 def _return_slots(p: PlanInput, check: dict[str, Any]) -> dict[str, Any]:
     paid_by = check["return_shipping_paid_by"]
     fee = check["restocking_fee_pct"]
+    fee_line = f"A {fee:g}% restocking fee applies to changed-mind returns. " if fee else ""
+    because = _NO_FEE_BECAUSE.get(check.get("return_reason", ""))
+    if not fee and because and p.policy.returns.restocking_fee_pct:  # the fee exists, but not for this return
+        fee_line = f"There's no restocking fee on this return, because {because}. "
+    elif not fee and re.search(r"\brestock|\bfees?\b", p.text, re.I):
+        fee_line = "There's no restocking fee on this return. "
     return {
         "order_id": check["order_id"], "window_ends": format_date(check["window_ends"]),
         "shipping_line": "Return shipping is free for you. " if paid_by == "seller"
         else "Return shipping is paid by you (the label cost comes out of the refund). ",
-        "fee_line": f"A {fee:g}% restocking fee applies to changed-mind returns. " if fee else "",
+        "fee_line": fee_line,
         "refund_days": check["refund_days_after_receipt"], "refund_day_kind": check["refund_day_kind"],
     }
+
+
+def _tokens(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _wanted_variant(text: str, variants: list[dict[str, Any]], current_sku: str) -> dict[str, Any] | None:
+    """The variant the customer asks for: the other variant whose distinguishing words ("32", "white") the
+    message names most, ties broken by what it keeps of the current one (21 oz Juniper -> 32 oz Juniper)."""
+    current = next((v for v in variants if v["sku"] == current_sku), None)
+    others = [v for v in variants if v["sku"] != current_sku]
+    if not others:
+        return None
+    common = set.intersection(*(_tokens(v["title"]) for v in variants))
+    kept = _tokens(current["title"]) - common if current else set()
+    asked = _tokens(text) - common - kept
+    scored = sorted((((len((_tokens(v["title"]) - common) & asked)), len(_tokens(v["title"]) & kept), n)
+                     for n, v in enumerate(others)), reverse=True)
+    best = scored[0]
+    if best[0] == 0 or (len(scored) > 1 and scored[1][:2] == best[:2]):
+        return None
+    return others[best[2]]
+
+
+def _variant_line(wanted: dict[str, Any] | None, variants: list[dict[str, Any]], item: dict[str, Any],
+                  paid: str) -> str:
+    """Stock and price of the variant asked for against what was paid (KB returns-exchanges: we collect or
+    refund the difference), or the other variants when the message names none."""
+    def stock(v: dict[str, Any]) -> str:
+        if v["in_stock"]:
+            return "in stock"
+        return f"out of stock, expected back {format_date(v['restock_date'])}" if v.get("restock_date") \
+            else "out of stock"
+
+    if wanted is None:
+        others = [v for v in variants if v["sku"] != item["sku"]]
+        if not others:
+            return "This product comes in just one version, so there's no other size or color to swap it for. "
+        listed = "; ".join(f"{v['title']} (${v['price']}, {stock(v)})" for v in others)
+        return f"It also comes in: {listed}. Tell me which one you'd like. "
+    if not wanted["in_stock"]:
+        back = f" and expected back {format_date(wanted['restock_date'])}" if wanted.get("restock_date") else ""
+        return (f"The {wanted['title']} is out of stock right now{back}; if you'd rather not wait, we can refund you "
+                "instead. ")
+    price, was = Decimal(wanted["price"]), Decimal(paid)
+    settle = ("so we'd collect the difference" if price > was else "so we'd refund you the difference" if price < was
+              else "so there's no difference to pay")
+    return f"The {wanted['title']} is ${wanted['price']} and in stock; you paid ${paid} for yours, {settle}. "
+
+
+def _exchange(p: PlanInput, order: dict[str, Any], item: dict[str, Any], check: dict[str, Any],
+              slots: dict[str, Any]) -> PlanOutcome:
+    """An exchange for another variant (KB returns-exchanges): on the store channels a person checks stock, sends
+    the label and ships the new one, with the price difference from the catalog; on the marketplaces we cannot
+    exchange, so the way is their return flow and a new order. The return answer stays in both."""
+    oid = order["order_id"]
+    found = p.run("get_product", {"sku": item["sku"]})
+    variants = (found.data or {}).get("variants", []) if found.ok else []
+    wanted = _wanted_variant(p.text, variants, item["sku"])
+    kb = next((x.id for x in p.passages if x.doc_id == "returns-exchanges"), None)
+    cited = [kb] if kb else []
+    if not p.policy.returns.exchanges:
+        return PlanOutcome(template="return_exchange_marketplace", order_id=oid, citations=cited, slots={
+            **slots, "platform_name": p.policy.display_name, "how_to_start": p.policy.returns.how_to_start,
+            "wanted": f"the {wanted['title']}" if wanted else "another size or color"})
+    paid = next((str(i["unit_price"]) for i in order["items"] if i["sku"] == item["sku"]), None)
+    variant_line = _variant_line(wanted, variants, item, paid) if variants and paid else ""
+    return PlanOutcome(template="return_exchange_offer", order_id=oid, citations=cited, slots={
+        **slots, "variant_line": variant_line,
+        "exchange_shipping_line": "Return shipping for the exchange is on us. "
+        if check["return_shipping_paid_by"] == "seller"
+        else "Return shipping for a changed-mind exchange is paid by you. "},
+        review_reason="exchange requested: check stock, send the return label and ship the new "
+                      + (wanted["title"] if wanted else "variant the customer chooses"))
 
 
 def plan_return(p: PlanInput, *, damage: bool = False) -> PlanOutcome:
@@ -310,7 +529,8 @@ def plan_return(p: PlanInput, *, damage: bool = False) -> PlanOutcome:
         return PlanOutcome(template="return_started", slots=slots, order_id=oid)
     order = _resolve_order(p)
     oid = order["order_id"]
-    reason = _return_reason(p.text) if (damage or p.intent == "return_request") else "changed_mind"
+    exchange = not damage and _exchange_request(p.text)
+    reason = _return_reason(p.text, exchange=exchange) if (damage or p.intent == "return_request") else "changed_mind"
     check = p.run("check_return_eligibility", {"order_id": oid, "reason": reason})
     if not check.ok:
         return PlanOutcome(template="handoff", order_id=oid, handoff_reason=check.error)
@@ -352,6 +572,8 @@ def plan_return(p: PlanInput, *, damage: bool = False) -> PlanOutcome:
         return PlanOutcome(template="which_item", order_id=oid, slots={"order_id": oid, "item_list": listing},
                            awaiting="order_id")
     slots = {**_return_slots(p, c), "item": item["title"], "problem": problem}
+    if exchange:
+        return _exchange(p, order, item, c, slots)
     if p.policy.returns.started_by == "buyer":  # the marketplace's own flow: say how, never offer our label
         return PlanOutcome(template="damage_in_marketplace" if damage else "return_in_marketplace", order_id=oid,
                            slots={**slots, "how_to_start": p.policy.returns.how_to_start},
@@ -366,22 +588,110 @@ def plan_return(p: PlanInput, *, damage: bool = False) -> PlanOutcome:
                        review_reason="damaged or wrong item: confirm the remedy" if damage else None)
 
 
+# "why is my refund less", "was a restocking fee taken out", "did you keep the shipping": a question about the amount
+_AMOUNT_QUESTION = re.compile(
+    r"\b(?:less|short|partial(?:ly)?|deduct\w*|subtract\w*|withh[eo]ld\w*|difference|fees?|restocking|shipping"
+    r"|(?:took|taken|take|taking) (?:out|off)|kept|rest of|remaining|balance"
+    r"|(?:full|whole|entire) (?:amount|refund|price)|only (?:got|received|refunded|gave|get|sent)|not (?:the )?(?:full|whole|entire))\b", re.I)
+_REASON_WORDS = {"changed_mind": "changed-mind", "no_longer_needed": "no-longer-needed", "damaged": "damaged-item",
+                 "defective": "defective-item", "wrong_item": "wrong-item", "not_as_described": "not-as-described",
+                 "arrived_late": "late-delivery"}
+
+
+def _refund_return(refund: dict[str, Any], returns: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The return a refund pays for: the one its recorded reason names (the record has no return id field)."""
+    reason = refund.get("reason") or ""
+    return next((r for r in returns if re.search(rf"\b{re.escape(r['return_id'])}\b", reason)), None)
+
+
+def _return_terms(p: PlanInput, order_id: str, ret: dict[str, Any], subject: str = "") -> tuple[str, bool]:
+    """What the policy deducts from a return's refund (restocking fee, who pays return shipping), from
+    `check_return_eligibility` for the return's recorded reason; and whether it was our fault."""
+    check = p.run("check_return_eligibility", {"order_id": order_id, "reason": ret["reason"]})
+    if not check.ok or not check.data:
+        return "", False
+    c, kind = check.data, _REASON_WORDS.get(ret["reason"], ret["reason"].replace("_", " "))
+    fee = c["restocking_fee_pct"]
+    subject = subject or f"Return {ret['return_id']}"
+    fee_line = (f"{subject} was a {kind} return, so our {fee:g}% restocking fee applies to it." if fee
+                else f"{subject} was a {kind} return, so no restocking fee applies to it.")
+    shipping = ("Return shipping for it was on us." if c["return_shipping_paid_by"] == "seller"
+                else f"Return shipping for a {kind} return is paid by you.")
+    return f"{fee_line} {shipping}", bool(c["is_defect"])
+
+
+def _refund_difference(p: PlanInput, order: dict[str, Any], data: dict[str, Any]) -> PlanOutcome:
+    """Why a refund is less than what was paid, from the refund records (amounts, dates, recorded reasons) and
+    the return policy for each return they pay for; a refund with no recorded reason goes to a person rather
+    than a guess. The difference itself is not stated as a number: no tool returns it."""
+    oid = data["order_id"]
+    refunds = [r for r in data.get("refunds", []) if r.get("status") != "failed"]
+    slots = {"order_id": oid, "paid": data["total"],
+             "refunds": " and ".join(f"${r['amount']} on {format_date(r['issued_at'])}" for r in refunds)}
+    timelines = next((x.id for x in p.passages if x.doc_id == "refund-timelines"), None)
+    cited = [timelines] if timelines else []
+    if sum((Decimal(r["amount"]) for r in refunds), Decimal(0)) >= Decimal(data["total"]):
+        return PlanOutcome(template="refund_full", slots=slots, order_id=oid, citations=cited)
+    lines: list[str] = []
+    review: str | None = None
+    returned = False
+    for r in refunds:
+        ret = _refund_return(r, data.get("returns", []))
+        reason = (r.get("reason") or "").strip()
+        if ret:
+            returned = True
+            terms, our_fault = _return_terms(p, oid, ret, subject="It")
+            lines.append(f"The refund of ${r['amount']} is for your return {ret['return_id']}. {terms}".strip())
+            if our_fault:  # KB refund-timelines: a person reviews the original shipping charge on our-fault returns
+                lines.append("Because that return was our fault, a member of our team will also review the original "
+                             "shipping charge.")
+                review = "refund for an our-fault return: review the original shipping charge"
+        elif reason:
+            lines.append(f"The refund of ${r['amount']} was recorded with the reason \"{reason}\".")
+        else:
+            lines.append(f"I don't see a reason recorded for the refund of ${r['amount']}, so a member of our team "
+                         "will check the difference and explain it here.")
+            review = "refund is less than the order total and no reason is recorded: check and explain the difference"
+    if returned:  # KB refund-timelines, "Partial refunds and what is included"
+        several = sum(int(i["quantity"]) for i in order["items"]) > 1
+        lines.insert(0, "A return refund covers the price of the items sent back plus the sales tax paid on them, "
+                        "minus any restocking fee that applies to a changed-mind return."
+                        + (" When only some items of an order come back, only those items are refunded." if several
+                           else ""))
+    return PlanOutcome(template="refund_difference", slots={**slots, "explanation": " ".join(lines)}, order_id=oid,
+                       citations=cited, review_reason=review)
+
+
 def plan_refund_status(p: PlanInput) -> PlanOutcome:
     order = _resolve_order(p)
     oid = order["order_id"]
     status = p.run("get_refund_status", {"order_id": oid})
     data = status.data or {}
     refunds = data.get("refunds", [])
+    returns = data.get("returns", [])
+    overdue = [r for r in returns if r["status"] == "received" and r.get("refund_due_by")
+               and p.today > date.fromisoformat(r["refund_due_by"])]
+    if overdue:  # received, due date passed, no refund: an escalation, never "due by" a day behind us
+        r = overdue[-1]
+        return PlanOutcome(template="refund_overdue", order_id=oid, slots={
+            "order_id": oid, "return_id": r["return_id"], "received_date": format_date(r["received_at"]),
+            "due_date": format_date(r["refund_due_by"]), "posting_days": data["posting_days"]},
+            review_reason=f"refund overdue: return {r['return_id']} was received and its refund was due by "
+                          f"{r['refund_due_by']}; issue it now")
+    if any(r.get("status") != "failed" for r in refunds) and _AMOUNT_QUESTION.search(p.text):
+        return _refund_difference(p, order, data)
     if refunds:
         r = refunds[-1]
-        return PlanOutcome(template="refund_issued", order_id=oid, slots={
+        posted = bool(r.get("expected_by")) and p.today > date.fromisoformat(r["expected_by"])
+        return PlanOutcome(template="refund_issued_posted" if posted else "refund_issued", order_id=oid, slots={
             "order_id": oid, "amount": r["amount"], "issued_date": format_date(r["issued_at"]),
             "posting_days": data["posting_days"], "expected_by": format_date(r["expected_by"])})
-    returns = data.get("returns", [])
     if returns:
         r = returns[-1]
         if r["received_at"]:
             line = f"We received it on {format_date(r['received_at'])}, and the refund is due by {format_date(r['refund_due_by'])}."
+            if _AMOUNT_QUESTION.search(p.text):
+                line += " " + _return_terms(p, oid, r)[0]
         elif r["label_tracking"]:
             line = f"We haven't received it yet; you can follow it with return tracking {r['label_tracking']}. " \
                    "We refund as soon as it arrives and is checked."
@@ -483,169 +793,123 @@ def plan_change_address(p: PlanInput) -> PlanOutcome:
                        pending_action=pending, awaiting="confirmation")
 
 
-_CHANNELS = {
-    "amazon": r"amazon", "walmart": r"walmart", "tiktok": r"tiktok", "ebay": r"ebay",
-    "shopify": r"online store|our (?:web)?site|northforkgoods\.com|subscribe (?:&|and) save",
-    "facebook": r"facebook|instagram|meta", "instagram": r"facebook|instagram|meta",
-}
-MARKETPLACES = ("amazon", "walmart", "tiktok", "ebay")
+def _best_section(p: PlanInput, top: Passage, question: str | None = None) -> Passage:
+    """Among the sections of the best document, the one whose customer-facing sentences answer the question best."""
+    return best_section(top, question or p.text, p.search, p.platform)
 
 
-_STAFF_GUIDANCE = re.compile(
-    r"\b(the agent|agents|support agents?|customers should|rather than (the agent )?guessing|before saying no)\b|"
-    r"^(keep|always|never|check|tell|ask|send|offer|do not|don't|make sure|note)\b", re.I)
+PART_SENTENCES = 2  # for a question in several parts, each part quotes up to this many sentences
 
 
-def _staff_guidance(sentence: str) -> bool:
-    """Articles also brief the support team ("Keep everything on eBay..."); those lines are not for customers."""
-    return bool(_STAFF_GUIDANCE.search(sentence.strip()))
+def _policy_part(p: PlanInput, usable: list[Passage], question: str, limit: int) -> PassageAnswer:
+    """One question's answer: the best section of each of the top articles in turn, the first that answers it
+    (the next article when one only speaks of other channels or only briefs the team); else the nearest text."""
+    nearest = PassageAnswer("", [], False, [question])
+    for candidate in usable[:3]:
+        found = extract_answer([_best_section(p, candidate, question)], question, limit=limit, platform=p.platform)
+        if found.text and found.matched:
+            return found
+        if found.text and not nearest.text:
+            nearest = found
+    return nearest
 
 
-STORE_FAMILY = ("shopify", "facebook", "instagram")
-
-
-def _about_another_channel(sentence: str, platform: str) -> bool:
-    """A sentence about other channels does not answer this customer: a marketplace customer is never told
-    about our other channels (it reads as off-platform contact), and a store or Meta customer is not given a
-    marketplace's rule unless the sentence also covers the store."""
-    if platform in MARKETPLACES:
-        others = "|".join(pattern for channel, pattern in _CHANNELS.items() if channel != platform)
-        return bool(re.search(rf"\b(?:{others})\b", sentence, re.I))
-    own = "|".join(_CHANNELS[c] for c in STORE_FAMILY)
-    marketplaces = "|".join(_CHANNELS[c] for c in MARKETPLACES)
-    return bool(re.search(rf"\b(?:{marketplaces})\b", sentence, re.I)) and \
-        not re.search(rf"\b(?:{own})\b", sentence, re.I)
-
-
-SECTION_SENTENCES = 4  # a policy answer quotes up to this many sentences of the best section, in order
-
-
-# What customers ask for, in the words the articles answer with ("policy" is answered by a window of days).
-_EXPANSIONS: dict[str, set[str]] = {
-    "polic": {"windo", "days", "withi"}, "long": {"days", "busin", "withi"}, "pays": {"paid", "cost", "free"},
-    "pay": {"paid", "cost", "free", "pays"}, "sale": {"price", "diffe", "drops"}, "cheap": {"price", "diffe"},
-    "drop": {"price", "diffe"}, "drope": {"price", "diffe"},
-}
-_QUESTION_WORDS = {"the", "and", "you", "does", "how", "can", "what", "whats", "your", "take", "this", "that"}
-
-
-def _query_words(query: str) -> set[str]:
-    words = {_key_word(w) for w in re.findall(r"[a-z0-9]{3,}", query.lower())} - _QUESTION_WORDS
-    for word in list(words):
-        words |= _EXPANSIONS.get(word, set())
-    return words
-
-
-def _key_word(word: str) -> str:
-    """Words compared by their first five letters: 'refunds' meets 'refund', 'dishwaser' meets 'dishwasher'."""
-    return word[:5]
-
-
-def _extract(passages: list[Passage], query: str, limit: int = 3, platform: str = "shopify") -> tuple[str, list[str], bool]:
-    """The sentences (or spec lines) across the passages that best match the question.
-
-    Words of the document title are left out of the match: every section of a product page says
-    "cast iron skillet", so only the rest of the question tells the sections apart. Returns the
-    text, the ids of the passages it quotes, and whether any quoted sentence shares a word with the
-    question beyond the title (the answer check: otherwise it is only the nearest text, not an answer).
-    """
-    title_words = {_key_word(w) for x in passages for w in re.findall(r"[a-z0-9]{3,}", x.title.lower())}
-    words = _query_words(query) - title_words
-    candidates: list[tuple[int, int, int, str]] = []  # (-score, passage order, sentence order, sentence)
-    for pi, passage in enumerate(passages):
-        body = passage.text.split("\n", 1)[-1]
-        for si, sentence in enumerate(s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", body)):
-            if len(sentence) > 15 and not _about_another_channel(sentence, platform) and not _staff_guidance(sentence):
-                score = len(words & {_key_word(w) for w in re.findall(r"[a-z0-9]{3,}", sentence.lower())})
-                candidates.append((-score, pi, si, sentence))
-    if not candidates:
-        return "", [], False
-    matched = min(c[0] for c in candidates) < 0 or not words
-    if len(passages) == 1 and len(candidates) <= limit:
-        best = candidates  # a short section is quoted whole: the sentences around the match carry the answer
-        text = " ".join(c[3].lstrip("- ") if c[3].endswith((".", "!", "?")) else c[3].lstrip("- ") + "."
-                        for c in sorted(best, key=lambda c: c[2]))
-        return text, [passages[0].id], matched
-    best = sorted(candidates)[:limit]
-    if best[0][0] == 0:
-        best = [c for c in candidates if c[1] == 0][:limit]  # nothing matches: the top passage's opening
-    best = [c for c in best if c[0] < 0] or best
-    best.sort(key=lambda c: (c[1], c[2]))
-    text = " ".join(c[3].lstrip("- ") if c[3].endswith((".", "!", "?")) else c[3].lstrip("- ") + "." for c in best)
-    cited = list(dict.fromkeys(passages[c[1]].id for c in best))
-    return text, cited, matched
-
-
-def _best_section(p: PlanInput, top: Passage) -> Passage:
-    """Among the sections of the best document, the one whose sentences answer the question best."""
-    sections = [top] + [x for x in (p.search(p.text, top.doc_id) if p.search else []) if x.id != top.id]
-    words = _query_words(p.text) - {_key_word(w) for w in re.findall(r"[a-z0-9]{3,}", top.title.lower())}
-
-    def score(section: Passage) -> tuple[int, int]:
-        body = section.text.split("\n", 1)[-1]
-        overlaps = sorted((len(words & {_key_word(w) for w in re.findall(r"[a-z0-9]{3,}", s.lower())})
-                           for s in re.split(r"(?<=[.!?])\s+", body)), reverse=True)
-        return (sum(overlaps[:2]), -sections.index(section))
-
-    return max(sections, key=score)
-
-
-NO_ANSWER = "no passage answers the question: the nearest text is quoted for a person to check"
+def _own_articles(p: PlanInput, question: str, usable: list[Passage]) -> list[Passage]:
+    found = [x for x in (p.search(question, None) if p.search else []) if x.topic != "brand_voice"]
+    return list({x.doc_id: x for x in [*found, *usable]}.values())
 
 
 def plan_policy(p: PlanInput) -> PlanOutcome:
+    """A policy question answered from the knowledge base, each of its parts ("how long do refunds take and
+    does it go back on my card") from the section that answers it. Only sentences a customer may read are
+    quoted; a part nothing answers sends the reply to review, naming the part."""
     usable = [x for x in p.passages if x.topic != "brand_voice"]
     if not usable:
         return PlanOutcome(template="handoff", handoff_reason="no knowledge-base passage answers this question")
-    answer, cited, matched = "", [], False
-    for candidate in usable[:3]:  # the best article first; the next one if it only speaks of other channels
-        answer, cited, matched = _extract([_best_section(p, candidate)], p.text, limit=SECTION_SENTENCES,
-                                          platform=p.platform)
-        if answer:
-            break
-    if not answer:
-        return PlanOutcome(template="handoff", handoff_reason="the matching articles are about other channels")
-    return PlanOutcome(template="policy_answer", slots={"answer": answer}, citations=cited,
-                       review_reason=None if matched else NO_ANSWER)
+    parts = question_parts(p.text) or [p.text]
+    if len(parts) == 1:
+        answers = [_policy_part(p, usable, parts[0], SECTION_SENTENCES)]
+    else:  # each part looks for its own articles first: the message's may be about another part
+        answers = [_policy_part(p, _own_articles(p, part, usable), part, PART_SENTENCES) for part in parts]
+    quoted = list(dict.fromkeys(s for a in answers for s in a.sentences))
+    if not quoted:
+        return PlanOutcome(template="handoff", handoff_reason="no passage a customer may read answers this question "
+                           "(the matching articles are about other channels or brief the team)")
+    cited = list(dict.fromkeys(c for a in answers for c in a.cited))
+    open_parts = [part for part, a in zip(parts, answers, strict=True) if not a.matched]
+    review = None if not open_parts else NO_ANSWER if len(open_parts) == len(parts) else \
+        "no passage answers part of the question: " + "; ".join(f'"{q}"' for q in open_parts)
+    return PlanOutcome(template="policy_answer", slots={"answer": " ".join(quoted)}, citations=cited,
+                       review_reason=review)
 
 
 def plan_product(p: PlanInput) -> PlanOutcome:
-    product = None
-    for sku in p.triage.entities.skus:
-        found = p.run("get_product", {"sku": sku})
-        if found.ok:
-            product = found.data
-            break
-    if product is None:
-        found = p.run("search_products", {"query": p.text, "limit": 1})
-        products = (found.data or {}).get("products", []) if found.ok else []
-        product = products[0] if products else None
-    passages = [x for x in p.passages if x.topic == "product"]
-    if product:
-        page = f"product-{product['product_id'].lower()}"
-        own = p.search(p.text, page) if p.search else [x for x in passages if x.doc_id == page]
-        passages = own + [x for x in passages if x.doc_id != page]
-    if not passages:
-        return PlanOutcome(template="handoff", handoff_reason="no product information answers this question")
-    chosen = [x for x in passages if x.doc_id == passages[0].doc_id][:3]
-    answer, cited, matched = _extract(chosen, p.text, limit=2, platform=p.platform)
-    stock_line = ""
-    if product and re.search(r"\b(stock|available|availability|back|restock|sold out|buy|get one|when)\b", p.text, re.I):
-        lines = []
-        for v in product["variants"]:
-            if v["in_stock"]:
-                lines.append(f"{v['title']} is in stock")
-            elif v["restock_date"]:
-                lines.append(f"{v['title']} is out of stock and expected back {format_date(v['restock_date'])}")
-            else:
-                lines.append(f"{v['title']} is out of stock")
-        stock_line = f" Stock right now for the {product['name']}: " + "; ".join(lines) + "."
-    return PlanOutcome(template="product_answer", slots={"answer": answer, "stock_line": stock_line}, citations=cited,
-                       review_reason=None if matched or stock_line else NO_ANSWER)
+    """A product question answered from the catalog (agent/product_answers.py): every attribute asked, one
+    sentence each that names the product, a recommendation among the products of the kind named. What the
+    catalog does not give is looked for in the product's pages; what is still unanswered keeps the reply for a
+    person. Stock is stated only when asked; the product page is cited as the source."""
+    from agent.product_answers import (  # noqa: PLC0415 (a local import: this edit stays inside the plan)
+        CATALOG_SECTIONS, answer as answer_from_catalog, find_products, from_pages, mentions, product_pages,
+        unanswered_reason,
+    )
+
+    found = find_products(p.text, p.triage.entities.skus, p.run, p.active_order_id)
+    result = answer_from_catalog(p.text, found)
+    if result.clarify:  # an attribute asked about no product named: ask which one
+        return PlanOutcome(template="product_answer", slots={"answer": result.text, "stock_line": ""})
+    used = [] if found.mode == "unclear" else \
+        [x for x in found.products if x["product_id"] in result.product_ids] or found.products[:1]
+    pages = product_pages(used, p.passages, p.search, p.text)
+    own = [x for passages in pages.values() for x in passages]
+    related = [x for x in p.passages if x.topic == "product" and x.doc_id not in pages]
+    if found.mode == "unclear" or not (result.asked or result.sentences or result.stock_line):
+        # many products named alike ("cast iron"), or nothing the catalog's fields answer: the nearest text
+        passages = own + related
+        if not passages:
+            return PlanOutcome(template="handoff", handoff_reason="no product information answers this question")
+        text, cited, matched = _extract([x for x in passages if x.doc_id == passages[0].doc_id][:3], p.text,
+                                        limit=2, platform=p.platform)
+        review = None
+        if used:  # the product is known, what is asked of it is not
+            review = ("the question asks about something the catalog does not list for this product: the nearest "
+                      "product-page text is quoted for a person to check")
+        elif not matched or any(not mentions(text, a) for a in result.asked):
+            review = NO_ANSWER
+        return PlanOutcome(template="product_answer", slots={"answer": text, "stock_line": ""}, citations=cited,
+                           review_reason=review)
+    texts, cited, unanswered = from_pages(result.unanswered, used, p.passages, p.search, _extract, p.platform)
+    sentences = [*result.sentences, *texts]
+    cited = [*(x[0].id for x in pages.values() if x), *cited]
+    if not sentences and not result.stock_line:  # nothing found for what was asked: the nearest text, for a person
+        nearest = [x for x in own if not x.id.endswith(CATALOG_SECTIONS)] or related
+        text, cited, _ = _extract(nearest[:3], p.text, limit=2, platform=p.platform) if nearest else ("", [], False)
+        if not text:
+            return PlanOutcome(template="handoff", handoff_reason="no product information answers this question")
+        sentences = [text]
+    return PlanOutcome(template="product_answer", citations=list(dict.fromkeys(cited)),
+                       slots={"answer": " ".join(sentences),
+                              "stock_line": result.stock_line if sentences else result.stock_line.lstrip()},
+                       review_reason=unanswered_reason(unanswered, used))
 
 
 def plan_damaged(p: PlanInput) -> PlanOutcome:
     return plan_return(p, damage=True)
+
+
+def _subscription_name(p: PlanInput, sub: dict[str, Any]) -> str:
+    """A subscription as the customer knows it: by its product from the catalog ("Morning Ritual Unbleached Cone
+    Coffee Filters, Size 02 (300-Count) subscription"), the variant named only when the product has several. The
+    subscription id and SKU are internal: they appear only if the customer wrote them."""
+    found = p.run("get_product", {"sku": sub["sku"]})
+    name = "subscription"
+    if found.ok and found.data:
+        variants = found.data.get("variants") or []
+        variant = next((v for v in variants if v["sku"] == sub["sku"]), None)
+        label = _short_title(found.data["name"])
+        name = f"{label} ({variant['title']}) subscription" if variant and len(variants) > 1 else f"{label} subscription"
+    written = [ref for ref in (sub["subscription_id"], sub["sku"])
+               if re.search(rf"(?<![\w-]){re.escape(ref)}(?![\w-])", p.text, re.I)]
+    return f"{name} {' / '.join(written)}" if written else name
 
 
 def plan_subscription(p: PlanInput) -> PlanOutcome:
@@ -659,7 +923,7 @@ def plan_subscription(p: PlanInput) -> PlanOutcome:
             words = "still active, with the next delivery skipped"
         next_line = f" Your next order is on {format_date(d['next_charge_date'])}." if d.get("next_charge_date") else ""
         return PlanOutcome(template="subscription_done",
-                           slots={"subscription_id": d["subscription_id"], "status_words": words, "next_line": next_line})
+                           slots={"subscription": _subscription_name(p, d), "status_words": words, "next_line": next_line})
     listed = p.run("list_subscriptions", {})
     subs = [s for s in (listed.data or {}).get("subscriptions", []) if s["status"] != "cancelled"] if listed.ok else []
     if not subs:
@@ -667,7 +931,7 @@ def plan_subscription(p: PlanInput) -> PlanOutcome:
     sub = next((s for s in subs if s["sku"] in p.triage.entities.skus), subs[0])
     action = next((name for name, pattern in _SUB_ACTIONS if pattern.search(p.text)), None)
     if action is None:
-        return PlanOutcome(template="subscription_which_action", slots={"subscription_id": sub["subscription_id"]})
+        return PlanOutcome(template="subscription_which_action", slots={"subscription": _subscription_name(p, sub)})
     proposal = p.run("update_subscription", {"subscription_id": sub["subscription_id"], "action": action})
     pending = _proposed(proposal)
     if pending is None:
@@ -676,7 +940,7 @@ def plan_subscription(p: PlanInput) -> PlanOutcome:
     next_line = f", next order {format_date(sub['next_charge_date'])}" if sub.get("next_charge_date") else ""
     return PlanOutcome(template="subscription_offer", pending_action=pending,
                        awaiting="confirmation",
-                       slots={"action_words": words, "subscription_id": sub["subscription_id"], "sku": sub["sku"],
+                       slots={"action_words": words, "subscription": _subscription_name(p, sub),
                               "interval_days": sub["interval_days"], "next_line": next_line})
 
 

@@ -35,20 +35,29 @@ class Request:
     confidence: float
 
 
-def pieces(text: str) -> list[str]:
-    """Sentences of the customer's own words (quoted history and signatures dropped), cut again at joiners."""
-    own = text
-    if quoted := _QUOTED.search(text):
-        own = text[:quoted.start()]
+def own_words(text: str) -> str:
+    """The customer's own words: quoted history ("On ... wrote:", "> ...") and what follows it dropped."""
+    quoted = _QUOTED.search(text)
+    return text[:quoted.start()] if quoted else text
+
+
+def sentence_pieces(text: str) -> list[str]:
+    """Sentences, cut again at joiners ("also", "and when..."), stripped; short ones kept."""
     found: list[str] = []
-    for sentence in _PIECE.findall(own):
+    for sentence in _PIECE.findall(text):
         start = 0
         for m in _JOINER.finditer(sentence):
             if m.start() > start:
                 found.append(sentence[start:m.start()])
             start = m.start()
         found.append(sentence[start:])
-    return [p.strip() for p in found if len(p.split()) >= MIN_WORDS][:MAX_PIECES]
+    return [p.strip() for p in found if p.strip()]
+
+
+def pieces(text: str) -> list[str]:
+    """Sentences of the customer's own words (quoted history and signatures dropped), cut again at joiners;
+    pieces too short to classify on their own are left out."""
+    return [p for p in sentence_pieces(own_words(text)) if len(p.split()) >= MIN_WORDS][:MAX_PIECES]
 
 
 def split_requests(text: str, main_intent: str, classify: Callable[[list[str]], list[IntentGuess]]) -> list[Request]:

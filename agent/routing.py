@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from agent.answer_gate import review_reason as gate_reason
 from agent.clocks import reply_deadline
 from agent.schemas import ComplianceReport, Decision, Triage
+from agent.templates_es import answers_in
 from agent.seller_settings import SellerSettings
 from tools.policy.loader import PlatformPolicy
 
@@ -19,7 +21,16 @@ HANDOFF_FLAGS = {
     "bbb_or_attorney_general": "BBB or attorney-general complaint",
     "injury_or_safety": "injury or safety report",
     "claim_or_chargeback": "claim or chargeback",
+    "asks_for_person": "asked for a person",  # the disclosure article: a person, any time, for the rest of it
 }
+HELD_FLAGS = frozenset(HANDOFF_FLAGS)  # flags that outlive their message: a person clears them in the console
+
+
+def held_flags(flags: list[str]) -> list[str]:
+    """The flags of a conversation that keep every later message with a person until cleared."""
+    return [f for f in flags if f in HELD_FLAGS]
+
+
 REVIEW_FLAGS = {
     "prompt_injection": "message tries to instruct the assistant",
     "review_manipulation": "review tied to money",
@@ -33,15 +44,17 @@ def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, 
            has_draft: bool, compliance: ComplianceReport | None, handoff_reason: str | None,
            review_reason: str | None, needs_approval: bool, human_approved: bool,
            answered_by_rule: bool = False, unauthenticated: str | None = None,
-           ungrounded: list[str] | None = None, model_written: bool = False) -> Decision:
-    """`answered_by_rule`: the reply follows from a risk flag, not from the intent, so the classifier's
-    confidence does not matter for it. `unauthenticated`: why nobody vouches for the sender (an email
+           ungrounded: list[str] | None = None, model_written: bool = False,
+           open_questions: list[str] | None = None) -> Decision:
+    """`answered_by_rule`: the reply follows from a risk flag, not from the intent, so neither the classifier's
+    confidence nor the intents the seller lets auto-send matter for it. `unauthenticated`: why nobody vouches for the sender (an email
     without a DMARC pass); such a reply never goes out without a person. `ungrounded`: facts of a
     model-written draft that map to no tool result or passage (agent/grounding.py): a person looks.
     `model_written`: the model wrote or worded the draft; it goes out alone only where the seller turned
-    the channel's `model_wording` on (the guards check facts, not every shade of meaning)."""
+    the channel's `model_wording` on (the guards check facts, not every shade of meaning). `open_questions`:
+    questions of the message the reply does not answer (agent/answer_gate.py): a person answers them."""
     reasons_handoff = [HANDOFF_FLAGS[f] for f in triage.risk_flags if f in HANDOFF_FLAGS]
-    if triage.language not in ("en",):
+    if not answers_in(triage.language, triage.intent):  # Spanish: order status, returns, refunds, cancellations
         reasons_handoff.append(f"message not in English ({triage.language})")
     if handoff_reason:
         reasons_handoff.append(handoff_reason)
@@ -69,12 +82,14 @@ def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, 
         review.append(review_reason)
     if unproven:
         review.append(unproven)
+    if open_questions and not human_approved:
+        review.append(gate_reason(open_questions) or "")
     if ungrounded and not human_approved:  # a model-written fact the evidence does not back is never auto-sent
         review.append("facts not in the evidence: " + "; ".join(ungrounded[:3]))
     if not human_approved:
         if not channel.autopilot:
             review.append(f"autopilot is off for {policy.display_name}")
-        if triage.intent not in channel.auto_send_intents:
+        if triage.intent not in channel.auto_send_intents and not answered_by_rule:
             review.append(f"intent {triage.intent} is not set to auto-send")
         if triage.confidence < settings.min_confidence and not answered_by_rule:
             review.append(f"low confidence ({triage.confidence:.2f})")

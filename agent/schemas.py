@@ -31,6 +31,7 @@ Sentiment = Literal["negative", "neutral", "positive"]
 RiskFlag = Literal[
     "legal_threat", "bbb_or_attorney_general", "injury_or_safety", "claim_or_chargeback", "prompt_injection",
     "off_platform_request", "review_manipulation", "other_customer_data", "abusive",
+    "asks_for_person", "asks_if_automated",  # about the assistant itself (agent/triage/rules.py, agent/tone.py)
 ]
 Route = Literal["auto_send", "review", "handoff"]
 

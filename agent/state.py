@@ -44,6 +44,7 @@ class AgentState(TypedDict, total=False):
     sent_key: str | None
     acknowledgment: str | None  # what the customer was told when this turn went to a person
     engine_notes: list[str]
+    asked: list[dict[str, Any]]  # the message's questions and whether a plan answered each (agent/answer_gate.py)
 
     # carried across turns
     active_intent: str | None
@@ -52,3 +53,4 @@ class AgentState(TypedDict, total=False):
     awaiting: Awaiting | None
     approved_action: dict[str, Any] | None
     acknowledged: bool  # a handoff acknowledgment went out and no reply has followed it yet
+    held_flags: list[str]  # handoff-level risk flags of earlier messages, until a person clears them

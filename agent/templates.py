@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from agent import templates_es as spanish
 from tools.contacts import has_contact
 
 SIGN_OFF = "— The Northfork Goods team"
@@ -46,8 +47,42 @@ TEMPLATES: dict[str, str] = {
     "delivered_not_received": "I'm sorry your package hasn't turned up. {carrier} marked order {order_id} as delivered "
                               "on {delivered_date} ({delivery_place}), tracking {tracking_number}. Parcels marked "
                               "delivered sometimes arrive a day or so later or get left with a neighbor, so please "
-                              "check around your entrance, mailroom and with neighbors. {guidance}If it still hasn't "
-                              "shown up, reply here and we'll open a claim with the carrier and make it right.",
+                              "check around {checks}. {guidance}If it still hasn't shown up {wait_hours} hours after "
+                              "the delivery scan, reply here and we'll open a claim with the carrier and send you a "
+                              "replacement (when the item is in stock) or a full refund. You don't need to file "
+                              "anything with the carrier yourself.{marketplace_line}",
+    # a delivered order asked about without saying it arrived: the status, and what to do if it can't be found
+    "status_delivered_help": "{carrier} shows your order {order_id} as delivered on {delivered_date} "
+                             "({delivery_place}), tracking {tracking_number}. If you can't find it, please check "
+                             "around {checks}; parcels marked delivered sometimes arrive a day or so later. If it "
+                             "still hasn't shown up {wait_hours} hours after the delivery scan, reply here and we'll "
+                             "open a claim with the carrier and send you a replacement (when the item is in stock) or "
+                             "a full refund.{marketplace_line}",
+    # still missing after the seller's wait: the claim is due now (a person opens it; the reply goes to review)
+    "delivered_not_received_claim": "I'm sorry your package hasn't turned up. {carrier} marked order {order_id} as "
+                                    "delivered on {delivered_date} ({delivery_place}), tracking {tracking_number}, "
+                                    "and it's been more than {wait_hours} hours since that scan. A member of our team "
+                                    "is opening a claim with the carrier and will arrange a replacement (when the "
+                                    "item is in stock) or a full refund for you. You don't need to file anything "
+                                    "with the carrier yourself. If it does turn up in the meantime, please let us "
+                                    "know.{marketplace_line}",
+    # past the carrier's estimate, or no scan for the seller's trace threshold: never a past date as a promise
+    "status_stalled_late": "I'm sorry your order {order_id} is running late{due_line}. The latest scan from {carrier} "
+                           "(tracking {tracking_number}) was \"{last_event}\"{last_location} on {last_event_date}, "
+                           "and the carrier's estimated delivery date has passed. A member of our team is checking on "
+                           "it now. If there's no new scan {trace_days} days after the last one, we open a trace with "
+                           "the carrier, and if the package is lost we send a replacement or a full refund.",
+    "status_stalled_trace": "I'm sorry your order {order_id} is running late{due_line}. {carrier} hasn't scanned it "
+                            "since \"{last_event}\"{last_location} on {last_event_date} (tracking {tracking_number}). "
+                            "After {trace_days} days without a scan we open a trace with the carrier, so a member of "
+                            "our team is opening one with {carrier} now. If it still hasn't moved {lost_days} days "
+                            "after that last scan, we'll send you a replacement (when the item is in stock) or a full "
+                            "refund, whichever you prefer.",
+    "status_stalled_marketplace": "I'm sorry your order {order_id} is running late{due_line}. {carrier} hasn't scanned "
+                                  "it since \"{last_event}\"{last_location} on {last_event_date} (tracking "
+                                  "{tracking_number}). Because {marketplace} shipped this order, {marketplace} traces "
+                                  "it with the carrier and handles a lost package; you can also report it in your "
+                                  "{marketplace} account. A member of our team is following up on it now.",
     "status_cancelled": "Your order {order_id} was cancelled{cancelled_on}.{refund_line}",
     "status_returned": "Your order {order_id} was returned and refunded.{refund_line}",
     "which_order": "I'd be glad to check. Which order do you mean: {order_list}? Reply with the product or the "
@@ -75,6 +110,19 @@ TEMPLATES: dict[str, str] = {
     "return_exists": "A return is already open for order {order_id} (return {return_id}, status: {return_status}).",
     "return_cancelled_order": "Order {order_id} was cancelled, so there's nothing to return.",
     "which_item": "Which item from order {order_id} would you like to return: {item_list}?",
+    # exchanges (KB returns-exchanges): the store channels swap a variant through a person; marketplaces can't
+    "return_exchange_offer": "Yes, we can exchange your {item} from order {order_id} for another size or color of the "
+                             "same product, as long as the exchange starts by {window_ends}. {variant_line}A member "
+                             "of our team will check stock and send you a return label, and the new one ships as soon "
+                             "as the return has its first carrier scan. {exchange_shipping_line}If you'd rather "
+                             "have a refund, you can return it instead. {shipping_line}{fee_line}We refund within "
+                             "{refund_days} {refund_day_kind} days of receiving it.",
+    "return_exchange_marketplace": "We can't exchange items directly on {platform_name}. The way to switch to "
+                                   "{wanted} is to return this one for a refund and place a new order for it; placing "
+                                   "the new order first secures it while the return is on its way. Your {item} from "
+                                   "order {order_id} can be returned until {window_ends}. {how_to_start} "
+                                   "{shipping_line}{fee_line}We refund within {refund_days} {refund_day_kind} days of "
+                                   "receiving it.",
     # refunds
     "refund_issued": "We issued a refund of ${amount} for order {order_id} on {issued_date}. Banks usually post it "
                      "within {posting_days} business days, so you should see it by {expected_by}.",
@@ -83,6 +131,19 @@ TEMPLATES: dict[str, str] = {
                    "you by {expected_by}.",
     "refund_none": "I don't see a refund or a return on order {order_id} yet. If you'd like to send something back, "
                    "tell me which item and I'll check your options.",
+    # the bank's posting window is over: said in the past tense, and who looks if it still isn't there
+    "refund_issued_posted": "We issued a refund of ${amount} for order {order_id} on {issued_date}. Banks usually post "
+                            "it within {posting_days} business days, so it should have reached your original payment "
+                            "method by {expected_by}. If you don't see it there, reply here and a member of our team "
+                            "will look into it.",
+    # received, refund due date passed, no refund: an escalation (the reply goes to review)
+    "refund_overdue": "I'm sorry: we received your return {return_id} for order {order_id} on {received_date}, and "
+                      "its refund was due by {due_date}, so it's overdue. A member of our team is making sure it's "
+                      "issued now. Once it is, banks usually post it within {posting_days} business days.",
+    # "why is my refund less than I paid?": the amounts on record and what explains them
+    "refund_difference": "You paid ${paid} for order {order_id}, and we refunded {refunds}. {explanation}",
+    "refund_full": "You paid ${paid} for order {order_id}, and we refunded {refunds}, which is the full amount you "
+                   "paid.",
     # cancellations
     "cancel_offer": "Order {order_id} hasn't shipped yet, so I can cancel it. {charge_line}Shall I go ahead and "
                     "cancel it? Reply \"yes\" to confirm.",
@@ -118,14 +179,22 @@ TEMPLATES: dict[str, str] = {
     "damage_window_closed": "I'm sorry your {item} from order {order_id} {problem}. The return window closed on "
                             "{window_ends}, so a member of our team will look at warranty options for you.",
     # subscriptions
-    "subscription_offer": "I can {action_words} your subscription {subscription_id} ({sku}, every {interval_days} "
-                          "days{next_line}). Shall I go ahead? Reply \"yes\" to confirm.",
-    "subscription_done": "Done: your subscription {subscription_id} is {status_words}.{next_line}",
+    # (a subscription is named by its product, "your Cast Iron Conditioner, 8 fl oz (2-Pack) subscription":
+    # never by the internal subscription id or SKU unless the customer wrote it; plans.plan_subscription)
+    "subscription_offer": "I can {action_words} your {subscription} (every {interval_days} days{next_line}). Shall I "
+                          "go ahead? Reply \"yes\" to confirm.",
+    "subscription_done": "Done: your {subscription} is {status_words}.{next_line}",
     "subscription_none": "I couldn't find an active subscription on your account.",
     "subscription_declined": "No problem, I'll leave your subscription as it is. Is there anything else I can help "
                              "with?",
-    "subscription_which_action": "I can skip your next delivery, pause, resume or cancel subscription "
-                                 "{subscription_id}. Which would you like?",
+    "subscription_which_action": "I can skip the next delivery of your {subscription}, or pause, resume or cancel "
+                                 "it. Which would you like?",
+    # the assistant itself (automated-replies-disclosure article); agent/tone.py puts the honest "I'm Northfork
+    # Goods' AI assistant, not a person." before it
+    "bot_disclosure": "I look up orders, tracking and returns and answer from our policies and product information. "
+                      "A person on our team checks many replies before they're sent, and anything I can't answer "
+                      "confidently goes to them. If you'd rather talk with someone on our team, reply \"person\" and "
+                      "I'll pass this conversation on with its full history, so you won't have to repeat anything.",
     # general
     "action_declined": "No problem, I won't make any changes to order {order_id}. Is there anything else I can help "
                        "with?",
@@ -143,24 +212,37 @@ GREETING = "Hi {first_name},"
 GREETING_ANON = "Hi there,"
 
 
-def format_date(value: str | date | datetime | None) -> str:
-    """'Saturday, November 28' from an ISO date or datetime."""
+def format_date(value: str | date | datetime | None, *, language: str = "en") -> str:
+    """'Saturday, November 28' from an ISO date or datetime ('sábado, 28 de noviembre' in Spanish)."""
     if value is None:
-        return "soon"
+        return "pronto" if language == "es" else "soon"
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else date.fromisoformat(value)
     day = value.date() if isinstance(value, datetime) else value
+    if language == "es":
+        return spanish.format_day(day)
     return f"{day:%A}, {day:%B} {day.day}"
 
 
 def render(key: str, slots: dict[str, Any], *, first_name: str | None,
-           extra: list[dict[str, Any]] | None = None) -> str:
+           extra: list[dict[str, Any]] | None = None, language: str = "en", opening: str | None = None) -> str:
     """The template filled in, followed by the answers to the message's further requests (`extra`: template
     and slots each), under one greeting and sign-off. A customer-typed name holding a link, email or phone
-    number is not echoed."""
-    body = "\n\n".join([TEMPLATES[key].format(**slots),
-                         *(TEMPLATES[part["template"]].format(**part["slots"]) for part in extra or [])])
+    number is not echoed. `language="es"`: the Spanish twins (agent/templates_es.py); a part without one
+    raises `templates_es.NoSpanish` (the reply goes to a person, never in English). `opening`: sentences that
+    go first, right after the greeting (agent/tone.py: the honest answer to "are you a bot?", or one short
+    acknowledgment for an upset customer), already in the reply's language."""
+    if language == "es":
+        parts = [spanish.body(key, slots), *(spanish.body(part["template"], part["slots"]) for part in extra or [])]
+        hello, hello_anon, sign_off = spanish.GREETING, spanish.GREETING_ANON, spanish.SIGN_OFF
+    else:
+        parts = [TEMPLATES[key].format(**slots),
+                 *(TEMPLATES[part["template"]].format(**part["slots"]) for part in extra or [])]
+        hello, hello_anon, sign_off = GREETING, GREETING_ANON, SIGN_OFF
+    body = "\n\n".join(parts)
+    if opening:
+        body = f"{opening} {body}" if body else opening
     if first_name and has_contact(first_name):
         first_name = None
-    greeting = GREETING.format(first_name=first_name) if first_name else GREETING_ANON
-    return f"{greeting}\n\n{body}\n\n{SIGN_OFF}"
+    greeting = hello.format(first_name=first_name) if first_name else hello_anon
+    return f"{greeting}\n\n{body}\n\n{sign_off}"

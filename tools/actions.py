@@ -135,18 +135,32 @@ def get_order(ctx: ToolContext, order_id: str) -> dict[str, Any]:
 
 
 def list_customer_orders(ctx: ToolContext, limit: int = 5) -> dict[str, Any]:
-    """READ. The customer's most recent orders on every channel, newest first."""
+    """READ. The customer's most recent orders on every channel, newest first, with what tells them apart:
+    each item's unit price and quantity (in the order of `items`), the refunds made (failed ones left out),
+    and when the order shipped, was cancelled, and its latest return was opened and received back."""
     _proven(ctx)
     if ctx.customer_id is None:
         raise ToolDenied("I don't know which customer account this is yet.", code="unknown_customer")
     orders = ctx.backend.customer_orders(ctx.customer_id)[: max(1, min(limit, 20))]
-    return {"orders": [
-        {"order_id": o.id, "platform": o.platform, "status": o.status, "placed_at": o.created_at.isoformat(),
-         "delivered_at": o.delivered_at.isoformat() if o.delivered_at else None,
-         "total": str(o.total), "items": [i.title for i in o.items],
-         "has_return": bool(ctx.backend.order_returns(o.id))}
-        for o in orders
-    ]}
+
+    def when(moment: Any) -> str | None:
+        return moment.isoformat() if moment else None
+
+    rows = []
+    for o in orders:
+        returns = ctx.backend.order_returns(o.id)
+        refunds = [r for r in ctx.backend.order_refunds(o.id) if r.status != "failed"]
+        rows.append({
+            "order_id": o.id, "platform": o.platform, "status": o.status, "placed_at": o.created_at.isoformat(),
+            "delivered_at": when(o.delivered_at), "total": str(o.total), "items": [i.title for i in o.items],
+            "has_return": bool(returns),
+            "item_prices": [str(i.unit_price) for i in o.items], "quantities": [i.quantity for i in o.items],
+            "refunded_amounts": [str(r.amount) for r in refunds],
+            "shipped_at": when(o.shipped_at), "cancelled_at": when(o.cancelled_at),
+            "return_requested_at": when(max((r.requested_at for r in returns), default=None)),
+            "return_received_at": when(max((r.received_at for r in returns if r.received_at), default=None)),
+        })
+    return {"orders": rows}
 
 
 def track_shipment(ctx: ToolContext, order_id: str | None = None, tracking_number: str | None = None) -> dict[str, Any]:

@@ -10,7 +10,7 @@ conversation and turn, so a run resumed after a crash replays a finished write i
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -18,11 +18,15 @@ from langgraph.runtime import Runtime
 from agent.context import AgentContext
 from agent.llm_engine import handoff_already_decided, llm_answer
 from agent.plans import HANDOFF_INTENTS, PlanInput, PlanOutcome, run_plan
-from agent.requests import READ_ONLY_ANSWERS, split_requests
+from agent.answer_gate import Asked, questions
+from agent.requests import READ_ONLY_ANSWERS, pieces, split_requests
 from agent.routing import HANDOFF_FLAGS
 from agent.schemas import Passage, Triage
 from agent.state import AgentState
+from agent.templates_es import answers_in
+from agent.tone import DISCLOSURE_TEMPLATE, disclosure_only
 from agent.triage import rules
+from agent.triage.classifier import IntentGuess
 from tools.context import ToolContext
 from tools.registry import run_tool
 from tools.results import PendingAction, ToolResult
@@ -51,6 +55,7 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     )
     results: list[ToolResult] = []
     passages_update: list[dict[str, Any]] | None = None
+    asked: list[Asked] = []
 
     def run(name: str, args: dict[str, Any]) -> ToolResult:
         result = run_tool(tool_ctx, name, args)
@@ -59,13 +64,18 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
 
     intent = triage.intent
     notes: list[str] = []
-    if set(triage.risk_flags) & set(HANDOFF_FLAGS) or triage.language != "en":
+    if set(triage.risk_flags) & set(HANDOFF_FLAGS) or not answers_in(triage.language, intent):
         outcome = PlanOutcome(template="handoff")  # a person answers these; nothing is looked up or drafted
     elif "off_platform_request" in triage.risk_flags and not ctx.policies[state["platform"]].messaging.off_platform_contact_allowed:  # type: ignore[index]
         # the marketplace forbids moving buyers off it: say so instead of answering around the request
         outcome = PlanOutcome(template="stay_on_platform",
                               slots={"platform_name": ctx.policies[state["platform"]].display_name},  # type: ignore[index]
                               review_reason="asked to continue or pay off the platform")
+    elif "asks_if_automated" in triage.risk_flags and (intent == "other" or disclosure_only(text)):
+        # "are you a bot?": the honest answer (agent/tone.py) is the reply; anything more in a message no plan
+        # answers is for a person to read before it goes
+        outcome = PlanOutcome(template=DISCLOSURE_TEMPLATE, review_reason=None if disclosure_only(text) else
+                              "the message says more than \"are you a bot?\" and no plan answers the rest")
     elif customer is None and intent in NEEDS_CUSTOMER:
         outcome = PlanOutcome(template="handoff", handoff_reason="could not match the sender to a customer account"
                               if state.get("identity_verified", True) else "sender not authenticated")
@@ -86,8 +96,10 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         )
         outcome = run_plan(plan_input)
         if triage.source != "conversation" and outcome.template not in UNANSWERED:
-            outcome, extra_passages = _further_requests(ctx, plan_input, outcome)
+            outcome, extra_passages, asked = _further_requests(ctx, plan_input, outcome)
             passages_update = [*state.get("passages", []), *extra_passages]
+            if "asks_if_automated" in triage.risk_flags:  # the reply opens with the honest answer (agent/tone.py)
+                asked = [replace(a, answered_by_plan=True) if rules.asks_if_automated(a.text) else a for a in asked]
     executed = any(r.ok and r.write for r in results)
     keep_pending = outcome.pending_action or (pending if not (executed or declined or intent in HANDOFF_INTENTS) and
                                               outcome.awaiting == "confirmation" else None)
@@ -99,6 +111,7 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         "pending_action": keep_pending.model_dump(mode="json") if keep_pending else None,
         "awaiting": outcome.awaiting,
         "approved_action": None,
+        "asked": [asdict(a) for a in asked],
         **({"passages": passages_update} if passages_update is not None else {}),
         **({"engine_notes": [*state.get("engine_notes", []), *notes]} if notes else {}),
     }
@@ -108,14 +121,29 @@ UNANSWERED = frozenset({"handoff", "which_order", "no_orders", "order_not_found"
 ORDER_STATE_ANSWERS = frozenset({"order_status", "refund_status"})
 
 
-def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) -> tuple[PlanOutcome, list[dict[str, Any]]]:
+PASSAGE_ANSWERS = frozenset({"policy_answer", "product_answer"})  # answered by quoted text, not a tool result
+
+
+def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) -> tuple[PlanOutcome, list[dict[str, Any]], list[Asked]]:
     """Answer the message's other requests in the same reply where a read-only plan can (never a write: a
-    second action waits for its own message); the ones it cannot answer keep the reply for a person."""
+    second action waits for its own message); the ones it cannot answer keep the reply for a person.
+    Also returns every question of the message with whether a plan's tool result answers it, for the
+    auto-send gate (agent/answer_gate.py), which checks the rest against the reply's words."""
+    asked_texts = questions(main.text)
+    request_texts = pieces(main.text)
+    texts = list(dict.fromkeys([*request_texts, *asked_texts]))
+    if len(request_texts) < 2 and len(asked_texts) <= 1:  # one question at most: the message's own reading
+        read = {t: IntentGuess(intent=main.intent, confidence=main.triage.confidence, nearest_similarity=1.0,
+                               runner_up=None) for t in texts}
+    else:
+        read = dict(zip(texts, ctx.classifier.classify_many(texts), strict=True))
     extra: list[dict[str, Any]] = []
     unanswered: list[str] = []
+    by_plan: set[str] = set()  # question pieces whose answer is a tool result
+    held: list[str] = []  # review reasons of the further answers
     citations = list(outcome.citations)
     passages: list[dict[str, Any]] = []
-    for request in split_requests(main.text, main.intent, ctx.classifier.classify_many):
+    for request in split_requests(main.text, main.intent, lambda batch: [read[t] for t in batch]):
         if request.intent not in READ_ONLY_ANSWERS:
             unanswered.append(request.intent)
             continue
@@ -126,19 +154,27 @@ def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) 
         if sub.template in UNANSWERED:
             unanswered.append(request.intent)
             continue
+        if sub.template not in PASSAGE_ANSWERS:
+            by_plan.add(request.text)
         if sub.order_id and sub.order_id == outcome.order_id and request.intent in ORDER_STATE_ANSWERS:
             continue  # the main answer already says where this order stands
 
         extra.append({"template": sub.template, "slots": sub.slots})
+        if sub.review_reason:  # the further answer is not sure either: a person reads the whole reply
+            held.append(sub.review_reason)
         citations += [c for c in sub.citations if c not in citations]
         passages += [p.model_dump(mode="json") for p in found if p.id in sub.citations]
+    primary = next((q for q in asked_texts if read[q].intent == main.intent), asked_texts[0] if asked_texts else None)
+    if primary is not None and outcome.template not in PASSAGE_ANSWERS:
+        by_plan.add(primary)  # the main plan answered (or asked what it needs to answer) the main question
+    asked = [Asked(q, read[q].intent, read[q].confidence, answered_by_plan=q in by_plan) for q in asked_texts]
     if not extra and not unanswered:
-        return outcome, []
+        return outcome, [], asked
     review = outcome.review_reason or (
         f"the message also asks about {', '.join(r.replace('_', ' ') for r in unanswered)}, which this reply does "
-        "not answer" if unanswered else None)
+        "not answer" if unanswered else None) or (held[0] if held else None)
     return outcome.model_copy(update={"extra": extra, "unanswered": unanswered, "citations": citations,
-                                      "review_reason": review}), passages
+                                      "review_reason": review}), passages, asked
 
 
 def _searcher(ctx: AgentContext, platform: str):  # type: ignore[no-untyped-def]

@@ -20,6 +20,8 @@ from agent.llm_engine import llm_phrase, llm_rewrite
 from agent.schemas import Draft
 from agent.state import AgentState
 from agent.templates import SIGN_OFF, render
+from agent.tone import opening_for
+from agent.templates_es import NoSpanish, read_from_english, reply_language, split_extra
 
 
 def _evidence(state: AgentState, ctx: AgentContext | None = None) -> Evidence:
@@ -48,13 +50,27 @@ def _template_text(state: AgentState) -> str | None:
     if not template or template in ("handoff", "llm_answer"):
         return None
     name = (state.get("customer_name") or "").split(" ")[0] or None
-    return render(template, outcome.get("slots", {}), first_name=name, extra=outcome.get("extra"))
+    try:
+        return render(template, outcome.get("slots", {}), first_name=name, extra=outcome.get("extra"),
+                      language=_language(state), opening=opening_for(state, _language(state)))
+    except NoSpanish:
+        return None
+
+
+def _language(state: AgentState) -> str:
+    """The reply's language: the message's, or for a message too short to tell ("Sí") the conversation's."""
+    earlier = [str(m.content) for m in state.get("messages", [])[:-1] if getattr(m, "type", "") == "human"]
+    return reply_language((state.get("triage") or {}).get("language"), state.get("text", ""), earlier)
 
 
 def draft(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     outcome = state.get("outcome") or {}
     current = state.get("draft")
+    if current and state.get("rewrites", 0) > 0 and ctx.llm is not None and _language(state) == "es":
+        # no model rewrite of a Spanish reply (the guards read English first): it goes to a person as it is
+        return {"draft": {**current, "rewritten": True}, "engine_notes": [
+            *state.get("engine_notes", []), "no model rewrite for a Spanish reply: a person checks it"]}
     if current and state.get("rewrites", 0) > 0 and ctx.llm is not None:
         violations = [f"{v['rule']}: {v['message']}" for v in (state.get("compliance") or {}).get("violations", [])]
         facts = [r["data"] for r in state.get("tool_results", []) if r.get("ok") and r.get("data")]
@@ -82,8 +98,26 @@ def draft(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         if ungrounded:
             notes.append("the model's answer states facts the evidence does not support: " + "; ".join(ungrounded))
     else:
-        text, engine = render(template, outcome.get("slots", {}), first_name=name, extra=outcome.get("extra")), "templates"
-        if ctx.llm is not None and ctx.seller_settings.channel(state["platform"]).model_wording:  # type: ignore[arg-type]
+        language = _language(state)
+        extra, untold = split_extra(outcome.get("extra")) if language == "es" else (outcome.get("extra"), [])
+        try:
+            text, engine = render(template, outcome.get("slots", {}), first_name=name, extra=extra,
+                                  language=language, opening=opening_for(state, language)), "templates"
+        except NoSpanish as exc:  # never an English reply to a Spanish writer: a person answers
+            return {"draft": None, "outcome": {**outcome, "handoff_reason": f"no Spanish reply: {exc}"},
+                    "engine_notes": [*state.get("engine_notes", []), f"no Spanish reply ({exc}): a person answers"]}
+        checks = []  # why a person looks at this Spanish reply first
+        if untold:  # further answers with no Spanish wording are left out; a person completes the reply
+            checks.append("part of the answer has no Spanish wording: " + "; ".join(untold))
+            notes.append("left out of the Spanish reply: " + "; ".join(untold))
+        if language == "es" and not done and (guessed := read_from_english(template, extra)):
+            checks.append(f"Spanish message: {', '.join(guessed)} states what the plan read from English words "
+                          "(the return reason decides the fee, return shipping and window): check it")
+        if checks:
+            outcome = {**outcome, "review_reason": "; ".join(filter(None, [outcome.get("review_reason"), *checks]))}
+        # model wording only on English replies: the guards (grounding, speech acts, compliance) read English first
+        if language == "en" and ctx.llm is not None and \
+                ctx.seller_settings.channel(state["platform"]).model_wording:  # type: ignore[arg-type]
             phrased = llm_phrase(ctx, state, text, facts, state.get("passages", []), name, notes=notes)
             if phrased:
                 kept = check_rewording(text, phrased, _evidence(state, ctx))
@@ -94,4 +128,5 @@ def draft(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
                     notes.append("model wording discarded, template sent: " + "; ".join(kept.reasons))
     result = Draft(text=text, citations=outcome.get("citations", []), facts=[], claims_actions=done,
                    engine=engine, rewording_discarded=discarded, ungrounded=ungrounded)  # type: ignore[arg-type]
-    return {"draft": result.model_dump(mode="json"), "engine_notes": [*state.get("engine_notes", []), *notes]}
+    return {"draft": result.model_dump(mode="json"), "engine_notes": [*state.get("engine_notes", []), *notes],
+            **({"outcome": outcome} if outcome is not state.get("outcome") else {})}

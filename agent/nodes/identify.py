@@ -40,7 +40,7 @@ def identify(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any
         # a new customer message starts a new turn
         "triage": None, "passages": [], "tool_results": [], "outcome": None, "draft": None, "compliance": None,
         "rewrites": 0, "decision": None, "review": None, "status": "new", "sent_key": None, "engine_notes": [],
-        "acknowledgment": None,
+        "acknowledgment": None, "asked": [],
     }
     if not verified:
         update |= dict.fromkeys(CARRIED)

@@ -7,13 +7,15 @@ from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
+from agent.answer_check import coverage
+from agent.answer_gate import Asked, unanswered
 from agent.context import AgentContext
 from agent.routing import decide
 from agent.schemas import ComplianceReport, Triage
 from agent.state import AgentState
 
 STATUS = {"auto_send": "draft_ready", "review": "needs_approval", "handoff": "handed_off"}
-RULE_ANSWERS = {"stay_on_platform"}  # replies chosen by a risk flag, whatever the intent
+RULE_ANSWERS = {"stay_on_platform", "bot_disclosure"}  # replies chosen by a risk flag, whatever the intent
 
 
 def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -33,10 +35,20 @@ def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         ungrounded=[] if (state.get("draft") or {}).get("engine") == "human" else
         (state.get("draft") or {}).get("ungrounded", []),
         model_written=(state.get("draft") or {}).get("engine") == "llm",
+        open_questions=_open_questions(state),
     )
     if decision.route == "handoff":
         decision.handoff_summary = handoff_summary(state, decision.reasons)
     return {"decision": decision.model_dump(mode="json"), "status": STATUS[decision.route]}
+
+
+def _open_questions(state: AgentState) -> list[str]:
+    """The message's questions the draft leaves unanswered (none for a person's own words)."""
+    draft = state.get("draft") or {}
+    if not draft or draft.get("engine") == "human" or not state.get("asked"):
+        return []
+    asked = [Asked(**a) for a in state["asked"]]
+    return unanswered(asked, draft.get("text", ""), lambda q, reply: coverage(q, reply).answered)
 
 
 def handoff_summary(state: AgentState, reasons: list[str]) -> str:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.context import AgentContext
 from agent.prompts import TRIAGE_SYSTEM
+from agent.routing import HELD_FLAGS
 from agent.schemas import INTENTS, Intent, Triage
 from agent.state import AgentState
 from agent.triage import rules
@@ -34,6 +35,8 @@ def triage(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     flags = rules.risk_flags(text)
     if "other_customer_data" not in flags and _names_someone_elses_order(ctx, state.get("customer_id"), entities.order_ids):
         flags.append("other_customer_data")
+    held = [f for f in state.get("held_flags") or [] if f not in flags]
+    flags += held  # a chargeback or a safety report stays with the conversation until a person clears it
     base = {"entities": entities, "risk_flags": flags, "sentiment": rules.sentiment(text),
             "urgency": rules.urgency(text, flags), "language": rules.language(text)}
     notes: list[str] = []
@@ -56,7 +59,10 @@ def triage(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
                 result = result.model_copy(update={"intent": llm_result[0], "confidence": llm_result[1], "source": "llm"})
             else:
                 notes.append(f"LLM triage unavailable ({llm_result}); kept the local classifier's guess")
-    return {"triage": result.model_dump(mode="json"), "engine_notes": notes}
+    if held:
+        notes.append("kept from earlier in the conversation until a person clears them: " + ", ".join(held))
+    return {"triage": result.model_dump(mode="json"), "engine_notes": notes,
+            "held_flags": sorted({*(state.get("held_flags") or []), *(f for f in flags if f in HELD_FLAGS)})}
 
 
 def _names_someone_elses_order(ctx: AgentContext, customer_id: str | None, order_ids: list[str]) -> bool:

@@ -86,8 +86,12 @@ _URGENT = re.compile(r"\b(asap|urgent|immediately|right now|today|tonight|emerge
 _YES = re.compile(
     r"^\s*(yes|yea|yeah|yep|yup|ya|yas|sure|ok(ay)?|okie|k|alright|please do|please go ahead|go ahead|do it|"
     r"confirm(ed)?|that'?s fine|"
-    r"sounds good|correct|that works|y)\b[\s\S]{0,80}$", re.I)
-_NO = re.compile(r"^\s*(no|nope|nah|don'?t|do not|cancel that|never ?mind|wait|stop|not yet)\b", re.I)
+    r"sounds good|correct|that works|y|"
+    # Spanish (a Spanish customer answers "sí" to a Spanish offer); a bare "si" is also "if": only on its own
+    r"sí|si(?=\s*(?:[,.!]|$))|claro|dale|de acuerdo|adelante|est[aá] bien|h[aá]galo|proceda|correcto)\b[\s\S]{0,80}$",
+    re.I)
+_NO = re.compile(r"^\s*(no|nope|nah|don'?t|do not|cancel that|never ?mind|wait|stop|not yet|"
+                 r"ya no|todav[ií]a no|a[uú]n no|mejor no|espere|espera|d[eé]jelo|olv[ií]delo)\b", re.I)
 
 _EN_WORDS = frozenset(
     "the a an and is are was my i you your it to of in for on with this that not have has do does can order "
@@ -105,7 +109,7 @@ HINT_TEXT = 4_000
 
 
 def risk_flags(text: str) -> list[RiskFlag]:
-    return [flag for flag, pattern in _FLAGS.items() if pattern.search(text)]
+    return [flag for flag, pattern in _FLAGS.items() if pattern.search(text)] + assistant_flags(text)
 
 
 def sentiment(text: str) -> Sentiment:
@@ -151,3 +155,150 @@ def is_confirmation(text: str) -> bool:
 
 def is_refusal(text: str) -> bool:
     return bool(_NO.search(text))
+
+
+# ---------------------------------------------------------------- the customer asks about the assistant
+# Not risks but questions about who answers: "are you a bot?" gets the honest answer of the seller's
+# automated-replies-disclosure article (agent/tone.py), and "I want a human" goes to a person (routing).
+# Read sentence by sentence; a clause that tells of an earlier conversation ("I talked to a real person
+# last time and she said...", "she told me to ask an agent") is neither, and "I don't need a person" is no
+# request for one. English and Spanish.
+
+_BOT = (r"(?:ro)?bots?|chat\s?bots?|ai|a\.i\.?|artificial intelligence|chat\s?gpt|machines?|computers?|"
+        r"automated (?:system|assistant|service|program)|virtual assistant")
+_HUMAN = r"human(?: being)?|person"
+_QUALIFIED = r"(?:(?:real|actual|live)\s+)?"
+_WHO = r"(?:an?\s+|some\s+)?" + _QUALIFIED + rf"(?:{_BOT}|{_HUMAN}|(?:some|any)(?:one|body)\s+real)"
+_CLAUSE_END = (r"(?=\s*(?:[?.!,;:)]|$|or\b|and\b|(?:reply|replying|response|responding|message|answer|answering|"
+               r"talking|typing|writing|reading|here|there)\b))")
+_PERSON = (r"(?:(?:an?|some|the|your|one of your)\s+)?(?:(?:real|actual|live|human)\s+){0,2}"
+           r"(?:human(?: being)?|person|people|agent|representative|rep|operator|manager|supervisor|associate|"
+           r"(?:some|any)(?:one|body)\s+(?:real|human|in charge|on (?:your|the) team)|"
+           r"member\s+of\s+(?:your|the)\s+(?:support\s+|customer service\s+)?team|"
+           r"customer\s+(?:service|support|care)\s+(?:agent|rep|representative|person))(?![-'\w])")
+_ES_BOT = (r"(?:una?\s+)?(?:(?:ro)?bot|m[aá]quina(?!\s+de)|ia|inteligencia artificial|contestador(?:\s+autom[aá]tico)?|"
+           r"(?:asistente|sistema)\s+(?:virtual|autom[aá]tico)|(?:respuesta|mensaje)\s+autom[aá]tic[oa]|"
+           r"autom[aá]tic[oa])\b")
+_ES_HUMAN = r"(?:una?\s+)?(?:ser\s+)?(?:humano|humana|persona(?:\s+real)?|alguien\s+real)\s*(?:\?|o\b|,|$)"
+_ES_PERSON = (r"(?:un\s+|una\s+|alg[uú]n\s+|alguna\s+)?(?:(?:ser\s+)?humano|persona(?:\s+real)?|agente|representante|"
+              r"asesora?|encargad[oa]|gerente|supervisora?|empleado|alguien\s+real|alguien\s+de\s+(?:su|tu)\s+equipo)\b")
+_ANSWERED_BY = (r"(?:replies|responses|messages|answers|emails|reply|response|message|answer|chats?)\s+"
+                r"(?:(?:all|even|just|really|actually)\s+)?")
+_GENERATED = (r"(?:automated|automatic|auto[-\s]?generated|ai[-\s]?generated|computer[-\s]?generated|canned|"
+              rf"auto[-\s]?reply|(?:written|sent)\s+by\s+(?:an?\s+)?(?:{_BOT}|{_HUMAN}))")
+
+_ASKS_IF_AUTOMATED = re.compile("|".join([
+    # are you a bot / a real person / human / automated / real?
+    rf"\b(?:are|r)\s+(?:you|u|ya)\s+(?:(?:even|just|really|actually|also|still)\s+)?{_WHO}(?![-'\w])",
+    r"\b(?:are|r)\s+(?:you|u|ya)\s+(?:(?:even|just|really|actually)\s+)?(?:automated|automatic|real)\s*(?:[?.!,]|$|or\b)",
+    # is this (reply) a bot / automated / written by AI; are these replies automated?
+    r"\b(?:is|was)\s+(?:this|that)(?:\s+(?:chat|reply|response|message|answer|conversation|email))?\s+"
+    r"(?:(?:even|just|really|actually|all|an?)\s+){0,2}" + _QUALIFIED + rf"(?:{_BOT}|{_HUMAN}|{_GENERATED})" + _CLAUSE_END,
+    rf"\b(?:are|is)\s+(?:these|those|the|your|this)\s+{_ANSWERED_BY}{_GENERATED}\b",
+    # am I talking to a bot / a real person?; I'm talking to a bot; who am I talking to?
+    r"\b(?:am\s+i|are\s+we|was\s+i|have\s+i\s+been)\s+(?:(?:even|just|really|actually|still|now)\s+)?"
+    rf"(?:talking|chatting|speaking|texting|messaging|writing|corresponding|dealing)\s+(?:to|with)\s+{_WHO}(?![-'\w])",
+    r"\b(?:i'?m|i\s+am|feels?\s+like\s+i'?m)\s+(?:(?:just|really|actually|still)\s+)?(?:talking|chatting|speaking)\s+"
+    rf"(?:to|with)\s+(?:an?\s+)?(?:{_BOT})(?![-'\w])",
+    r"\bwho\s+(?:am\s+i|are\s+we)\s+(?:talking|chatting|speaking|texting)\s+(?:to|with)\b",
+    r"\bwho(?:'s|\s+is)\s+(?:this|replying|answering|responding|typing|writing)\s*\?",
+    # is there a real person reading this?
+    r"\b(?:is|are)\s+(?:there\s+)?(?:an?\s+|any\s+)?" + _QUALIFIED +
+    r"(?:human(?: being)?|person|people|(?:any|some)(?:one|body)\s+(?:real|human))\s+(?:(?:actually|even|really)\s+)?"
+    r"(?:there|here|reading|on the other end|behind|answering|replying|responding|typing|writing|looking)\b",
+    # you're a bot; you sound like a robot; you're human, right?
+    r"\b(?:you(?:'re|’re|\s+are)|u\s+r|ur)\s+(?:(?:just|obviously|clearly|definitely|probably|only|another)\s+){0,2}"
+    r"(?:an?\s+)?(?:(?:ro)?bot|chat\s?bot|ai|a\.i\.?|chat\s?gpt|automated)(?![-'\w])",
+    r"\b(?:you|u|this|that|your\s+(?:replies|answers|responses|messages|reply|answer|response|message))\s+"
+    r"(?:sound|sounds|talk|write|writes|read|reads)\s+like\s+(?:an?\s+)?(?:(?:ro)?bot|chat\s?bot|ai|script)\b",
+    r"\b(?:you(?:'re|’re|\s+are)|u\s+r)\s+(?:an?\s+)?(?:real\s+)?(?:human|person|real)\s*(?:,?\s*(?:right|correct)\b|\?)",
+    # a sentence that is only "bot?", "human or bot?"
+    rf"^\W*(?:an?\s+)?{_QUALIFIED}(?:{_BOT}|{_HUMAN})(?:\s+or\s+(?:an?\s+)?{_QUALIFIED}(?:{_BOT}|{_HUMAN}))?\s*\?",
+    # Spanish: ¿eres un robot?, ¿es usted una persona real?, ¿hablo con una máquina?, ¿hay alguien real ahí?
+    r"(?:\b(?:eres|sos|es\s+usted|usted\s+es|es\s+esto|esto\s+es|es\s+este\s+(?:chat|mensaje))|¿\s*es)\s+"
+    rf"(?:(?:realmente|de verdad|solo|s[oó]lo)\s+)?(?:{_ES_BOT}|{_ES_HUMAN})",
+    r"\b(?:hablo|estoy\s+hablando|estoy\s+chateando|estamos\s+hablando|me\s+(?:responde|contesta|escribe))\s+"
+    rf"(?:con\s+)?(?:{_ES_BOT}|{_ES_HUMAN})",
+    r"\bhay\s+(?:una\s+persona|alguien|un\s+(?:ser\s+)?humano)(?:\s+real)?\s+(?:ah[ií]|leyendo|del\s+otro\s+lado|"
+    r"detr[aá]s|respondiendo|contestando)",
+]), re.I)
+
+# (pattern, negatable): "I don't need to talk to a person" is no request for one; "no more bots" is one
+_ASKS_FOR_PERSON: tuple[tuple[re.Pattern[str], bool], ...] = (
+    (re.compile(r"\b(?:talk|speak|chat|connect|transfer|escalate|pass(?:\s+(?:me|this|it))?(?:\s+(?:on|along))?|"
+                r"put\s+(?:me\s+)?through|hand\s+(?:me|this|it)\s+(?:off|over)|"
+                r"(?:be|get)\s+(?:connected|transferred|put\s+through))\s+(?:me\s+|this\s+|it\s+)?(?:to|with)\s+"
+                + _PERSON, re.I), True),
+    (re.compile(r"\b(?:want|need|'d\s+like|would\s+like|prefer|rather\s+have|get\s+me|give\s+me|bring\s+me|"
+                r"send\s+me|requesting|request|demand)\s+(?:an?\s+|to\s+have\s+an?\s+|some\s+)"
+                r"(?:(?:real|actual|live|human)\s+)?(?:human(?: being)?|person|agent|representative|rep|operator|"
+                r"manager|supervisor)(?![-'\w])", re.I), True),
+    (re.compile(r"\b(?:person|human|agent|some(?:one|body)|any(?:one|body))\s+(?:i|we)\s+(?:can|could)\s+"
+                r"(?:talk|speak|chat)\s+(?:to|with)\b", re.I), True),
+    (re.compile(r"^\W*(?:(?:an?|the)\s+)?(?:(?:real|actual|live)\s+)?(?:human(?: being)?|person|agent|representative|"
+                r"rep|operator|manager|supervisor|persona|humano|agente|representante|asesora?)"
+                r"(?:\s+(?:please|pls|plz|now|asap|por\s+favor|real))?\W*$", re.I), False),
+    (re.compile(r"\b(?:human|person|people|persona|humano)\s*,?\s*(?:not|no)\s+(?:an?\s+|un\s+|una\s+)?"
+                r"(?:(?:ro)?bots?|machines?|ai|m[aá]quina|ia)\b", re.I), False),
+    (re.compile(r"\b(?:no\s+more\s+|stop\s+(?:the\s+|with\s+the\s+|sending\s+(?:me\s+)?)?|"
+                r"(?:don'?t|do\s+not)\s+want\s+(?:to\s+(?:talk|chat|deal)\s+(?:to|with)\s+)?(?:an?\s+|the\s+)?|"
+                r"tired\s+of\s+(?:the\s+|talking\s+to\s+(?:an?\s+|the\s+)?)?|prefer\s+no\s+|"
+                r"rather\s+not\s+(?:talk|chat)\s+(?:to|with)\s+(?:an?\s+|the\s+)?)"
+                r"(?:(?:automated|automatic|canned|ai)\s+(?:replies|responses|messages|answers|assistants?|chat|emails)|"
+                r"(?:ro)?bots?|chat\s?bots?)(?![-'\w])", re.I), False),
+    (re.compile(r"\b(?:quiero|necesito|quisiera|me\s+gustar[ií]a|puedo|podr[ií]a|prefiero|deseo|exijo)\s+"
+                r"(?:hablar|chatear|comunicarme|tratar)\s+con\s+" + _ES_PERSON, re.I), True),
+    (re.compile(r"\b(?:p[aá]s[ae]me|comun[ií]qu[ae]me|transfi[eé]r[ae]me|con[eé]ct[ae]me)\s+con\s+" + _ES_PERSON,
+                re.I), False),
+    (re.compile(r"\bno\s+quiero\s+(?:hablar\s+con\s+)?(?:un\s+|una\s+)?(?:(?:ro)?bot|m[aá]quina|contestador)", re.I),
+     False),
+)
+_SENTENCE = re.compile(r"[^.?!\n;]+[.?!;]*")
+_CLAUSE_BREAK = re.compile(r",|\b(?:and|but|so|then|y|pero)\b", re.I)
+_EARLIER = re.compile(
+    r"\b(?:last\s+(?:time|week|month|year|night)|yesterday|earlier|previously|the\s+other\s+day|ago|tried|"
+    r"was\s+told|(?:she|he|they)\s+(?:said|told)|told\s+me|la\s+(?:vez\s+)?pasada|ayer|antes)\b", re.I)
+_DENIED = re.compile(r"\b(?:don'?t|do\s+not|doesn'?t|no\s+need|not|never|without|no\s+necesito|no)\b\s*(?:\w+\s+){0,3}$",
+                     re.I)
+
+
+def _said(sentence: str, pattern: re.Pattern[str], negatable: bool) -> bool:
+    """The sentence says this now: a match outside a clause about an earlier conversation (and, for a
+    request, not denied within the three words before it)."""
+    breaks = [m.start() for m in _CLAUSE_BREAK.finditer(sentence)]
+    for m in pattern.finditer(sentence):
+        left = max((b for b in breaks if b <= m.start()), default=0)
+        right = min((b for b in breaks if b >= m.end()), default=len(sentence))
+        if _EARLIER.search(sentence, left, right):
+            continue
+        if negatable and _DENIED.search(sentence, left, m.start()):
+            continue
+        return True
+    return False
+
+
+def asks_if_automated(text: str) -> bool:
+    """"Are you a bot?", "is this a real person?", "am I talking to AI?", "¿eres un robot?"."""
+    return any(_said(s.strip(), _ASKS_IF_AUTOMATED, False) for s in _SENTENCE.findall(text[:HINT_TEXT]))
+
+
+def asks_for_person(text: str) -> bool:
+    """"I want a human", "can I talk to a real person?", "agent please", "quiero hablar con una persona"."""
+    return any(_said(s.strip(), p, negatable) for s in _SENTENCE.findall(text[:HINT_TEXT])
+               for p, negatable in _ASKS_FOR_PERSON)
+
+
+def assistant_flags(text: str) -> list[RiskFlag]:
+    """The flags of the two questions about the assistant, carried with the risk flags on `Triage`."""
+    flags: list[RiskFlag] = []
+    if asks_for_person(text):
+        flags.append("asks_for_person")
+    if asks_if_automated(text):
+        flags.append("asks_if_automated")
+    return flags
+
+
+def without_assistant_questions(text: str) -> str:
+    """The message with every "are you a bot?" taken out (what else it says decides whether the disclosure
+    is the whole reply)."""
+    return _ASKS_IF_AUTOMATED.sub(" ", text[:HINT_TEXT])

@@ -227,7 +227,10 @@ def test_subscription_skip_is_confirmed_then_done(say, store: SandboxStore) -> N
     ("if I don't get my money back my lawyer will be in touch", "legal threat"),
     ("I am filing a complaint with the Better Business Bureau", "BBB or attorney-general complaint"),
     ("the camp stove leaked gas and caught fire, I burned my hand", "injury or safety report"),
-    ("¿Dónde está mi pedido? Lo compré hace dos semanas y no llegó", "message not in English"),
+    # issue 11 class 10: a Spanish order status, return, refund or cancellation is answered in Spanish
+    # (tests/agent/test_spanish_replies.py); a Spanish message about anything else still goes to a person
+    ("Tengo una pregunta sobre la garantía: ¿cuántos años de garantía tiene la sartén de hierro fundido? Gracias",
+     "message not in English"),
 ])
 def test_risky_messages_go_straight_to_a_person(say, runtime, store: SandboxStore, text: str, reason: str) -> None:  # type: ignore[no-untyped-def]
     customer = next(c for c in store.list_customers() if "walmart" in c.platforms)

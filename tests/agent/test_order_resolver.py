@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from agent.order_resolver import Candidate, amounts, date_window, resolve, state_cues
+from agent.order_resolver import Candidate, amounts, date_window, resolve, sizes, state_cues, time_cues
 
 TODAY = date(2026, 11, 26)  # a Thursday
 
@@ -89,3 +89,330 @@ def test_a_return_the_customer_only_plans_is_not_a_return_made() -> None:
     found = resolve("where is my cooler? if it's too small how long do I have to send it back?", "order_status",
                     ORDERS, today=TODAY, platform="amazon")
     assert found.order_id == "B"
+
+
+# ---------------------------------------------------------------- issue 11, class by class
+
+def line(oid: str, status: str, placed: date, *items: str, total: str = "50.00", delivered: date | None = None,
+         **more: object) -> Candidate:
+    """An order with only what a case needs; the rest as `list_customer_orders` would give it."""
+    platform = str(more.pop("platform", "amazon"))
+    return Candidate(oid, platform, status, placed, Decimal(total), items, delivered_at=delivered,
+                     **more)  # type: ignore[arg-type]
+
+
+GRILL = "Northfork Tailgate Portable Charcoal Grill, 14 in - Black"
+LANTERN = "Northfork Beacon Rechargeable LED Lantern - Juniper"
+
+
+def grills(*placed: tuple[str, date]) -> list[Candidate]:
+    return [line(oid, "in_transit", day, GRILL) for oid, day in placed]
+
+
+@pytest.mark.parametrize(("text", "orders", "expected"), [
+    # class 1: a bare weekday or a relative time, no "on"/"last" needed
+    ("where is the grill I ordered Monday?", grills(("MON", date(2026, 11, 23)), ("TUE", date(2026, 11, 24))), "MON"),
+    ("Monday's order hasn't shipped?", grills(("MON", date(2026, 11, 23)), ("TUE", date(2026, 11, 24))), "MON"),
+    ("ordered it tuesday, any news", grills(("MON", date(2026, 11, 23)), ("TUE", date(2026, 11, 24))), "TUE"),
+    ("I bought it the other day, where is it", grills(("NEW", date(2026, 11, 21)), ("OLD", date(2026, 11, 10))), "NEW"),
+    ("ordered a grill at the end of October", grills(("OCT", date(2026, 10, 27)), ("EARLY", date(2026, 10, 5))),
+     "OCT"),
+    ("I placed it a couple weeks back", grills(("TWO", date(2026, 11, 12)), ("NEW", date(2026, 11, 24))), "TWO"),
+    ("I just ordered the grill, what's the status", grills(("NEW", date(2026, 11, 25)), ("OLD", date(2026, 11, 15))),
+     "NEW"),
+    ("ordered it last night", grills(("NIGHT", date(2026, 11, 25)), ("WEEK", date(2026, 11, 19))), "NIGHT"),
+    # Spanish equivalents
+    ("¿dónde está la parrilla que pedí el lunes?", grills(("MON", date(2026, 11, 23)), ("TUE", date(2026, 11, 24))),
+     "MON"),
+    ("la compré ayer", grills(("AYER", date(2026, 11, 25)), ("OLD", date(2026, 11, 19))), "AYER"),
+    ("la pedí a finales de octubre", grills(("OCT", date(2026, 10, 27)), ("EARLY", date(2026, 10, 5))), "OCT"),
+])
+def test_a_bare_or_relative_time_names_the_order(text: str, orders: list[Candidate], expected: str) -> None:
+    found = resolve(text, "order_status", orders, today=TODAY, platform="amazon")
+    assert found.order_id == expected, found
+
+
+def test_a_time_the_future_or_a_promise_gives_is_not_when_it_was_ordered() -> None:
+    """"it should arrive Friday" and "supposed to be here Monday" say nothing about which order it is."""
+    orders = grills(("MON", date(2026, 11, 23)), ("FRI", date(2026, 11, 20)))
+    for text in ("the grill should arrive Friday right?", "it was supposed to be here Monday", "need it by Friday"):
+        found = resolve(text, "order_status", orders, today=TODAY, platform="amazon")
+        assert found.order_id is None and len(found.candidates) == 2, (text, found)
+    assert date_window("it said arriving thursday and its saturday", TODAY) is None
+
+
+def test_bare_and_spanish_times_read_as_windows() -> None:
+    assert date_window("the grill I ordered Monday", TODAY) == (date(2026, 11, 23), date(2026, 11, 23))
+    assert date_window("Monday's order", TODAY) == (date(2026, 11, 23), date(2026, 11, 23))
+    assert date_window("ordered it at the end of October", TODAY) == (date(2026, 10, 20), date(2026, 10, 31))
+    assert date_window("ordered a couple weeks back", TODAY) == (date(2026, 11, 8), date(2026, 11, 16))
+    assert date_window("lo pedí el lunes", TODAY) == (date(2026, 11, 23), date(2026, 11, 23))
+    assert date_window("me llegó ayer", TODAY) == (date(2026, 11, 25), date(2026, 11, 25))
+    assert date_window("a finales de octubre", TODAY) == (date(2026, 10, 20), date(2026, 10, 31))
+    assert date_window("hace dos semanas", TODAY) == (date(2026, 11, 8), date(2026, 11, 16))
+
+
+# class 2: the verb says which date the time is about
+PLACED_OCT = line("PLACED_OCT", "delivered", date(2026, 10, 28), LANTERN, delivered=date(2026, 11, 4))
+CAME_OCT = line("CAME_OCT", "delivered", date(2026, 9, 26), LANTERN, delivered=date(2026, 10, 3))
+
+
+@pytest.mark.parametrize(("text", "orders", "expected"), [
+    ("I got it in October and it stopped working", [PLACED_OCT, CAME_OCT], "CAME_OCT"),
+    ("I ordered it in October and it stopped working", [PLACED_OCT, CAME_OCT], "PLACED_OCT"),
+    ("it came yesterday and it's cracked", [
+        line("SAME_DAY", "delivered", date(2026, 11, 25), LANTERN, delivered=date(2026, 11, 26)),
+        line("CAME", "delivered", date(2026, 11, 18), LANTERN, delivered=date(2026, 11, 25))], "CAME"),
+    ("it arrived last week broken", [
+        line("LAST_WEEK", "delivered", date(2026, 11, 10), LANTERN, delivered=date(2026, 11, 18)),
+        line("PLACED_LAST_WEEK", "delivered", date(2026, 11, 17), LANTERN, delivered=date(2026, 11, 24))],
+     "LAST_WEEK"),
+    ("me llegó ayer roto", [
+        line("SAME_DAY", "delivered", date(2026, 11, 25), LANTERN, delivered=date(2026, 11, 26)),
+        line("CAME", "delivered", date(2026, 11, 18), LANTERN, delivered=date(2026, 11, 25))], "CAME"),
+])
+def test_the_verb_says_which_date_a_time_is_about(text: str, orders: list[Candidate], expected: str) -> None:
+    found = resolve(text, "damaged_or_wrong_item", orders, today=TODAY, platform="amazon")
+    assert found.order_id == expected, found
+
+
+def test_delivered_saturday_but_not_here_is_the_delivery_date() -> None:
+    orders = [line("SAT", "delivered", date(2026, 11, 17), LANTERN, delivered=date(2026, 11, 21)),
+              line("PLACED_SAT", "delivered", date(2026, 11, 21), LANTERN, delivered=date(2026, 11, 24))]
+    found = resolve("tracking says delivered Saturday but not here", "order_status", orders, today=TODAY,
+                    platform="amazon")
+    assert found.order_id == "SAT", found
+
+
+def test_a_return_delivered_back_is_the_return_date() -> None:
+    orders = [line("BACK", "delivered", date(2026, 10, 20), LANTERN, has_return=True,
+                   return_requested_at=date(2026, 11, 18), return_received_at=date(2026, 11, 25)),
+              line("STILL_OUT", "delivered", date(2026, 10, 22), LANTERN, has_return=True,
+                   return_requested_at=date(2026, 11, 20)),
+              line("BOUGHT", "delivered", date(2026, 11, 25), LANTERN, delivered=date(2026, 11, 26))]
+    found = resolve("the lantern was delivered back to you yesterday, where is my money?", "refund_status", orders,
+                    today=TODAY, platform="amazon")
+    assert found.order_id == "BACK", found
+    assert [c.refers_to for c in time_cues("the lantern was delivered back to you yesterday", TODAY)] == ["returned"]
+
+
+def test_a_time_without_a_verb_may_be_either_date() -> None:
+    """"the lantern from Monday": ordered or delivered Monday, so both orders stay plausible."""
+    orders = [line("PLACED_MON", "in_transit", date(2026, 11, 23), LANTERN),
+              line("CAME_MON", "delivered", date(2026, 11, 16), LANTERN, delivered=date(2026, 11, 23))]
+    found = resolve("the lantern from Monday", "other", orders, today=TODAY, platform="amazon")
+    assert found.order_id is None and {c.order_id for c in found.candidates} == {"PLACED_MON", "CAME_MON"}
+
+
+# class 3: numbers, sizes, variant words and quantities in product words
+SKILLET_10 = line("S10", "delivered", date(2026, 11, 2), "Northfork Pre-Seasoned Cast Iron Skillet, 10 in",
+                  delivered=date(2026, 11, 6))
+SKILLET_12 = line("S12", "delivered", date(2026, 11, 9),
+                  "Northfork Pre-Seasoned Cast Iron Skillet, 12 in - Skillet only", delivered=date(2026, 11, 13))
+COOLER_45 = line("C45", "delivered", date(2026, 11, 3), "Northfork Basecamp 45 Qt Rolling Cooler - Sand",
+                 delivered=date(2026, 11, 8))
+COOLER_SOFT = line("C24", "delivered", date(2026, 11, 5), "Northfork Daytrip 24-Can Soft Cooler - Juniper",
+                   delivered=date(2026, 11, 9))
+TENT_2 = line("T2", "delivered", date(2026, 11, 1), "Northfork Ridgeline 2-Person Backpacking Tent - 2-Person",
+              delivered=date(2026, 11, 5))
+TENT_4 = line("T4", "delivered", date(2026, 11, 4), "Northfork Basecamp 4-Person Dome Tent - 4-Person",
+              delivered=date(2026, 11, 8))
+TUMBLER_40 = line("U40", "delivered", date(2026, 11, 6),
+                  "Northfork Big Haul Insulated Tumbler with Handle, 40 oz - Sand", delivered=date(2026, 11, 10))
+TUMBLER_20 = line("U20", "delivered", date(2026, 11, 7), "Northfork Commuter Insulated Tumbler, 20 oz - Sand",
+                  delivered=date(2026, 11, 11))
+WRAPS_3 = line("W3", "delivered", date(2026, 11, 6), "Northfork Beeswax Food Wraps - Starter 3-Pack",
+               delivered=date(2026, 11, 10))
+WRAPS_7 = line("W7", "delivered", date(2026, 11, 7), "Northfork Beeswax Food Wraps - Kitchen 7-Pack",
+               delivered=date(2026, 11, 11))
+SIZED = [SKILLET_10, SKILLET_12, COOLER_45, COOLER_SOFT, TENT_2, TENT_4, TUMBLER_40, TUMBLER_20, WRAPS_3, WRAPS_7]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("the 10 inch skillet has a crack", "S10"),
+    ("my 12 in skillet is warped", "S12"),
+    ('the 10" skillet is cracked', "S10"),
+    ("the 10in skillet is cracked", "S10"),
+    ("the 12-inch pan is warped", "S12"),
+    ("the 45 quart cooler leaks", "C45"),
+    ("the 45qt cooler leaks", "C45"),
+    ("the 4 person tent has a torn zipper", "T4"),
+    ("the four-person tent has a torn zipper", "T4"),
+    ("the 40 oz tumbler leaks", "U40"),
+    ("the 7-pack of wraps came torn", "W7"),
+])
+def test_sizes_and_capacities_tell_variants_apart(text: str, expected: str) -> None:
+    found = resolve(text, "damaged_or_wrong_item", SIZED, today=TODAY, platform="amazon")
+    assert found.order_id == expected, found
+
+
+def test_the_same_product_without_its_size_is_still_a_question() -> None:
+    found = resolve("the skillet has a crack", "damaged_or_wrong_item", SIZED, today=TODAY, platform="amazon")
+    assert found.order_id is None and {c.order_id for c in found.candidates} == {"S10", "S12"}
+
+
+def test_a_size_that_is_not_a_size_is_not_read_as_one() -> None:
+    """"2 in the box" and "12 in transit" are counts, not 2- or 12-inch items."""
+    assert sizes("there were 2 in the box and 12 in transit") == set()
+    assert sizes('a 10" pan, a 45 quart cooler, a four-person tent, 8-pack, Set of 4, 20 x 10.5 in') == {
+        "10in", "45qt", "4person", "8pack", "4set", "20in", "10.5in"}
+
+
+def test_colour_and_variant_words_of_the_title_count() -> None:
+    chairs = [line(oid, "delivered", date(2026, 11, d), f"Northfork Trailside Folding Camp Chair - {colour}",
+                   delivered=date(2026, 11, d + 4)) for oid, d, colour in
+              (("JUNIPER", 2, "Juniper"), ("RUST", 5, "Rust"), ("SLATE", 8, "Slate"))]
+    assert resolve("the rust chair broke", "damaged_or_wrong_item", chairs, today=TODAY,
+                   platform="amazon").order_id == "RUST"
+    assert resolve("the juniper one has a bent leg", "damaged_or_wrong_item", chairs, today=TODAY,
+                   platform="amazon").order_id == "JUNIPER"
+    assert resolve("the chair broke", "damaged_or_wrong_item", chairs, today=TODAY, platform="amazon").order_id is None
+
+
+def test_a_quantity_matches_the_line_ordered_that_many_times() -> None:
+    griddle = "Northfork Reversible Cast Iron Griddle, 20 x 10.5 in"
+    bags = "Northfork Reusable Silicone Food Storage Bags, 6-Pack"
+    orders = [line("ONE", "delivered", date(2026, 11, 2), griddle, quantities=(1,), delivered=date(2026, 11, 6)),
+              line("TWO", "delivered", date(2026, 11, 3), griddle, quantities=(2,), delivered=date(2026, 11, 7)),
+              line("BAGS1", "delivered", date(2026, 11, 4), bags, quantities=(1,), delivered=date(2026, 11, 8)),
+              line("BAGS3", "delivered", date(2026, 11, 5), bags, quantities=(3,), delivered=date(2026, 11, 9))]
+    assert resolve("both of the two griddles arrived cracked", "damaged_or_wrong_item", orders, today=TODAY,
+                   platform="amazon").order_id == "TWO"
+    assert resolve("I got 3 bags and they leak", "damaged_or_wrong_item", orders, today=TODAY,
+                   platform="amazon").order_id == "BAGS3"
+    unknown = [line(c.order_id, c.status, c.placed_at, *c.items, delivered=c.delivered_at) for c in orders]
+    assert resolve("the two griddles arrived cracked", "damaged_or_wrong_item", unknown, today=TODAY,
+                   platform="amazon").order_id is None  # the tool did not give quantities: no guess
+
+
+# class 4: what the request can apply to
+GRILL_NEW = line("NEW", "unshipped", date(2026, 11, 24), GRILL)
+GRILL_AUG = line("AUG", "delivered", date(2026, 8, 14), GRILL, delivered=date(2026, 8, 19))
+GRILL_MOVING = line("MOVING", "in_transit", date(2026, 11, 20), GRILL)
+
+
+@pytest.mark.parametrize(("text", "intent", "orders", "expected"), [
+    ("cancel the grill please", "cancel_order", [GRILL_NEW, GRILL_AUG], "NEW"),
+    ("please send the grill to my new address", "change_address", [GRILL_MOVING, GRILL_AUG], "MOVING"),
+    ("I want to return the grill", "return_request", [GRILL_MOVING, GRILL_AUG], "AUG"),
+    ("the grill is dented", "damaged_or_wrong_item", [GRILL_NEW, GRILL_AUG], "AUG"),
+    ("where is my refund for the grill", "refund_status",
+     [GRILL_MOVING, line("RET", "delivered", date(2026, 11, 1), GRILL, has_return=True, delivered=date(2026, 11, 5))],
+     "RET"),
+    ("where is my refund for the grill", "refund_status",
+     [GRILL_MOVING, line("PAID_BACK", "delivered", date(2026, 11, 1), GRILL, refunded_amounts=(Decimal("10.00"),),
+                         delivered=date(2026, 11, 5))], "PAID_BACK"),
+])
+def test_an_order_the_request_cannot_apply_to_loses_a_tie(text: str, intent: str, orders: list[Candidate],
+                                                          expected: str) -> None:
+    found = resolve(text, intent, orders, today=TODAY, platform="amazon")
+    assert found.order_id == expected, found
+
+
+def test_the_request_decides_only_a_tie_never_a_clear_cue() -> None:
+    """"cancel the grill I ordered in August": the customer named the August order; the plan explains it
+    cannot be cancelled rather than the resolver swapping in another grill."""
+    found = resolve("cancel the grill I ordered in August", "cancel_order", [GRILL_NEW, GRILL_AUG], today=TODAY,
+                    platform="amazon")
+    assert found.order_id == "AUG", found
+
+
+def test_two_orders_the_request_can_apply_to_are_still_a_question() -> None:
+    other = line("OTHER", "unshipped", date(2026, 11, 23), GRILL)
+    found = resolve("cancel the grill", "cancel_order", [GRILL_NEW, other, GRILL_AUG], today=TODAY, platform="amazon")
+    assert found.order_id is None and {c.order_id for c in found.candidates} == {"NEW", "OTHER"}
+
+
+# class 5: recency for time-sensitive requests
+LANTERN_NOW = line("NOW", "in_transit", date(2026, 11, 20), LANTERN)
+LANTERN_JULY = line("JULY", "delivered", date(2026, 7, 30), LANTERN, delivered=date(2026, 8, 4))
+
+
+def test_one_recent_order_beats_months_old_ones_for_a_time_sensitive_request() -> None:
+    stuck = line("STUCK", "unshipped", date(2026, 8, 2), LANTERN)  # both undelivered: the state cue ties them
+    found = resolve("where is my lantern?", "order_status", [LANTERN_NOW, stuck], today=TODAY, platform="amazon")
+    assert found.order_id == "NOW" and "recent" in found.reason, found
+    found = resolve("any update on my order?", "order_status", [LANTERN_NOW, stuck], today=TODAY, platform="amazon")
+    assert found.order_id == "NOW" and "recent" in found.reason, found  # no cue at all: the same
+    assert resolve("where is my lantern?", "order_status", [LANTERN_NOW, LANTERN_JULY], today=TODAY,
+                   platform="amazon").order_id == "NOW"
+    returned = [line("R_NEW", "delivered", date(2026, 10, 12), LANTERN, has_return=True, delivered=date(2026, 10, 16),
+                     return_requested_at=date(2026, 11, 10)),  # ordered six weeks ago, returned two weeks ago
+                line("R_OLD", "delivered", date(2026, 7, 2), LANTERN, has_return=True, delivered=date(2026, 7, 6))]
+    assert resolve("when do I get my money back for the lantern", "refund_status", returned, today=TODAY,
+                   platform="amazon").order_id == "R_NEW"
+
+
+def test_recency_decides_nothing_between_orders_of_similar_age_or_for_other_requests() -> None:
+    month_old = line("MONTH", "in_transit", date(2026, 10, 28), LANTERN)
+    found = resolve("where is my lantern?", "order_status", [LANTERN_NOW, month_old], today=TODAY, platform="amazon")
+    assert found.order_id is None and len(found.candidates) == 2
+    delivered_now = line("NOW_D", "delivered", date(2026, 11, 14), LANTERN, delivered=date(2026, 11, 18))
+    found = resolve("the lantern flickers", "damaged_or_wrong_item", [delivered_now, LANTERN_JULY], today=TODAY,
+                    platform="amazon")
+    assert found.order_id is None and len(found.candidates) == 2
+
+
+# class 6: amounts also match refunds and item prices
+def test_an_amount_matches_a_refund_an_item_price_or_a_line() -> None:
+    orders = [line("REFUNDED", "delivered", date(2026, 11, 2), LANTERN, total="31.87", refunded_amounts=(
+                   Decimal("5.88"),), item_prices=(Decimal("29.99"),), quantities=(1,), delivered=date(2026, 11, 6)),
+              line("PRICED", "delivered", date(2026, 11, 5), GRILL, total="75.12", item_prices=(Decimal("70.53"),),
+                   quantities=(1,), delivered=date(2026, 11, 9)),
+              line("LINE", "delivered", date(2026, 11, 7), GRILL, total="150.02", item_prices=(Decimal("69.99"),),
+                   quantities=(2,), delivered=date(2026, 11, 11))]
+    assert resolve("what about the $5.88 refund?", "refund_status", orders, today=TODAY,
+                   platform="amazon").order_id == "REFUNDED"
+    assert resolve("I paid $70.53 for it", "other", orders, today=TODAY, platform="amazon").order_id == "PRICED"
+    assert resolve("I paid 139.98 for the two", "other", orders, today=TODAY, platform="amazon").order_id == "LINE"
+    assert resolve("I paid $12.00", "other", orders, today=TODAY, platform="amazon").order_id is None
+
+
+def test_the_tool_row_carries_refunds_prices_quantities_and_return_dates() -> None:
+    row = {"order_id": "A1", "platform": "amazon", "status": "delivered", "placed_at": "2026-11-02T10:00:00+00:00",
+           "delivered_at": "2026-11-06T15:00:00+00:00", "total": "31.87", "items": [LANTERN], "has_return": True,
+           "item_prices": ["29.99"], "quantities": [1], "refunded_amounts": ["5.88"],
+           "shipped_at": "2026-11-03T09:00:00+00:00", "cancelled_at": None,
+           "return_requested_at": "2026-11-10T09:00:00+00:00", "return_received_at": "2026-11-18T09:00:00+00:00"}
+    c = Candidate.from_tool(row)
+    assert c.refunded_amounts == (Decimal("5.88"),) and c.item_prices == (Decimal("29.99"),) and c.quantities == (1,)
+    assert (c.shipped_at, c.return_requested_at, c.return_received_at) == (
+        date(2026, 11, 3), date(2026, 11, 10), date(2026, 11, 18))
+    old = Candidate.from_tool({k: row[k] for k in ("order_id", "platform", "status", "placed_at", "total", "items")})
+    assert old.refunded_amounts == () and old.quantities == () and old.return_received_at is None
+
+
+# class 7: several orders named
+LIGHTS = line("LIGHTS", "in_transit", date(2026, 11, 20), "Northfork Glow Solar Path Lights, 8-Pack")
+APRON = line("APRON", "delivered", date(2026, 11, 2), "Northfork Waxed Canvas Chef Apron - Olive",
+             delivered=date(2026, 11, 6))
+KETTLE = line("KETTLE", "in_transit", date(2026, 11, 19),
+              "Northfork Precision Electric Gooseneck Kettle, 0.9 L - Matte Black")
+
+
+def test_two_products_named_in_two_orders_return_both() -> None:
+    found = resolve("what's going on with both the path lights and the apron?", "order_status",
+                    [LIGHTS, APRON, KETTLE, SKILLET_10], today=TODAY, platform="amazon")
+    assert found.order_id is None and found.order_ids == ["LIGHTS", "APRON"]
+    assert [c.order_id for c in found.candidates] == ["LIGHTS", "APRON"]
+    spanish = resolve("¿y el delantal y las luces solares?", "order_status", [LIGHTS, APRON, KETTLE], today=TODAY,
+                      platform="amazon")
+    assert set(spanish.order_ids) == {"LIGHTS", "APRON"}
+
+
+def test_products_set_against_each_other_or_in_one_order_are_not_several_orders() -> None:
+    found = resolve("the skillet is great, but the kettle never arrived", "order_status", [SKILLET_10, KETTLE, APRON],
+                    today=TODAY, platform="amazon")
+    assert found.order_id == "KETTLE" and found.order_ids == []
+    both = line("BOTH", "in_transit", date(2026, 11, 20), "Northfork Glow Solar Path Lights, 8-Pack",
+                "Northfork Waxed Canvas Chef Apron - Olive")
+    found = resolve("where are the path lights and the apron?", "order_status", [both, KETTLE], today=TODAY,
+                    platform="amazon")
+    assert found.order_id == "BOTH" and found.order_ids == []
+
+
+def test_products_named_together_beside_the_one_asked_about_are_not_the_request() -> None:
+    """"I love the apron and the skillet, but the kettle never came": the question is the kettle."""
+    found = resolve("I love the apron and the skillet. But the kettle never arrived", "order_status",
+                    [SKILLET_10, KETTLE, APRON], today=TODAY, platform="amazon")
+    assert found.order_id == "KETTLE" and found.order_ids == []

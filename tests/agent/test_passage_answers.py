@@ -1,0 +1,276 @@
+"""Answers quoted from knowledge passages (agent/passage_answers.py): only sentences written for customers,
+about the customer's channel, and only when they answer the question."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from agent.passage_answers import (
+    about_another_channel, audience, best_section, customer_part, extract, extract_answer, sentences, staff_guidance,
+)
+from agent.plans import NO_ANSWER, PlanInput, plan_policy
+from agent.schemas import Passage, Triage
+from tools.policy.loader import load_policies, load_seller
+from tools.results import ToolResult
+
+FIXTURE = Path(__file__).with_name("kb_sentence_audience.yaml")
+
+
+def _labelled(split: str | None = None) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))["sentences"]
+    return [r for r in rows if split is None or r["split"] == split]
+
+
+def _scores(rows: list[dict[str, str]]) -> tuple[float, float, float]:
+    """(precision, recall) of the staff detector and the share of customer sentences it drops."""
+    said = [(r["audience"], audience(r["text"]).audience) for r in rows]
+    tp = sum(1 for truth, got in said if truth == got == "staff")
+    fp = sum(1 for truth, got in said if truth == "customer" and got == "staff")
+    fn = sum(1 for truth, got in said if truth == "staff" and got == "customer")
+    customers = sum(1 for truth, _ in said if truth == "customer")
+    return tp / (tp + fp), tp / (tp + fn), fp / customers
+
+
+def test_the_fixture_labels_every_sentence_of_twelve_articles_or_more() -> None:
+    rows = _labelled()
+    assert len({r["doc"] for r in rows}) >= 12
+    assert {r["audience"] for r in rows} == {"customer", "staff"}
+    assert {r["split"] for r in rows} == {"development", "held_out", "held_out_2"}
+
+
+@pytest.mark.parametrize("split", [None, "held_out", "held_out_2"])
+def test_staff_sentences_are_found_and_few_customer_sentences_are_dropped(split: str | None) -> None:
+    """A staff line quoted to a customer is worse than a customer line left out, so recall comes first;
+    the share of customer sentences dropped stays small so answers keep their content."""
+    precision, recall, dropped = _scores(_labelled(split))
+    assert recall >= 0.97
+    assert precision >= 0.95
+    assert dropped <= 0.02
+
+
+@pytest.mark.parametrize(("sentence", "rule"), [
+    ("When a customer outside the US asks, say so plainly and kindly, and do not suggest a date.", "customer in the third person"),
+    ("When the item is damaged or wrong, offer a replacement before a refund.", "instruction to the team"),
+    ("If the box was crushed, ask for a photo of it as well.", "instruction to the team"),
+    ("Because we do not ship abroad, agents should not advise on voltage converters.", "names the team"),
+    ("Customers abroad sometimes ask whether a product will work in their country.", "customer in the third person"),
+    ("Shoppers who write in about a late parcel want a date.", "customer in the third person"),
+    ("We should tell them the exact day we will follow up.", "obligation for the team"),
+    ("Never promise a delivery date the carrier has not given.", "instruction to the team"),
+    ("Keep everything on eBay: no emails, phone numbers, or offers to settle outside eBay.", "instruction to the team"),
+    ('For example: "You paid $34.99 and the price is now $29.99, so we\'ve refunded $5.00 to your card."', "sample wording"),
+    ('Sample reply: Thanks for waiting, your parcel is on its way.', "sample wording"),
+    ('Say "we expect it back around" the date.', "sample wording"),
+    ("Internal: refunds above the threshold need a lead's approval.", "internal note"),
+    ("We see the request in Seller Central.", "internal note"),
+    ("Then the buyer's bank posts the credit to the account.", "customer in the third person"),
+])
+def test_lines_written_for_the_team(sentence: str, rule: str) -> None:
+    assert audience(sentence).audience == "staff"
+    assert audience(sentence).rule == rule
+    assert staff_guidance(sentence)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Northfork Goods does not ship internationally.",
+    "After cooking: wash by hand with hot water, dry right away, then wipe on a thin coat of oil.",
+    "Never put it in the dishwasher or leave it soaking.",
+    "Hand washing is recommended; avoid metal scouring pads, which can scratch the enamel.",
+    "If anything is wrong with the item, tell us and there is no fee.",
+    "Please include your order number when you write to us.",
+    "For a changed-mind eBay return, return shipping is paid by the buyer.",
+    "eBay buyers start a return in My eBay: Purchases, choose the item, then Return this item, and pick the reason.",
+    "Return shipping is free for damaged items, and Order numbers start with #.",
+    "Customers get 10% off every delivery of an eligible consumable.",
+    "TikTok Shop buyers can cancel in the app before shipment.",
+    "Skip: skips the next delivery of an active subscription; the following one comes one interval later.",
+    '"Label created" means we have printed the shipping label, but the carrier has not scanned it yet.',
+    "Rust from storage or soaking is normal wear, not a warranty defect.",
+    "If they smell propane, they should move away from the stove, keep flames away, and let the gas disperse.",
+    "A person on the team reviews it under the limited lifetime warranty.",
+])
+def test_lines_a_customer_may_read(sentence: str) -> None:
+    assert audience(sentence).audience == "customer", audience(sentence)
+
+
+@pytest.mark.parametrize(("sentence", "kept"), [
+    ("For a changed-mind return, return shipping is paid by the buyer, and Amazon takes the label cost out of the "
+     "refund when the customer uses Amazon's label.", "For a changed-mind return, return shipping is paid by the buyer."),
+    ("Once the order has shipped, the address can no longer change; the customer can ask the carrier for a redirect.",
+     "Once the order has shipped, the address can no longer change."),
+    ("We do not offer exchanges on eBay: the buyer returns the item and buys the other size.",
+     "We do not offer exchanges on eBay."),
+    ("Northfork Goods pays return shipping for damaged, defective, and the wrong items the customer receives.", None),
+    ("Do not waive or invent fees in a reply; a person on the team decides any exception.", None),
+    ("A refund always goes back to the original payment method.", "A refund always goes back to the original payment method."),
+])
+def test_the_opening_clauses_a_customer_may_read_are_kept(sentence: str, kept: str | None) -> None:
+    assert customer_part(sentence) == kept
+
+
+def test_sentences_keep_a_quotation_whole_and_read_abbreviations() -> None:
+    text = ('Explain the fee. For example: "A 10% fee applies. If anything is wrong, tell us and there is no fee." '
+            "It weighs approx. 3 lb, e.g. the 12 in. eBay orders follow the window.\n- Amazon: within 2 days\n"
+            "- Walmart: within 2 calendar days")
+    assert sentences(text) == [
+        "Explain the fee.",
+        'For example: "A 10% fee applies. If anything is wrong, tell us and there is no fee."',
+        "It weighs approx. 3 lb, e.g. the 12 in.",
+        "eBay orders follow the window.",
+        "Amazon: within 2 days",
+        "Walmart: within 2 calendar days",
+    ]
+
+
+def test_a_sample_reply_is_never_split_into_quotable_customer_sentences() -> None:
+    passage = _passage("returns-restocking-fees#explaining", "Explaining a restocking fee", (
+        'Our online store fee is 10%. For example: "Because this is a changed-mind return, a 10% restocking fee '
+        'comes off the refund. If anything is wrong with the item, tell us and there is no fee."'))
+    text, _, _ = extract([passage], "is there a fee if the item is wrong?", platform="shopify")
+    assert "tell us" not in text and text == "Our online store fee is 10%."
+
+
+@pytest.mark.parametrize(("sentence", "platform", "other"), [
+    ("Amazon refunds the original payment method.", "ebay", True),
+    ("eBay refunds the original payment method.", "ebay", False),
+    ("Walmart charges the card when the order ships.", "shopify", True),
+    ("Our online store and Walmart ship free over $35.", "facebook", False),
+    ("Facebook Shop orders check out on our store.", "shopify", False),
+])
+def test_sentences_about_other_channels(sentence: str, platform: str, other: bool) -> None:
+    assert about_another_channel(sentence, platform) is other
+
+
+# ---------------------------------------------------------------- extract on small hand-built passages
+
+def _passage(pid: str, heading: str, body: str, title: str = "Returns", topic: str = "returns") -> Passage:
+    return Passage(id=pid, doc_id=pid.split("#")[0], title=title, platform="all", topic=topic, score=1.0,
+                   text=f"{title} — {heading}\n{body}")
+
+
+WINDOW = _passage("returns#window", "Return window", (
+    "Orders can be returned for any reason within 30 days of delivery. "
+    "When a customer asks about the window, give the exact date. "
+    "Damaged items can be returned within 60 days of delivery. "
+    "Exchanges ship once the return is on its way back to us. "
+    "Gift receipts are available on request."))
+REFUNDS = _passage("refunds#timing", "Refund timing", (
+    "When the return reaches us, we issue the refund within 3 business days. "
+    "The refund always goes back to the original payment method. "
+    "The bank then takes 5–10 business days to post it. "
+    "A refund is never more than the price paid. "
+    "Refunds for cancelled orders are issued right away."))
+STAFF_ONLY = _passage("refunds#explaining", "Explaining a refund", (
+    "When a customer says the refund is missing, check whether it was issued and give the date. "
+    "Never promise a faster refund than the bank posts. "
+    "Agents should not guess at the bank's timing."))
+
+
+def test_the_sentence_that_answers_is_quoted_and_matched() -> None:
+    text, cited, matched = extract([WINDOW], "how long do I have to send it back?", limit=2)
+    assert text.startswith("Orders can be returned for any reason within 30 days of delivery.")
+    assert "customer" not in text and cited == ["returns#window"] and matched
+
+
+def test_a_staff_line_is_not_quoted_even_when_it_matches_best() -> None:
+    text, _, _ = extract([WINDOW], "what is the exact date of the return window?", limit=4)
+    assert "give the exact date" not in text
+
+
+def test_each_part_of_the_question_gets_its_best_sentence() -> None:
+    found = extract_answer([REFUNDS], "how long do refunds take and does it go back on my card", limit=2)
+    assert found.matched and found.unanswered == []
+    assert "within 3 business days" in found.text and "original payment method" in found.text
+
+
+def test_an_unanswered_part_is_named() -> None:
+    found = extract_answer([REFUNDS], "how long do refunds take? do you ship to Canada?", limit=2)
+    assert not found.matched
+    assert found.unanswered == ["do you ship to Canada?"]
+
+
+def test_nothing_relevant_gives_the_nearest_text_unmatched() -> None:
+    text, cited, matched = extract([WINDOW, REFUNDS], "is the lid oven safe?", limit=2)
+    assert text == "Orders can be returned for any reason within 30 days of delivery. Damaged items can be returned " \
+                   "within 60 days of delivery." and cited == ["returns#window"] and not matched
+
+
+def test_a_list_keeps_its_lead_in_and_a_lone_lead_in_ends_as_a_sentence() -> None:
+    timeline = _passage("refunds#each", "Refund timeline", "Time to issue the refund after the return reaches us:\n"
+                        "- Our online store: within 3 business days\n- Gift cards are never refunded in cash")
+    text, _, matched = extract([timeline], "how long does a refund take?", limit=3)
+    assert text.startswith("Time to issue the refund after the return reaches us: Our online store: within 3 business "
+                           "days.") and matched
+    text, _, _ = extract([timeline, WINDOW], "when do you issue the refund after the return reaches you?", limit=1)
+    assert text == "Time to issue the refund after the return reaches us."
+
+
+def test_a_section_only_for_the_team_gives_no_text() -> None:
+    assert extract([STAFF_ONLY], "where is my refund?", limit=4) == ("", [], False)
+
+
+def test_title_words_count_only_weakly_on_a_product_page() -> None:
+    specs = _passage("product-p1#specs", "Specifications", "- Weight: 5.2 lb\n- Lid: glass, oven safe to 400°F\n"
+                     "- Material: pre-seasoned cast iron", title="Northfork Cast Iron Skillet, 12 in", topic="product")
+    text, _, matched = extract([specs], "is the cast iron skillet lid oven safe?", limit=1)
+    assert text == "Lid: glass, oven safe to 400°F." and matched
+
+
+def test_best_section_skips_a_section_only_for_the_team() -> None:
+    def search(query: str, doc_id: str | None) -> list[Passage]:
+        return [STAFF_ONLY, REFUNDS]
+
+    assert best_section(STAFF_ONLY, "where is my refund? how long does it take?", search).id == "refunds#timing"
+
+
+# ---------------------------------------------------------------- plan_policy
+
+def _plan_input(text: str, passages: list[Passage], sections: dict[str, list[Passage]] | None = None,
+                found: dict[str, list[Passage]] | None = None) -> PlanInput:
+    """`sections`: a document's sections by doc id; `found`: what a search for a question finds."""
+    def run(name: str, args: dict[str, Any]) -> ToolResult:
+        raise AssertionError(f"a policy answer calls no tool ({name})")
+
+    def search(query: str, doc_id: str | None) -> list[Passage]:
+        return (sections or {}).get(doc_id, []) if doc_id else (found or {}).get(query, [])
+
+    return PlanInput(intent="policy_question", triage=Triage(intent="policy_question", confidence=0.9), text=text,
+                     platform="shopify", customer=None, passages=passages, run=run, today=date(2026, 11, 26),
+                     policy=load_policies()["shopify"], seller=load_seller(), search=search)
+
+
+def test_policy_answer_for_each_part_from_its_own_article() -> None:
+    out = plan_policy(_plan_input("How long do refunds take? And how long do I have to return it?", [REFUNDS, WINDOW],
+                                  found={"And how long do I have to return it?": [WINDOW]}))
+    assert out.template == "policy_answer" and out.review_reason is None
+    assert "within 3 business days" in out.slots["answer"] and "within 30 days of delivery" in out.slots["answer"]
+    assert set(out.citations) == {"refunds#timing", "returns#window"}
+
+
+def test_policy_part_nothing_answers_goes_to_review_by_name() -> None:
+    out = plan_policy(_plan_input("how long do refunds take and do you ship to PO boxes?", [REFUNDS, WINDOW]))
+    assert out.template == "policy_answer"
+    assert out.review_reason == 'no passage answers part of the question: "do you ship to PO boxes?"'
+
+
+def test_policy_question_nothing_answers_is_the_nearest_text_for_review() -> None:
+    out = plan_policy(_plan_input("is the lid oven safe?", [WINDOW]))
+    assert out.template == "policy_answer" and out.review_reason == NO_ANSWER
+
+
+def test_policy_articles_only_for_the_team_are_never_quoted() -> None:
+    out = plan_policy(_plan_input("my refund is missing, where is it?", [STAFF_ONLY],
+                                  sections={"refunds": [STAFF_ONLY]}))
+    assert out.template == "handoff" and "brief the team" in (out.handoff_reason or "")
+
+
+def test_policy_answer_moves_past_a_staff_only_section_to_one_a_customer_may_read() -> None:
+    out = plan_policy(_plan_input("when will my refund arrive?", [STAFF_ONLY],
+                                  sections={"refunds": [STAFF_ONLY, REFUNDS]}))
+    assert out.template == "policy_answer" and out.review_reason is None
+    assert "within 3 business days" in out.slots["answer"] and "customer" not in out.slots["answer"]
