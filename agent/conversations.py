@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from agent.routing import HANDOFF_FLAGS, REVIEW_FLAGS
 from tools.sqlite import immediate, release_db, shared_db
 
 ConversationStatus = Literal["new", "working", "draft_ready", "needs_approval", "handed_off", "queued", "sent",
@@ -38,6 +39,8 @@ class ConversationRow(BaseModel):
     intent: str | None = None
     urgency: str | None = None
     priority: str | None = None
+    risk_flags: list[str] = Field(default_factory=list,
+                                  description="Every risk flag raised in the conversation, until a person clears them.")
     deadline: datetime | None = None
     waiting_since: datetime | None = Field(default=None, description="Oldest customer message not yet answered.")
     last_message_at: datetime
@@ -69,7 +72,7 @@ class AuditRow(BaseModel):
 
 _CONV_COLS = ("key, platform, customer_identity, customer_id, subject, order_hint, reply_route, status, intent, "
               "urgency, priority, deadline, waiting_since, last_message_at, first_response_s, route, reasons, trace, "
-              "updated_at")
+              "updated_at, risk_flags")
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -83,6 +86,7 @@ def _conv(row: tuple) -> ConversationRow:  # type: ignore[type-arg]
         deadline=_dt(row[11]), waiting_since=_dt(row[12]), last_message_at=datetime.fromisoformat(row[13]),
         first_response_s=row[14], route=row[15], reasons=json.loads(row[16] or "[]"),
         trace=json.loads(row[17]) if row[17] else None, updated_at=datetime.fromisoformat(row[18]),
+        risk_flags=json.loads(row[19] or "[]"),
     )
 
 
@@ -97,7 +101,7 @@ class ConversationStore:
                     subject TEXT, order_hint TEXT, reply_route TEXT NOT NULL DEFAULT '{}', status TEXT NOT NULL,
                     intent TEXT, urgency TEXT, priority TEXT, deadline TEXT, waiting_since TEXT,
                     last_message_at TEXT NOT NULL, first_response_s REAL, route TEXT, reasons TEXT, trace TEXT,
-                    updated_at TEXT NOT NULL);
+                    updated_at TEXT NOT NULL, risk_flags TEXT NOT NULL DEFAULT '[]');
                    CREATE INDEX IF NOT EXISTS ix_conv_deadline ON conversations(status, deadline);
                    CREATE TABLE IF NOT EXISTS messages (
                     id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_key TEXT NOT NULL, direction TEXT NOT NULL,
@@ -114,6 +118,10 @@ class ConversationStore:
                     PRIMARY KEY (platform, delivery_id));
                    CREATE INDEX IF NOT EXISTS ix_context_order ON context_events(order_id);"""
             )
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(conversations)")}
+            if "risk_flags" not in columns:  # databases made before flags were kept per conversation
+                self._db.execute("ALTER TABLE conversations ADD COLUMN risk_flags TEXT NOT NULL DEFAULT '[]'")
+                self._db.commit()
 
     def _tx(self) -> AbstractContextManager[Connection]:
         return immediate(self._db, self._lock)
@@ -137,7 +145,7 @@ class ConversationStore:
             if row is None:
                 db.execute(
                     f"INSERT INTO conversations ({_CONV_COLS}) VALUES (?, ?, ?, NULL, ?, ?, ?, 'new', NULL, NULL, "
-                    "NULL, ?, ?, ?, NULL, NULL, '[]', NULL, ?)",
+                    "NULL, ?, ?, ?, NULL, NULL, '[]', NULL, ?, '[]')",
                     (key, platform, customer_identity, subject, order_hint, route, deadline.isoformat(),
                      at.isoformat(), at.isoformat(), at.isoformat()))
                 return
@@ -156,17 +164,45 @@ class ConversationStore:
             db.execute("UPDATE conversations SET status = ?, updated_at = ? WHERE key = ?", (status, at.isoformat(), key))
 
     def record_result(self, key: str, trace: dict[str, Any], status: ConversationStatus, at: datetime) -> None:
-        """What the agent made of the latest message (the ReplyTrace as JSON) and where it routed it."""
+        """What the agent made of the latest message (the ReplyTrace as JSON) and where it routed it.
+
+        The conversation keeps what matters across messages: its risk flags (until a person clears them),
+        the most urgent urgency seen while they stand, and its main intent (a "hello?" after a chargeback
+        does not turn it into `other`). The reply deadline is the one of the oldest unanswered message:
+        a newer message never moves it later."""
         with self._tx() as db:
+            row = db.execute("SELECT intent, urgency, risk_flags, deadline, waiting_since FROM conversations "
+                             "WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return
+            raised = [f for f in trace.get("risk_flags") or [] if f in KEPT_FLAGS]
+            flags = list(dict.fromkeys([*json.loads(row[2] or "[]"), *raised]))
+            intent = main_intent(row[0], trace.get("intent"), bool(flags))
+            urgency = max_urgency(row[1], trace.get("urgency")) if flags else trace.get("urgency")
+            deadline = _iso(trace.get("deadline")) if status not in ("sent", "rejected") else None
+            if deadline and row[3] and row[4] is not None and row[3] < deadline:
+                deadline = row[3]  # still waiting since an earlier message: its clock keeps running
             db.execute(
                 # the dispatcher may already have sent the queued reply (waiting_since cleared): keep 'sent'
                 "UPDATE conversations SET status = CASE WHEN ? = 'queued' AND waiting_since IS NULL THEN 'sent' "
                 "ELSE ? END, customer_id = COALESCE(?, customer_id), intent = ?, urgency = ?, "
-                "priority = ?, deadline = COALESCE(?, deadline), route = ?, reasons = ?, trace = ?, updated_at = ? "
-                "WHERE key = ?",
-                (status, status, trace.get("customer_id"), trace.get("intent"), trace.get("urgency"), trace.get("priority"),
-                 _iso(trace.get("deadline")) if status not in ("sent", "rejected") else None, trace.get("route"),
-                 json.dumps(trace.get("reasons") or []), json.dumps(trace, default=str), at.isoformat(), key))
+                "priority = ?, deadline = COALESCE(?, deadline), route = ?, reasons = ?, trace = ?, updated_at = ?, "
+                "risk_flags = ? WHERE key = ?",
+                (status, status, trace.get("customer_id"), intent, urgency, trace.get("priority"), deadline,
+                 trace.get("route"), json.dumps(trace.get("reasons") or []), json.dumps(trace, default=str),
+                 at.isoformat(), json.dumps(flags), key))
+
+    def clear_flags(self, key: str, at: datetime) -> list[str]:
+        """A person looked and cleared the conversation's risk flags; returns the flags cleared."""
+        with self._tx() as db:
+            row = db.execute("SELECT risk_flags, trace FROM conversations WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return []
+            cleared = json.loads(row[0] or "[]")
+            latest = (json.loads(row[1]) if row[1] else {}).get("urgency")
+            db.execute("UPDATE conversations SET risk_flags = '[]', urgency = ?, updated_at = ? WHERE key = ?",
+                       (latest, at.isoformat(), key))
+            return cleared
 
     def message_out(self, *, key: str, text: str, author: str, at: datetime, source: str,
                     platform_message_id: str | None = None, answers: bool = True) -> None:
@@ -250,6 +286,27 @@ class ConversationStore:
 
     def close(self) -> None:
         release_db(self._path)
+
+
+URGENCY_ORDER = ("low", "normal", "high", "critical")
+KEPT_FLAGS = frozenset({*HANDOFF_FLAGS, *REVIEW_FLAGS})  # risk a person must see; not notes like "asks if automated"
+VAGUE_INTENTS = frozenset({"other"})
+
+
+def max_urgency(kept: str | None, new: str | None) -> str | None:
+    """The more urgent of the two (unknown values rank lowest)."""
+    rank = {u: i for i, u in enumerate(URGENCY_ORDER)}
+    return max((u for u in (kept, new) if u), key=lambda u: rank.get(u, -1), default=None)
+
+
+def main_intent(kept: str | None, new: str | None, flagged: bool) -> str | None:
+    """The conversation's intent after a new message: a vague message ("hello?") keeps the earlier one, and
+    while risk flags stand a dispute or privacy request is not replaced by a routine topic."""
+    if not new or (new in VAGUE_INTENTS and kept):
+        return kept
+    if flagged and kept in ("claim_or_chargeback", "privacy_request") and new != kept:
+        return kept
+    return new
 
 
 def _iso(value: Any) -> str | None:

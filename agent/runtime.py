@@ -62,14 +62,19 @@ class AgentRuntime:
     def _config(self, thread: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": thread}, "recursion_limit": 40}
 
-    def handle(self, message: InboundMessage, thread: str | None = None) -> ReplyTrace:
+    def handle(self, message: InboundMessage, thread: str | None = None,
+               held_flags: list[str] | None = None) -> ReplyTrace:
+        """Run the agent on one customer message. `held_flags`: the risk flags the conversation still carries
+        per the inbox (the source of truth once a person can clear them); None keeps the graph's own."""
         thread = thread or message.conversation_id or f"T{uuid.uuid4().hex[:12]}"
-        inputs = {
+        inputs: dict[str, Any] = {
             "conversation_id": thread, "platform": message.platform, "text": message.text,
             "customer_identity": message.customer_identity, "customer_id": message.customer_id,
             "received_at": message.received_at.isoformat(), "identity_verified": message.identity_verified,
             "identity_note": message.identity_note, "verified_email": message.verified_email,
         }
+        if held_flags is not None:
+            inputs["held_flags"] = list(held_flags)
         self.graph.invoke(inputs, self._config(thread), context=self.context, durability="sync")  # type: ignore[arg-type]
         return self.trace(thread)
 

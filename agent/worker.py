@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from agent.conversations import ConversationStatus, ConversationStore
+from agent.routing import held_flags
 from agent.runtime import AgentRuntime, ReplyTrace
 from channels.inbox import Inbox, InboxItem
 from channels.intake import record_conversation
@@ -92,7 +93,8 @@ class Worker:
         if fresh:
             self.inbox.mark_started(item.id, self.name, current)
             self._crash_hook("before_run")
-            return self.runtime.handle(item.message, thread)
+            row = self.conversations.get(item.conversation_key)
+            return self.runtime.handle(item.message, thread, held_flags=held_flags(row.risk_flags if row else []))
         if snapshot.next and not snapshot.interrupts:
             log.info("inbox item %s: resuming a run that stopped at %s", item.id, snapshot.next)
             return self.runtime.recover(thread)

@@ -49,6 +49,7 @@ class InboxEntry(BaseModel):
     customer_name: str | None
     intent: str | None
     urgency: str | None
+    risk_flags: list[str] = Field(default_factory=list)
     status: str
     deadline: datetime | None
     time_left_s: float | None
@@ -180,7 +181,7 @@ class ConsoleService:
             last_in = [m for m in self.service.conversations.messages(row.key) if m.direction == "in"]
             entries.append(InboxEntry(
                 key=row.key, platform=row.platform, customer_id=row.customer_id, customer_name=self._name(row.customer_id),
-                intent=row.intent, urgency=row.urgency, status=row.status, deadline=row.deadline, time_left_s=left,
+                intent=row.intent, urgency=row.urgency, risk_flags=row.risk_flags, status=row.status, deadline=row.deadline, time_left_s=left,
                 overdue=left is not None and left < 0, preview=(last_in[-1].text if last_in else "")[:140],
                 last_message_at=row.last_message_at))
         return entries
@@ -277,6 +278,18 @@ class ConsoleService:
         now = self.service.clock.now()
         self.service.conversations.set_status(key, "handed_off", now)
         self.service.conversations.audit(key, f"human:{user.name}", "took_over", now)
+        return self.conversation(key)
+
+    def clear_flags(self, key: str, user: User) -> ConversationView:
+        """A person looked at the conversation's risk (a chargeback, a safety report) and clears it: later
+        messages are read on their own again. Recorded in the audit log with the flags cleared."""
+        if self.service.conversations.get(key) is None:
+            raise ConsoleError(f"no conversation {key}")
+        now = self.service.clock.now()
+        cleared = self.service.conversations.clear_flags(key, now)
+        if not cleared:
+            raise ConsoleError("this conversation has no risk flags to clear")
+        self.service.conversations.audit(key, f"human:{user.name}", "cleared_flags", now, flags=cleared)
         return self.conversation(key)
 
     def approve_action(self, key: str, user: User) -> ConversationView:

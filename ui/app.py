@@ -136,7 +136,8 @@ def build_console(console: ConsoleService, *, refresh_s: float = REFRESH_S) -> g
             return run
 
         for button, name in ((conv.approve, "approve"), (conv.edit_send, "edit_send"), (conv.reject, "reject"),
-                             (conv.take_over, "take_over"), (conv.approve_action, "approve_action"),
+                             (conv.take_over, "take_over"), (conv.clear_flags, "clear_flags"),
+                             (conv.approve_action, "approve_action"),
                              (conv.deny, "deny_action"), (conv.send_own, "send_own")):
             # one review action at a time across all sessions: two people approving the same draft at once get
             # one resume and one "not waiting for a review", never two resumes racing

@@ -35,6 +35,7 @@ class ConversationTab:
     approve: gr.Button
     edit_send: gr.Button
     take_over: gr.Button
+    clear_flags: gr.Button
     reject_reason: gr.Textbox
     reject: gr.Button
     pending_box: gr.Column
@@ -73,6 +74,7 @@ def build() -> ConversationTab:
                 approve = gr.Button("Approve & send", elem_id="approve-send", variant="primary", interactive=False)
                 edit_send = gr.Button("Edit & send", elem_id="edit-send", variant="primary", interactive=False)
                 take_over = gr.Button("Take over", elem_id="take-over", interactive=False)
+                clear_flags = gr.Button("Clear risk flags", elem_id="clear-flags", interactive=False)
             with gr.Row(equal_height=True):
                 reject_reason = gr.Textbox(label="Reason for rejecting the draft", elem_id="reject-reason", scale=4,
                                            placeholder="e.g. wrong order, tone")
@@ -109,7 +111,7 @@ def build() -> ConversationTab:
                                      elem_id="tool-trace", wrap=True, max_height=260)
             outbox = gr.Dataframe(frame(OUTBOX_HEADERS, []), label="Replies queued or sent", interactive=False,
                                   elem_id="conv-outbox", wrap=True, max_height=200)
-    return ConversationTab(header, thread, draft, approve, edit_send, take_over, reject_reason, reject, pending_box,
+    return ConversationTab(header, thread, draft, approve, edit_send, take_over, clear_flags, reject_reason, reject, pending_box,
                            pending, approve_action, deny_reason, deny, own_reply, send_own, result, customer, orders,
                            returns, refunds, earlier, events, passages, compliance, tools, outbox)
 
@@ -125,6 +127,8 @@ def _header(view: ConversationView, console: ConsoleService) -> str:
               f" (due {when(row.deadline) or 'n/a'}) · **Intent:** {(row.intent or 'not triaged').replace('_', ' ')} · "
               f"**Urgency:** {row.urgency or '—'}"),
              f"**Conversation:** `{row.key}`" + (f" · **Subject:** {md_escape(row.subject)}" if row.subject else "")]
+    if row.risk_flags:
+        lines.append("**Risk flags (kept until cleared):** " + ", ".join(f.replace("_", " ") for f in row.risk_flags))
     if view.reasons:
         lines.append("**Routing reasons:** " + "; ".join(md_escape(r) for r in view.reasons))
     summary = (row.trace or {}).get("handoff_summary")
@@ -194,7 +198,7 @@ def render(console: ConsoleService, tab: ConversationTab, view: ConversationView
     """Updates showing `view`; the draft box is only replaced when the service's draft changed since it was last
     loaded in this session (or `force`), so a refresh never overwrites what the person is typing."""
     row = view.row
-    sig = (row.key, row.status, row.updated_at.isoformat(), len(view.thread), view.draft, view.awaiting_review,
+    sig = (row.key, row.status, row.updated_at.isoformat(), tuple(row.risk_flags), len(view.thread), view.draft, view.awaiting_review,
            json.dumps(view.outbox, default=str), json.dumps(view.compliance, default=str))
     if not force and session.get("conv_sig") == sig:
         return {}
@@ -208,6 +212,7 @@ def render(console: ConsoleService, tab: ConversationTab, view: ConversationView
         tab.edit_send: gr.Button(interactive=awaiting),
         tab.reject: gr.Button(interactive=awaiting),
         tab.take_over: gr.Button(interactive=row.status != "handed_off"),
+        tab.clear_flags: gr.Button(interactive=bool(row.risk_flags)),
         tab.send_own: gr.Button(interactive=awaiting or row.status in ("handed_off", "failed")),
         tab.pending_box: gr.Column(visible=needs_approval),
         tab.pending: _pending(view) if needs_approval else "",
@@ -272,6 +277,7 @@ ACTIONS: dict[str, tuple[Action, str]] = {
     "edit_send": (lambda c, k, u, f: c.edit_and_send(k, f["draft"], u), "sent the edited reply"),
     "reject": (lambda c, k, u, f: c.reject(k, f["reject_reason"], u), "rejected the draft"),
     "take_over": (lambda c, k, u, f: c.take_over(k, u), "took the conversation over"),
+    "clear_flags": (lambda c, k, u, f: c.clear_flags(k, u), "cleared the risk flags"),
     "approve_action": (lambda c, k, u, f: c.approve_action(k, u), "approved the pending write"),
     "deny_action": (lambda c, k, u, f: c.deny_action(k, f["deny_reason"], u), "denied the pending write"),
     "send_own": (lambda c, k, u, f: c.send_own_reply(k, f["own_reply"], u), "sent their own reply"),

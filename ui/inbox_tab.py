@@ -77,7 +77,8 @@ def _entries(console: ConsoleService, platform: str | None, status: str | None, 
 def _row(e: InboxEntry) -> list[str]:
     return [time_left(e.time_left_s, e.overdue), when(e.deadline), e.platform,
             e.customer_name or e.customer_id or "(not identified yet)", (e.intent or "not triaged").replace("_", " "),
-            e.urgency or "—", status_label(e.status), e.preview, e.key]
+            (e.urgency or "—") + ("".join(f" · {f.replace('_', ' ')}" for f in e.risk_flags)),
+            status_label(e.status), e.preview, e.key]
 
 
 def _choice(e: InboxEntry) -> tuple[str, str]:

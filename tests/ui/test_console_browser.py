@@ -284,6 +284,38 @@ def test_a_refund_waiting_for_approval_is_approved_from_the_keyboard(browser: An
     page.context.close()
 
 
+def test_a_chargeback_flag_stays_until_a_person_clears_it(browser: Any, stack: Stack) -> None:
+    """Issue 20 item 3: after "chargeback filed", a "hello?" keeps the conversation's flag, intent and urgency
+    in the inbox; a person clears the flag in the console and the audit log says who."""
+    key = write(stack, "ebay", "I filed a chargeback with my bank over this order.", 6)
+    wait_until(lambda: (c := stack.service.conversations.get(key)) and c.status not in ("new", "working"),
+               "the chargeback processed")
+    stack.service.intake.accept([ChannelMessage(
+        platform="ebay", delivery_id=f"{key}-hello", conversation_key=key,
+        customer_identity=stack.service.conversations.get(key).customer_identity,  # type: ignore[union-attr]
+        text="hello?", received_at=ANCHOR.replace(hour=7), reply_route={"to": key})])
+    wait_until(lambda: len([m for m in stack.service.conversations.messages(key) if m.direction == "in"]) == 2
+               and stack.service.conversations.get(key).status not in ("new", "working"),  # type: ignore[union-attr]
+               "the hello processed")
+    page = login(browser, stack, "ana")
+    rows = wait_until(lambda: (rows := table_rows(page, "inbox-table")) and any(r[8] == key for r in rows) and rows,
+                      "the row")
+    index, row = next((i, r) for i, r in enumerate(rows) if r[8] == key)
+    assert row[4] == "claim or chargeback" and "claim or chargeback" in row[5]
+    page.locator(f"#inbox-table [data-testid='cell-{index}-3']").click()
+    expect(page.locator("#conv-header")).to_contain_text("Risk flags (kept until cleared): claim or chargeback")
+    clear = page.locator("#clear-flags")
+    expect(clear).to_be_enabled()
+    clear.click()
+    expect(page.locator("#action-result")).to_contain_text("Done: ana cleared the risk flags")
+    expect(page.locator("#conv-header")).not_to_contain_text("Risk flags")
+    expect(clear).to_be_disabled()
+    assert stack.service.conversations.get(key).risk_flags == []  # type: ignore[union-attr]
+    assert any(a.action == "cleared_flags" and a.actor == "human:ana"
+               for a in stack.service.conversations.audit_log(key))
+    page.context.close()
+
+
 def test_dashboard_figures_match_the_database(browser: Any, stack: Stack) -> None:
     write(stack, "amazon", "my order arrived damaged, the lid is cracked and it leaks", 6)
     write(stack, "walmart", "is the cedar patio table available in a darker stain?", 7)
