@@ -72,7 +72,9 @@ def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, 
         if unproven and not any(r.startswith("sender not authenticated") for r in reasons_handoff):
             reasons_handoff.append(unproven)
         return Decision(route="handoff", reasons=reasons_handoff, deadline=deadline, priority=priority)  # type: ignore[arg-type]
-    review: list[str] = [REVIEW_FLAGS[f] for f in triage.risk_flags if f in REVIEW_FLAGS]
+    review: list[str] = [REVIEW_FLAGS[f] for f in triage.risk_flags if f in REVIEW_FLAGS
+                         and not (f == "off_platform_request" and policy.messaging.off_platform_contact_allowed)]
+    # on the seller's own store and Meta shops "your website" or "email me" is not leaving a platform
     channel = settings.channel(policy.platform)
     if compliance is not None and not compliance.ok:
         review.append("compliance: " + ", ".join(compliance.rules))

@@ -35,20 +35,21 @@ def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         ungrounded=[] if (state.get("draft") or {}).get("engine") == "human" else
         (state.get("draft") or {}).get("ungrounded", []),
         model_written=(state.get("draft") or {}).get("engine") == "llm",
-        open_questions=_open_questions(state),
+        open_questions=_open_questions(state, ctx.product_names()),
     )
     if decision.route == "handoff":
         decision.handoff_summary = handoff_summary(state, decision.reasons)
     return {"decision": decision.model_dump(mode="json"), "status": STATUS[decision.route]}
 
 
-def _open_questions(state: AgentState) -> list[str]:
-    """The message's questions the draft leaves unanswered (none for a person's own words)."""
+def _open_questions(state: AgentState, product_names: list[str]) -> list[str]:
+    """The message's questions the draft leaves unanswered (none for a person's own words). Catalog names
+    count only weakly: "is the Beacon lantern waterproof?" is answered by the waterproofing, named or not."""
     draft = state.get("draft") or {}
     if not draft or draft.get("engine") == "human" or not state.get("asked"):
         return []
     asked = [Asked(**a) for a in state["asked"]]
-    return unanswered(asked, draft.get("text", ""), lambda q, reply: coverage(q, reply).answered)
+    return unanswered(asked, draft.get("text", ""), lambda q, reply: coverage(q, reply, product_names).answered)
 
 
 def handoff_summary(state: AgentState, reasons: list[str]) -> str:

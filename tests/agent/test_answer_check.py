@@ -152,3 +152,11 @@ def test_the_check_is_fast_and_deterministic() -> None:
         coverage(f"is there a restocking fee on return number {i}?", reply + str(i))
     assert time.perf_counter() - start < 3.0  # about 0.2 ms each on an idle core; generous for a busy machine
     assert coverage("is there a restocking fee on returns?", reply) == first
+
+
+def test_size_words_are_answered_by_the_dimension_they_ask_for() -> None:
+    """"How wide is the bottom" is answered by a base diameter; "how tall" is not answered by a weight."""
+    names = ["Northfork Big Haul Insulated Tumbler with Handle, 40 oz", "Northfork Beacon Rechargeable LED Lantern"]
+    spec = "The Big Haul Insulated Tumbler with Handle, 40 oz measures 3.0 in base diameter x 12.3 in tall with lid."
+    assert coverage("how wide is the bottom of the big haul 40 oz tumbler?", spec, names).answered
+    assert not coverage("how tall is the Beacon lantern?", "The Beacon lantern weighs 1.2 lb.", names).answered
