@@ -19,6 +19,10 @@ from pydantic import BaseModel, Field
 
 from agent.answer_check import question_parts
 from agent.order_resolver import Candidate, resolve, state_cues
+from agent.product_answers import (
+    CATALOG_SECTIONS, answer as answer_from_catalog, find_products, from_pages, mentions, product_pages,
+    unanswered_reason,
+)
 from agent.passage_answers import (  # passage answers (agent/passage_answers.py), under the plans' old names
     CHANNELS as _CHANNELS, EXPANSIONS as _EXPANSIONS, MARKETPLACES, NO_ANSWER, QUESTION_WORDS as _QUESTION_WORDS,
     SECTION_SENTENCES, PassageAnswer, about_another_channel as _about_another_channel, best_section,
@@ -848,11 +852,6 @@ def plan_product(p: PlanInput) -> PlanOutcome:
     sentence each that names the product, a recommendation among the products of the kind named. What the
     catalog does not give is looked for in the product's pages; what is still unanswered keeps the reply for a
     person. Stock is stated only when asked; the product page is cited as the source."""
-    from agent.product_answers import (  # noqa: PLC0415 (a local import: this edit stays inside the plan)
-        CATALOG_SECTIONS, answer as answer_from_catalog, find_products, from_pages, mentions, product_pages,
-        unanswered_reason,
-    )
-
     found = find_products(p.text, p.triage.entities.skus, p.run, p.active_order_id)
     result = answer_from_catalog(p.text, found)
     if result.clarify:  # an attribute asked about no product named: ask which one
