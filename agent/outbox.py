@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from sqlite3 import Connection
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
@@ -160,3 +160,39 @@ class Outbox:
 
     def close(self) -> None:
         release_db(self._path)
+
+
+class ReplySink(Protocol):
+    """What the send and handoff nodes need from the context's outbox (agent/context.py): a place to queue a reply."""
+
+    def enqueue(self, message: OutboundMessage, at: datetime) -> OutboxRecord: ...
+
+
+class DryRunOutbox:
+    """The sink of a try (`shopdesk reply`/`chat` without --send): it keeps what the run would have queued, in
+    memory, and nothing ever sends it (no dispatcher reads it; it ends with the process). One record per
+    idempotency key, like the outbox, so a resumed run still "queues" a reply once. Records are `cancelled`:
+    whoever looks at one can tell it will never go out."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, OutboxRecord] = {}
+
+    def enqueue(self, message: OutboundMessage, at: datetime) -> OutboxRecord:
+        if message.idempotency_key not in self._records:
+            self._records[message.idempotency_key] = OutboxRecord(
+                id=len(self._records) + 1, message=message, status="cancelled", created_at=at,
+                last_error="dry run: not sent (a CLI try without --send)")
+        return self._records[message.idempotency_key]
+
+    def records(self, status: OutboxStatus | None = None, limit: int = 1000) -> list[OutboxRecord]:
+        found = [r for r in reversed(self._records.values()) if status is None or r.status == status]
+        return found[:limit]
+
+    def counts(self) -> dict[str, int]:
+        return {"cancelled": len(self._records)} if self._records else {}
+
+    def for_conversation(self, conversation_id: str) -> list[OutboxRecord]:
+        return [r for r in self._records.values() if r.message.conversation_id == conversation_id]
+
+    def close(self) -> None:
+        """Nothing to release (the same lifecycle as the outbox)."""

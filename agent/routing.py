@@ -13,6 +13,7 @@ from agent.answer_gate import review_reason as gate_reason
 from agent.clocks import reply_deadline
 from agent.schemas import ComplianceReport, Decision, Triage
 from agent.templates_es import answers_in
+from agent.urgency import clock_urgency, rank
 from agent.seller_settings import SellerSettings
 from tools.policy.loader import PlatformPolicy
 
@@ -40,6 +41,17 @@ REVIEW_FLAGS = {
 }
 
 
+PRIORITY = {"critical": "urgent", "high": "high", "normal": "normal", "low": "low"}
+
+
+def priority_for(urgency: str | None, hours_left: float) -> str:
+    """The handoff priority: the message's urgency (agent/urgency.py), never below what the reply clock alone
+    asks for on the same thresholds, so the priority and the urgency a person sees never disagree."""
+    level = urgency if urgency in PRIORITY else "normal"
+    clock = clock_urgency(hours_left)
+    return PRIORITY[max(level, clock, key=rank) if clock != "normal" else level]  # type: ignore[arg-type]
+
+
 def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, received_at: datetime, now: datetime,
            has_draft: bool, compliance: ComplianceReport | None, handoff_reason: str | None,
            review_reason: str | None, needs_approval: bool, human_approved: bool,
@@ -65,8 +77,7 @@ def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, 
         reasons_handoff.append("no draft")
     deadline = reply_deadline(policy, received_at, list(triage.risk_flags))
     hours_left = (deadline - now).total_seconds() / 3600
-    priority = "urgent" if hours_left <= 2 or triage.urgency == "critical" else \
-        "high" if hours_left <= 8 or triage.urgency == "high" else "normal"
+    priority = priority_for(triage.urgency, hours_left)
     unproven = f"sender not authenticated ({unauthenticated})" if unauthenticated and not human_approved else None
     if reasons_handoff:
         if unproven and not any(r.startswith("sender not authenticated") for r in reasons_handoff):

@@ -34,7 +34,9 @@ class ReplyTrace(BaseModel):
     customer_id: str | None = None
     intent: str | None
     confidence: float | None
-    urgency: str | None
+    urgency: str | None = Field(description="agent/urgency.py: from risk, tone, the reply clock, the order and what "
+                                            "the tools found (the text rules' alone before the route step ran).")
+    urgency_reasons: list[str] = Field(default_factory=list, description="Why more than normal, most urgent first.")
     language: str | None
     risk_flags: list[str] = Field(default_factory=list)
     entities: dict[str, list[str]] = Field(default_factory=dict)
@@ -101,7 +103,8 @@ class AgentRuntime:
         draft = state.get("draft") or {}
         return ReplyTrace(
             thread=thread, customer_id=state.get("customer_id"), intent=triage.get("intent"), confidence=triage.get("confidence"),
-            urgency=triage.get("urgency"), language=triage.get("language"), risk_flags=triage.get("risk_flags", []),
+            urgency=decision.get("urgency") or triage.get("urgency"), urgency_reasons=decision.get("urgency_reasons", []),
+            language=triage.get("language"), risk_flags=triage.get("risk_flags", []),
             entities={k: v for k, v in (triage.get("entities") or {}).items() if v},
             tool_calls=[ToolCallTrace(name=r["name"], args=r.get("args", {}), ok=r["ok"], error=r.get("error"))
                         for r in state.get("tool_results", [])],

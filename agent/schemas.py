@@ -121,6 +121,8 @@ class Decision(_Model):
     deadline: datetime
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
     handoff_summary: str | None = None
+    urgency: Urgency | None = None  # agent/urgency.py, once the plan ran (the route step sets it)
+    urgency_reasons: list[str] = Field(default_factory=list)
 
 
 class OutboundMessage(_Model):

@@ -27,11 +27,12 @@ log = logging.getLogger("shopdesk.worker")
 
 
 def status_after(trace: ReplyTrace) -> ConversationStatus:
-    """The console's status for a conversation after the agent ran."""
+    """The console's status for a conversation after the agent ran. A rejected draft or a denied write sent
+    nothing: the customer still waits, so the conversation stays open with a person (never closed)."""
     if trace.status == "sent":
         return "queued"
     if trace.status == "rejected":
-        return "rejected"
+        return "handed_off"
     if trace.awaiting_review:
         return "needs_approval" if (trace.pending_action or {}).get("needs_approval") else "draft_ready"
     if trace.route == "handoff" or trace.status == "handed_off":

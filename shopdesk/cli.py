@@ -305,7 +305,8 @@ def kb_stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")
 # ---------------------------------------------------------------- the agent
 
 def _print_trace(trace: Any) -> None:
-    out.print(f"[bold]intent[/bold] {trace.intent} ({trace.confidence}), urgency {trace.urgency}, "
+    why = f" ({'; '.join(trace.urgency_reasons)})" if trace.urgency_reasons else ""
+    out.print(f"[bold]intent[/bold] {trace.intent} ({trace.confidence}), urgency {trace.urgency}{why}, "
               f"flags {trace.risk_flags or '-'}, entities {trace.entities or '-'}", highlight=False)
     for call in trace.tool_calls:
         mark = "ok" if call.ok else f"error: {call.error}"
@@ -331,26 +332,53 @@ def _trace_json(trace: Any) -> dict[str, Any]:
     return data
 
 
+SEND_HELP = ("Queue the reply in the service's outbox for the customer's real channel (the running service sends "
+             "it). Needs --thread: a conversation the service received from that customer. Without --send this is "
+             "a try: its thread is cli:..., and the reply is printed as 'would send', never queued.")
+
+
 @app.command("reply")
 @_fail_cleanly
 def reply_command(
     platform: Annotated[str, typer.Option(help=f"One of: {', '.join(PLATFORMS)}.")],
     customer: Annotated[str, typer.Option(help="Customer id (C00042) or the platform identity they wrote from.")],
     text: Annotated[str, typer.Option(help="The customer's message.")],
-    thread: Annotated[str | None, typer.Option(help="Conversation thread to continue (default: a new one).")] = None,
+    thread: Annotated[str | None, typer.Option(help="Thread to continue: a try's (cli:...; default: a new one), or "
+                                                    "with --send a conversation the service received.")] = None,
+    send: Annotated[bool, typer.Option("--send", help=SEND_HELP)] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON.")] = False,
 ) -> None:
     """Run one customer message through the agent against the sandbox store and print the trace."""
     from shopdesk import agent_service
 
     chosen = _choice(platform, PLATFORMS, "platform")
-    with agent_service.open_runtime(_settings()) as runtime:
-        trace = agent_service.reply(runtime, platform=chosen, customer=customer, text=text, thread=thread)  # type: ignore[arg-type]
+    settings = _settings()
+    with agent_service.open_runtime(settings, dry_run=not send) as runtime:
+        result = agent_service.cli_reply(settings, runtime, platform=chosen, customer=customer, text=text,  # type: ignore[arg-type]
+                                         thread=thread, send=send)
     if as_json:
-        _print_json(_trace_json(trace))
+        _print_json({**_trace_json(result.trace), "delivery": _delivery_json(result)})
         return
-    _print_trace(trace)
-    out.print(f"thread {trace.thread}")
+    _print_trace(result.trace)
+    _print_delivery(result, chosen)  # type: ignore[arg-type]
+    out.print(f"thread {result.trace.thread}", highlight=False)
+
+
+def _delivery_json(result: Any) -> dict[str, Any]:
+    return {"sent": result.sent, "messages": [{"kind": m.kind, "text": m.text} for m in result.messages]}
+
+
+def _print_delivery(result: Any, platform: str) -> None:
+    """What went to the outbox (--send) or would have (a try): the reply and any handoff acknowledgment."""
+    for m in result.messages:
+        if result.sent:
+            out.print(f"[bold]queued[/bold] for {platform} ({m.kind}): {m.text}", highlight=False)
+        else:
+            out.print(f"[bold]would send[/bold] on {platform} ({m.kind}; a try, nothing queued): {m.text}",
+                      highlight=False)
+    if not result.messages:
+        out.print("nothing to send" + ("" if result.trace.route == "auto_send" else f" ({result.trace.route})"),
+                  highlight=False)
 
 
 @app.command("review")
@@ -365,7 +393,8 @@ def review_command(
     from shopdesk import agent_service
 
     chosen = _choice(action, ("approve", "edit", "reject", "take_over", "deny_action"), "review action")
-    with agent_service.open_runtime(_settings()) as runtime:
+    try_run = thread.startswith(agent_service.TRY_NAMESPACE)  # a try's approved reply is never queued either
+    with agent_service.open_runtime(_settings(), dry_run=try_run) as runtime:
         if not runtime.trace(thread).awaiting_review:
             raise typer.BadParameter(f"thread {thread} is not waiting for review")
         trace = runtime.resume(thread, {"action": chosen, "text": text, "reviewer": "cli"})
@@ -373,6 +402,8 @@ def review_command(
         _print_json(_trace_json(trace))
         return
     _print_trace(trace)
+    if try_run and trace.status == "sent":
+        out.print("would send (a try, nothing queued)", highlight=False)
 
 
 @app.command("chat")
@@ -380,14 +411,21 @@ def review_command(
 def chat_command(
     platform: Annotated[str, typer.Option(help=f"One of: {', '.join(PLATFORMS)}.")],
     customer: Annotated[str, typer.Option(help="Customer id (C00042) or the platform identity they write from.")],
+    thread: Annotated[str | None, typer.Option(help="Thread to continue: a try's (cli:...; default: a new one), or "
+                                                    "with --send a conversation the service received.")] = None,
+    send: Annotated[bool, typer.Option("--send", help=SEND_HELP)] = False,
 ) -> None:
     """An interactive multi-turn conversation in the terminal (empty line or Ctrl-D to quit)."""
     from shopdesk import agent_service
 
     chosen = _choice(platform, PLATFORMS, "platform")
-    with agent_service.open_runtime(_settings()) as runtime:
-        thread = None
-        out.print(f"Chatting as {customer} on {chosen}. Empty line to quit.")
+    settings = _settings()
+    with agent_service.open_runtime(settings, dry_run=not send) as runtime:
+        if send:
+            thread = agent_service.check_send(settings, runtime, thread=thread, platform=chosen,  # type: ignore[arg-type]
+                                              customer=customer)
+        mode = f"replies are queued for {chosen} on {thread}" if send else "a try: replies are printed, never sent"
+        out.print(f"Chatting as {customer} on {chosen} ({mode}). Empty line to quit.", highlight=False)
         while True:
             try:
                 text = input("customer> ").strip()
@@ -395,10 +433,13 @@ def chat_command(
                 break
             if not text:
                 break
-            trace = agent_service.reply(runtime, platform=chosen, customer=customer, text=text, thread=thread)  # type: ignore[arg-type]
+            result = agent_service.cli_reply(settings, runtime, platform=chosen, customer=customer, text=text,  # type: ignore[arg-type]
+                                             thread=thread, send=send)
+            trace = result.trace
             thread = trace.thread
             if trace.route == "auto_send":
                 out.print(f"agent> {trace.draft}", highlight=False)
+                out.print("  (queued)" if result.sent else "  (would send: a try, nothing queued)", highlight=False)
             elif trace.route == "review":
                 out.print(f"(held for a person's approval: {'; '.join(trace.reasons)})\n  draft> {trace.draft}",
                           highlight=False)

@@ -14,6 +14,7 @@ import os
 import json
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -22,8 +23,10 @@ from pydantic import BaseModel, Field
 from agent.compliance import ComplianceInput, check_reply
 from agent.clocks import reply_deadline
 from agent.conversations import OPEN_STATUSES, ConversationRow
+from agent.nodes.review import PENDING_CHOICES, REFUSED, PendingChoice, awaits_approval, choice_problem
 from agent.schemas import OutboundMessage
 from agent.seller_settings import SellerSettings, refund_above
+from agent.urgency import Assessment, clock_name, displayed
 from agent.worker import status_after
 from shopdesk.account_health import HealthFigure, account_health
 from shopdesk.service import Service
@@ -48,7 +51,8 @@ class InboxEntry(BaseModel):
     customer_id: str | None
     customer_name: str | None
     intent: str | None
-    urgency: str | None
+    urgency: str | None = Field(description="As shown now: the stored urgency, raised as the reply clock runs down.")
+    urgency_reasons: list[str] = Field(default_factory=list)
     risk_flags: list[str] = Field(default_factory=list)
     status: str
     deadline: datetime | None
@@ -62,6 +66,8 @@ class ConversationView(BaseModel):
     row: ConversationRow
     time_left_s: float | None = Field(default=None, description="On the platform's clock; None = nothing waits.")
     overdue: bool = False
+    urgency: str | None = Field(default=None, description="As shown now (see InboxEntry.urgency).")
+    urgency_reasons: list[str] = Field(default_factory=list)
     customer: dict[str, Any] | None = None
     thread: list[dict[str, Any]] = Field(default_factory=list, description="Every channel, oldest first.")
     orders: list[dict[str, Any]] = Field(default_factory=list)
@@ -171,6 +177,14 @@ class ConsoleService:
             return None
         return (row.deadline - self.service.clock.now()).total_seconds()
 
+    def _urgency(self, row: ConversationRow, left: float | None) -> Assessment | None:
+        """The urgency to show now: the one stored when the message was handled, raised by the clock as it runs
+        (agent/urgency.py decides; the UI only draws it)."""
+        policy = self.service.runtime.context.policies.get(row.platform)  # type: ignore[call-overload]
+        clock = clock_name(policy, row.risk_flags) if policy else None
+        reasons = (row.trace or {}).get("urgency_reasons") or []
+        return displayed(row.urgency, reasons, None if left is None else left / 3600, clock)
+
     def inbox(self, *, platform: str | None = None, status: str | None = None, intent: str | None = None,
               include_closed: bool = False, limit: int = 200) -> list[InboxEntry]:
         statuses = (status,) if status else (None if include_closed else OPEN_STATUSES)
@@ -179,9 +193,11 @@ class ConsoleService:
         for row in rows:
             left = self._time_left(row)
             last_in = [m for m in self.service.conversations.messages(row.key) if m.direction == "in"]
+            urgency = self._urgency(row, left)
             entries.append(InboxEntry(
                 key=row.key, platform=row.platform, customer_id=row.customer_id, customer_name=self._name(row.customer_id),
-                intent=row.intent, urgency=row.urgency, risk_flags=row.risk_flags, status=row.status, deadline=row.deadline, time_left_s=left,
+                intent=row.intent, urgency=urgency.level if urgency else None,
+                urgency_reasons=urgency.reasons if urgency else [], risk_flags=row.risk_flags, status=row.status, deadline=row.deadline, time_left_s=left,
                 overdue=left is not None and left < 0, preview=(last_in[-1].text if last_in else "")[:140],
                 last_message_at=row.last_message_at))
         return entries
@@ -191,7 +207,10 @@ class ConsoleService:
         if row is None:
             raise ConsoleError(f"no conversation {key}")
         left = self._time_left(row)
-        view = ConversationView(row=row, time_left_s=left, overdue=left is not None and left < 0)
+        urgency = self._urgency(row, left)
+        view = ConversationView(row=row, time_left_s=left, overdue=left is not None and left < 0,
+                                urgency=urgency.level if urgency else None,
+                                urgency_reasons=urgency.reasons if urgency else [])
         state = self.service.runtime.graph.get_state({"configurable": {"thread_id": key}})  # type: ignore[arg-type]
         values = state.values or {}
         view.awaiting_review = bool(state.interrupts)
@@ -224,19 +243,34 @@ class ConsoleService:
 
     # ------------------------------------------------------------------ review actions
 
-    def _resume(self, key: str, user: User, answer: dict[str, Any], action: str) -> ConversationView:
+    def _resume(self, key: str, user: User, answer: dict[str, Any], action: str,
+                check: Callable[[dict[str, Any]], None] | None = None,
+                detail: dict[str, Any] | None = None) -> ConversationView:
+        """Resume the review with `answer` after the role check and `check` (which raises to refuse, and may add
+        to `detail`, kept in the audit entry). An edit the review node refused (nothing happened) raises its
+        reason."""
         svc = self.service
         state = svc.runtime.graph.get_state({"configurable": {"thread_id": key}})  # type: ignore[arg-type]
         if not state.interrupts:
             raise ConsoleError("this conversation is not waiting for a review")
-        pending = (state.values or {}).get("pending_action")
+        values = state.values or {}
+        pending = values.get("pending_action")
         if pending and answer["action"] != "take_over":  # taking over never runs the write: anyone may
             self._require_approver(key, pending, user, action)
+        if check is not None:
+            check(values)
+        notes_before = len(values.get("engine_notes") or [])
         trace = svc.runtime.resume(key, {**answer, "reviewer": user.name})
         now = svc.clock.now()
         svc.conversations.record_result(key, trace.model_dump(mode="json"), status_after(trace), now)
+        refused = [n for n in trace.engine_notes[notes_before:] if n.startswith(REFUSED)]
+        if refused:
+            why = refused[-1].removeprefix(REFUSED)
+            svc.conversations.audit(key, f"human:{user.name}", "refused", now, reason=f"{action}: {why}", **(detail or {}))
+            raise ConsoleError(f"not sent: {why}")
         svc.conversations.audit(key, f"human:{user.name}", action, now, route=trace.route, status=trace.status,
-                                reason=answer.get("reason"), compliance_ok=(trace.compliance or {}).get("ok"))
+                                reason=answer.get("reason"), compliance_ok=(trace.compliance or {}).get("ok"),
+                                **(detail or {}))
         return self.conversation(key)
 
     def _require_approver(self, key: str, pending: dict[str, Any], user: User, action: str) -> None:
@@ -259,17 +293,42 @@ class ConsoleService:
     def approve(self, key: str, user: User) -> ConversationView:
         return self._resume(key, user, {"action": "approve"}, "approved")
 
-    def edit_and_send(self, key: str, text: str, user: User) -> ConversationView:
-        if not text.strip():
+    def edit_and_send(self, key: str, text: str, user: User, pending: PendingChoice | None = None) -> ConversationView:
+        """Send the person's text instead of the draft. While a write waits for approval, `pending` says what
+        becomes of it (approve: made first, then the text goes; deny: dropped; keep: still waiting after the
+        text went out) and the text may not contradict it; deciding it needs the approver's role."""
+        text = text.strip()
+        if not text:
             raise ConsoleError("write the reply first")
-        view = self._resume(key, user, {"action": "edit", "text": text.strip()}, "edited")
-        if view.awaiting_review and view.compliance and not view.compliance.get("ok"):
+        if pending is not None and pending not in PENDING_CHOICES:
+            raise ConsoleError(f"unknown choice {pending!r} for the pending write (approve, deny or keep)")
+        decided: dict[str, Any] = {}
+
+        def check(values: dict[str, Any]) -> None:
+            waiting = values.get("pending_action")
+            if problem := choice_problem(text, waiting, pending):
+                raise ConsoleError(problem)
+            if awaits_approval(waiting):
+                decided.update(pending_choice=pending, pending_write=waiting)
+
+        answer = {"action": "edit", "text": text, **({"pending": pending} if pending else {})}
+        view = self._resume(key, user, answer, "edited", check=check, detail=decided)
+        if decided and pending in ("approve", "deny") and view.pending_action is None:  # the write was decided
+            self.service.conversations.audit(
+                key, f"human:{user.name}", "approved_action" if pending == "approve" else "denied_action",
+                self.service.clock.now(), reason="decided with an edited reply", status=view.row.status,
+                pending_write=decided["pending_write"])
+        if pending == "approve" and decided and view.row.status == "handed_off":
+            raise ConsoleError(f"not sent: {'; '.join(view.reasons)}. The conversation is with a person now")
+        if view.awaiting_review and view.draft == text and view.compliance and not view.compliance.get("ok"):
             rules = ", ".join(v["rule"] for v in view.compliance.get("violations", []))
             raise ConsoleError(f"not sent: the edited reply breaks {rules}; fix it and send again")
         return view
 
     def reject(self, key: str, reason: str, user: User) -> ConversationView:
-        return self._resume(key, user, {"action": "reject", "reason": reason.strip() or "rejected"}, "rejected")
+        """Nothing is sent; the conversation stays open with a person (status handed off, the reason in its
+        routing reasons) and keeps its reply clock. The audit log says "rejected"."""
+        return self._resume(key, user, {"action": "reject", "reason": reason.strip() or "no reason given"}, "rejected")
 
     def take_over(self, key: str, user: User) -> ConversationView:
         state = self.service.runtime.graph.get_state({"configurable": {"thread_id": key}})  # type: ignore[arg-type]
@@ -299,10 +358,13 @@ class ConsoleService:
         return self._resume(key, user, {"action": "approve"}, "approved_action")
 
     def deny_action(self, key: str, reason: str, user: User) -> ConversationView:
-        return self._resume(key, user, {"action": "deny_action", "reason": reason.strip() or "denied"}, "denied_action")
+        """The write is dropped and nothing is sent: the conversation stays open with a person, who answers."""
+        return self._resume(key, user, {"action": "deny_action", "reason": reason.strip() or "no reason given"},
+                            "denied_action")
 
-    def send_own_reply(self, key: str, text: str, user: User) -> ConversationView:
-        """A person answers a handed-off conversation; compliance checks it like any draft, then it is queued once."""
+    def send_own_reply(self, key: str, text: str, user: User, pending: PendingChoice | None = None) -> ConversationView:
+        """A person answers a handed-off conversation; compliance checks it like any draft, then it is queued once.
+        On a conversation waiting for review it is an edit (`pending`: what becomes of a write waiting for approval)."""
         svc = self.service
         row = svc.conversations.get(key)
         if row is None:
@@ -312,7 +374,7 @@ class ConsoleService:
             raise ConsoleError("write the reply first")
         state = svc.runtime.graph.get_state({"configurable": {"thread_id": key}})  # type: ignore[arg-type]
         if state.interrupts:
-            return self.edit_and_send(key, text, user)
+            return self.edit_and_send(key, text, user, pending=pending)
         values = state.values or {}
         evidence = [json.dumps(r.get("data"), default=str) for r in values.get("tool_results", []) if r.get("data")]
         evidence += [p.get("text", "") for p in values.get("passages", [])]

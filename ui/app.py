@@ -123,13 +123,13 @@ def build_console(console: ConsoleService, *, refresh_s: float = REFRESH_S) -> g
 
         # ------------------------------------------------------------------ conversation actions
 
-        form_inputs = [conv.draft, conv.reject_reason, conv.own_reply, conv.deny_reason]
+        form_inputs = [conv.draft, conv.reject_reason, conv.own_reply, conv.deny_reason, conv.pending_choice]
 
         def action(name: str) -> Any:
             def run(state: dict[str, Any], draft: str, reject_reason: str, own_reply: str, deny_reason: str,
-                    request: gr.Request) -> dict[Any, Any]:
+                    pending_choice: str | None, request: gr.Request) -> dict[Any, Any]:
                 form = {"draft": draft or "", "reject_reason": reject_reason or "", "own_reply": own_reply or "",
-                        "deny_reason": deny_reason or ""}
+                        "deny_reason": deny_reason or "", "pending_choice": pending_choice or ""}
                 return {session: state, **conversation_tab.act(console, conv, name, state, form, request)}
 
             run.__name__ = f"console_{name}"

@@ -17,6 +17,7 @@ import gradio as gr
 from shopdesk.console_service import ConsoleError, ConsoleService, ConversationView
 from ui.auth import current_user
 from ui.format import frame, md_escape, md_table, money, status_label, thread_html, time_left, when
+from ui.urgency import urgency_line
 
 ORDER_HEADERS = ["Order", "Platform", "Status", "Placed", "Total", "Items", "Shipments"]
 RETURN_HEADERS = ["Return", "Order", "Platform", "Status", "Reason", "Requested"]
@@ -25,6 +26,8 @@ EARLIER_HEADERS = ["Conversation", "Platform", "Status", "About", "Last activity
 EVENT_HEADERS = ["Received", "Platform", "Order", "Event", "Status"]
 TOOL_HEADERS = ["Tool", "Arguments", "Result", "Error"]
 OUTBOX_HEADERS = ["Reply #", "Status", "Written by", "Text", "Last error"]
+PENDING_CHOICES = [("Approve it", "approve"), ("Deny it", "deny"), ("Keep it pending", "keep")]
+CHOICE_LABEL = "With Edit & send, the pending write: approve / deny / keep pending"
 
 
 @dataclass
@@ -32,6 +35,7 @@ class ConversationTab:
     header: gr.Markdown
     thread: gr.HTML
     draft: gr.Textbox
+    pending_choice: gr.Radio
     approve: gr.Button
     edit_send: gr.Button
     take_over: gr.Button
@@ -70,6 +74,9 @@ def build() -> ConversationTab:
                              show_label=True, container=True, max_height=420, padding=True, js_on_load=None)
             draft = gr.Textbox("", label="Draft reply (edit it, then Edit & send)", lines=7, max_lines=20,
                                elem_id="draft", interactive=True)
+            # shown only while a write waits for approval; no default: the person must say what becomes of it
+            pending_choice = gr.Radio(PENDING_CHOICES, value=None, label=CHOICE_LABEL, elem_id="pending-choice",
+                                      visible=False, interactive=True)
             with gr.Row():
                 approve = gr.Button("Approve & send", elem_id="approve-send", variant="primary", interactive=False)
                 edit_send = gr.Button("Edit & send", elem_id="edit-send", variant="primary", interactive=False)
@@ -111,7 +118,7 @@ def build() -> ConversationTab:
                                      elem_id="tool-trace", wrap=True, max_height=260)
             outbox = gr.Dataframe(frame(OUTBOX_HEADERS, []), label="Replies queued or sent", interactive=False,
                                   elem_id="conv-outbox", wrap=True, max_height=200)
-    return ConversationTab(header, thread, draft, approve, edit_send, take_over, clear_flags, reject_reason, reject, pending_box,
+    return ConversationTab(header, thread, draft, pending_choice, approve, edit_send, take_over, clear_flags, reject_reason, reject, pending_box,
                            pending, approve_action, deny_reason, deny, own_reply, send_own, result, customer, orders,
                            returns, refunds, earlier, events, passages, compliance, tools, outbox)
 
@@ -125,7 +132,7 @@ def _header(view: ConversationView, console: ConsoleService) -> str:
     lines = [f"### {md_escape(name)} · {row.platform} · {status_label(row.status)}",
              (f"**Status:** {status_label(row.status)} · **Reply clock:** {clock}"
               f" (due {when(row.deadline) or 'n/a'}) · **Intent:** {(row.intent or 'not triaged').replace('_', ' ')} · "
-              f"**Urgency:** {row.urgency or '—'}"),
+              f"**Urgency:** {urgency_line(view.urgency, view.urgency_reasons)}"),
              f"**Conversation:** `{row.key}`" + (f" · **Subject:** {md_escape(row.subject)}" if row.subject else "")]
     if row.risk_flags:
         lines.append("**Risk flags (kept until cleared):** " + ", ".join(f.replace("_", " ") for f in row.risk_flags))
@@ -193,6 +200,15 @@ def _pending(view: ConversationView) -> str:
     return f"**Waiting for approval:** {md_escape(summary)}"
 
 
+def _choice_label(view: ConversationView) -> str:
+    """'Pending refund of $54.99: approve / deny / keep pending' (what Edit & send does with the write)."""
+    action = view.pending_action or {}
+    args = action.get("args") or {}
+    what = (f"refund of {money(args['amount'])}" if action.get("tool") == "refund" and args.get("amount")
+            else str(action.get("summary") or action.get("tool") or "write"))
+    return f"Pending {what}: approve / deny / keep pending (required for Edit & send)"
+
+
 def render(console: ConsoleService, tab: ConversationTab, view: ConversationView, session: dict[str, Any],
            *, force: bool = False) -> dict[Any, Any]:
     """Updates showing `view`; the draft box is only replaced when the service's draft changed since it was last
@@ -240,6 +256,12 @@ def render(console: ConsoleService, tab: ConversationTab, view: ConversationView
     if force or view.draft != session.get("draft"):
         session["draft"] = view.draft
         updates[tab.draft] = gr.Textbox(value=view.draft or "", interactive=True)
+    # the choice is cleared when the write it was about changes (or on open/after an action), never while typing
+    pending_sig = json.dumps(view.pending_action, default=str, sort_keys=True) if needs_approval else None
+    if force or pending_sig != session.get("pending_sig"):
+        session["pending_sig"] = pending_sig
+        updates[tab.pending_choice] = gr.Radio(value=None, visible=needs_approval,
+                                               label=_choice_label(view) if needs_approval else CHOICE_LABEL)
     return updates
 
 
@@ -274,13 +296,15 @@ Action = Callable[[ConsoleService, str, Any, dict[str, str]], ConversationView]
 
 ACTIONS: dict[str, tuple[Action, str]] = {
     "approve": (lambda c, k, u, f: c.approve(k, u), "approved the draft"),
-    "edit_send": (lambda c, k, u, f: c.edit_and_send(k, f["draft"], u), "sent the edited reply"),
+    "edit_send": (lambda c, k, u, f: c.edit_and_send(k, f["draft"], u, pending=f.get("pending_choice") or None),
+                  "sent the edited reply"),
     "reject": (lambda c, k, u, f: c.reject(k, f["reject_reason"], u), "rejected the draft"),
     "take_over": (lambda c, k, u, f: c.take_over(k, u), "took the conversation over"),
     "clear_flags": (lambda c, k, u, f: c.clear_flags(k, u), "cleared the risk flags"),
     "approve_action": (lambda c, k, u, f: c.approve_action(k, u), "approved the pending write"),
     "deny_action": (lambda c, k, u, f: c.deny_action(k, f["deny_reason"], u), "denied the pending write"),
-    "send_own": (lambda c, k, u, f: c.send_own_reply(k, f["own_reply"], u), "sent their own reply"),
+    "send_own": (lambda c, k, u, f: c.send_own_reply(k, f["own_reply"], u, pending=f.get("pending_choice") or None),
+                 "sent their own reply"),
 }
 
 

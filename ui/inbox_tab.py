@@ -15,6 +15,7 @@ from agent.schemas import INTENTS
 from shopdesk.console_service import ConsoleService, InboxEntry
 from tools.models import PLATFORMS
 from ui.format import STATUS_LABELS, frame, status_label, time_left, when
+from ui.urgency import urgency_cell
 
 ALL = "all"
 OPEN = "open"   # every open status (the service's default)
@@ -22,6 +23,9 @@ ANY = "any"     # open and closed
 HEADERS = ["Time left", "Due (platform clock)", "Platform", "Customer", "Intent", "Urgency", "Status", "Last message",
            "Conversation"]
 KEY_COLUMN = len(HEADERS) - 1
+# the urgency cell is HTML made here (ui/urgency.py: a coloured badge with the word); every other cell stays text,
+# so nothing a customer wrote is ever rendered
+DATATYPES = ["html" if h == "Urgency" else "str" for h in HEADERS]
 
 
 @dataclass
@@ -58,8 +62,8 @@ def build() -> InboxTab:
         refresh = gr.Button("Refresh now", elem_id="inbox-refresh", size="md", scale=0, min_width=140)
     summary = gr.Markdown("Loading the inbox…", elem_id="inbox-summary")
     table = gr.Dataframe(frame(HEADERS, []), label="Inbox, by reply deadline (select a row to open it)",
-                         interactive=False, elem_id="inbox-table", wrap=True, max_height=560,
-                         column_widths=["9%", "10%", "7%", "11%", "10%", "7%", "10%", "24%", "12%"])
+                         interactive=False, elem_id="inbox-table", wrap=True, max_height=560, datatype=DATATYPES,
+                         column_widths=["9%", "10%", "7%", "11%", "10%", "9%", "10%", "22%", "12%"])
     with gr.Row():
         open_select = gr.Dropdown([], value=None, label="Open conversation (keyboard)", elem_id="open-select",
                                   scale=4, filterable=True)
@@ -77,7 +81,7 @@ def _entries(console: ConsoleService, platform: str | None, status: str | None, 
 def _row(e: InboxEntry) -> list[str]:
     return [time_left(e.time_left_s, e.overdue), when(e.deadline), e.platform,
             e.customer_name or e.customer_id or "(not identified yet)", (e.intent or "not triaged").replace("_", " "),
-            (e.urgency or "—") + ("".join(f" · {f.replace('_', ' ')}" for f in e.risk_flags)),
+            urgency_cell(e.urgency, e.urgency_reasons, e.risk_flags),
             status_label(e.status), e.preview, e.key]
 
 

@@ -1,23 +1,93 @@
 """review: a LangGraph interrupt; the console (or CLI) resumes it with a person's decision.
 
-Resume with {"action": "approve" | "edit" | "reject" | "take_over" | "deny_action", "text": ..., "reason": ...}.
+Resume with {"action": "approve" | "edit" | "reject" | "take_over" | "deny_action", "text": ..., "reason": ...,
+"pending": "approve" | "deny" | "keep"}.
 Approving a pending write above the threshold runs it (act again, approved); an edited text is checked
-again before it can go; anything else ends the turn without sending.
+again before it can go.
+
+An edit while a write waits for a person's approval must say what becomes of the write (`pending`), or
+nothing happens: sending the text alone used to drop the write silently. The text must not contradict the
+choice (it may not say the refund is done while it is denied or kept pending):
+- approve: the write runs exactly as an approval runs it; the person's text goes out once it succeeded. A
+  failed write sends nothing and hands the conversation to a person with the error.
+- deny: the write is dropped and the text goes out.
+- keep: the text goes out as an interim reply and the write keeps waiting here, to be approved or denied
+  later. It is sent as an "acknowledgment": it answers the platform's clock but not the request, so the
+  conversation stays open in needs_approval instead of turning "sent" when it is delivered.
+
+Rejecting the draft or denying the write sends nothing: the customer still waits for an answer, so the
+conversation stays with a person (route handoff, reason "draft rejected: ..."); the turn's status says
+"rejected". Taking over hands it to a person.
 """
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any, Literal
 
+from langchain_core.messages import AIMessage
 from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
 from agent.compliance import check_reply
 from agent.context import AgentContext
+from agent.grounding import extract_facts
+from agent.nodes.act import act
 from agent.nodes.check import compliance_input
+from agent.nodes.route import handoff_summary
+from agent.schemas import OutboundMessage
 from agent.state import AgentState
 
 ACTIONS = {"approve", "edit", "reject", "take_over", "deny_action"}
+PendingChoice = Literal["approve", "deny", "keep"]
+PENDING_CHOICES: tuple[PendingChoice, ...] = ("approve", "deny", "keep")
+REFUSED = "edit not sent: "
+"""Starts the engine note of an edit refused before anything happened (the console shows the rest)."""
+
+# what a write is called in a sentence ("the refund", "a return"); tool names are the action-claim kinds
+_NOUNS = {"refund": "refund", "start_return": "return", "cancel_order": "cancellation",
+          "change_shipping_address": "address change", "update_subscription": "subscription change"}
+_CHOSE = {"deny": "deny it", "keep": "keep it pending"}
+
+
+def awaits_approval(pending: dict[str, Any] | None) -> bool:
+    """A write a person must approve (above the seller's threshold), not one waiting for the customer's yes:
+    that one survives an edit (the customer's yes still runs it) and a person's approval must not replace it."""
+    return bool(pending and pending.get("needs_approval"))
+
+
+def write_noun(pending: dict[str, Any]) -> str:
+    tool = str(pending.get("tool") or "write")
+    return _NOUNS.get(tool, tool.replace("_", " "))
+
+
+def describe_pending(pending: dict[str, Any]) -> str:
+    """'a refund of $54.99', 'a return (start a return of 1 x ... from order ...)'."""
+    args = pending.get("args") or {}
+    if pending.get("tool") == "refund" and args.get("amount"):
+        return f"a refund of ${args['amount']}"
+    summary = pending.get("summary")
+    return f"a {write_noun(pending)}" + (f" ({summary})" if summary else "")
+
+
+def choice_problem(text: str, pending: dict[str, Any] | None, choice: str | None) -> str | None:
+    """Why an edited reply cannot go with this choice, or None. No choice is needed (and one given is not
+    used) unless a write awaits approval. A text claiming the write was done (agent/grounding.py's action
+    claims: "we've refunded", "your refund has been issued") contradicts deny and keep; a text the extractor
+    reads no claim in is allowed."""
+    if pending is None or not awaits_approval(pending):
+        return None
+    if choice not in PENDING_CHOICES:
+        return (f"{describe_pending(pending)} is waiting for approval: choose whether to approve it, deny it or "
+                "keep it pending with this reply")
+    if choice == "approve":
+        return None
+    claims = [f for f in extract_facts(text) if f.kind == "action_claim" and f.value == pending.get("tool")]
+    if claims:
+        return (f"the reply says the {write_noun(pending)} is done (\"{claims[0].text.strip()}\") but you chose to "
+                f"{_CHOSE[choice]}: reword it, or choose approve")
+    return None
 
 
 def review(state: AgentState, runtime: Runtime[AgentContext]) -> Command:  # type: ignore[type-arg]
@@ -39,17 +109,92 @@ def review(state: AgentState, runtime: Runtime[AgentContext]) -> Command:  # typ
             return Command(goto="review", update={"engine_notes": ["nothing to approve: write a reply (edit)"]})
         return Command(goto="send", update={"review": answer})
     if action == "edit":
-        text = str(answer.get("text") or "").strip()
-        if not text:
-            return Command(goto="review", update={"engine_notes": ["an edit needs text"]})
-        report = check_reply(compliance_input(state, runtime, text), runtime.context.policies[state["platform"]])  # type: ignore[index]
-        edited = {**(state.get("draft") or {"citations": [], "facts": [], "claims_actions": []}),
-                  "text": text, "engine": "human", "rewritten": True}
-        if report.ok:
-            return Command(goto="send", update={"draft": edited, "compliance": report.model_dump(mode="json"),
-                                                "review": answer})
-        return Command(goto="review", update={"draft": edited, "compliance": report.model_dump(mode="json")})
+        return _edit(state, runtime, answer)
     if action == "take_over":
         return Command(goto="handoff", update={"review": answer})
-    status = "rejected"
-    return Command(goto=END, update={"review": answer, "status": status, "pending_action": None, "awaiting": None})
+    return _rejected(state, answer)
+
+
+def _notes(state: AgentState, *notes: str) -> list[str]:
+    return [*state.get("engine_notes", []), *notes]
+
+
+def _edit(state: AgentState, runtime: Runtime[AgentContext], answer: dict[str, Any]) -> Command:  # type: ignore[type-arg]
+    text = str(answer.get("text") or "").strip()
+    if not text:
+        return Command(goto="review", update={"engine_notes": ["an edit needs text"]})
+    pending = state.get("pending_action")
+    choice = answer.get("pending") if awaits_approval(pending) else None
+    if problem := choice_problem(text, pending, choice):
+        return Command(goto="review", update={"engine_notes": _notes(state, REFUSED + problem)})
+    edited = {**(state.get("draft") or {"citations": [], "facts": [], "claims_actions": []}),
+              "text": text, "engine": "human", "rewritten": True}
+    if choice == "approve":
+        return _approve_then_send(state, runtime, answer, edited)
+    report = check_reply(compliance_input(state, runtime, text), runtime.context.policies[state["platform"]])  # type: ignore[index]
+    if not report.ok:
+        return Command(goto="review", update={"draft": edited, "compliance": report.model_dump(mode="json")})
+    if choice == "keep":
+        return _send_and_keep(state, runtime, answer, text)
+    update: dict[str, Any] = {"draft": edited, "compliance": report.model_dump(mode="json"), "review": answer}
+    if choice == "deny":
+        update.update(pending_action=None, awaiting=None, engine_notes=_notes(
+            state, f"{describe_pending(pending or {})} denied by a person, who sent their own reply"))
+    return Command(goto="send", update=update)
+
+
+def _approve_then_send(state: AgentState, runtime: Runtime[AgentContext], answer: dict[str, Any],
+                       edited: dict[str, Any]) -> Command:  # type: ignore[type-arg]
+    """Run the approved write as `approve` does (act with approved_action), then send the person's text.
+    The text is checked first as if the write were done, so a refused text never follows a made refund."""
+    pending: dict[str, Any] = state["pending_action"]  # type: ignore[assignment]
+    policy = runtime.context.policies[state["platform"]]  # type: ignore[index]
+    planned = compliance_input(state, runtime, edited["text"])
+    planned = planned.model_copy(update={"done_actions": sorted({*planned.done_actions, str(pending.get("tool"))})})
+    report = check_reply(planned, policy)
+    if not report.ok:
+        return Command(goto="review", update={"draft": edited, "compliance": report.model_dump(mode="json")})
+    acted = act({**state, "approved_action": pending, "review": answer, "rewrites": 0}, runtime)
+    notes = acted.get("engine_notes", state.get("engine_notes", []))
+    write = next((r for r in acted.get("tool_results", []) if r.get("name") == pending.get("tool") and r.get("write")),
+                 None)
+    if not (write and write.get("ok")):
+        error = (write or {}).get("error") or (acted.get("outcome") or {}).get("handoff_reason") or "it did not run"
+        reason = f"the approved {write_noun(pending)} failed ({error}); nothing was sent"
+        decision = {**(state.get("decision") or {}), "route": "handoff", "reasons": [reason], "handoff_summary": None}
+        return Command(goto="handoff", update={**acted, "draft": edited, "review": answer, "decision": decision,
+                                               "engine_notes": [*notes, reason]})
+    done = check_reply(compliance_input({**state, **acted}, runtime, edited["text"]), policy)  # type: ignore[typeddict-item]
+    update = {**acted, "draft": edited, "compliance": done.model_dump(mode="json"), "review": answer,
+              "engine_notes": [*notes, f"{describe_pending(pending)} approved and made; the person's reply follows"]}
+    return Command(goto="send" if done.ok else "review", update=update)
+
+
+def _send_and_keep(state: AgentState, runtime: Runtime[AgentContext], answer: dict[str, Any], text: str) -> Command:  # type: ignore[type-arg]
+    """Queue the person's reply now and wait here again for the write's approval. The outbox key is the one a
+    person's own reply gets (conversation:turn:human:digest), so the approval's reply (conversation:turn) still
+    goes out later and a second click on the same text queues nothing."""
+    ctx = runtime.context
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    ctx.outbox.enqueue(OutboundMessage(
+        conversation_id=state["conversation_id"], platform=state["platform"], customer_id=state.get("customer_id"),  # type: ignore[arg-type]
+        text=text, idempotency_key=f"{state['conversation_id']}:{state.get('turn', 0)}:human:{digest}",
+        author="human", kind="acknowledgment"), ctx.clock.now())
+    note = f"a person's reply went out; {describe_pending(state.get('pending_action') or {})} still waits for approval"
+    return Command(goto="review", update={"messages": [AIMessage(content=text)], "review": answer,
+                                          "engine_notes": _notes(state, note)})
+
+
+def _rejected(state: AgentState, answer: dict[str, Any]) -> Command:  # type: ignore[type-arg]
+    """Reject the draft or deny the write: nothing is sent, and the conversation stays open with a person
+    (the customer is still waiting) with the reason in its routing reasons and handoff note."""
+    reason = str(answer.get("reason") or "").strip() or "no reason given"
+    pending = state.get("pending_action")
+    if answer["action"] == "deny_action" and pending:
+        why = f"{describe_pending(pending)} denied: {reason}"
+    else:
+        why = f"draft rejected: {reason}"
+    decision = {**(state.get("decision") or {}), "route": "handoff", "reasons": [why],
+                "handoff_summary": handoff_summary(state, [why])}
+    return Command(goto=END, update={"review": answer, "status": "rejected", "pending_action": None, "awaiting": None,
+                                     "decision": decision})

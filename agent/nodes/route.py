@@ -9,10 +9,13 @@ from langgraph.runtime import Runtime
 
 from agent.answer_check import coverage
 from agent.answer_gate import Asked, unanswered
+from agent.clocks import reply_deadline
 from agent.context import AgentContext
 from agent.routing import decide
 from agent.schemas import ComplianceReport, Triage
 from agent.state import AgentState
+from agent.urgency import Assessment, UrgencySignals, assess, clock_name, findings_from_run
+from tools.policy.loader import PlatformPolicy
 
 STATUS = {"auto_send": "draft_ready", "review": "needs_approval", "handoff": "handed_off"}
 RULE_ANSWERS = {"stay_on_platform", "bot_disclosure"}  # replies chosen by a risk flag, whatever the intent
@@ -24,9 +27,13 @@ def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     compliance = ComplianceReport.model_validate(state["compliance"]) if state.get("compliance") else None
     pending = state.get("pending_action") or {}
     review = state.get("review") or {}
+    triage = Triage.model_validate(state["triage"])
+    policy = ctx.policies[state["platform"]]  # type: ignore[index]
+    received_at, now = datetime.fromisoformat(state["received_at"]), ctx.clock.now()
+    urgency = _urgency(state, triage, policy, received_at, now)
     decision = decide(
-        triage=Triage.model_validate(state["triage"]), policy=ctx.policies[state["platform"]],  # type: ignore[index]
-        settings=ctx.seller_settings, received_at=datetime.fromisoformat(state["received_at"]), now=ctx.clock.now(),
+        triage=triage.model_copy(update={"urgency": urgency.level}), policy=policy,  # the priority follows it
+        settings=ctx.seller_settings, received_at=received_at, now=now,
         has_draft=bool(state.get("draft")), compliance=compliance, handoff_reason=outcome.get("handoff_reason"),
         review_reason=None if review.get("action") == "approve" else outcome.get("review_reason"),
         needs_approval=bool(pending.get("needs_approval")), human_approved=review.get("action") == "approve",
@@ -39,7 +46,19 @@ def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     )
     if decision.route == "handoff":
         decision.handoff_summary = handoff_summary(state, decision.reasons)
+    # triage keeps the text rules' urgency (an input, so a second pass after a review never raises it twice)
+    decision.urgency, decision.urgency_reasons = urgency.level, list(urgency.reasons)
     return {"decision": decision.model_dump(mode="json"), "status": STATUS[decision.route]}
+
+
+def _urgency(state: AgentState, triage: Triage, policy: PlatformPolicy, received_at: datetime,
+             now: datetime) -> Assessment:
+    """The message's urgency now that the plan ran: risk, tone, the reply clock, the order and what the tools found."""
+    hours_left = (reply_deadline(policy, received_at, list(triage.risk_flags)) - now).total_seconds() / 3600
+    return assess(UrgencySignals(
+        text_urgency=triage.urgency, risk_flags=list(triage.risk_flags), sentiment=triage.sentiment,
+        hours_left=hours_left, clock=clock_name(policy, triage.risk_flags),
+        findings=findings_from_run(state.get("outcome"), state.get("tool_results", []), now.date())))
 
 
 def _open_questions(state: AgentState, product_names: list[str]) -> list[str]:

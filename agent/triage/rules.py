@@ -81,7 +81,10 @@ _NEGATIVE = re.compile(
     r"\b(angry|furious|upset|disappointed|terrible|horrible|awful|worst|ridiculous|unacceptable|never again|"
     r"still (haven't|have not|no)|waste|scam|useless|broken|damaged|late|lost|wrong|refund now|asap|!!+)", re.I)
 _POSITIVE = re.compile(r"\b(thank(s| you)|love (it|this)|great|awesome|perfect|amazing|appreciate|happy with)\b", re.I)
-_URGENT = re.compile(r"\b(asap|urgent|immediately|right now|today|tonight|emergency|need it by)\b", re.I)
+# the customer says it can't wait: a deadline of theirs, not any mention of a day ("it arrived today" is none)
+_URGENT = re.compile(r"\b(asap|urgent(ly)?|immediately|right away|emergency|time[- ]sensitive|"
+                     r"needs? (it|this|them|that|these)( back)? (by|before|today|tonight|tomorrow|now|right now)|"
+                     r"needed (it|this|them|that|these)( back)? (by|before)|(by|before) (today|tonight|tomorrow))\b", re.I)
 
 _YES = re.compile(
     r"^\s*(yes|yea|yeah|yep|yup|ya|yas|sure|ok(ay)?|okie|k|alright|please do|please go ahead|go ahead|do it|"
@@ -123,6 +126,8 @@ def sentiment(text: str) -> Sentiment:
 
 
 def urgency(text: str, flags: list[RiskFlag]) -> Urgency:
+    """What the words alone say; agent/urgency.py adds the tone, the clock, the order and what the tools found
+    once the plan ran, and never goes below this."""
     if {"injury_or_safety", "legal_threat", "bbb_or_attorney_general"} & set(flags):
         return "critical"
     if "claim_or_chargeback" in flags or _URGENT.search(text[:HINT_TEXT]):

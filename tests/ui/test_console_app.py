@@ -121,7 +121,8 @@ def test_actions_show_the_services_answer(console: ConsoleService) -> None:
     assert console.sender.sent == []  # type: ignore[attr-defined]
 
     done = conversation_tab.act(console, tab, "reject", session, {**form, "reject_reason": "wrong tone"}, ANA)
-    assert "ana rejected the draft" in done[tab.result] and console.service.conversations.get(key).status == "rejected"  # type: ignore[union-attr]
+    # issue 20 item 2: a rejected draft leaves the conversation open, with a person (it used to close it)
+    assert "ana rejected the draft" in done[tab.result] and console.service.conversations.get(key).status == "handed_off"  # type: ignore[union-attr]
     took = conversation_tab.act(console, tab, "take_over", session, form, BO)
     assert "bo took the conversation over" in took[tab.result]
     assert took[tab.send_own].interactive is True and took[tab.take_over].interactive is False

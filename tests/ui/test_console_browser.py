@@ -421,3 +421,44 @@ def test_evals_tab_lists_saved_runs_and_log_out_ends_the_session(browser: Any, s
     page.goto(stack.url + "/")
     expect(page.get_by_label("username")).to_be_visible()  # the session is gone, not just the page
     page.context.close()
+
+
+def test_edit_and_send_with_a_pending_refund_must_choose_and_keep_leaves_it_waiting(browser: Any, stack: Stack) -> None:
+    """Issue 20 item 1: Edit & send on a draft whose refund waits for approval asks what becomes of the refund (no
+    default); "keep pending" sends the person's text and the conversation still needs approval, in the Open view."""
+    order, key = lost_parcel(stack)
+    wait_until(lambda: (c := stack.service.conversations.get(key)) and c.status == "needs_approval",
+               "the refund to wait for approval", timeout_s=120)  # the first message also trains the classifier
+    page = login(browser, stack, "bo")
+    rows = wait_until(lambda: (rows := table_rows(page, "inbox-table")) and any(r[8] == key for r in rows) and rows,
+                      "the row")
+    page.locator(f"#inbox-table [data-testid='cell-{next(i for i, r in enumerate(rows) if r[8] == key)}-3']").click()
+    expect(page.locator("#conv-header")).to_contain_text("needs approval")
+    choice = page.locator("#pending-choice")
+    expect(choice).to_be_visible()
+    expect(choice).to_contain_text(f"Pending refund of ${order.total:,.2f}: approve / deny / keep pending")
+    expect(choice.locator("input:checked")).to_have_count(0)  # nothing chosen for the person
+
+    interim = "I'm sorry about the lost parcel. A colleague is reviewing your refund today and we'll write again."
+    page.locator("#draft textarea").fill(interim)
+    page.locator("#edit-send").click()
+    expect(page.locator("#action-result")).to_contain_text(
+        f"Not done: a refund of ${order.total} is waiting for approval: choose whether to approve it, deny it or keep")
+    assert stack.log.replies("amazon") == []
+
+    choice.get_by_label("Keep it pending").check()
+    page.locator("#edit-send").click()
+    expect(page.locator("#action-result")).to_contain_text("Done: bo sent the edited reply. Status now: ⚠ needs approval")
+    relay = key.split(":", 1)[1]
+    replies = wait_until(lambda: [r for r in stack.log.replies("amazon") if r.data["to"] == relay], "the email")
+    assert len(replies) == 1 and interim in replies[0].data["text"]
+    time.sleep(1.5)  # a refresh tick after the dispatcher delivered it: still waiting for the refund's approval
+    expect(page.locator("#conv-header")).to_contain_text("needs approval")
+    expect(page.locator("#pending-box")).to_be_visible()
+    expect(page.locator("#pending-action")).to_contain_text(f"refund ${order.total:.2f} on order {order.id}")
+    expect(page.locator("#approve-action")).to_be_enabled()
+    assert stack.service.conversations.get(key).status == "needs_approval"  # type: ignore[union-attr]
+    assert key in [e.key for e in stack.console.inbox()] and stack.store.order_refunds(order.id) == []
+    assert any(a.action == "edited" and a.detail.get("pending_choice") == "keep"
+               for a in stack.service.conversations.audit_log(key))
+    page.context.close()
