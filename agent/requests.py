@@ -13,10 +13,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from agent.intents import intents_where
 from agent.triage.classifier import IntentGuess
 
-READ_ONLY_ANSWERS = frozenset({"order_status", "refund_status", "policy_question", "product_question"})
-NOT_REQUESTS = frozenset({"other", "review_feedback", "complaint"})  # tone, thanks, venting: no answer owed
+READ_ONLY_ANSWERS = intents_where(read_only=True)  # answering changes nothing: several share one reply
+NOT_REQUESTS = intents_where(is_request=False)  # tone, thanks, venting: no answer owed
 MIN_WORDS = 4
 MIN_CONFIDENCE = 0.6
 MAX_PIECES = 8

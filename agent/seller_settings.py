@@ -14,13 +14,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.intents import INTENT_TABLE
 from agent.schemas import Intent
 from tools.models import PLATFORMS, Platform
 
-DEFAULT_AUTO_SEND: tuple[Intent, ...] = (
-    "order_status", "refund_status", "policy_question", "product_question", "return_request", "cancel_order",
-    "change_address", "subscription_change",
-)
+DEFAULT_AUTO_SEND: tuple[Intent, ...] = tuple(name for name, s in INTENT_TABLE.items() if s.auto_send_default)
 
 
 class BusinessHours(BaseModel):

@@ -23,6 +23,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from agent.intents import INTENT_TABLE
 from agent.requests import own_words
 from agent.schemas import Triage
 from agent.templates import TEMPLATES
@@ -62,10 +63,7 @@ _BY_TEMPLATE: tuple[tuple[str, Situation], ...] = (
     ("status_", "late"), ("delivered_not_received", "late"), ("refund_", "money"), ("damage_", "arrived_wrong"),
     ("return_", "return"), ("which_item", "return"),
 )
-_BY_INTENT: dict[str, Situation] = {
-    "order_status": "late", "refund_status": "money", "damaged_or_wrong_item": "arrived_wrong",
-    "return_request": "return",
-}
+_BY_INTENT: dict[str, Situation] = {name: s.tone for name, s in INTENT_TABLE.items() if s.tone}  # type: ignore[misc]
 # Replies that take no opener: nothing drafted, the model's own words, thanks, or "no problem, nothing changed".
 NO_OPENER = frozenset({"handoff", "llm_answer", "thanks_reply", "action_declined", "subscription_declined"})
 

@@ -94,7 +94,7 @@ def make_environment(settings: Settings, config: EvalConfig, folder: Path, llm: 
         track_usage(llm)  # calls and tokens per scenario, from the responses (evals.runner reads it)
     return EvalEnvironment(
         store_template=build_store_template(folder), retriever=Retriever(index, lexical=config.lexical_retrieval),
-        classifier=IntentClassifier(), llm=llm, seller_settings=config.seller_settings, llm_review=config.llm_review,
+        classifier=IntentClassifier(cache_dir=settings.data_dir / "cache"), llm=llm, seller_settings=config.seller_settings, llm_review=config.llm_review,
     )
 
 

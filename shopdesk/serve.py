@@ -64,6 +64,7 @@ def serve(settings: Settings, *, simulate: bool, say: Printer, per_minute: float
         if simulate:
             sim = stack.enter_context(Simulation(settings))
             settings = sim.settings_for(settings)
+        say("Starting the agent: training the intent classifier (about a minute the first time on 2 cores)...")
         service = stack.enter_context(Service(settings))
         app = build_app(service)
         console = mount_console(app, service)

@@ -102,6 +102,11 @@ class Service:
         self.workers = [Worker(f"{prefix}:w{i + 1}", self.inbox, self.conversations, self.runtime, self.policies, self.clock)
                         for i in range(self.worker_count)]
         if self.start_threads:
+            # trained before the workers start, so the first message waits on nothing and "ready" means ready
+            # (about a minute on 2 cores the first time; the examples' embeddings are kept in the data dir)
+            warm = getattr(self.runtime.context.classifier, "warm", None)
+            if callable(warm):
+                warm()
             idle = settings.poll_interval_s
             for i, worker in enumerate(self.workers):
                 self._spawn(f"worker-{i + 1}", worker.run_once, idle)

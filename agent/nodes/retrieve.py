@@ -7,9 +7,10 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.intents import intents_where
 from agent.state import AgentState
 
-NO_RETRIEVAL = {"claim_or_chargeback", "complaint", "cancel_order", "change_address", "subscription_change"}
+NO_RETRIEVAL = intents_where(retrieval=False)
 PASSAGES = 4
 
 

@@ -95,3 +95,24 @@ def test_language(text: str, language: str) -> None:
 def test_confirmations() -> None:
     assert rules.is_confirmation("yes please") and rules.is_confirmation("ok go ahead")
     assert not rules.is_confirmation("no, wait") and rules.is_refusal("no thanks")
+
+
+@pytest.mark.parametrize(("text", "first", "second", "expected"), [
+    ("how long do refunds take?", "refund_status", "policy_question", "policy_question"),
+    ("how long will my refund take?", "policy_question", "refund_status", "refund_status"),
+    ("can I return an opened item?", "return_request", "policy_question", "policy_question"),
+    ("I returned the kettle, how long until I see the money?", "policy_question", "refund_status", "refund_status"),
+    ("what's your refund policy? if I return something how long until I get my money back?", "refund_status",
+     "policy_question", "policy_question"),  # "my money" is anyone's money
+    ("what's your return policy for my kettle?", "policy_question", "return_request", None),  # both ways: left alone
+    ("do you ship to Canada?", "policy_question", "order_status", "policy_question"),
+    ("how long does shipping take for order 112-4837261-9920143", "policy_question", "order_status", "order_status"),
+    ("¿cuánto tarda mi reembolso?", "policy_question", "refund_status", "refund_status"),
+    ("is the skillet oven safe?", "product_question", "policy_question", None),  # not a policy/lookup pair
+    ("where is my refund", "refund_status", "claim_or_chargeback", None),
+])
+def test_policy_or_lookup_is_decided_by_whose_order_it_is(text: str, first: str, second: str,
+                                                          expected: str | None) -> None:
+    from agent.triage.classifier import policy_or_lookup
+
+    assert policy_or_lookup(text, first, second) == expected
