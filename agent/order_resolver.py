@@ -25,12 +25,10 @@ from typing import Literal
 
 import yaml
 
+from agent.intents import DELIVERED, INTENT_TABLE, UNDELIVERED, UNSHIPPED, intents_where
 from tools.context import STORE_FAMILY  # one store behind the site and the Meta shops
 
 _I = re.IGNORECASE
-UNDELIVERED = frozenset({"pending", "unshipped", "shipped", "in_transit"})
-UNSHIPPED = frozenset({"pending", "unshipped"})
-DELIVERED = frozenset({"delivered"})
 
 # How much each cue counts. The product named is the strongest everyday cue, then an amount (exact but
 # rarely given), a time, the state described; the request's usual state only breaks ties.
@@ -39,6 +37,7 @@ AMOUNT_WEIGHT = 3.0
 DATE_WEIGHT = 2.0
 STATE_WEIGHT = 1.5
 QUANTITY_WEIGHT = 1.5  # "two griddles": the line ordered twice, as strong as a state
+PLACE_WEIGHT = 2.0  # "the one going to Tampa": the ship-to city, as strong as a date (gifts, a second home)
 LIKELY_STATE_WEIGHT = 0.5
 CLOSE = 1.0  # orders scoring within this of the best are equally plausible
 MIN_SCORE = 1.5  # at least one cue (a state, the weakest) must have matched to name an order
@@ -46,7 +45,7 @@ RECENT_DAYS = 21  # "a few weeks": an order still moving or just arrived, what a
 STALE_DAYS = 45  # past every platform's delivery promise: long delivered or settled, rarely what "where is it" means
 MAX_TEXT = 8_000  # the order is named near the top of any real message; a huge paste is not read further
 MAX_TIMES = 8  # a real message gives a time or two; more is a paste, read no further
-TIME_SENSITIVE = frozenset({"order_status", "cancel_order", "change_address", "refund_status"})
+TIME_SENSITIVE = intents_where(time_sensitive=True)
 
 DateKind = Literal["placed", "shipped", "delivered", "returned", "cancelled", "any"]
 
@@ -85,6 +84,7 @@ class Candidate:
     cancelled_at: date | None = None
     return_requested_at: date | None = None
     return_received_at: date | None = None
+    ship_to_city: str | None = None
 
     @classmethod
     def from_tool(cls, row: dict[str, object]) -> Candidate:
@@ -103,7 +103,8 @@ class Candidate:
                    quantities=tuple(quantities) if len(quantities) == len(listed("quantities")) else (),
                    shipped_at=_day(row.get("shipped_at")), cancelled_at=_day(row.get("cancelled_at")),
                    return_requested_at=_day(row.get("return_requested_at")),
-                   return_received_at=_day(row.get("return_received_at")))
+                   return_received_at=_day(row.get("return_received_at")),
+                   ship_to_city=str(row["ship_to_city"]) if row.get("ship_to_city") else None)
 
     def dates(self, kind: DateKind) -> list[date]:
         """The order's dates a time in the message can be about: "ordered Monday" the order date, "came
@@ -336,11 +337,8 @@ _CUES: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...] = (
         r"broke|broken|cracked|dented|damaged|defective|stopped working|doesn'?t work|missing (?:a |the )?part|"
         r"wrong (?:item|color|size|one))\b|\bme lleg[oó]\b|\blleg[oó]\b", _I)),
 )
-_INTENT_STATES: dict[str, frozenset[str]] = {
-    "order_status": UNDELIVERED, "cancel_order": UNSHIPPED, "change_address": UNSHIPPED,
-    "return_request": DELIVERED, "damaged_or_wrong_item": DELIVERED, "review_feedback": DELIVERED,
-    "refund_status": frozenset({"returned", "cancelled"}),
-}
+_INTENT_STATES: dict[str, frozenset[str]] = {  # the states each request can apply to (the intent table)
+    name: s.order_states for name, s in INTENT_TABLE.items() if s.order_states is not None}
 _AMOUNT = re.compile(r"\$\s?(\d{1,5}(?:,\d{3})*(?:\.\d{2})?)|\b(\d{1,5}\.\d{2})\b|\b(\d{1,5}) (?:dollars|bucks)\b", _I)
 
 
@@ -674,6 +672,16 @@ def _tie_break(group: list[Candidate], intent: str, described: list[str], today:
     return group, why
 
 
+def _place_matches(text: str, pool: Sequence[Candidate]) -> list[bool]:
+    """Which orders ship to a city the message names, as whole words ("va para Tampa", "my mom's in St. Louis")."""
+    def named(city: str | None) -> bool:
+        if not city or len(city) < 3:
+            return False
+        words = r"\W+".join(re.escape(w) for w in re.findall(r"\w+", city))
+        return bool(words) and re.search(rf"(?<!\w){words}(?!\w)", text, _I) is not None
+    return [named(c.ship_to_city) for c in pool]
+
+
 def resolve(text: str, intent: str, candidates: Sequence[Candidate], *, today: date, platform: str) -> Resolution:
     """The order the message means, or the few it may mean (best first) when the cues do not settle it."""
     pool = on_channel(candidates, platform)
@@ -704,11 +712,17 @@ def resolve(text: str, intent: str, candidates: Sequence[Candidate], *, today: d
         for i, c in enumerate(pool):
             if any(abs(have - a) <= Decimal("0.01") for have in c.amounts() for a in said):
                 scores[i] += AMOUNT_WEIGHT
+    places = _place_matches(words_text, pool)
+    if any(places) and not all(places):  # a city every order goes to tells none apart
+        cues.append("place")
+        for i, hit in enumerate(places):
+            scores[i] += PLACE_WEIGHT * hit
+    date_hits = [0] * len(pool)
     if times:
         cues.append("date")
         for i, c in enumerate(pool):
-            hits = sum(any(t.start <= d <= t.end for d in c.dates(t.refers_to)) for t in times)
-            scores[i] += DATE_WEIGHT * hits / len(times)
+            date_hits[i] = sum(any(t.start <= d <= t.end for d in c.dates(t.refers_to)) for t in times)
+            scores[i] += DATE_WEIGHT * date_hits[i] / len(times)
     described = [d for d in state_cues(text) if not (intent == "refund_status" and d[0] == "not arrived")]
     if described:
         cues.append("state")
@@ -735,8 +749,12 @@ def resolve(text: str, intent: str, candidates: Sequence[Candidate], *, today: d
         return Resolution(None, [pool[i] for i in named], cues, reason="the message names several orders",
                           order_ids=[pool[i].order_id for i in named])
     by_id = {c.order_id: scores[i] for i, c in enumerate(pool)}
-    close = [pool[i] for i in ranked if best - scores[i] < CLOSE]
-    group, why = _tie_break(close, intent, names, today, dated=bool(times)) if best >= MIN_SCORE else (close, "")
+    close_at = [i for i in ranked if best - scores[i] < CLOSE]
+    close = [pool[i] for i in close_at]
+    # a time that fits none of them ("delivered Saturday" when the scan says Sunday) tells them apart no better
+    # than no time at all: recency may still decide
+    dated = any(date_hits[i] for i in close_at)
+    group, why = _tie_break(close, intent, names, today, dated=dated) if best >= MIN_SCORE else (close, "")
     reason = "matched on " + ", ".join(cues) + (f"; {why}" if why else "")
     if len(group) == 1 and by_id[group[0].order_id] >= MIN_SCORE:
         return Resolution(group[0].order_id, group, cues, reason=reason)

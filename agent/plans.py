@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from agent.answer_check import question_parts
+from agent.intents import INTENT_TABLE, handoff_intents
 from agent.order_resolver import Candidate, resolve, state_cues
 from agent.product_answers import (
     CATALOG_SECTIONS, answer as answer_from_catalog, find_products, from_pages, mentions, product_pages,
@@ -221,6 +222,28 @@ def plan_order_status(p: PlanInput) -> PlanOutcome:
         slots["refund_line"] = _refund_line(p, oid)
         return PlanOutcome(template="status_returned", slots=slots, order_id=oid)
     tracking = p.run("track_shipment", {"order_id": oid})
+    outcome = _shipped_status(p, order, slots, tracking)
+    parcels = (tracking.data if tracking.ok and tracking.data else order).get("shipments") or []
+    if len(parcels) < 2 or outcome.template == "status_unshipped":
+        return outcome
+    return outcome.model_copy(update={"extra": [*outcome.extra, {"template": "parcels_summary", "slots": {
+        "count": len(parcels), "parcel_list": "; ".join(_parcel_line(s) for s in parcels)}}]})
+
+
+def _parcel_line(shipment: dict[str, Any]) -> str:
+    """One parcel of a split shipment: what is in it, its carrier and tracking, and where it stands."""
+    items = " and ".join(_short_title(t) for t in shipment.get("items") or []) or "one parcel"
+    place = _place(shipment)
+    where = (f"delivered on {format_date(shipment['delivered_at'])}" + (f" ({place})" if place.startswith("left at")
+                                                                          else "")
+             if shipment.get("delivered_at")
+             else f"on its way, expected by {format_date(shipment['estimated_delivery'])}")
+    return f"the {items} with {shipment['carrier']}, tracking {shipment['tracking_number']}, {where}"
+
+
+def _shipped_status(p: PlanInput, order: dict[str, Any], slots: dict[str, Any], tracking: ToolResult) -> PlanOutcome:
+    """Where a shipped order stands, from its first open parcel (all of them are listed after, by the caller)."""
+    oid, status = order["order_id"], order["status"]
     shipment = _first_shipment(tracking.data or order) if tracking.ok else _first_shipment(order)
     if shipment is None:
         return PlanOutcome(template="status_unshipped", slots=slots, order_id=oid)
@@ -442,7 +465,33 @@ def _return_slots(p: PlanInput, check: dict[str, Any]) -> dict[str, Any]:
         else "Return shipping is paid by you (the label cost comes out of the refund). ",
         "fee_line": fee_line,
         "refund_days": check["refund_days_after_receipt"], "refund_day_kind": check["refund_day_kind"],
+        **_window_slots(check),
     }
+
+
+def _already_returned(p: PlanInput, oid: str, return_id: str) -> PlanOutcome:
+    """Everything on the order already came back: when it arrived and what was refunded for it."""
+    status = p.run("get_refund_status", {"order_id": oid})
+    data = (status.data or {}) if status.ok else {}
+    ret = next((r for r in data.get("returns", []) if r["return_id"] == return_id), None)
+    refund = next((r for r in data.get("refunds", []) if r.get("status") != "failed" and ret
+                   and _refund_return(r, [ret])), None)
+    return PlanOutcome(template="return_already_back", order_id=oid, slots={
+        "order_id": oid, "return_id": return_id,
+        "back_line": f" We received it on {format_date(ret['received_at'])}." if ret and ret.get("received_at") else "",
+        "refunded_line": f" We refunded ${refund['amount']} for it on {format_date(refund['issued_at'])}."
+        if refund else ""})
+
+
+def _window_slots(check: dict[str, Any]) -> dict[str, str]:
+    """How long the return window is, said beside its last day: the usual window's length, or the holiday
+    extension when that is what sets the day (from `check_return_eligibility`)."""
+    if check.get("holiday_extended"):
+        return {"window_terms": ", under our holiday return extension", "window_name": "holiday return window"}
+    days = check.get("window_days")
+    if not days:
+        return {"window_terms": "", "window_name": "return window"}
+    return {"window_terms": f", the end of our {days}-day return window", "window_name": f"{days}-day return window"}
 
 
 def _tokens(text: str) -> set[str]:
@@ -556,7 +605,7 @@ def plan_return(p: PlanInput, *, damage: bool = False) -> PlanOutcome:
                        "with what happened and we'll check."
             return PlanOutcome(template="return_window_closed", order_id=oid,
                                slots={"order_id": oid, "window_ends": format_date(c["window_ends"]),
-                                      "warranty_line": warranty})
+                                      "warranty_line": warranty, "window_name": _window_slots(c)["window_name"]})
         if code == "not_delivered":
             return PlanOutcome(template="return_not_delivered", order_id=oid,
                                slots={"order_id": oid, "window_note": f"{p.policy.returns.window_days} days after it's "
@@ -567,6 +616,8 @@ def plan_return(p: PlanInput, *, damage: bool = False) -> PlanOutcome:
         if code == "order_cancelled":
             return PlanOutcome(template="return_cancelled_order", order_id=oid, slots={"order_id": oid})
         existing = c["existing_returns"][-1] if c["existing_returns"] else {"return_id": "-", "status": "open"}
+        if existing["status"] in ("received", "refunded", "closed"):
+            return _already_returned(p, oid, existing["return_id"])
         return PlanOutcome(template="return_exists", order_id=oid,
                            slots={"order_id": oid, "return_id": existing["return_id"],
                                   "return_status": existing["status"].replace("_", " ")})
@@ -603,9 +654,21 @@ _REASON_WORDS = {"changed_mind": "changed-mind", "no_longer_needed": "no-longer-
 
 
 def _refund_return(refund: dict[str, Any], returns: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The return a refund pays for: the one its recorded reason names (the record has no return id field)."""
+    """The return a refund pays for: the one the refund record links, else the one its recorded reason names."""
+    if refund.get("return_id"):
+        return next((r for r in returns if r["return_id"] == refund["return_id"]), None)
     reason = refund.get("reason") or ""
     return next((r for r in returns if re.search(rf"\b{re.escape(r['return_id'])}\b", reason)), None)
+
+
+def _refund_timing(data: dict[str, Any], *, received: bool) -> str:
+    """The two parts of every refund's wait (KB refund-timelines): our refund after the return arrives, then the
+    bank's posting time; from the platform's policy, as the refund tool reports it."""
+    posting = f"banks then usually post it within {data['posting_days']} business days."
+    if received:
+        return f"Once it's issued, {posting}"
+    return (f"We refund within {data['refund_days_after_receipt']} {data['refund_day_kind']} days of receiving it, "
+            f"and {posting}")
 
 
 def _return_terms(p: PlanInput, order_id: str, ret: dict[str, Any], subject: str = "") -> tuple[str, bool]:
@@ -662,6 +725,11 @@ def _refund_difference(p: PlanInput, order: dict[str, Any], data: dict[str, Any]
                         "minus any restocking fee that applies to a changed-mind return."
                         + (" When only some items of an order come back, only those items are refunded." if several
                            else ""))
+    if Decimal(data.get("not_refunded") or "0") > 0:  # the difference, and the shipping charge it may hold
+        shipping = Decimal(data.get("shipping") or "0")
+        lines.insert(0, f"That leaves ${data['not_refunded']} of the order not refunded."
+                        + (f" Of what you paid, ${data['shipping']} was the shipping charge." if returned and shipping > 0
+                           else ""))
     return PlanOutcome(template="refund_difference", slots={**slots, "explanation": " ".join(lines)}, order_id=oid,
                        citations=cited, review_reason=review)
 
@@ -687,25 +755,46 @@ def plan_refund_status(p: PlanInput) -> PlanOutcome:
     if refunds:
         r = refunds[-1]
         posted = bool(r.get("expected_by")) and p.today > date.fromisoformat(r["expected_by"])
+        paid_for = _refund_return(r, returns)
+        received_line = (f"We received your return {paid_for['return_id']} on {format_date(paid_for['received_at'])}. "
+                         if paid_for and paid_for.get("received_at") else "")
         return PlanOutcome(template="refund_issued_posted" if posted else "refund_issued", order_id=oid, slots={
             "order_id": oid, "amount": r["amount"], "issued_date": format_date(r["issued_at"]),
-            "posting_days": data["posting_days"], "expected_by": format_date(r["expected_by"])})
+            "posting_days": data["posting_days"], "expected_by": format_date(r["expected_by"]),
+            "received_line": received_line})
     if returns:
         r = returns[-1]
         if r["received_at"]:
-            line = f"We received it on {format_date(r['received_at'])}, and the refund is due by {format_date(r['refund_due_by'])}."
+            line = (f"We received it on {format_date(r['received_at'])}, and the refund is due by "
+                    f"{format_date(r['refund_due_by'])}. {_refund_timing(data, received=True)}")
             if _AMOUNT_QUESTION.search(p.text):
                 line += " " + _return_terms(p, oid, r)[0]
         elif r["label_tracking"]:
-            line = f"We haven't received it yet; you can follow it with return tracking {r['label_tracking']}. " \
-                   "We refund as soon as it arrives and is checked."
+            line = (f"We haven't received it yet; you can follow it with return tracking {r['label_tracking']}. "
+                    f"{_refund_timing(data, received=False)}")
         else:
-            line = "Once the item is on its way back to us, the refund follows when it arrives."
+            timing = _refund_timing(data, received=False)
+            line = f"Once the item is on its way back to us, {timing[0].lower()}{timing[1:]}"
         return PlanOutcome(template="refund_pending_return", order_id=oid,
                            slots={"order_id": oid, "return_status": r["status"].replace("_", " "), "return_line": line})
     if any(s["status"] == "lost" for s in order.get("shipments", [])):
         return plan_order_status(p)  # no refund yet because the parcel is lost: propose one for approval
+    if data.get("cancelled_at"):
+        return _refund_for_cancelled(p, order, data)
     return PlanOutcome(template="refund_none", order_id=oid, slots={"order_id": oid})
+
+
+def _refund_for_cancelled(p: PlanInput, order: dict[str, Any], data: dict[str, Any]) -> PlanOutcome:
+    """A cancelled order with no refund on record (KB order-cancellation, refund-timelines): where the platform
+    charges at shipment and nothing shipped, there was never a charge, only an authorization the bank releases;
+    where it charges at order, a missing refund is an escalation for a person, never "nothing to see"."""
+    oid = order["order_id"]
+    slots = {"order_id": oid, "cancelled_date": format_date(data["cancelled_at"]), "total": data["total"],
+             "platform_name": p.policy.display_name}
+    if data.get("charged_when") == "shipment" and not order.get("shipments"):
+        return PlanOutcome(template="refund_cancelled_uncharged", order_id=oid, slots=slots)
+    return PlanOutcome(template="refund_cancelled_missing", order_id=oid, slots=slots,
+                       review_reason=f"order {oid} was cancelled and no refund is on record: check and issue it")
 
 
 def plan_cancel(p: PlanInput) -> PlanOutcome:
@@ -764,15 +853,20 @@ def plan_change_address(p: PlanInput) -> PlanOutcome:
     order = _resolve_order(p)
     oid = order["order_id"]
     policy = p.policy
+    if order["status"] not in ("pending", "unshipped"):  # on every platform: shipped is shipped (KB address-changes)
+        shipment = _first_shipment(order) or {}
+        if order["status"] == "delivered" or shipment.get("delivered_at"):
+            return PlanOutcome(template="address_delivered", order_id=oid, slots={
+                "order_id": oid, "delivered_date": format_date(shipment.get("delivered_at"))})
+        carrier = shipment.get("carrier", "the carrier")
+        return PlanOutcome(template="address_too_late", order_id=oid, slots={
+            "order_id": oid, "carrier": carrier, "tracking_number": shipment.get("tracking_number", "in your order details"),
+            "shipped": f"already shipped with {carrier} on {format_date(shipment['shipped_at'])}"
+            if shipment.get("shipped_at") else "has already shipped"})
     if not policy.orders.address_change_allowed:
         return PlanOutcome(template="address_not_allowed", order_id=oid, slots={
             "order_id": oid, "platform_name": policy.display_name,
             "platform_guidance": _ADDRESS_GUIDANCE.get(p.platform, "")})
-    if order["status"] not in ("pending", "unshipped"):
-        shipment = _first_shipment(order) or {}
-        return PlanOutcome(template="address_too_late", order_id=oid, slots={
-            "order_id": oid, "carrier": shipment.get("carrier", "the carrier"),
-            "tracking_number": shipment.get("tracking_number", "in your order details")})
     # order numbers come out first, or "order 1723 to 455 Juniper Ave" would start the street at 1723
     text = p.text
     for order_ref in p.triage.entities.order_ids:
@@ -924,8 +1018,13 @@ def plan_subscription(p: PlanInput) -> PlanOutcome:
         return PlanOutcome(template="subscription_done",
                            slots={"subscription": _subscription_name(p, d), "status_words": words, "next_line": next_line})
     listed = p.run("list_subscriptions", {})
-    subs = [s for s in (listed.data or {}).get("subscriptions", []) if s["status"] != "cancelled"] if listed.ok else []
+    every = (listed.data or {}).get("subscriptions", []) if listed.ok else []
+    subs = [s for s in every if s["status"] != "cancelled"]
     if not subs:
+        if cancelled := [s for s in every if s["status"] == "cancelled"]:  # "is it really cancelled?": yes, each
+            names = " and ".join(f"your {_subscription_name(p, s)}" for s in cancelled)
+            return PlanOutcome(template="subscription_all_cancelled",
+                               slots={"subscriptions": names, "verb": "is" if len(cancelled) == 1 else "are"})
         return PlanOutcome(template="subscription_none")
     sub = next((s for s in subs if s["sku"] in p.triage.entities.skus), subs[0])
     action = next((name for name, pattern in _SUB_ACTIONS if pattern.search(p.text)), None)
@@ -951,22 +1050,12 @@ def plan_review_feedback(p: PlanInput) -> PlanOutcome:
     return PlanOutcome(template="handoff", handoff_reason="review or feedback needs a person")
 
 
+_PLAN_FUNCTIONS: dict[str, Callable[[PlanInput], PlanOutcome]] = {f.__name__: f for f in (
+    plan_order_status, plan_return, plan_refund_status, plan_cancel, plan_change_address, plan_product, plan_policy,
+    plan_damaged, plan_subscription, plan_review_feedback)}
 PLANS: dict[str, Callable[[PlanInput], PlanOutcome]] = {
-    "order_status": plan_order_status,
-    "return_request": plan_return,
-    "refund_status": plan_refund_status,
-    "cancel_order": plan_cancel,
-    "change_address": plan_change_address,
-    "product_question": plan_product,
-    "policy_question": plan_policy,
-    "damaged_or_wrong_item": plan_damaged,
-    "subscription_change": plan_subscription,
-    "review_feedback": plan_review_feedback,
-}
-
-HANDOFF_INTENTS = {"claim_or_chargeback": "A-to-z claim, chargeback or dispute", "complaint": "complaint",
-                   "privacy_request": "privacy request about personal data",
-                   "other": "not a request the assistant can answer"}
+    name: _PLAN_FUNCTIONS[s.plan] for name, s in INTENT_TABLE.items() if s.plan}  # the intent table names them
+HANDOFF_INTENTS = handoff_intents()
 
 
 def _run_confirmed_refund(p: PlanInput) -> PlanOutcome:

@@ -19,8 +19,10 @@ TEMPLATES: dict[str, str] = {
     # where is my order
     "status_pending": "Your order {order_id} is placed and the payment is still being confirmed by {platform_name}. "
                       "Once it clears, it ships by {ship_by}.",
-    "status_unshipped": "Your order {order_id} is being prepared and ships by {ship_by}. It should arrive by "
-                        "{deliver_by}; you'll see tracking as soon as the label is scanned.",
+    # a split shipment: every parcel, after the answer about the first open one
+    "parcels_summary": "This order comes in {count} parcels: {parcel_list}.",
+    "status_unshipped": "Your order {order_id} hasn't shipped yet: we're preparing it, and it ships by {ship_by}. It "
+                        "should arrive by {deliver_by}; you'll see tracking as soon as the label is scanned.",
     "status_late_unshipped": "I'm sorry: your order {order_id} was due to ship by {ship_by} and hasn't left us yet. "
                              "We're working to get it out, and I'll make sure you get tracking as soon as it ships. "
                              "If you'd rather not wait, I can cancel the order for a full refund instead. Just reply "
@@ -92,22 +94,25 @@ TEMPLATES: dict[str, str] = {
     "order_not_found": "I couldn't find order {requested} on your account. Could you double-check the order number? "
                        "It's in your order confirmation.",
     # returns
-    "return_offer": "Your {item} from order {order_id} can be returned until {window_ends}. {shipping_line}"
+    "return_offer": "Your {item} from order {order_id} can be returned until {window_ends}{window_terms}. {shipping_line}"
                     "{fee_line}We refund within {refund_days} {refund_day_kind} days of receiving it. Would you like me "
                     "to start the return? Reply \"yes\" and I'll set it up.",
-    "return_in_marketplace": "Your {item} from order {order_id} can be returned until {window_ends}. {how_to_start} "
+    "return_in_marketplace": "Your {item} from order {order_id} can be returned until {window_ends}{window_terms}. "
+                             "{how_to_start} "
                              "{shipping_line}{fee_line}We refund within {refund_days} {refund_day_kind} days of "
                              "receiving it.",
     "return_started": "Your return for order {order_id} is set up (return {return_id}). The {label_carrier} label "
                       "tracking number is {label_tracking}. {shipping_line}{fee_line}We refund within {refund_days} "
                       "{refund_day_kind} days of receiving the item.",
-    "return_window_closed": "I'm sorry: the return window for order {order_id} closed on {window_ends}, so I can't "
+    "return_window_closed": "I'm sorry: our {window_name} for order {order_id} closed on {window_ends}, so I can't "
                             "open a return for it.{warranty_line}",
     "return_not_delivered": "Your order {order_id} hasn't been delivered yet, so a return can't start until it "
                             "arrives. Once it's delivered you'll have until {window_note} to return it.",
     "return_not_shipped": "Your order {order_id} hasn't shipped yet, so there's nothing to send back. If you don't "
                           "want it, I can cancel it instead. Just reply \"cancel\".",
     "return_exists": "A return is already open for order {order_id} (return {return_id}, status: {return_status}).",
+    # everything already came back: what happened to it, never "the window closed"
+    "return_already_back": "Order {order_id} was already returned (return {return_id}).{back_line}{refunded_line}",
     "return_cancelled_order": "Order {order_id} was cancelled, so there's nothing to return.",
     "which_item": "Which item from order {order_id} would you like to return: {item_list}?",
     # exchanges (KB returns-exchanges): the store channels swap a variant through a person; marketplaces can't
@@ -124,15 +129,24 @@ TEMPLATES: dict[str, str] = {
                                    "{shipping_line}{fee_line}We refund within {refund_days} {refund_day_kind} days of "
                                    "receiving it.",
     # refunds
-    "refund_issued": "We issued a refund of ${amount} for order {order_id} on {issued_date}. Banks usually post it "
+    "refund_issued": "{received_line}We issued a refund of ${amount} for order {order_id} on {issued_date}. Banks usually post it "
                      "within {posting_days} business days, so you should see it by {expected_by}.",
     "refund_pending_return": "Your return for order {order_id} is {return_status}. {return_line}",
     "refund_done": "We've refunded ${amount} for order {order_id} to your original payment method. It should reach "
                    "you by {expected_by}.",
+    # a cancelled order with no refund: never charged where the platform charges at shipment (KB order-cancellation)
+    "refund_cancelled_uncharged": "Order {order_id} was cancelled on {cancelled_date}, before it shipped, so you were "
+                                  "never charged for it: {platform_name} charges your card only when an order ships. "
+                                  "If you see a pending authorization for ${total}, it isn't a charge, and your bank "
+                                  "releases it on its own schedule.",
+    # ...and where it charges at order: a missing refund is an escalation (the reply goes to review)
+    "refund_cancelled_missing": "I'm sorry: order {order_id} was cancelled on {cancelled_date}, and I don't see its "
+                                "refund on record yet. A member of our team is checking it now and will make sure "
+                                "your refund is issued.",
     "refund_none": "I don't see a refund or a return on order {order_id} yet. If you'd like to send something back, "
                    "tell me which item and I'll check your options.",
     # the bank's posting window is over: said in the past tense, and who looks if it still isn't there
-    "refund_issued_posted": "We issued a refund of ${amount} for order {order_id} on {issued_date}. Banks usually post "
+    "refund_issued_posted": "{received_line}We issued a refund of ${amount} for order {order_id} on {issued_date}. Banks usually post "
                             "it within {posting_days} business days, so it should have reached your original payment "
                             "method by {expected_by}. If you don't see it there, reply here and a member of our team "
                             "will look into it.",
@@ -156,8 +170,12 @@ TEMPLATES: dict[str, str] = {
     # address changes
     "address_not_allowed": "{platform_name} doesn't let sellers change the shipping address on an order, so I can't "
                            "edit it for order {order_id}. {platform_guidance}",
-    "address_too_late": "Order {order_id} has already shipped, so its address can no longer be changed. You can "
-                        "follow it with {carrier} tracking {tracking_number}.",
+    "address_too_late": "Order {order_id} {shipped}, so its address can no "
+                        "longer be changed here. You can follow it with {carrier} tracking {tracking_number}, and ask "
+                        "{carrier} whether its own redirect service can send it to the new address; once a parcel "
+                        "has shipped, that is the only way to change where it goes.",
+    "address_delivered": "Order {order_id} was already delivered on {delivered_date}, so its address can no longer be "
+                         "changed.",
     "address_ask": "Order {order_id} hasn't shipped yet, so I can update the address. Please send the full new "
                    "address (street, city, state and ZIP).",
     "address_offer": "I can send order {order_id} to {new_address} instead. Shall I make that change? Reply \"yes\" "
@@ -185,6 +203,8 @@ TEMPLATES: dict[str, str] = {
                           "go ahead? Reply \"yes\" to confirm.",
     "subscription_done": "Done: your {subscription} is {status_words}.{next_line}",
     "subscription_none": "I couldn't find an active subscription on your account.",
+    "subscription_all_cancelled": "I checked: {subscriptions} {verb} cancelled, and there's no active subscription on "
+                                  "your account, so no further subscription orders or charges are scheduled.",
     "subscription_declined": "No problem, I'll leave your subscription as it is. Is there anything else I can help "
                              "with?",
     "subscription_which_action": "I can skip the next delivery of your {subscription}, or pause, resume or cancel "

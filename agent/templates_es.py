@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from agent.intents import intents_where
 from agent.triage import rules
 
-SPANISH_INTENTS = frozenset({"order_status", "return_request", "refund_status", "cancel_order"})
+SPANISH_INTENTS = intents_where(spanish=True)
 """The intents whose plans can answer a Spanish message (every template they produce has a Spanish twin)."""
 
 GREETING = "Hola {first_name},"
@@ -68,8 +69,10 @@ TEMPLATES: dict[str, str] = {
     # where is my order
     "status_pending": "Su pedido {order_id} ya está registrado y {platform_name} todavía está confirmando el pago. En "
                       "cuanto se confirme, se envía a más tardar {ship_by}.",
-    "status_unshipped": "Estamos preparando su pedido {order_id} y se envía a más tardar {ship_by}. Debería llegar a "
-                        "más tardar {deliver_by}; verá el número de seguimiento en cuanto se escanee la etiqueta.",
+    "parcels_summary": "Este pedido llega en {count} paquetes: {parcel_list}.",
+    "status_unshipped": "Su pedido {order_id} todavía no se ha enviado: lo estamos preparando y se envía a más tardar "
+                        "{ship_by}. Debería llegar a más tardar {deliver_by}; verá el número de seguimiento en cuanto "
+                        "se escanee la etiqueta.",
     "status_late_unshipped": "Lo siento: su pedido {order_id} debía enviarse a más tardar {ship_by} y todavía no ha "
                              "salido. Estamos trabajando para enviarlo, y me aseguraré de que reciba el número de "
                              "seguimiento en cuanto se envíe. Si prefiere no esperar, puedo cancelar el pedido con un "
@@ -142,10 +145,11 @@ TEMPLATES: dict[str, str] = {
     "order_not_found": "No encontré el pedido {requested} en su cuenta. ¿Podría verificar el número de pedido? "
                        "Aparece en la confirmación de su pedido.",
     # returns
-    "return_offer": "Su {item} del pedido {order_id} se puede devolver hasta {window_ends}. "
+    "return_offer": "Su {item} del pedido {order_id} se puede devolver hasta {window_ends}{window_terms}. "
                     "{shipping_line}{fee_line}Hacemos el reembolso dentro de los {refund_days} días {refund_day_kind} "
                     "siguientes a recibirlo. ¿Quiere que inicie la devolución? Responda \"sí\" y la preparo.",
-    "return_in_marketplace": "Su {item} del pedido {order_id} se puede devolver hasta {window_ends}. {how_to_start} "
+    "return_in_marketplace": "Su {item} del pedido {order_id} se puede devolver hasta {window_ends}{window_terms}. "
+                             "{how_to_start} "
                              "{shipping_line}{fee_line}Hacemos el reembolso dentro de los {refund_days} días "
                              "{refund_day_kind} siguientes a recibirlo.",
     "return_started": "Su devolución del pedido {order_id} está lista (devolución {return_id}). El número de "
@@ -165,7 +169,7 @@ TEMPLATES: dict[str, str] = {
                              "empresa de transporte. {exchange_shipping_line}Si prefiere un reembolso, puede "
                              "devolverlo en su lugar. {shipping_line}{fee_line}Hacemos el reembolso dentro de los "
                              "{refund_days} días {refund_day_kind} siguientes a recibirlo.",
-    "return_window_closed": "Lo siento: el plazo de devolución del pedido {order_id} terminó {window_ends}, así que "
+    "return_window_closed": "Lo siento: nuestro {window_name} del pedido {order_id} terminó {window_ends}, así que "
                             "no puedo abrir una devolución.{warranty_line}",
     "return_not_delivered": "Su pedido {order_id} todavía no se ha entregado, así que la devolución no puede empezar "
                             "hasta que llegue. Una vez entregado, tendrá hasta {window_note} para devolverlo.",
@@ -173,13 +177,14 @@ TEMPLATES: dict[str, str] = {
                           "quiere, puedo cancelarlo. Solo responda \"cancelar\".",
     "return_exists": "Ya hay una devolución abierta para el pedido {order_id} (devolución {return_id}, estado: "
                      "{return_status}).",
+    "return_already_back": "El pedido {order_id} ya fue devuelto (devolución {return_id}).{back_line}{refunded_line}",
     "return_cancelled_order": "El pedido {order_id} fue cancelado, así que no hay nada que devolver.",
     "which_item": "¿Qué artículo del pedido {order_id} desea devolver: {item_list}?",
     # refunds
-    "refund_issued": "Emitimos un reembolso de ${amount} para el pedido {order_id} {issued_date}. Los bancos suelen "
+    "refund_issued": "{received_line}Emitimos un reembolso de ${amount} para el pedido {order_id} {issued_date}. Los bancos suelen "
                      "reflejarlo en un plazo de {posting_days} días hábiles, así que debería verlo a más tardar "
                      "{expected_by}.",
-    "refund_issued_posted": "Emitimos un reembolso de ${amount} para el pedido {order_id} {issued_date}. Los bancos "
+    "refund_issued_posted": "{received_line}Emitimos un reembolso de ${amount} para el pedido {order_id} {issued_date}. Los bancos "
                             "suelen reflejarlo en un plazo de {posting_days} días hábiles, así que debió llegar a su "
                             "método de pago original a más tardar {expected_by}. Si no lo ve ahí, responda aquí y una "
                             "persona de nuestro equipo lo revisará.",
@@ -193,6 +198,13 @@ TEMPLATES: dict[str, str] = {
     "refund_pending_return": "Estado de su devolución del pedido {order_id}: {return_status}. {return_line}",
     "refund_done": "Le reembolsamos ${amount} del pedido {order_id} a su método de pago original. Debería recibirlo a "
                    "más tardar {expected_by}.",
+    "refund_cancelled_uncharged": "El pedido {order_id} se canceló {cancelled_date}, antes de enviarse, así que nunca "
+                                  "se le cobró: {platform_name} cobra la tarjeta solo cuando un pedido se envía. Si ve "
+                                  "una autorización pendiente por ${total}, no es un cobro, y su banco la libera según "
+                                  "sus propios plazos.",
+    "refund_cancelled_missing": "Lo siento: el pedido {order_id} se canceló {cancelled_date}, y todavía no veo su "
+                                "reembolso registrado. Una persona de nuestro equipo lo está revisando ahora y se "
+                                "asegurará de que se emita su reembolso.",
     "refund_none": "Todavía no veo un reembolso ni una devolución en el pedido {order_id}. Si desea devolver algo, "
                    "dígame qué artículo y reviso sus opciones.",
     # cancellations
@@ -373,7 +385,7 @@ _TERMS = (  # what the policy deducts from a return's refund, said after the amo
     ("Return shipping for it was on us.", "El envío de esa devolución corrió por nuestra cuenta."),
     ("Return shipping for a {kind} return is paid by you.", "El envío de una devolución {kind} corre por su cuenta."),
 )
-_GROUPS.update({"spots": _SPOTS, "kind": _KINDS, "because": _BECAUSE, "stock": _STOCK,
+_GROUPS.update({"daykind": _table({"business": "hábiles", "calendar": "calendario"}), "spots": _SPOTS, "kind": _KINDS, "because": _BECAUSE, "stock": _STOCK,
                 "listed": _phrases(("{title} (${price}, {stock})", "{title} (${price}, {stock})"),
                                    listed=("; ", "; ")),
                 "back": _phrases((" and expected back {date}", " y se espera de vuelta {date}")),
@@ -388,7 +400,29 @@ SLOTS: dict[str, Callable[[str], str]] = {
                      "refund_days", "posting_days", "item", "item_list", "wait_hours", "trace_days", "lost_days",
                      "marketplace", "paid"), _same),
     **dict.fromkeys(("ship_by", "deliver_by", "estimated_delivery", "last_event_date", "delivered_date",
-                     "issued_date", "expected_by", "window_ends", "received_date", "due_date"), _date),
+                     "issued_date", "expected_by", "window_ends", "received_date", "due_date", "cancelled_date"),
+                  _date),
+    "total": _same,
+    "count": _same,
+    "parcel_list": _phrases(
+        ("the {items} with {carrier}, tracking {tracking}, delivered on {date} (left at: {place})",
+         "{items} con {carrier}, seguimiento {tracking}, entregado {date} (dejado en {place})"),
+        ("the {items} with {carrier}, tracking {tracking}, delivered on {date}",
+         "{items} con {carrier}, seguimiento {tracking}, entregado {date}"),
+        ("the {items} with {carrier}, tracking {tracking}, on its way, expected by {date}",
+         "{items} con {carrier}, seguimiento {tracking}, en camino, se espera a más tardar {date}"),
+        listed=("; ", "; ")),
+    "window_terms": _phrases((", the end of our {days}-day return window",
+                              ", el final de nuestro plazo de devolución de {days} días"),
+                             (", under our holiday return extension",
+                              ", gracias a nuestra extensión de devoluciones por las fiestas")),
+    "window_name": _phrases(("{days}-day return window", "plazo de devolución de {days} días"),
+                            ("holiday return window", "plazo de devolución extendido por las fiestas"),
+                            ("return window", "plazo de devolución")),
+    "back_line": _phrases((" We received it on {date}.", " La recibimos {date}.")),
+    "refunded_line": _phrases((" We refunded ${amount} for it on {date}.", " Le reembolsamos ${amount} por ella {date}.")),
+    "received_line": _phrases(("We received your return {return_id} on {date}. ",
+                               "Recibimos su devolución {return_id} {date}. ")),
     "platform_name": _table({"Shopify store": "nuestra tienda en línea"}, others_as_is=True),
     "carrier": _table({"the carrier": "la empresa de transporte"}, others_as_is=True),
     "tracking_number": _table({"in your order details": "en los detalles de su pedido"}, others_as_is=True),
@@ -421,6 +455,8 @@ SLOTS: dict[str, Callable[[str], str]] = {
     "due_line": _phrases((": it was due by {date}", ": debía llegar a más tardar {date}")),
     "refunds": _phrases(("${amount} on {date}", "${amount} {date}"), listed=(" and ", " y ")),
     "explanation": _sentences(
+        ("That leaves ${amount} of the order not refunded.", "Quedan ${amount} del pedido sin reembolsar."),
+        ("Of what you paid, ${amount} was the shipping charge.", "De lo que pagó, ${amount} fue el cargo de envío."),
         ("A return refund covers the price of the items sent back plus the sales tax paid on them, minus any "
          "restocking fee that applies to a changed-mind return.",
          "El reembolso de una devolución cubre el precio de los artículos devueltos más el impuesto sobre las ventas "
@@ -487,6 +523,16 @@ SLOTS: dict[str, Callable[[str], str]] = {
     "return_line": _sentences(
         ("We received it on {date}, and the refund is due by {date2}.",
          "La recibimos {date}, y el reembolso debe emitirse a más tardar {date2}."),
+        ("Once it's issued, banks then usually post it within {days} business days.",
+         "Una vez emitido, los bancos suelen reflejarlo en un plazo de {days} días hábiles."),
+        ("We refund within {days} {daykind} days of receiving it, and banks then usually post it within {days2} "
+         "business days.",
+         "Hacemos el reembolso dentro de los {days} días {daykind} siguientes a recibirla, y luego los bancos suelen "
+         "reflejarlo en un plazo de {days2} días hábiles."),
+        ("Once the item is on its way back to us, we refund within {days} {daykind} days of receiving it, and banks "
+         "then usually post it within {days2} business days.",
+         "Cuando el artículo venga de regreso, hacemos el reembolso dentro de los {days} días {daykind} siguientes a "
+         "recibirlo, y luego los bancos suelen reflejarlo en un plazo de {days2} días hábiles."),
         *_TERMS,
         ("We haven't received it yet; you can follow it with return tracking {tracking}.",
          "Todavía no la hemos recibido; puede seguirla con el número de seguimiento de la devolución {tracking}."),

@@ -106,14 +106,17 @@ def order_summary(order: Order) -> dict[str, Any]:
         "fulfillment": order.fulfillment_channel,
         "ship_to": {"city": order.shipping_address.city, "state": order.shipping_address.state,
                     "zip": order.shipping_address.zip},
-        "shipments": [shipment_summary(s) for s in order.shipments],
+        "shipments": [shipment_summary(s, order) for s in order.shipments],
         "cancelled_at": order.cancelled_at.isoformat() if order.cancelled_at else None,
     }
 
 
-def shipment_summary(shipment: Any) -> dict[str, Any]:
+def shipment_summary(shipment: Any, order: Order | None = None) -> dict[str, Any]:
+    """One parcel; with its order, the titles of the lines it carries (a split shipment tells its parcels apart)."""
     last = shipment.last_event
+    lines = [order.line(n) for n in shipment.line_numbers] if order is not None else []
     return {
+        "items": [line.title for line in lines if line is not None],
         "carrier": shipment.carrier,
         "service": shipment.service,
         "tracking_number": shipment.tracking_number,
@@ -159,6 +162,7 @@ def list_customer_orders(ctx: ToolContext, limit: int = 5) -> dict[str, Any]:
             "shipped_at": when(o.shipped_at), "cancelled_at": when(o.cancelled_at),
             "return_requested_at": when(max((r.requested_at for r in returns), default=None)),
             "return_received_at": when(max((r.received_at for r in returns if r.received_at), default=None)),
+            "ship_to_city": o.shipping_address.city,
         })
     return {"orders": rows}
 
@@ -180,7 +184,7 @@ def track_shipment(ctx: ToolContext, order_id: str | None = None, tracking_numbe
         raise PreconditionFailed("Which order or tracking number should I look up?", code="missing_argument")
     return {
         "order_id": order.id, "order_status": order.status, "deliver_by": order.deliver_by.isoformat(),
-        "ship_by": order.ship_by.isoformat(), "shipments": [shipment_summary(s) for s in shipments],
+        "ship_by": order.ship_by.isoformat(), "shipments": [shipment_summary(s, order) for s in shipments],
         "events": [
             {"at": e.at.isoformat(), "type": e.type, "location": e.location, "description": e.description}
             for s in shipments for e in s.events
@@ -210,6 +214,8 @@ def check_return_eligibility(ctx: ToolContext, order_id: str, reason: ReturnReas
         eligible, why = False, "order_cancelled"
     elif order.status in ("shipped", "in_transit"):
         eligible, why = False, "not_delivered"
+    elif not returnable and any(r.status != "rejected" for r in returns):  # sent back already: that, not the window
+        eligible, why = False, "already_returned"
     elif window_ends is None or today > window_ends:
         eligible, why = False, "window_closed"
     elif not returnable:
@@ -219,6 +225,7 @@ def check_return_eligibility(ctx: ToolContext, order_id: str, reason: ReturnReas
     return {
         "order_id": order.id, "platform": order.platform, "eligible": eligible, "reason_code": why,
         "return_reason": reason, "window_ends": window_ends.isoformat() if window_ends else None,
+        "window_days": policy.return_window_days(reason), "holiday_extended": policy.holiday_extended(order, reason),
         "delivered_at": order.delivered_at.isoformat() if order.delivered_at else None,
         "returnable_items": returnable,
         "return_shipping_paid_by": policy.return_shipping_paid_by(reason),
@@ -234,12 +241,17 @@ def get_refund_status(ctx: ToolContext, order_id: str) -> dict[str, Any]:
     """READ. Refunds and returns on record for one of the customer's orders."""
     order = _owned_order(ctx, order_id)
     policy = ctx.policies[order.platform]
+    refunds = ctx.backend.order_refunds(order.id)
+    refunded = sum((r.amount for r in refunds if r.status != "failed"), Decimal("0"))
     return {
         "order_id": order.id, "order_status": order.status, "total": str(order.total),
+        "subtotal": str(order.subtotal), "shipping": str(order.shipping), "tax": str(order.tax),
+        "refunded_total": str(refunded), "not_refunded": str(max(order.total - refunded, Decimal("0"))),
+        "cancelled_at": order.cancelled_at.isoformat() if order.cancelled_at else None,
         "refunds": [{"refund_id": r.id, "amount": str(r.amount), "status": r.status, "reason": r.reason,
-                     "issued_at": r.created_at.isoformat(),
+                     "issued_at": r.created_at.isoformat(), "return_id": r.return_id,
                      "expected_by": r.expected_by.isoformat() if r.expected_by else None}
-                    for r in ctx.backend.order_refunds(order.id)],
+                    for r in refunds],
         "returns": [{"return_id": r.id, "status": r.status, "reason": r.reason,
                      "requested_at": r.requested_at.isoformat(),
                      "received_at": r.received_at.isoformat() if r.received_at else None,
@@ -247,6 +259,8 @@ def get_refund_status(ctx: ToolContext, order_id: str) -> dict[str, Any]:
                      "label_tracking": r.label.tracking_number if r.label else None}
                     for r in ctx.backend.order_returns(order.id)],
         "posting_days": f"{policy.refunds.posting_days_min}-{policy.refunds.posting_days_max}",
+        "refund_days_after_receipt": policy.refunds.days_after_receipt, "refund_day_kind": policy.refunds.day_kind,
+        "charged_when": policy.refunds.charged_at,  # "shipment": an order cancelled before it shipped was never charged
     }
 
 

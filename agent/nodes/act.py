@@ -17,6 +17,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
 from agent.llm_engine import handoff_already_decided, llm_answer
+from agent.intents import intents_where
 from agent.plans import HANDOFF_INTENTS, PlanInput, PlanOutcome, run_plan
 from agent.answer_gate import Asked, questions
 from agent.requests import READ_ONLY_ANSWERS, pieces, split_requests
@@ -31,8 +32,7 @@ from tools.context import ToolContext
 from tools.registry import run_tool
 from tools.results import PendingAction, ToolResult
 
-NEEDS_CUSTOMER = {"order_status", "return_request", "refund_status", "cancel_order", "change_address",
-                  "damaged_or_wrong_item", "subscription_change"}
+NEEDS_CUSTOMER = intents_where(needs_customer=True)
 
 
 def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -118,7 +118,7 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
 
 
 UNANSWERED = frozenset({"handoff", "which_order", "no_orders", "order_not_found", "llm_answer"})
-ORDER_STATE_ANSWERS = frozenset({"order_status", "refund_status"})
+ORDER_STATE_ANSWERS = intents_where(states_order=True)
 
 
 PASSAGE_ANSWERS = frozenset({"policy_answer", "product_answer"})  # answered by quoted text, not a tool result
@@ -173,7 +173,7 @@ def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) 
     review = outcome.review_reason or (
         f"the message also asks about {', '.join(r.replace('_', ' ') for r in unanswered)}, which this reply does "
         "not answer" if unanswered else None) or (held[0] if held else None)
-    return outcome.model_copy(update={"extra": extra, "unanswered": unanswered, "citations": citations,
+    return outcome.model_copy(update={"extra": [*outcome.extra, *extra], "unanswered": unanswered, "citations": citations,
                                       "review_reason": review}), passages, asked
 
 

@@ -160,3 +160,13 @@ def test_size_words_are_answered_by_the_dimension_they_ask_for() -> None:
     spec = "The Big Haul Insulated Tumbler with Handle, 40 oz measures 3.0 in base diameter x 12.3 in tall with lid."
     assert coverage("how wide is the bottom of the big haul 40 oz tumbler?", spec, names).answered
     assert not coverage("how tall is the Beacon lantern?", "The Beacon lantern weighs 1.2 lb.", names).answered
+
+
+@pytest.mark.parametrize(("question", "reply", "answered"), [
+    ("is there a fee for pausing", "I can pause your coffee filter subscription. Shall I go ahead?", False),
+    ("is there a fee for pausing", "You can pause it any time at no cost.", True),
+    ("are there any fees if I cancel?", "Cancelling is free before the next charge.", True),
+    ("does it cost extra to ship to Hawaii?", "We ship to Hawaii with USPS.", False),
+])
+def test_a_yes_no_question_about_a_cost_wants_the_cost(question: str, reply: str, answered: bool) -> None:
+    assert coverage(question, reply).answered is answered

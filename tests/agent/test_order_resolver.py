@@ -416,3 +416,32 @@ def test_products_named_together_beside_the_one_asked_about_are_not_the_request(
     found = resolve("I love the apron and the skillet. But the kettle never arrived", "order_status",
                     [SKILLET_10, KETTLE, APRON], today=TODAY, platform="amazon")
     assert found.order_id == "KETTLE" and found.order_ids == []
+
+
+# ---------------------------------------------------------------- a time that fits none of them; the ship-to city
+
+def test_a_time_that_fits_no_order_leaves_recency_to_decide() -> None:
+    """"Delivered Saturday" when the carrier scanned it on Sunday: the time tells the two sets apart no better
+    than silence, so the recent delivery is meant, not the one from August."""
+    orders = [line("NEW", "delivered", date(2026, 11, 16), "Northfork Glass Food Storage Container Set, 18-Piece",
+                   delivered=date(2026, 11, 22)),
+              line("OLD", "delivered", date(2026, 8, 5), "Northfork Glass Food Storage Container Set, 18-Piece",
+                   delivered=date(2026, 8, 10))]
+    found = resolve("it says my glass containers were delivered saturday but I don't have them", "order_status",
+                    orders, today=TODAY, platform="amazon")
+    assert found.order_id == "NEW"
+
+
+def test_the_city_an_order_ships_to_names_it() -> None:
+    from dataclasses import replace
+
+    a = replace(line("TPA", "shipped", date(2026, 11, 23), "Northfork Ridgetop Hand Burr Coffee Grinder"),
+                ship_to_city="Tampa")
+    b = replace(line("ORL", "delivered", date(2026, 11, 14), "Northfork Ridgetop Hand Burr Coffee Grinder"),
+                ship_to_city="Orlando")
+    for text in ("Quiero cancelar el pedido del molinillo que va para Tampa", "the grinder going to tampa, FL"):
+        assert resolve(text, "cancel_order", [a, b], today=TODAY, platform="amazon").order_id == "TPA", text
+    assert resolve("cancel the grinder", "cancel_order", [a, b], today=TODAY, platform="amazon").order_id is None
+    same = [replace(a, ship_to_city="Tampa"), replace(b, ship_to_city="Tampa")]  # a city both go to tells nothing
+    assert "place" not in resolve("the grinder going to Tampa", "order_status", same, today=TODAY,
+                                  platform="amazon").cues

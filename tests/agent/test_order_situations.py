@@ -168,6 +168,64 @@ def test_a_refund_issued_long_ago_is_spoken_of_in_the_past(say, store: SandboxSt
     assert "you should see it by" not in trace.draft and trace.compliance["ok"]
 
 
+def test_a_refund_for_a_return_says_when_the_return_arrived(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    """"Have you received it, and when do I get my money?": the refund record links its return."""
+    refund = next(r for r in store.list_records("refunds") if r.status == "processed" and r.return_id
+                  and next(x for x in store.order_returns(r.order_id) if x.id == r.return_id).received_at)
+    ret = next(x for x in store.order_returns(refund.order_id) if x.id == refund.return_id)
+    order = store.get_order(refund.order_id)
+    trace = say(order.customer_id, order.platform, f"I mailed back my return for {order.id}. did you get it? "
+                                                   "when do I get my money?")
+    assert trace.intent == "refund_status"
+    assert f"We received your return {ret.id} on {format_date(ret.received_at)}" in trace.draft
+    assert f"${refund.amount}" in trace.draft and trace.compliance["ok"]
+
+
+def test_a_return_on_its_way_back_gives_both_parts_of_the_wait(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    """Not received yet: our refund time after it arrives, then the bank's posting time, from the policy."""
+    ret = next(r for r in store.list_records("returns") if r.status in ("approved", "in_transit") and r.label
+               and not r.received_at and not store.order_refunds(r.order_id))
+    order = store.get_order(ret.order_id)
+    policy = store.policy(order.platform).refunds
+    trace = say(order.customer_id, order.platform, f"when do I get my refund for {order.id}? I already dropped it off")
+    assert trace.intent == "refund_status"
+    for fact in (ret.label.tracking_number, f"within {policy.days_after_receipt} {policy.day_kind} days of receiving",
+                 f"{policy.posting_days_min}-{policy.posting_days_max} business days"):
+        assert fact in trace.draft, fact
+    assert trace.compliance["ok"]
+
+
+@pytest.mark.parametrize("platform", ["walmart", "amazon"])
+def test_an_order_cancelled_before_shipping_was_never_charged_where_the_platform_charges_at_shipment(  # type: ignore[no-untyped-def]
+        say, store: SandboxStore, platform: str) -> None:
+    order = next(o for o in store.find_orders(platform=platform, status="cancelled", limit=None)  # type: ignore[arg-type]
+                 if not o.shipments and not store.order_refunds(o.id) and not store.order_returns(o.id))
+    trace = say(order.customer_id, platform, f"I cancelled order {order.id} and never got my ${order.total} back! "
+                                             "where is my refund?")
+    assert trace.intent == "refund_status"
+    for fact in ("never charged", "authorization", format_date(order.cancelled_at)):
+        assert fact in trace.draft, fact
+    assert "don't see a refund" not in trace.draft and trace.compliance["ok"]
+
+
+def test_a_cancelled_order_charged_at_order_without_its_refund_goes_to_a_person() -> None:
+    """The store charges at order: a cancellation with no refund on record is an escalation, not "nothing yet"
+    (the sandbox always refunds a cancellation, so the plan's branch is exercised directly)."""
+    from types import SimpleNamespace
+
+    from agent.plans import _refund_for_cancelled
+
+    p = SimpleNamespace(policy=SimpleNamespace(display_name="Shopify store"))
+    data = {"order_id": "#1001", "cancelled_at": "2026-11-20T10:00:00+00:00", "total": "42.00",
+            "charged_when": "order"}
+    outcome = _refund_for_cancelled(p, {"order_id": "#1001", "shipments": []}, data)  # type: ignore[arg-type]
+    assert outcome.template == "refund_cancelled_missing" and "no refund is on record" in (outcome.review_reason or "")
+    shipped = _refund_for_cancelled(p, {"order_id": "#1001", "shipments": [{}]}, {**data, "charged_when": "shipment"})  # type: ignore[arg-type]
+    assert shipped.template == "refund_cancelled_missing"  # it shipped, so it was charged: a person checks
+    uncharged = _refund_for_cancelled(p, {"order_id": "#1001", "shipments": []}, {**data, "charged_when": "shipment"})  # type: ignore[arg-type]
+    assert uncharged.template == "refund_cancelled_uncharged" and uncharged.review_reason is None
+
+
 # ------------------------------------------------------------------ 4. refund less than paid
 
 def test_why_the_refund_is_less_is_answered_from_the_refund_and_the_policy(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
@@ -179,8 +237,9 @@ def test_why_the_refund_is_less_is_answered_from_the_refund_and_the_policy(say, 
     trace = say(order.customer_id, "shopify", f"why is my refund for {order.id} less than what I paid? "
                                              "was a restocking fee taken out?")
     assert trace.intent == "refund_status" and "check_return_eligibility" in tools(trace)
+    left = order.total - refund.amount
     for fact in (f"${order.total}", f"${refund.amount}", refund.return_id, "changed-mind return", "10% restocking fee",
-                 "sales tax"):
+                 "sales tax", f"That leaves ${left:.2f} of the order not refunded"):
         assert fact in trace.draft, fact
     assert trace.route == "auto_send" and trace.compliance["ok"]
 
@@ -265,3 +324,92 @@ def test_in_an_exchange_a_different_color_is_the_wish_not_a_wrong_item() -> None
     assert _return_reason("it came three days late, I want to return it") == "arrived_late"
     assert _return_reason("I won't need it anymore") == "changed_mind"  # "won't" alone is no defect
     assert _return_reason("the lantern won't turn on") == "defective"
+
+
+# ------------------------------------------------------------------ 6. address changes after shipping
+
+@pytest.mark.parametrize("platform", ["amazon", "tiktok", "shopify"])
+def test_a_shipped_order_is_never_told_it_can_still_be_changed(say, store: SandboxStore, platform: str) -> None:  # type: ignore[no-untyped-def]
+    """Shipped is shipped on every platform: the reply says so, with the carrier and tracking, and points to the
+    carrier's own redirect (KB address-changes), never to "while it hasn't shipped" advice."""
+    order = untouched(store, platform, "in_transit")
+    shipment = order.shipments[0]
+    trace = say(order.customer_id, platform, f"can you send order {order.id} to my office instead? 55 Market St, "
+                                             "San Jose, CA 95113")
+    assert trace.intent == "change_address"
+    for fact in (f"already shipped with {shipment.carrier} on {format_date(shipment.shipped_at)}",
+                 shipment.tracking_number, "redirect"):
+        assert fact in trace.draft, fact
+    assert "hasn't shipped" not in trace.draft and not trace.pending_action and trace.compliance["ok"]
+
+
+def test_a_delivered_order_cannot_change_its_address(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    order = untouched(store, "walmart", "delivered")
+    trace = say(order.customer_id, "walmart", f"please change the shipping address on {order.id}")
+    assert f"already delivered on {format_date(order.delivered_at)}" in trace.draft and trace.compliance["ok"]
+
+
+# ------------------------------------------------------------------ 7. the return window, said with its length
+
+def test_a_return_offer_says_how_long_the_window_is(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    order = untouched(store, "ebay", "delivered", lambda o: o.delivered_at > ANCHOR - timedelta(days=10)
+                      and len(o.items) == 1)
+    trace = say(order.customer_id, "ebay", f"I changed my mind about order {order.id}, can I send it back?")
+    assert trace.intent == "return_request"
+    assert "the end of our 30-day return window" in trace.draft and trace.compliance["ok"]
+
+
+def test_a_closed_window_is_named_with_its_length(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    order = untouched(store, "amazon", "delivered", lambda o: o.delivered_at < ANCHOR - timedelta(days=45)
+                      and o.created_at.month not in (11, 12) and len(o.items) == 1)
+    trace = say(order.customer_id, "amazon", f"I'd like to return order {order.id}, it doesn't fit our patio")
+    assert "our 30-day return window for order" in trace.draft and "closed on" in trace.draft
+
+
+def test_an_order_already_sent_back_says_so_not_that_the_window_closed(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    refund = next(r for r in store.list_records("refunds") if r.status == "processed" and r.return_id
+                  and len(store.order_returns(r.order_id)) == 1
+                  and all(i.quantity == sum(x.quantity for x in store.order_returns(r.order_id)[0].items
+                                            if x.sku == i.sku) for i in store.get_order(r.order_id).items))
+    order = store.get_order(refund.order_id)
+    trace = say(order.customer_id, order.platform, f"i want to return order {order.id}")
+    assert f"already returned (return {refund.return_id})" in trace.draft, trace.draft
+    assert f"We refunded ${refund.amount}" in trace.draft and "window" not in trace.draft
+
+
+# ------------------------------------------------------------------ 8. a split shipment
+
+def test_an_order_in_several_parcels_lists_every_parcel(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    """"Did both come? I only found one box": every parcel with what is in it, its tracking and where it is."""
+    order = next(o for o in store.find_orders(status="delivered", limit=None)
+                 if len(o.shipments) >= 2 and all(s.delivered_at for s in o.shipments)
+                 and not store.order_returns(o.id) and o.platform in ("walmart", "amazon", "shopify"))
+    first, second = (order.line(s.line_numbers[0]) for s in order.shipments[:2])
+    trace = say(order.customer_id, order.platform, f"did everything from order {order.id} come? i only found one box")
+    assert trace.intent == "order_status"
+    assert f"comes in {len(order.shipments)} parcels" in trace.draft
+    for shipment in order.shipments:
+        assert shipment.tracking_number in trace.draft and format_date(shipment.delivered_at) in trace.draft
+    assert first.title.removeprefix("Northfork ") in trace.draft and second.title.removeprefix("Northfork ") in trace.draft
+    assert trace.compliance["ok"]
+
+
+def test_a_split_shipment_is_told_in_spanish_too(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    order = next(o for o in store.find_orders(status="delivered", limit=None)
+                 if len(o.shipments) >= 2 and all(s.delivered_at for s in o.shipments)
+                 and not store.order_returns(o.id) and o.platform in ("walmart", "amazon", "shopify"))
+    trace = say(order.customer_id, order.platform, f"¿dónde está mi pedido {order.id}? solo llegó una caja")
+    assert trace.language == "es" and "paquetes" in trace.draft
+    assert all(s.tracking_number in trace.draft for s in order.shipments), trace.draft
+
+
+# ------------------------------------------------------------------ 9. a cancelled subscription, checked
+
+def test_is_my_subscription_really_cancelled_is_answered_yes_by_name(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    customer = next(c for c in store.list_customers()
+                    if (subs := store.customer_subscriptions(c.id)) and all(s.status == "cancelled" for s in subs))
+    trace = say(customer.id, "shopify", "I cancelled my subscribe & save a while back. can you confirm it's really "
+                                        "cancelled? I don't want surprise charges")
+    assert trace.intent == "subscription_change"
+    assert "cancelled" in trace.draft and "no active subscription" in trace.draft and "S0" not in trace.draft
+    assert trace.compliance["ok"]

@@ -89,12 +89,9 @@ class PlatformPolicy(_Strict):
             return None
         return load_seller().holiday_returns.return_by_for(order.created_at.date())
 
-    def return_window_end(self, order: Order, reason: ReturnReason) -> date | None:
-        """Last day a return may be started, or None while the clock has not started yet.
-
-        Defect reasons get the (longer or equal) defect window; the holiday extension only
-        ever lengthens a window.
-        """
+    def usual_return_window_end(self, order: Order, reason: ReturnReason) -> date | None:
+        """Last day of the usual window (no holiday extension), or None while the clock has not started yet.
+        Defect reasons get the (longer or equal) defect window."""
         r = self.returns
         if r.window_starts == "delivery":
             anchor: datetime | None = order.delivered_at
@@ -103,10 +100,26 @@ class PlatformPolicy(_Strict):
         if anchor is None:
             return None
         start = anchor.date() + timedelta(days=r.window_start_offset_days)
-        days = r.defect_window_days if reason in DEFECT_REASONS else r.window_days
-        end = start + timedelta(days=max(days, r.window_days))
+        return start + timedelta(days=self.return_window_days(reason))
+
+    def return_window_end(self, order: Order, reason: ReturnReason) -> date | None:
+        """Last day a return may be started, or None while the clock has not started yet; the holiday extension
+        only ever lengthens a window."""
+        end = self.usual_return_window_end(order, reason)
+        if end is None:
+            return None
         holiday = self._holiday_return_by(order)
         return max(end, holiday) if holiday else end
+
+    def return_window_days(self, reason: ReturnReason) -> int:
+        """The usual window's length in days for this reason."""
+        r = self.returns
+        return max(r.defect_window_days, r.window_days) if reason in DEFECT_REASONS else r.window_days
+
+    def holiday_extended(self, order: Order, reason: ReturnReason) -> bool:
+        """Whether the holiday extension, not the usual window, sets the order's last return day."""
+        usual, end = self.usual_return_window_end(order, reason), self.return_window_end(order, reason)
+        return usual is not None and end is not None and end > usual
 
     def return_shipping_paid_by(self, reason: ReturnReason) -> Literal["buyer", "seller"]:
         if reason in DEFECT_REASONS:
