@@ -805,6 +805,8 @@ def _presence(ev: Evidence, value: dict[str, Any], entity: str | None, key: str)
         ev.present.setdefault("return", set()).add(entity)
     if "cancelled" in (value.get("status"), value.get("order_status")) or value.get("cancellation_id"):
         ev.present.setdefault("cancelled", set()).add(entity)
+    if value.get("subscription_id") and value.get("status") in ("cancelled", "paused"):
+        ev.present.setdefault("subscription", set()).add(entity)  # "your subscription is cancelled" is on file
 
 
 def evidence_facts(tool_data: Iterable[dict[str, Any]], passages: Iterable[str] = (), *,
@@ -827,7 +829,8 @@ def evidence_facts(tool_data: Iterable[dict[str, Any]], passages: Iterable[str] 
         ev.add_text(customer_text)
         ev.customer_text = customer_text
     ev.done = set(done_actions)
-    for state, action in (("refund", "refund"), ("return", "start_return"), ("cancelled", "cancel_order")):
+    for state, action in (("refund", "refund"), ("return", "start_return"), ("cancelled", "cancel_order"),
+                          ("subscription", "update_subscription")):
         if ev.present.get(state):  # a record on file makes "your order has been cancelled" true
             ev.done.add(action)
     if customer_name:

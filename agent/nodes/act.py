@@ -27,7 +27,7 @@ from agent.state import AgentState
 from agent.templates_es import answers_in
 from agent.tone import DISCLOSURE_TEMPLATE, disclosure_only
 from agent.triage import rules
-from agent.triage.classifier import IntentGuess
+from agent.triage.classifier import LOOKUPS, IntentGuess
 from tools.context import ToolContext
 from tools.registry import run_tool
 from tools.results import PendingAction, ToolResult
@@ -124,6 +124,16 @@ ORDER_STATE_ANSWERS = intents_where(states_order=True)
 PASSAGE_ANSWERS = frozenset({"policy_answer", "product_answer"})  # answered by quoted text, not a tool result
 
 
+def _in_context(guess: IntentGuess, main_intent: str) -> IntentGuess:
+    """A piece read on its own as a policy question, whose other reading is the message's own order lookup
+    ("I need to return my order 1234. How do I start the return?"), belongs to that request: the message
+    already says whose order it is, which the piece alone cannot (agent/triage/classifier.py)."""
+    if guess.intent == "policy_question" and guess.runner_up == main_intent and main_intent in LOOKUPS:
+        return IntentGuess(intent=main_intent, confidence=guess.confidence, nearest_similarity=guess.nearest_similarity,
+                           runner_up="policy_question")
+    return guess
+
+
 def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) -> tuple[PlanOutcome, list[dict[str, Any]], list[Asked]]:
     """Answer the message's other requests in the same reply where a read-only plan can (never a write: a
     second action waits for its own message); the ones it cannot answer keep the reply for a person.
@@ -136,7 +146,7 @@ def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) 
         read = {t: IntentGuess(intent=main.intent, confidence=main.triage.confidence, nearest_similarity=1.0,
                                runner_up=None) for t in texts}
     else:
-        read = dict(zip(texts, ctx.classifier.classify_many(texts), strict=True))
+        read = {t: _in_context(g, main.intent) for t, g in zip(texts, ctx.classifier.classify_many(texts), strict=True)}
     extra: list[dict[str, Any]] = []
     unanswered: list[str] = []
     by_plan: set[str] = set()  # question pieces whose answer is a tool result

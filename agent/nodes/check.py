@@ -39,6 +39,8 @@ def _done_actions(state: AgentState) -> list[str]:
             done.add("start_return")
         if data.get("status") == "cancelled" or data.get("order_status") == "cancelled":
             done.add("cancel_order")
+        if any(s.get("status") in ("cancelled", "paused") for s in data.get("subscriptions") or []):
+            done.add("update_subscription")  # a subscription on file as cancelled makes "it is cancelled" true
     return sorted(done)
 
 

@@ -295,8 +295,9 @@ def return_closed_case(store: SandboxStore) -> Case:
     assert checked.ok and not checked.data["eligible"], checked  # type: ignore[index]
     first = _first(store, order)
     closed = format_date(checked.data["window_ends"])  # type: ignore[index]
-    template = render("return_window_closed", {"order_id": order.id, "window_ends": closed, "warranty_line": ""},
-                      first_name=first)
+    window = f"{checked.data['window_days']}-day return window"  # type: ignore[index]
+    template = render("return_window_closed", {"order_id": order.id, "window_ends": closed, "warranty_line": "",
+                                               "window_name": window}, first_name=first)
 
     def reply(text: str) -> str:
         return f"Hi {first},\n\n{text}\n\n{SIGN_OFF}"
@@ -311,7 +312,7 @@ def return_closed_case(store: SandboxStore) -> Case:
             f"it. I'll send you a replacement instead."),
     }, true={
         "the no in other words": reply(
-            f"Unfortunately the return window for order {order.id} closed on {closed}, so a return isn't possible "
+            f"Unfortunately the {window} for order {order.id} closed on {closed}, so a return isn't possible "
             f"for it."),
     })
 

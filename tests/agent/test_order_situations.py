@@ -80,7 +80,7 @@ def test_still_missing_after_the_wait_a_person_opens_the_claim(say, store: Sandb
     assert f"more than {SELLER.delivered_not_received_wait_hours} hours" in trace.draft
     assert "is opening a claim with the carrier" in trace.draft and "replacement" in trace.draft
     assert trace.route == "review" and "open a carrier claim" in " ".join(trace.reasons)
-    assert trace.compliance["ok"]
+    assert trace.compliance["ok"], (trace.compliance, trace.draft)
 
 
 def test_a_parcel_locker_delivery_says_where_to_look_first(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
@@ -192,7 +192,7 @@ def test_a_return_on_its_way_back_gives_both_parts_of_the_wait(say, store: Sandb
     for fact in (ret.label.tracking_number, f"within {policy.days_after_receipt} {policy.day_kind} days of receiving",
                  f"{policy.posting_days_min}-{policy.posting_days_max} business days"):
         assert fact in trace.draft, fact
-    assert trace.compliance["ok"]
+    assert trace.compliance["ok"], (trace.compliance, trace.draft)
 
 
 @pytest.mark.parametrize("platform", ["walmart", "amazon"])
@@ -391,7 +391,7 @@ def test_an_order_in_several_parcels_lists_every_parcel(say, store: SandboxStore
     for shipment in order.shipments:
         assert shipment.tracking_number in trace.draft and format_date(shipment.delivered_at) in trace.draft
     assert first.title.removeprefix("Northfork ") in trace.draft and second.title.removeprefix("Northfork ") in trace.draft
-    assert trace.compliance["ok"]
+    assert trace.compliance["ok"], (trace.compliance, trace.draft)
 
 
 def test_a_split_shipment_is_told_in_spanish_too(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
@@ -412,4 +412,4 @@ def test_is_my_subscription_really_cancelled_is_answered_yes_by_name(say, store:
                                         "cancelled? I don't want surprise charges")
     assert trace.intent == "subscription_change"
     assert "cancelled" in trace.draft and "no active subscription" in trace.draft and "S0" not in trace.draft
-    assert trace.compliance["ok"]
+    assert trace.compliance["ok"], (trace.compliance, trace.draft)
