@@ -663,11 +663,12 @@ def _refund_return(refund: dict[str, Any], returns: list[dict[str, Any]]) -> dic
 
 def _refund_timing(data: dict[str, Any], *, received: bool) -> str:
     """The two parts of every refund's wait (KB refund-timelines): our refund after the return arrives, then the
-    bank's posting time; from the platform's policy, as the refund tool reports it."""
+    bank's posting time; from the platform's policy, as the refund tool reports it. Not yet received: a clause
+    ("we refund within ..."), to end a sentence or to start one capitalized."""
     posting = f"banks then usually post it within {data['posting_days']} business days."
     if received:
         return f"Once it's issued, {posting}"
-    return (f"We refund within {data['refund_days_after_receipt']} {data['refund_day_kind']} days of receiving it, "
+    return (f"we refund within {data['refund_days_after_receipt']} {data['refund_day_kind']} days of receiving it, "
             f"and {posting}")
 
 
@@ -770,11 +771,11 @@ def plan_refund_status(p: PlanInput) -> PlanOutcome:
             if _AMOUNT_QUESTION.search(p.text):
                 line += " " + _return_terms(p, oid, r)[0]
         elif r["label_tracking"]:
-            line = (f"We haven't received it yet; you can follow it with return tracking {r['label_tracking']}. "
-                    f"{_refund_timing(data, received=False)}")
-        else:
             timing = _refund_timing(data, received=False)
-            line = f"Once the item is on its way back to us, {timing[0].lower()}{timing[1:]}"
+            line = (f"We haven't received it yet; you can follow it with return tracking {r['label_tracking']}. "
+                    f"{timing[:1].upper()}{timing[1:]}")
+        else:
+            line = f"Once the item is on its way back to us, {_refund_timing(data, received=False)}"
         return PlanOutcome(template="refund_pending_return", order_id=oid,
                            slots={"order_id": oid, "return_status": r["status"].replace("_", " "), "return_line": line})
     if any(s["status"] == "lost" for s in order.get("shipments", [])):
