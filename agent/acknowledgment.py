@@ -22,6 +22,16 @@ _BODY = {
     "en": "Thanks for your message. I've passed it to a member of our team, who will reply {when}.",
     "es": "Gracias por su mensaje. Ya lo pasé a una persona de nuestro equipo, que le responderá {when}.",
 }
+_RECEIVED = {  # an attachment-only message: what arrived is named, and a person looks (agent/attachment_turn.py)
+    ("en", "photo"): "Thanks, your photo came through. I've passed it to a member of our team, who will look at it "
+                     "and reply {when}.",
+    ("en", "file"): "Thanks, your file came through. I've passed it to a member of our team, who will look at it "
+                    "and reply {when}.",
+    ("es", "photo"): "Gracias, recibimos su foto. Ya la pasé a una persona de nuestro equipo, que la revisará y le "
+                     "responderá {when}.",
+    ("es", "file"): "Gracias, recibimos su archivo. Ya lo pasé a una persona de nuestro equipo, que lo revisará y "
+                    "le responderá {when}.",
+}
 _SAFETY = {
     "en": "I'm so sorry this happened, and thank you for telling us. If anyone is hurt, or there is a fire or a gas "
           "leak, please get to a safe place and call 911 first, and please don't use the product again. Is everyone "
@@ -44,10 +54,12 @@ def _when(deadline: datetime, now: datetime, language: str) -> str:
 
 
 def acknowledgment(*, risk_flags: list[str], language: str | None, deadline: datetime, now: datetime,
-                   first_name: str | None) -> str:
-    """The acknowledgment text: English unless the customer wrote in Spanish."""
+                   first_name: str | None, received: str | None = None) -> str:
+    """The acknowledgment text: English unless the customer wrote in Spanish. `received` ("photo" or "file"):
+    the message was that alone, and the text says it arrived."""
     lang = "es" if language == "es" else "en"
-    body = _SAFETY[lang] if SAFETY_FLAGS & set(risk_flags) else _BODY[lang].format(when=_when(deadline, now, lang))
+    plain = _RECEIVED[(lang, received)] if (lang, received) in _RECEIVED else _BODY[lang]
+    body = _SAFETY[lang] if SAFETY_FLAGS & set(risk_flags) else plain.format(when=_when(deadline, now, lang))
     if first_name and has_contact(first_name):
         first_name = None
     if lang == "es":

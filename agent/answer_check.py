@@ -29,7 +29,7 @@ from typing import Literal
 import yaml
 
 TermKind = Literal["topic", "generic", "product", "asks"]
-AnswerKind = Literal["duration", "time", "amount", "count", "place", "color"]
+AnswerKind = Literal["duration", "time", "amount", "cost", "count", "place", "color"]
 
 # Weights of a covered term: a specific topic counts fully, a word common to most replies ("order") half,
 # a product name a quarter (the right product is not yet the asked attribute). Asked kinds count fully.
@@ -73,6 +73,8 @@ _DURATION = re.compile(rf"\b(?:\d+(?:[.,]\d+)?|{'|'.join(sorted(_NUMBER_WORDS))}
 _DATE = re.compile(rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\d{{1,2}}\s+(?:de\s+)?(?:{_MONTHS})\b|"
                    rf"(?:{_WEEKDAYS})\b|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b|\d{{4}}-\d{{2}}-\d{{2}}\b)")
 _DIGIT = re.compile(r"\d")
+# money in an answer: "$5.99", "10%", "15 percent", "20 dollars" (a date or a count is not a price)
+_MONEY = re.compile(r"\$\s?\d|\d\s?%|\b\d+(?:[.,]\d+)?\s?(?:dollars?|usd|percent|por ciento)\b")
 _HOW_LONG_IS = re.compile(r"\bhow long (?:is|are) (?:the|it|this|that|they|these|those|your)\b")
 # "when" and "where" ask for a time or a place when they open the question or lead a verb, not as a
 # conjunction ("when it arrives, can I return it?")
@@ -400,6 +402,8 @@ def _read(answer: str) -> _Reading:
         kinds.add("duration")
     if "duration" in kinds or "time" in said or _DATE.search(text):
         kinds.add("time")
+    if "cost" in said or _MONEY.search(text):  # a price or a fee, or that there is none
+        kinds |= {"cost", "amount"}
     if "amount" in said or _DIGIT.search(text):  # a price, a percentage, or any quantity
         kinds.add("amount")
     if _DIGIT.search(text) or set(tokens) & _NUMBER_WORDS:
@@ -436,6 +440,38 @@ def judge(terms: Iterable[Term], answer: str) -> Coverage:
         answered = answered and any(t in hit for t in products)
     return Coverage(covered=tuple(t.text for t in hit), missing=tuple(t.text for t in missed), answered=answered,
                     score=sum(t.weight for t in hit))
+
+
+@dataclass(frozen=True)
+class Given:
+    """Words a plan's result already answers (agent/intent_vocabulary.py): stems and concepts of the table."""
+
+    stems: frozenset[str] = frozenset()
+    concepts: frozenset[str] = frozenset()
+
+    def holds(self, term: Term) -> bool:
+        if term.kind not in ("topic", "generic"):
+            return False
+        return bool(term.concepts) and term.concepts <= self.concepts or (bool(term.stems) and set(term.stems) <= self.stems)
+
+
+def reading_of(text: str) -> _Reading:
+    """What a text offers (stems, concepts, kinds of answer): the same reading an answer gets."""
+    return _read(text)
+
+
+def residual(question: str, answer: str, given: Given, *, product_names: Iterable[str] = (),
+             keep_asks: bool = True) -> Coverage:
+    """Whether `answer` addresses what `question` asks beyond what a plan's result answers: the kind of answer
+    it asks for (unless `keep_asks` is False) and the topics of the synonym table that `given` does not hold
+    must be answered as in `coverage`. Words the table does not know ("parcel", "nah", a street name) are
+    left out: on their own they rarely say what is asked, and a plan's reply seldom repeats them. Nothing
+    left to check counts as answered."""
+    terms = [t for t in focus_terms(question, product_names)
+             if (t.kind == "asks" and keep_asks) or (t.kind in ("topic", "generic") and t.concepts and not given.holds(t))]
+    if not terms:
+        return Coverage(covered=(), missing=(), answered=True, score=0.0)
+    return judge(terms, answer)
 
 
 def coverage(question: str, answer: str, product_names: Iterable[str] = ()) -> Coverage:

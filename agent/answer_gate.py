@@ -32,16 +32,27 @@ _WANTS_TO_KNOW = re.compile(
     r"need to know|want to know|not sure (?:if|whether|how)|quisiera saber|me pueden decir|me gustar[ií]a saber)\b",
     re.I)
 MIN_QUESTION_WORDS = 2
+# A question asked inside a sentence without a question mark, after a comma: an auxiliary with its subject
+# ("ordered the set tuesday, is it shipping today") or a question word leading a verb ("..., when will it
+# ship"). A bare auxiliary is not enough: "I ordered Tuesday, was charged twice" states.
+_INNER_QUESTION = re.compile(
+    r",\s*(?:and\s+|but\s+|so\s+)?(?:(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|r)\s+"
+    r"(?:it|you|u|they|there|this|that|we|i|my|your|the|he|she)\b|(?:what|where|when|why|how|which)\s+"
+    r"(?:is|are|was|were|do|does|did|can|could|will|would|should|long|much|many|soon)\b)", re.I)
 
 
 @dataclass(frozen=True)
 class Asked:
-    """One question of the message, how the classifier read it, and whether a plan's tool result answers it."""
+    """One question of the message, how the classifier read it, and whether a plan's tool result answers it.
+    `plan_intent`: the intent whose plan's reply speaks to this question (the question the plan answers, or
+    a further question on the same topic); the gate then checks only what the question asks beyond that
+    intent's own words (agent/intent_vocabulary.py)."""
 
     text: str
     intent: str
     confidence: float
     answered_by_plan: bool = False
+    plan_intent: str | None = None
 
 
 def is_question(piece: str) -> bool:
@@ -53,7 +64,7 @@ def is_question(piece: str) -> bool:
     if text.endswith("?") or text.startswith("¿") or "?" in text:
         return True
     opening = _LEAD.sub("", text)
-    return bool(_ASKING.match(opening) or _WANTS_TO_KNOW.search(text))
+    return bool(_ASKING.match(opening) or _WANTS_TO_KNOW.search(text) or _INNER_QUESTION.search(text))
 
 
 def questions(text: str) -> list[str]:
@@ -61,10 +72,22 @@ def questions(text: str) -> list[str]:
     return [p for p in sentence_pieces(own_words(text)) if is_question(p)]
 
 
-def unanswered(asked: Sequence[Asked], reply: str, covers: Callable[[str, str], bool]) -> list[str]:
-    """The questions the reply leaves open: not answered by a plan and not addressed by the reply's words.
-    `covers(question, reply)` is the answer check (agent.answer_check)."""
-    return [a.text for a in asked if not a.answered_by_plan and not covers(a.text, reply)]
+def unanswered(asked: Sequence[Asked], reply: str, covers: Callable[[str, str], bool],
+               beyond_plan: Callable[[Asked, str], bool] | None = None) -> list[str]:
+    """The questions the reply leaves open. `covers(question, reply)` is the answer check
+    (agent.answer_check.coverage); `beyond_plan(asked, reply)` checks, for a question a plan speaks to
+    (`plan_intent`), only what it asks beyond the plan's own topic (agent.answer_check.residual): "is it
+    shipping today or are you closed for Thanksgiving?" is not answered by the order's status alone.
+    Without `beyond_plan`, a question a plan answers counts as answered."""
+    open_questions: list[str] = []
+    for a in asked:
+        if a.plan_intent is not None and beyond_plan is not None:
+            answered = beyond_plan(a, reply)
+        else:
+            answered = a.answered_by_plan or covers(a.text, reply)
+        if not answered:
+            open_questions.append(a.text)
+    return open_questions
 
 
 def review_reason(open_questions: Iterable[str]) -> str | None:

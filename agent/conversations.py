@@ -10,6 +10,7 @@ the inbox and the outbox.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -59,6 +60,8 @@ class MessageRow(BaseModel):
     text: str
     at: datetime
     platform_message_id: str | None = None
+    attachments: list[dict[str, Any]] = Field(default_factory=list, description="What the customer attached "
+                                              "(channels.base.Attachment as JSON: kind, state, sha256...).")
 
 
 class AuditRow(BaseModel):
@@ -122,6 +125,14 @@ class ConversationStore:
             if "risk_flags" not in columns:  # databases made before flags were kept per conversation
                 self._db.execute("ALTER TABLE conversations ADD COLUMN risk_flags TEXT NOT NULL DEFAULT '[]'")
                 self._db.commit()
+            message_columns = {r[1] for r in self._db.execute("PRAGMA table_info(messages)")}
+            if "attachments" not in message_columns:  # databases made before attachments were kept
+                self._db.execute("ALTER TABLE messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]'")
+                self._db.execute("ALTER TABLE messages ADD COLUMN attachments_pending INTEGER NOT NULL DEFAULT 0")
+                self._db.commit()
+            self._db.execute("CREATE INDEX IF NOT EXISTS ix_messages_attachments_pending ON messages(id) "
+                             "WHERE attachments_pending = 1")
+            self._db.commit()
 
     def _tx(self) -> AbstractContextManager[Connection]:
         return immediate(self._db, self._lock)
@@ -130,13 +141,17 @@ class ConversationStore:
 
     def message_in(self, *, key: str, platform: str, customer_identity: str, text: str, at: datetime,
                    deadline: datetime, source: str, subject: str | None = None, order_hint: str | None = None,
-                   reply_route: dict[str, str] | None = None, platform_message_id: str | None = None) -> None:
-        """A customer wrote (once per inbox item: `source` dedupes). Opens or reopens the conversation."""
+                   reply_route: dict[str, str] | None = None, platform_message_id: str | None = None,
+                   attachments: list[dict[str, Any]] | None = None) -> None:
+        """A customer wrote (once per inbox item: `source` dedupes). Opens or reopens the conversation.
+        `attachments` are kept on the message's row; those still `pending` wait for the fetcher."""
+        files = attachments or []
+        pending = int(any(a.get("state") == "pending" for a in files))
         with self._tx() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO messages (conversation_key, direction, author, text, at, platform_message_id, "
-                "source) VALUES (?, 'in', 'customer', ?, ?, ?, ?)", (key, text, at.isoformat(), platform_message_id,
-                                                                      source))
+                "source, attachments, attachments_pending) VALUES (?, 'in', 'customer', ?, ?, ?, ?, ?, ?)",
+                (key, text, at.isoformat(), platform_message_id, source, json.dumps(files), pending))
             if cur.rowcount == 0:
                 return
             row = db.execute("SELECT status, waiting_since, deadline, reply_route FROM conversations WHERE key = ?",
@@ -257,8 +272,10 @@ class ConversationStore:
         return _conv(row) if row else None
 
     def list(self, *, statuses: tuple[str, ...] | None = None, platform: str | None = None,
-             intent: str | None = None, customer_id: str | None = None, limit: int = 500) -> list[ConversationRow]:
-        """Open conversations first by deadline (what is due first), then the rest by latest activity."""
+             intent: str | None = None, customer_id: str | None = None, limit: int = 500,
+             keys: Collection[str] | None = None, exclude_keys: Collection[str] = ()) -> list[ConversationRow]:
+        """Open conversations first by deadline (what is due first), then the rest by latest activity.
+        `keys`: only these (the inbox's search, assignee and tag filters); `exclude_keys`: never these."""
         where, args = [], []  # type: ignore[var-annotated]
         if statuses:
             where.append(f"status IN ({','.join('?' * len(statuses))})")
@@ -267,15 +284,35 @@ class ConversationStore:
             if value:
                 where.append(f"{column} = ?")
                 args.append(value)
+        if keys is not None:  # one parameter whatever the number of keys
+            where.append("key IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(sorted(keys)))
+        if exclude_keys:
+            where.append("key NOT IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(sorted(exclude_keys)))
         sql = (f"SELECT {_CONV_COLS} FROM conversations" + (" WHERE " + " AND ".join(where) if where else "")
                + " ORDER BY CASE WHEN waiting_since IS NULL THEN 1 ELSE 0 END, deadline, last_message_at DESC LIMIT ?")
         return [_conv(r) for r in self._db.execute(sql, (*args, limit))]
 
     def messages(self, key: str) -> list[MessageRow]:
-        rows = self._db.execute("SELECT id, conversation_key, direction, author, text, at, platform_message_id "
-                                "FROM messages WHERE conversation_key = ? ORDER BY at, id", (key,))
-        return [MessageRow(id=r[0], conversation_key=r[1], direction=r[2], author=r[3], text=r[4],
-                           at=datetime.fromisoformat(r[5]), platform_message_id=r[6]) for r in rows]
+        rows = self._db.execute("SELECT id, conversation_key, direction, author, text, at, platform_message_id, "
+                                "attachments FROM messages WHERE conversation_key = ? ORDER BY at, id", (key,))
+        return [_message(r) for r in rows]
+
+    def pending_attachments(self, limit: int = 20) -> list[tuple[MessageRow, str]]:
+        """Customer messages with an attachment still to fetch, oldest first, each with its platform."""
+        rows = self._db.execute(
+            "SELECT m.id, m.conversation_key, m.direction, m.author, m.text, m.at, m.platform_message_id, "
+            "m.attachments, c.platform FROM messages AS m LEFT JOIN conversations AS c ON c.key = m.conversation_key "
+            "WHERE m.attachments_pending = 1 ORDER BY m.id LIMIT ?", (limit,))
+        return [(_message(r), r[8] or r[1].split(":", 1)[0]) for r in rows]
+
+    def set_attachments(self, message_id: int, attachments: list[dict[str, Any]]) -> None:
+        """What became of a message's attachments (fetched and stored, refused, could not fetch)."""
+        pending = int(any(a.get("state") == "pending" for a in attachments))
+        with self._tx() as db:
+            db.execute("UPDATE messages SET attachments = ?, attachments_pending = ? WHERE id = ?",
+                       (json.dumps(attachments), pending, message_id))
 
     def audit_log(self, key: str | None = None, limit: int = 200) -> list[AuditRow]:
         sql = "SELECT id, conversation_key, actor, action, detail, at FROM audit"
@@ -286,6 +323,11 @@ class ConversationStore:
 
     def close(self) -> None:
         release_db(self._path)
+
+
+def _message(r: tuple) -> MessageRow:  # type: ignore[type-arg]
+    return MessageRow(id=r[0], conversation_key=r[1], direction=r[2], author=r[3], text=r[4],
+                      at=datetime.fromisoformat(r[5]), platform_message_id=r[6], attachments=json.loads(r[7] or "[]"))
 
 
 URGENCY_ORDER = ("low", "normal", "high", "critical")

@@ -6,7 +6,10 @@ its state ("still not here", "before it ships", "I sent it back"), a time ("the 
 channel is scored on those cues. When the best ones stay equally plausible, two tie-breakers that never
 outweigh a cue decide: an order the request cannot apply to (cancelling a delivered one) loses, and for a
 time-sensitive request one recent order beats months-old ones. The agent asks only when orders still tie,
-and then lists just those. A pure function of (text, intent, the `list_customer_orders` rows, today,
+and then lists just those. A request that changes an order (cancel it, change its address, return it) is
+held to more: the message or the conversation must name the order, or it must be the only one in the state
+the action needs; recency, a fair guess for a lookup, never picks the order an action is proposed on
+(`Resolution.for_action`). A pure function of (text, intent, the `list_customer_orders` rows, today,
 platform), so it is tested with hand-built orders and never sees another customer's data.
 """
 
@@ -46,6 +49,10 @@ STALE_DAYS = 45  # past every platform's delivery promise: long delivered or set
 MAX_TEXT = 8_000  # the order is named near the top of any real message; a huge paste is not read further
 MAX_TIMES = 8  # a real message gives a time or two; more is a paste, read no further
 TIME_SENSITIVE = intents_where(time_sensitive=True)
+# Requests whose plan proposes a write on the order it resolves (a cancellation, an address change, a return or
+# a damaged item's return): the intent table's order requests that are not read-only.
+ACTIONS = frozenset(name for name, s in INTENT_TABLE.items()
+                    if s.order_states is not None and not s.read_only and s.is_request)
 
 DateKind = Literal["placed", "shipped", "delivered", "returned", "cancelled", "any"]
 
@@ -137,6 +144,7 @@ class Resolution:
     cues: list[str] = field(default_factory=list)
     reason: str = ""
     order_ids: list[str] = field(default_factory=list)
+    for_action: bool = False  # no order: two or more could take the requested action, so the agent asks first
 
 
 # ---------------------------------------------------------------- product words
@@ -655,15 +663,29 @@ def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+def ready_for(intent: str, group: Sequence[Candidate]) -> list[Candidate]:
+    """The orders of `group` in a state the action can be taken on now (unshipped for a cancellation or an
+    address change, delivered for a return); every order for a request that is not an action."""
+    states = _INTENT_STATES.get(intent)
+    if intent not in ACTIONS or states is None:
+        return list(group)
+    return [c for c in group if _states_fit(c, states)]
+
+
 def _tie_break(group: list[Candidate], intent: str, described: list[str], today: date,
                dated: bool) -> tuple[list[Candidate], str]:
-    """Among equally plausible orders: drop those the request cannot apply to, then, for a time-sensitive
-    request with no time given, prefer the one recent order over months-old ones."""
+    """Among equally plausible orders: drop those the request cannot apply to; for an action, keep the one
+    order it can be taken on now, and never let recency choose among several that could take it; otherwise,
+    for a time-sensitive request with no time given, prefer the one recent order over months-old ones."""
     why = ""
     rules = [_CAN_APPLY[k] for k in (intent, *described) if k in _CAN_APPLY]
     possible = [c for c in group if all(rule(c) for rule in rules)]
     if possible and len(possible) < len(group):
         group, why = possible, "the only one the request can apply to"
+    if intent in ACTIONS and len(group) > 1 and (ready := ready_for(intent, group)):
+        if len(ready) == 1:
+            return ready, "the only one in the state the action needs"
+        return group, why  # several could take the action: which one is the customer's to say, not a guess
     if len(group) > 1 and not dated and (intent in TIME_SENSITIVE or "delivered, not received" in described):
         age = {c.order_id: (today - max(c.dates("any"))).days for c in group}  # since it last moved
         recent = [c for c in group if age[c.order_id] <= RECENT_DAYS]
@@ -737,7 +759,7 @@ def resolve(text: str, intent: str, candidates: Sequence[Candidate], *, today: d
         if len(group) == 1:
             return Resolution(group[0].order_id, group,
                               reason=f"the only order that can be meant ({intent})" + (f": {why}" if why else ""))
-        return Resolution(None, group[:4], reason="no cue in the message")
+        return _ask(intent, group, [], "no cue in the message")
     if states:  # a tie-breaker only: a cue always outweighs what the intent makes likely
         for i, c in enumerate(pool):
             if _states_fit(c, states):
@@ -758,4 +780,13 @@ def resolve(text: str, intent: str, candidates: Sequence[Candidate], *, today: d
     reason = "matched on " + ", ".join(cues) + (f"; {why}" if why else "")
     if len(group) == 1 and by_id[group[0].order_id] >= MIN_SCORE:
         return Resolution(group[0].order_id, group, cues, reason=reason)
-    return Resolution(None, group[:4], cues, reason="several orders fit " + ", ".join(cues))
+    return _ask(intent, group, cues, "several orders fit " + ", ".join(cues))
+
+
+def _ask(intent: str, group: list[Candidate], cues: list[str], reason: str) -> Resolution:
+    """No order settled: the few to ask about. For an action, whether two or more of them could take it (the
+    agent then asks which, and never proposes the action on either)."""
+    ready = ready_for(intent, group) if intent in ACTIONS else []
+    if len(ready) >= 2:
+        reason = f"ambiguous for an action: {len(ready)} orders could take it ({reason})"
+    return Resolution(None, group[:4], cues, reason=reason, for_action=len(ready) >= 2)

@@ -4,8 +4,13 @@ The seller's articles mix two audiences. Most sentences state policy and product
 others brief the support team: instructions ("When a customer outside the US asks, say so plainly"), the
 customer in the third person ("Customers abroad sometimes ask whether..."), sample wording ("For example:
 "we've refunded $5.00...""), internal notes. A reply quotes only the first kind (`audience`), only
-sentences about the customer's own channel (`about_another_channel`), and only when the quoted text
-answers the question (agent/answer_check.py); otherwise it is the nearest text, for a person to check.
+sentences about the customer's own channel (`about_another_channel`; a section or list written for other
+channels, read from the article's structure by knowledge/scope.py, gives nothing), only sentences that stand
+on their own ("on the platforms listed below" carries the customer's row of that list, or is not quoted:
+`units`), and only when the quoted text answers the question (agent/answer_check.py), with the value a
+"how long" or "how much" asks for, from the general rule rather than a special case the question does not ask
+about (the return window, not the holiday extension: `unasked_case`); otherwise it is the nearest text, for a
+person to check.
 """
 
 from __future__ import annotations
@@ -16,16 +21,19 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from agent.answer_check import Term, focus_terms, judge, question_parts
+from agent.answer_check import Term, focus_terms, judge, question_parts, reading_of
 from agent.schemas import Passage
+from knowledge.scope import (
+    PLATFORM_WORDS, Block, Reference, applies_to, blocks, platform_rows, platforms_named, reference, referent,
+    section_scope,
+)
 from tools.context import STORE_FAMILY
 
 # ---------------------------------------------------------------- channels
 
-CHANNELS = {
-    "amazon": r"amazon", "walmart": r"walmart", "tiktok": r"tiktok", "ebay": r"ebay",
-    "shopify": r"online store|our (?:web)?site|northforkgoods\.com|subscribe (?:&|and) save",
-    "facebook": r"facebook|instagram|meta", "instagram": r"facebook|instagram|meta",
+CHANNELS = {  # the words that name each channel (knowledge/scope.py; Facebook and Instagram are filed as Meta)
+    **{p: words for p, words in PLATFORM_WORDS.items() if p != "meta"},
+    "facebook": PLATFORM_WORDS["meta"], "instagram": PLATFORM_WORDS["meta"],
 }
 MARKETPLACES = ("amazon", "walmart", "tiktok", "ebay")
 
@@ -100,8 +108,11 @@ _COMMUNICATION = (r"ask|asks|asking|say|says|write|writes|message|messages|conta
                   r"assume|assumes|prefer|prefers|often|sometimes|usually|frequently|occasionally|rarely|"
                   r"commonly|typically|mistake|confuse")
 _MODAL = r"can|could|may|might|will|would|must|should|cannot|can't"
-_MANY_PEOPLE = re.compile(rf"\b{_PERSON}s\b(?:\s+(?:who|whose|that)\b|(?:\s+(?!(?:{_MODAL})\b)\w+){{0,2}}?\s+"
-                          rf"(?:{_COMMUNICATION})\b)", re.I)
+# "Customers who bought through Facebook can start a return" names a group by what it bought and says what it
+# may do (a modal follows): a general statement a customer may read, unless the group is named by what it says.
+_MANY_PEOPLE = re.compile(rf"\b{_PERSON}s\b(?:\s+(?:who|whose|that)\s+(?:[\w'-]+\s+){{0,2}}?(?:{_COMMUNICATION})\b|"
+                          rf"\s+(?:who|whose|that)\b(?!(?:\s+[\w'-]+){{1,6}}?\s+(?:{_MODAL})\b)|"
+                          rf"(?:\s+(?!(?:{_MODAL})\b)\w+){{0,2}}?\s+(?:{_COMMUNICATION})\b)", re.I)
 # Who does the work, named: the team's roles and the assistant itself.
 _STAFF_ACTOR = re.compile(r"(?<![\w-])(?:the |an? |our |support |service )?agents?\b(?!\s+of\b)|\brepresentatives?\b|"
                           r"\breps\b|\bteam members?\b|\bstaff\b|\bthe (?:assistant|bot)\b|\bmoderators?\b", re.I)
@@ -244,9 +255,15 @@ def _imperative(clause: str) -> tuple[str, bool] | None:
     return verb, led
 
 
+# A capitalised step after "then" inside a sentence is the name of a button or menu item ("Account, Purchase
+# history, choose the order, then Start a return"), like a quoted label: it names, it does not instruct.
+_MENU_ITEM = re.compile(r"(?<=\bthen )[A-Z][^,.;:!?()]*")
+
+
 def _staff_instruction(masked: str) -> bool:
     """An instruction to the team: an imperative clause that neither addresses the reader ("your", "us")
     nor is a care step for the product ("wash by hand", "never put it in the dishwasher")."""
+    masked = _MENU_ITEM.sub(lambda m: '"' + "x" * max(len(m.group(0)) - 2, 0) + '"', masked)
     for clause in _clauses(re.sub(r"\([^()]*\)", " ", masked)):  # asides in brackets hold lists, not clauses
         found = _imperative(clause)
         if found is None:
@@ -324,6 +341,8 @@ class _Candidate:
     passage: int
     position: int
     text: str
+    lead: str | None = None
+    row: str | None = None
 
 
 @dataclass
@@ -359,12 +378,229 @@ def customer_part(sentence: str) -> str | None:
     return _as_quote(kept) if kept and len(kept) > MIN_SENTENCE else None
 
 
+# ---------------------------------------------------------------- what a passage says to this customer
+
+# The names of the channels as a series of them is written ("on Amazon, Walmart, TikTok Shop, or eBay").
+_NAME = (r"(?:(?:the |our )?(?:own )?online store|our (?:own )?store|northforkgoods\.com|amazon|walmart|"
+         r"tiktok(?: shop)?|ebay|facebook(?: shops?)?|instagram(?: shops?)?|meta(?: shops?)?)(?![\w'’])")
+_LINK_PREP = r"(?:on|for|from|through|via|in|at|to|of|by|with)"
+_NAMES = (rf"{_NAME}(?:(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+)(?:{_LINK_PREP}\s+)?{_NAME})+")
+# Where cutting a series keeps the grammar: after a preposition ("on TikTok Shop or eBay"), or before the
+# noun the names qualify ("an Amazon, Walmart, or eBay order"). As a subject ("Amazon and Walmart charge")
+# the verb agrees with the series, so it stays whole.
+_QUALIFIED = (r"(?:orders?|customers?|buyers?|shoppers?|returns?|refunds?|gifts?|purchases?|items?|listings?|"
+              r"accounts?|shipments?|packages?|messages?|sellers?|checkouts?|prices?)")
+_SERIES = re.compile(rf"\b(?P<prep>{_LINK_PREP})\s+(?P<article>(?:an?|the)\s+)?(?P<items>{_NAMES})|"
+                     rf"\b(?P<article2>(?:an?|the)\s+)?(?P<items2>{_NAMES})(?=\s+{_QUALIFIED}\b)", re.I)
+_SERIES_BREAK = re.compile(rf"\s*,\s*(?:(?:and|or)\s+)?(?:{_LINK_PREP}\s+)?|\s+(?:and|or)\s+(?:{_LINK_PREP}\s+)?", re.I)
+# How a channel is named in place of "these platforms" ("for eBay"), and before a noun ("your eBay orders").
+CHANNEL_NAMES = {"amazon": "Amazon", "walmart": "Walmart", "tiktok": "TikTok Shop", "ebay": "eBay",
+                 "shopify": "our online store", "facebook": "Facebook Shop", "instagram": "Instagram Shop"}
+CHANNEL_QUALIFIERS = {**CHANNEL_NAMES, "shopify": "online store"}
+_LOWER_FIRST = frozenset("our the a an all any each every orders items".split())
+MAX_ROWS = 6  # a list or table quoted inside a sentence: at most this many rows ...
+MAX_ROWS_CHARS = 300  # ... and this many characters, or the sentence is not quoted
+_HEAD_END = re.compile(r"\s*(?:\(|:|;|,\s*which\b|\s[—–-]\s)")
+
+
+def _kb_platform(platform: str) -> str:
+    return "meta" if platform in ("facebook", "instagram") else platform
+
+
+def _own(names: frozenset[str], platform: str) -> bool:
+    """Whether channel names (knowledge-base platforms) include the customer's: a store or Meta customer's
+    orders check out on the store, so either of the two is theirs."""
+    if platform in STORE_FAMILY:
+        return bool(names) and names <= {"shopify", "meta"}
+    return _kb_platform(platform) in names
+
+
+def _among(names: frozenset[str], platform: str) -> bool:
+    """Whether the customer's channel is among channels named together (a store or Meta customer's: the
+    store's or Meta's, whose orders check out on the store)."""
+    return bool(names & {"shopify", "meta"}) if platform in STORE_FAMILY else _kb_platform(platform) in names
+
+
+def narrowed(sentence: str, platform: str) -> str:
+    """The sentence with each series of channels after a preposition ("on TikTok Shop or eBay") cut down to
+    the customer's own ("on eBay"), so a rule stated for several channels reads as theirs and names no other.
+    A series that does not name the customer's channel stays whole (the sentence is about other channels)."""
+    def cut(match: re.Match[str]) -> str:
+        series = match.group("items") or match.group("items2")
+        items = [x.strip() for x in _SERIES_BREAK.split(series) if x.strip()]
+        kept = [x for x in items if _own(platforms_named(x), platform)]
+        if not kept or len(kept) == len(items):
+            return match.group(0)
+        joiner = " or " if re.search(r"\bor\b", series, re.I) else " and "
+        listed = kept[0] if len(kept) == 1 else ", ".join(kept[:-1]) + joiner + kept[-1]
+        article = (match.group("article") or match.group("article2") or "").strip()
+        if article.lower() in ("a", "an"):  # "an Amazon, Walmart, or eBay order" -> "a Walmart order"
+            article = ("an" if listed[:1].lower() in "aeiou" else "a")
+            article = article.capitalize() if (match.group("article") or match.group("article2") or "")[:1].isupper() \
+                else article
+        lead = " ".join(x for x in (match.group("prep"), article) if x)
+        return f"{lead} {listed}" if lead else listed
+    return _SERIES.sub(cut, sentence)
+
+
+def _joined(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _head(row: str) -> str:
+    """What a row of a list of channels names ("Amazon (normally 30 days from delivery)" names Amazon)."""
+    return _HEAD_END.split(row, maxsplit=1)[0].strip().rstrip(".")
+
+
+def _rows_for(target: Block, platform: str) -> list[str]:
+    """The rows of a list or table that a customer on this channel may be told: rows about another
+    channel are left out."""
+    rows = [narrowed(r.strip(), platform) for r in target.rows]
+    return [r for r in rows if r and not about_another_channel(r, platform)]
+
+
+def resolved(sentence: str, position: int, parts: Sequence[Block], platform: str, before: Sequence[str],
+             heading: str) -> str | None:
+    """The sentence made to stand on its own for this customer, or None when it cannot be.
+
+    A sentence that points at other lines ("on the platforms listed below", "the following items", "for these
+    platforms", "this table") carries what it points at: the rows of that list or table a customer on this
+    channel may read, in place of the pointing words (a list of channels by their names: "on Amazon"), or
+    after the sentence when it introduces them ("see the table below: ..."). A pointer at a list of
+    channels that leaves out the customer's channel makes the sentence not theirs; a pointer at nothing the
+    passage holds leaves it unquotable. "These marketplaces" with no list means the channels named just
+    before (or in the heading): the customer's own when it is among them."""
+    text = sentence
+    for _ in range(3):  # a sentence may point more than once
+        pointer = reference(text)
+        if pointer is None:
+            return text
+        target = referent(pointer, position, list(parts))
+        if target is None:
+            if not ((pointer.names_platforms or pointer.orders) and pointer.direction == "back"):
+                return None
+            if platforms_named(text[:pointer.start]):
+                return text if _among(platforms_named(text[:pointer.start]), platform) else None  # carried along
+            named = next((platforms_named(x) for x in reversed(before) if platforms_named(x)), platforms_named(heading))
+            if not _among(named, platform):
+                return None
+            if pointer.orders:  # "when one of these orders is cancelled" -> "...one of your eBay orders..."
+                text = _spliced(text, pointer, f"your {CHANNEL_QUALIFIERS.get(platform, platform)} {pointer.noun}")
+                continue
+            if not re.search(rf"\b{_LINK_PREP}\s+$", text[:pointer.start], re.I):
+                return None  # as a subject, a channel's name would not agree with the verb: not quoted
+            text = _spliced(text, pointer, CHANNEL_NAMES.get(platform, platform))
+            continue
+        rows = _rows_for(target, platform)
+        if not rows or len(rows) > MAX_ROWS:
+            return None
+        if pointer.introduces:
+            if pointer.direction == "back":
+                return None
+            listed = " ".join(_as_quote(r) for r in rows)
+            return f"{text.rstrip(' .:')}: {listed}" if len(listed) <= MAX_ROWS_CHARS else None
+        listed = _joined([_head(r) for r in rows] if platform_rows(target) else [r.rstrip(".") for r in rows])
+        if len(listed) > MAX_ROWS_CHARS:
+            return None
+        text = _spliced(text, pointer, listed)
+    return None
+
+
+def _spliced(text: str, pointer: Reference, words: str) -> str:
+    """The pointing words replaced: lower case inside the sentence ("our own online store"), capitalised at
+    its start."""
+    first = words.split(" ", 1)[0]
+    if pointer.start == 0:
+        words = words[:1].upper() + words[1:]
+    elif first.lower() in _LOWER_FIRST:
+        words = words[:1].lower() + words[1:]
+    return text[:pointer.start] + words + text[pointer.end:]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One thing a reply may quote from a passage: a sentence, or a row of a list or table after the lead-in
+    that introduces it (`lead`, ending with a colon; `text` then reads "lead row")."""
+
+    text: str
+    lead: str | None = None
+    row: str | None = None
+
+
+def units(passage: Passage, platform: str) -> list[Unit]:
+    """What a reply to a customer on this channel may quote from the passage, in order.
+
+    Nothing when the section applies to other channels (knowledge/scope.py reads that from its heading
+    and lists); each sentence for customers (whole, or the opening clauses a customer may read), cut down
+    to the customer's channel where it lists several (`narrowed`) and made to stand alone (`resolved`);
+    each row of a list or table with the lead-in that introduces it ("Time to issue the refund...: Amazon:
+    within 2 business days"): a lead-in is never quoted without a row, and a row only with its lead-in
+    when a customer may read that (none of a list introduced as another channel's)."""
+    return list(_units(passage.text, passage.platform, platform))
+
+
+@lru_cache(maxsize=4096)
+def _units(passage_text: str, doc_platform: str, platform: str) -> tuple[Unit, ...]:
+    """`units`, once per passage text and channel (the knowledge base is small and asked again and again)."""
+    heading_line, _, body = passage_text.partition("\n")
+    heading = heading_line.split(" — ", 1)[-1]
+    if not applies_to(section_scope(heading, body, doc_platform), platform):
+        return ()
+    parts = blocks(body)
+    found: list[Unit] = []
+    said: list[str] = []
+    for position, block in enumerate(parts):
+        if block.kind == "text":
+            lines = [s for line in block.lines for s in sentences(line)]
+            nxt = parts[position + 1] if position + 1 < len(parts) else None
+            for index, sentence in enumerate(lines):
+                if index == len(lines) - 1 and sentence.endswith(":") and nxt is not None and nxt.rows:
+                    continue  # a lead-in: quoted with the rows it introduces
+                if len(sentence) > MIN_SENTENCE and (text := _for_customer(sentence, position, parts, platform,
+                                                                            said, heading)):
+                    found.append(Unit(text))
+                said.append(sentence)
+            continue
+        lead = _lead_in(parts, position, platform, said, heading)
+        if lead == "":
+            continue  # the list is introduced as another channel's: none of it is this customer's
+        for row in block.rows:
+            for sentence in sentences(row):
+                if len(sentence) <= MIN_SENTENCE:
+                    continue
+                text = customer_part(narrowed(sentence, platform))
+                if not text or about_another_channel(text, platform):
+                    continue
+                found.append(Unit(f"{lead} {_as_quote(text)}", lead, _as_quote(text)) if lead else Unit(text))
+    return tuple(found)
+
+
+def _for_customer(sentence: str, position: int, parts: Sequence[Block], platform: str, before: Sequence[str],
+                  heading: str) -> str | None:
+    text = resolved(narrowed(sentence, platform), position, parts, platform, before, heading)
+    if text is None or about_another_channel(text, platform):
+        return None
+    return customer_part(text)
+
+
+def _lead_in(parts: Sequence[Block], position: int, platform: str, before: Sequence[str], heading: str) -> str | None:
+    """The sentence that introduces the list at `position` (the paragraph just before it ends with a colon),
+    when a customer on this channel may read it whole; "" when it introduces another channel's list; None
+    when there is none a customer may read (the rows then stand alone: "Weight: 5.2 lb")."""
+    if position == 0 or parts[position - 1].kind != "text":
+        return None
+    last = sentences(parts[position - 1].lines[-1])
+    if not last or not last[-1].endswith(":"):
+        return None
+    if about_another_channel(narrowed(last[-1], platform), platform):
+        return ""
+    text = _for_customer(last[-1], position - 1, parts, platform, before, heading)
+    return text if text == narrowed(last[-1], platform) and text.endswith(":") else None
+
+
 def quotable(passage: Passage, platform: str) -> list[str]:
-    """The sentences of a passage a reply to this customer may quote: for customers (whole, or the opening
-    clauses a customer may read), about their channel."""
-    body = passage.text.split("\n", 1)[-1]  # the first line is "title — heading"
-    found = (customer_part(s) for s in sentences(body) if len(s) > MIN_SENTENCE and not about_another_channel(s, platform))
-    return [s for s in found if s]
+    """The sentences of a passage a reply to this customer may quote (see `units`)."""
+    return [u.text for u in units(passage, platform)]
 
 
 def _as_quote(sentence: str) -> str:
@@ -377,27 +613,135 @@ def _parts(query: str, titles: Sequence[str]) -> list[tuple[str, tuple[Term, ...
     return [(part, focus_terms(part, titles)) for part in question_parts(query) or [query]]
 
 
+def product_titles(passages: Sequence[Passage]) -> list[str]:
+    """The titles whose words are product words: a product page's ("Northfork Cast Iron Skillet, 12 in"), which
+    every section of the page repeats. A policy article's title names the channel and the topic the question
+    asks about ("Returns and refunds for Walmart orders"): weakened, the channel's own article could answer a
+    question only with the words the question adds ("something I bought"), and an article whose title does not
+    repeat the question would answer it instead."""
+    return [x.title for x in passages if x.topic == "product"]
+
+
+def heading_of(passage: Passage) -> str:
+    """The section heading of a passage ("Walmart holiday return extension" from "title — heading\n...")."""
+    return passage.text.split("\n", 1)[0].split(" — ", 1)[-1]
+
+
+# "How does X work?" asks how X is done: "work" is the question's form, not a topic an answer must name.
+_HOW_IT_WORKS = re.compile(r"\bhow\b[^?.!]*\bwork(?:s|ed|ing)?\b", re.I)
+_MONTH = re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b",
+                    re.I)
+
+
+def specific_terms(question: str, terms: Sequence[Term]) -> list[Term]:
+    """The question's words that name something specific ("January", "gift", "dishwasher"): topic and product
+    words, not the generic ones ("return", "order"), the words of a channel's name ("your online store") nor the
+    "work" of "how does it work?"."""
+    channel_words = {w.lower() for words in PLATFORM_WORDS.values()
+                     for m in re.finditer(rf"\b(?:{words})\b", question, re.I) for w in re.findall(r"\w+", m.group(0))}
+    form = {"work"} if _HOW_IT_WORKS.search(question) else set()
+    return [t for t in terms if t.kind in ("topic", "product") and t.stems and not set(t.stems) <= form
+            and not set(t.text.lower().split()) <= channel_words and not platforms_named(t.text)]
+
+
+@lru_cache(maxsize=256)
+def _loose(concept: str) -> bool:
+    """A concept the answer check counts as generic ("ship": ship, send, deliver, mail...): sharing it says little
+    about what a text is about ("do I mail it back?" is not met by "Walmart sends the money back")."""
+    return any(t.kind == "generic" for t in focus_terms(concept.replace("_", " ")))
+
+
+def mentions(term: Term, text: str) -> bool:
+    """Whether the text speaks of what the term names: its words, a concept of the answer check's table that is
+    not a generic one ("my card" ~ "the original payment method"), and for a month ("can I return it in
+    January?"), the months the text names ("December purchases follow the same window")."""
+    reading = reading_of(text)
+    if term.stems and set(term.stems) <= reading.stems:
+        return True
+    if any(c in reading.concepts for c in term.concepts if not _loose(c)):
+        return True
+    return bool(_MONTH.fullmatch(term.text)) and bool(_MONTH.search(text))
+
+
+def unasked_case(passage: Passage, question: str, terms: Sequence[Term], platform: str,
+                 said: Sequence[str] | None = None) -> frozenset[str]:
+    """The case a section is about that the question does not ask about, or nothing.
+
+    An article answers a general question in its general section and keeps special cases apart: "Walmart
+    holiday return extension" and "Returning a gift" beside "Walmart return window and when it starts". A
+    special case's sentences often match the general question better (they repeat "bought", "returned until"),
+    yet quoted for "how long do I have to return it?" they give the exception instead of the rule. A section is
+    about a case the question does not ask about when its heading names specific topics of the answer check's
+    table (a holiday, a gift, a refund, a fee: not the generic return or shipping), none of them asked, and
+    the sentences it would quote (`said`; default: all a customer may read) speak of nothing specific the
+    question names (`mentions`: "returned in January" reaches the holiday extension, "is it dishwasher safe?"
+    the care section; "do I mail it?" does not reach the refund section by its "Walmart sends the money back").
+    Those topics are returned."""
+    asked = frozenset(c for t in terms for c in t.concepts)
+    named = frozenset(c for t in focus_terms(heading_of(passage)) if t.kind == "topic" for c in t.concepts)
+    if not named or named & asked:
+        return frozenset()
+    text = " ".join(quotable(passage, platform) if said is None else said)
+    return frozenset() if any(mentions(t, text) for t in specific_terms(question, terms)) else named
+
+
+# A question about how something is done ("how do returns work?", "how can I start a return?"), and a heading
+# that explains how ("How to start a Walmart return", "How an exchange works"), not how long or how much.
+_HOW_QUESTION = re.compile(r"\bhow\s+(?:do|does|did|can|could|should|would|will|is|are|to)\b", re.I)
+_HOW_HEADING = re.compile(r"^\s*how\b(?!\s+(?:long|much|many|soon|quickly|fast|far|often|big|large|old)\b)", re.I)
+
+
+def about_the_value(passage: Passage, terms: Sequence[Term], question: str = "") -> bool:
+    """Whether the section's heading is about what the question asks for: the kind of value ("Walmart return
+    window" and "How long a refund takes" for "how long", where another section may give a duration in
+    passing), or how a thing is done ("How to start a Walmart return" for "how do returns work?")."""
+    asks = {t.asks for t in terms if t.kind == "asks"}
+    heading = heading_of(passage)
+    if asks & {t.asks for t in focus_terms(heading) if t.kind == "asks"}:
+        return True
+    return bool(_HOW_QUESTION.search(question)) and bool(_HOW_HEADING.match(heading))
+
+
+def gives_value(terms: Sequence[Term], text: str) -> bool:
+    """Whether the text gives the kind of value the question asks for ("how long": a duration, "how much": an
+    amount, "when": a date or time) and speaks of the question's topic: the sentence that answers "how long
+    till I get my money back" has the number of days, not only the word refund."""
+    asks = {t.text for t in terms if t.kind == "asks"}
+    if not asks:
+        return False
+    covered = set(judge(terms, text).covered)
+    topic = {t.text for t in terms if t.kind != "asks"}
+    return asks <= covered and (not topic or bool(covered & topic))
+
+
 def extract_answer(passages: Sequence[Passage], query: str, limit: int = 3, platform: str = "shopify") -> PassageAnswer:
     """The sentences across the passages that best answer the question, for each of its parts.
 
-    Only quotable sentences count (customer-facing, this channel). Words of the document titles are
+    Only what a customer on this channel may read counts (`units`). Words of a product page's title are
     product words there (every section of a product page says "cast iron skillet"), so they count only
-    weakly and the rest of the question tells the sections apart. A short single section is quoted whole
-    (the sentences around the match carry the answer); with nothing relevant, the top passage's opening is
-    the nearest text, and `matched` is False. A section with nothing a customer may read gives no text.
+    weakly and the rest of the question tells the sections apart (`product_titles`). For a part that asks for
+    a value (a duration, amount, date), a sentence that gives one about the topic comes before one that only
+    names the topic. A short single section is quoted whole (the sentences around the match carry the
+    answer); with nothing relevant, the top passage's opening is the nearest text, and `matched` is False
+    (and so it is when only a special case the question does not ask about speaks to it: `_answers`). A
+    section with nothing a customer may read gives no text, and so does a question that names nothing to look
+    for ("what is that for?": no passage can answer it).
     """
-    parts = _parts(query, [x.title for x in passages])
-    candidates = [_Candidate(pi, si, s) for pi, passage in enumerate(passages)
-                  for si, s in enumerate(quotable(passage, platform))]
+    parts = _parts(query, product_titles(passages))
+    if not any(terms for _, terms in parts):
+        return PassageAnswer("", [], False, [part for part, _ in parts], [])
+    candidates = [_Candidate(pi, si, u.text, u.lead, u.row) for pi, passage in enumerate(passages)
+                  for si, u in enumerate(units(passage, platform))]
     if not candidates:
         return PassageAnswer("", [], False, [part for part, _ in parts], [])
     scores = {c: [judge(terms, c.text).score for _, terms in parts] for c in candidates}
+    values = {c: [gives_value(terms, c.text) for _, terms in parts] for c in candidates}
     if len(passages) == 1 and len(candidates) <= limit:
         chosen = list(candidates)
     else:
         chosen = []
         for index in range(len(parts)):  # the best sentence for each part first, then the next best overall
-            best = max(candidates, key=lambda c: (scores[c][index], -c.passage, -c.position))
+            best = max(candidates, key=lambda c: (values[c][index], scores[c][index], -c.passage, -c.position))
             if scores[best][index] > 0 and best not in chosen:
                 chosen.append(best)
         ranked = sorted(candidates, key=lambda c: (-max(scores[c]), c.passage, c.position))
@@ -406,15 +750,39 @@ def extract_answer(passages: Sequence[Passage], query: str, limit: int = 3, plat
             nearest = candidates[0].passage  # nothing relevant: the opening of the first quotable passage
             chosen = [c for c in candidates if c.passage == nearest][:limit]
     chosen.sort(key=lambda c: (c.passage, c.position))
-    quoted = [_as_quote(c.text) for c in chosen]
-    for i, c in enumerate(chosen):  # a lead-in ("...orders from:") not followed by its list ends as a sentence
-        if quoted[i].endswith(":") and not (i + 1 < len(chosen) and chosen[i + 1].passage == c.passage
-                                             and chosen[i + 1].position == c.position + 1):
-            quoted[i] = quoted[i][:-1] + "."
+    quoted = _quoted(chosen)
     text = " ".join(quoted)
-    unanswered = [part for part, terms in parts if terms and not judge(terms, text).answered]
+    unanswered = [part for part, terms in parts if terms and not _answers(part, terms, chosen, passages, platform)]
     cited = list(dict.fromkeys(passages[c.passage].id for c in chosen))
     return PassageAnswer(text, cited, not unanswered, unanswered, quoted)
+
+
+def _answers(part: str, terms: Sequence[Term], chosen: Sequence[_Candidate], passages: Sequence[Passage],
+             platform: str) -> bool:
+    """Whether the quoted sentences answer a part of the question (agent/answer_check.py), with two conditions of
+    a passage answer. Sentences from sections about a case the part does not ask about (`unasked_case`) do not
+    count: they are at most the nearest text. And a part that names something specific (`specific_terms`: "in
+    January", "a Christmas gift") is answered only by text that speaks of it: in the customer's own channel's
+    article every sentence names the channel, which on its own says nothing about what is asked."""
+    general = {i for i in {c.passage for c in chosen}
+               if not unasked_case(passages[i], part, terms, platform, [c.text for c in chosen if c.passage == i])}
+    text = " ".join(_quoted([c for c in chosen if c.passage in general]))
+    named = [t for t in specific_terms(part, terms) if t.kind == "topic"]
+    return judge(terms, text).answered and (not named or any(mentions(t, text) for t in named))
+
+
+def _quoted(chosen: Sequence[_Candidate]) -> list[str]:
+    """The chosen units as quoted sentences: rows of one list under its lead-in once ("Refunds are issued:
+    Amazon: within 2 days. Walmart: within 2 days.")."""
+    quoted: list[str] = []
+    previous: _Candidate | None = None
+    for c in chosen:
+        if c.lead and previous is not None and previous.lead == c.lead and previous.passage == c.passage:
+            quoted[-1] = f"{quoted[-1]} {c.row}"
+        else:
+            quoted.append(_as_quote(c.text))
+        previous = c
+    return quoted
 
 
 def extract(passages: list[Passage], query: str, limit: int = 3, platform: str = "shopify") -> tuple[str, list[str], bool]:
@@ -427,18 +795,33 @@ def extract(passages: list[Passage], query: str, limit: int = 3, platform: str =
 
 def best_section(top: Passage, question: str, search: Callable[[str, str | None], list[Passage]] | None,
                  platform: str = "shopify") -> Passage:
-    """Among the sections of the best document, the one whose quotable sentences answer the question best
-    (each part's two best sentences, summed: a section on the topic answers it more than once), then the one
-    whose heading names what is asked; a section a customer may not read ranks last."""
+    """Among the sections of the best document, the one that gives the value each part asks for (a duration,
+    an amount, a date: `gives_value`); then the general rule over a special case the question does not ask
+    about (`unasked_case`: the return window, not the holiday extension, for "how long do I have to return
+    it?"); then the one that speaks of the specific things the question names ("January": `mentions`); then
+    the one whose heading is about what is asked (`about_the_value`: "return window" for "how long", "How to
+    start a return" for "how do returns work?"); then whose quotable sentences answer the question best (each
+    part's two best sentences, summed: a section on the topic answers it more than once), then whose heading
+    names what is asked; a section a customer may not read (the team's, or another channel's) ranks last. In
+    those last two the words of the document's title count only weakly: every section of the article is about
+    them ("Hawaii" in "Shipping to Alaska, Hawaii..."), and the rest of the question tells its sections apart."""
     sections = [top] + [x for x in (search(question, top.doc_id) if search else []) if x.id != top.id]
-    parts = _parts(question, [top.title])
+    parts = _parts(question, product_titles([top]))
+    apart = [terms for _, terms in _parts(question, [top.title])]
 
-    def score(index: int) -> tuple[float, float, int]:
-        lines = quotable(sections[index], platform)
+    def score(index: int) -> tuple[float, float, float, float, float, float, int]:
+        section = sections[index]
+        lines = quotable(section, platform)
         if not lines:
-            return (-1.0, 0.0, -index)
-        best = [sorted((judge(terms, s).score for s in lines), reverse=True)[:2] for _, terms in parts]
-        heading = sections[index].text.split("\n", 1)[0].split(" — ", 1)[-1]  # "title — heading"
-        return (sum(map(sum, best)), sum(judge(terms, heading).score for _, terms in parts), -index)
+            return (-1.0, -1.0, -1.0, -1.0, -1.0, 0.0, -index)
+        valued = sum(any(gives_value(terms, s) for s in lines) for _, terms in parts)
+        best = [sorted(lines, key=lambda s, terms=terms: judge(terms, s).score, reverse=True)[:2] for _, terms in parts]
+        read = list(zip(parts, best, strict=True))
+        general = sum(not unasked_case(section, part, terms, platform, said) for (part, terms), said in read)
+        specific = sum(mentions(t, " ".join(lines)) for part, terms in parts for t in specific_terms(part, terms))
+        about = sum(about_the_value(section, terms, part) for part, terms in parts)
+        matching = sum(sum(sorted((judge(terms, s).score for s in lines), reverse=True)[:2]) for terms in apart)
+        heading = heading_of(section)
+        return (valued, general, specific, about, matching, sum(judge(terms, heading).score for terms in apart), -index)
 
     return sections[max(range(len(sections)), key=score)]

@@ -9,17 +9,19 @@ that too) and hands off what it cannot answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from agent.address_amend import find_amendment, unit_missing
 from agent.answer_check import question_parts
 from agent.intents import INTENT_TABLE, handoff_intents
-from agent.order_resolver import Candidate, resolve, state_cues
+from agent.order_resolver import Candidate, amounts as said_amounts, on_channel, resolve, state_cues
+from agent.order_sets import asks_about_several, in_period, named_orders, refund_relevant
 from agent.product_answers import (
     CATALOG_SECTIONS, answer as answer_from_catalog, find_products, from_pages, mentions, product_pages,
     unanswered_reason,
@@ -30,6 +32,7 @@ from agent.passage_answers import (  # passage answers (agent/passage_answers.py
     extract as _extract, extract_answer, key_word as _key_word, query_words as _query_words,
     staff_guidance as _staff_guidance,
 )
+from agent.refund_reasons import asks_what_for, customer_reason
 from agent.schemas import Passage, Triage
 from agent.templates import format_date
 from tools.contacts import has_contact
@@ -318,6 +321,8 @@ def _delivered_answer(p: PlanInput, order: dict[str, Any], shipment: dict[str, A
                                                                    "account, where {name} can act on it directly")}
     dnr = next((x for x in p.passages if x.doc_id == "delivered-not-received"), None)
     cited = [dnr.id] if dnr else []
+    if elsewhere := _scanned_elsewhere(order, shipment):
+        return _delivered_elsewhere(order, elsewhere, slots, cited, missing=missing)
     if not missing:
         return PlanOutcome(template="status_delivered_help", slots=slots, order_id=oid, citations=cited)
     delivered = datetime.fromisoformat(shipment["delivered_at"]) if shipment.get("delivered_at") else None
@@ -327,6 +332,57 @@ def _delivered_answer(p: PlanInput, order: dict[str, Any], shipment: dict[str, A
                            review_reason=f"marked delivered more than {wait} hours ago and the customer still "
                                          "doesn't have it: open a carrier claim and arrange a replacement or refund")
     return PlanOutcome(template="delivered_not_received", slots=slots, order_id=oid, citations=cited)
+
+
+@dataclass(frozen=True)
+class _Elsewhere:
+    """A parcel whose delivery scan is in another place than the order's ship-to."""
+
+    shipment: dict[str, Any]
+    scan_place: str  # as the carrier wrote it: "Indianapolis, IN"
+    ship_place: str  # the order's ship-to city and state: "Columbus, OH"
+
+
+def _place_key(name: str) -> str:
+    """"St. Louis" and "Saint Louis", "Ft Myers" and "Fort Myers" alike."""
+    words = re.sub(r"[^\w\s]", " ", name.lower()).split()
+    return " ".join({"saint": "st", "fort": "ft", "mount": "mt"}.get(w, w) for w in words)
+
+
+def _scanned_elsewhere(order: dict[str, Any], first: dict[str, Any]) -> _Elsewhere | None:
+    """A delivered parcel of the order (the one asked about first) whose carrier delivery scan is in another
+    city or state than the order's ship-to: the carrier left it somewhere else, a misdelivery."""
+    ship_to = order.get("ship_to") or {}
+    city, state = str(ship_to.get("city") or ""), str(ship_to.get("state") or "").upper()
+    if not city or not state:
+        return None
+    for shipment in (first, *(s for s in order.get("shipments") or [] if s is not first)):
+        last = shipment.get("last_event") or {}
+        where = str(last.get("location") or "").strip()
+        if last.get("type") != "delivered" or not where:
+            continue
+        scan_city, _, rest = where.partition(",")
+        scan_state = rest.split()[0].upper() if rest.split() else ""
+        other_state = len(scan_state) == 2 and scan_state.isalpha() and scan_state != state
+        if other_state or _place_key(scan_city) != _place_key(city):
+            return _Elsewhere(shipment, where, f"{city}, {state}")
+    return None
+
+
+def _delivered_elsewhere(order: dict[str, Any], elsewhere: _Elsewhere, slots: dict[str, Any], cited: list[str],
+                         *, missing: bool) -> PlanOutcome:
+    """Marked delivered, but the delivery scan is in another place: the reply says where the carrier scanned it,
+    and a person opens the carrier claim now (waiting for it to turn up at the customer's door is pointless)."""
+    oid, shipment = order["order_id"], elsewhere.shipment
+    slots = {**slots, "carrier": shipment["carrier"], "tracking_number": shipment["tracking_number"],
+             "delivered_date": format_date(shipment.get("delivered_at")
+                                           or (shipment.get("last_event") or {}).get("at")),
+             "scan_place": elsewhere.scan_place, "ship_place": elsewhere.ship_place,
+             "sorry_line": "I'm sorry your package hasn't turned up. " if missing else ""}
+    return PlanOutcome(template="delivered_elsewhere", slots=slots, order_id=oid, citations=cited,
+                       review_reason=f"{shipment['carrier']}'s delivery scan is in {elsewhere.scan_place}, not "
+                                     f"{elsewhere.ship_place} where the order was going: likely misdelivered; open a "
+                                     "carrier claim now and arrange a replacement or refund")
 
 
 def _checks(spot: str) -> str:
@@ -714,6 +770,8 @@ def _refund_difference(p: PlanInput, order: dict[str, Any], data: dict[str, Any]
                 lines.append("Because that return was our fault, a member of our team will also review the original "
                              "shipping charge.")
                 review = "refund for an our-fault return: review the original shipping charge"
+        elif words := customer_reason(r):  # what it was for, in the customer's words (agent/refund_reasons.py)
+            lines.append(f"The refund of ${r['amount']} was {words}.")
         elif reason:
             lines.append(f"The refund of ${r['amount']} was recorded with the reason \"{reason}\".")
         else:
@@ -735,8 +793,168 @@ def _refund_difference(p: PlanInput, order: dict[str, Any], data: dict[str, Any]
                        citations=cited, review_reason=review)
 
 
+MAX_REFUND_ORDERS = 4  # "all my refunds": each order answered in turn, up to this many (more: which ones)
+LISTED_ORDERS = 3  # "no refund on record": the orders named as what was checked
+_NO_RECORD_SCOPES = {"account": "any of your recent orders", "period": "your orders from the time you mentioned",
+                     "matching": "the orders that match your message"}
+
+
 def plan_refund_status(p: PlanInput) -> PlanOutcome:
-    order = _resolve_order(p)
+    """Where the refund for each order the customer means stands, and what each refund was for. Several orders
+    named at once ("both the lights and the apron I sent back") are answered in turn; when no order the message
+    can mean has a refund or a return, the reply says so and lists what was checked (a person reviews it: a
+    customer is chasing money we don't see), never "which order do you mean?"."""
+    orders = _refund_orders(p)
+    if isinstance(orders, PlanOutcome):
+        return orders
+    if len(orders) == 1:
+        return _refund_answer(p, orders[0])
+    return _refunds_each(p, orders)
+
+
+def _refund_orders(p: PlanInput) -> list[dict[str, Any]] | PlanOutcome:
+    """The orders a refund question is about (`get_order` results), or the reply when that is none or unclear:
+    order numbers in the message; several products named one by one (agent/order_sets.py); the order under
+    discussion; the order the resolver finds from the message's cues; else the orders a refund can be about."""
+    ids = list(dict.fromkeys(p.triage.entities.order_ids))
+    if len(ids) > 1:
+        return _get_orders(p, ids[:MAX_REFUND_ORDERS])
+    if ids or p.triage.entities.tracking_numbers:
+        return [_resolve_order(p)]
+    listed = p.run("list_customer_orders", {"limit": 20})
+    pool = on_channel([Candidate.from_tool(r) for r in ((listed.data or {}).get("orders", []) if listed.ok else [])],
+                      p.platform)
+    found = resolve(p.text, p.intent, pool, today=p.today, platform=p.platform)
+    several = asks_about_several(p.text)
+    named = found.order_ids or (named_orders(p.text, pool, intent=p.intent, today=p.today, platform=p.platform)
+                                if several else [])
+    if len(named) > 1:
+        return _get_orders(p, named[:MAX_REFUND_ORDERS])
+    if p.active_order_id:
+        return [_resolve_order(p)]  # the order under discussion
+    if not pool:
+        return PlanOutcome(template="no_orders", awaiting="order_id")
+    relevant = [c for c in pool if refund_relevant(c)]
+    if not found.cues:  # nothing in the message tells the orders apart: the ones a refund can be about
+        refunded = [c for c in relevant if c.refunded_amounts]
+        if asks_what_for(p.text) and refunded:  # "what are these refunds for?": what each recent one was for
+            return _refund_choice(p, refunded, each=True)
+        if found.order_id and not several and any(c.order_id == found.order_id for c in relevant):
+            return _get_orders(p, [found.order_id])  # the resolver's pick among them (the one settled, or recent)
+        return _refund_choice(p, relevant, each=several) if relevant else _refund_no_record(p, pool, "account")
+    period = in_period(p.text, pool, p.today)
+    missed = period is not None and not any(c in period for c in relevant)  # none in the time the message names
+    if found.order_id and (not missed or {"product", "amount"} & set(found.cues)):
+        return _get_orders(p, [found.order_id])  # a product or amount named outweighs a misremembered time
+    if missed:
+        return _refund_no_record(p, period or found.candidates, "period")
+    fitting = [c for c in found.candidates if refund_relevant(c)]
+    return _refund_choice(p, fitting, each=several) if fitting else \
+        _refund_no_record(p, found.candidates, "matching")
+
+
+def _get_orders(p: PlanInput, order_ids: list[str]) -> list[dict[str, Any]] | PlanOutcome:
+    """The orders by id (`get_order`); an id the customer gave that is not theirs asks for the right one."""
+    orders = []
+    for order_id in order_ids:
+        found = p.run("get_order", {"order_id": order_id})
+        if not found.ok:
+            return PlanOutcome(template="order_not_found", slots={"requested": order_id}, awaiting="order_id")
+        orders.append(found.data)
+    return orders  # type: ignore[return-value]
+
+
+def _refund_choice(p: PlanInput, options: list[Candidate], *,
+                   each: bool = False) -> list[dict[str, Any]] | PlanOutcome:
+    """Among the orders a refund can be about: the only one; `each` of them when the message speaks of several
+    ("both", "all my refunds", "what are these refunds for?"); otherwise ask which, naming just those."""
+    if len(options) == 1 or (each and len(options) <= MAX_REFUND_ORDERS):
+        return _get_orders(p, [c.order_id for c in options])
+    listing = " or ".join(_order_line(c.order_id, c.items, c.placed_at) for c in options[:MAX_REFUND_ORDERS])
+    return PlanOutcome(template="which_order", slots={"order_list": listing}, awaiting="order_id")
+
+
+def _order_line(order_id: str, titles: Sequence[str], placed_at: str | date) -> str:
+    """'the Basecamp 45 Qt Rolling Cooler - Sand (order 112-..., placed Monday, October 5)'."""
+    return (f"the {' and '.join(_short_title(t) for t in list(titles)[:2])} (order {order_id}, placed "
+            f"{format_date(placed_at)})")
+
+
+def _refund_no_record(p: PlanInput, checked: list[Candidate], scope: str) -> PlanOutcome:
+    """No refund and no return on the orders the message can mean: say so, name the (latest) orders checked, and
+    ask whether something was sent back or a refund promised. A person reviews it before it goes."""
+    shown = "; ".join(_order_line(c.order_id, c.items, c.placed_at) for c in checked[:LISTED_ORDERS])
+    return PlanOutcome(template="refund_no_record", awaiting="order_id",
+                       slots={"scope": _NO_RECORD_SCOPES[scope], "checked_orders": shown},
+                       review_reason=f"refund asked about, but no refund or return is on record ({scope}: "
+                                     f"{len(checked)} orders checked): check whether the customer sent something "
+                                     "back or was told a refund was coming")
+
+
+def _focused(p: PlanInput, order_id: str) -> PlanInput:
+    """The plan input about one order (the one under discussion), whatever else the message names."""
+    entities = p.triage.entities.model_copy(update={"order_ids": [], "tracking_numbers": []})
+    return replace(p, active_order_id=order_id, triage=p.triage.model_copy(update={"entities": entities}))
+
+
+def _refunds_each(p: PlanInput, orders: list[dict[str, Any]]) -> PlanOutcome:
+    """Several orders: a line naming them by product, then each one's refund answer in turn. What any of them
+    needs from a person (an overdue refund, a return we don't see) holds the whole reply for review."""
+    parts = [_refund_answer(_focused(p, o["order_id"]), o) for o in orders]
+    told = [x for x in parts if x.template != "handoff"]
+    reasons = [x.review_reason for x in told if x.review_reason] + [
+        f"order {x.order_id}: {x.handoff_reason}" for x in parts if x.template == "handoff"]
+    proposing = [x for x in told if x.pending_action]
+    listing = "; ".join(_order_line(o["order_id"], [i["title"] for i in o["items"]], o["placed_at"]) for o in orders)
+    return PlanOutcome(
+        template="refund_each_order", slots={"checked_orders": listing},
+        extra=[part for x in told for part in ({"template": x.template, "slots": x.slots}, *x.extra)],
+        pending_action=proposing[0].pending_action if len(proposing) == 1 else None,
+        awaiting=proposing[0].awaiting if len(proposing) == 1 else None,
+        review_reason="; ".join(reasons) or None, delay_notice=any(x.delay_notice for x in told),
+        citations=list(dict.fromkeys(c for x in told for c in x.citations)))
+
+
+def _refund_asked(p: PlanInput, refunds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The refund the message is about: the one whose amount it quotes ("the $5.88 refund"), else the latest."""
+    said = said_amounts(p.text)
+    return next((r for r in reversed(refunds) if any(abs(Decimal(r["amount"]) - a) <= Decimal("0.01") for a in said)),
+                refunds[-1])
+
+
+def _bank_line(data: dict[str, Any], refund: dict[str, Any], today: date) -> str:
+    """The bank's part of a refund's wait, in the past tense once its posting window is over."""
+    posting = f"banks usually post a refund within {data['posting_days']} business days"
+    if not refund.get("expected_by"):
+        return f"{posting}."
+    if today > date.fromisoformat(refund["expected_by"]):
+        return (f"{posting}, so it should have reached your original payment method by "
+                f"{format_date(refund['expected_by'])}. If you don't see it there, reply here and a member of our "
+                "team will look into it.")
+    return f"{posting}, so you should see it on your original payment method by {format_date(refund['expected_by'])}."
+
+
+def _refund_what_for(p: PlanInput, order: dict[str, Any], data: dict[str, Any],
+                     refund: dict[str, Any]) -> PlanOutcome:
+    """"What is this refund for?": what it was for first, in the customer's words (agent/refund_reasons.py), then
+    when it was issued and reaches them. A reason with no customer wording is not guessed: a person explains it."""
+    oid = order["order_id"]
+    slots = {"order_id": oid, "amount": refund["amount"], "issued_date": format_date(refund["issued_at"]),
+             "items": " and ".join(_short_title(i["title"]) for i in order["items"][:2])}
+    reason = customer_reason(refund)
+    if reason is None:
+        recorded = refund.get("reason") or "none"
+        return PlanOutcome(template="refund_what_for_unknown", order_id=oid, slots=slots,
+                           review_reason=f"the customer asks what the ${refund['amount']} refund was for, and its "
+                                         f"recorded reason (\"{recorded}\") has no customer wording: explain it")
+    return PlanOutcome(template="refund_what_for", order_id=oid, slots={
+        **slots, "customer_reason": reason, "bank_line": _bank_line(data, refund, p.today)})
+
+
+def _refund_answer(p: PlanInput, order: dict[str, Any]) -> PlanOutcome:
+    """Where the refund for one order stands: an overdue refund escalated; why it is less than paid; what it was
+    for (first, when the message asks); issued, with when it reaches the customer; the return it waits for;
+    a lost parcel's refund proposed; a cancelled order's; or none on record."""
     oid = order["order_id"]
     status = p.run("get_refund_status", {"order_id": oid})
     data = status.data or {}
@@ -754,15 +972,20 @@ def plan_refund_status(p: PlanInput) -> PlanOutcome:
     if any(r.get("status") != "failed" for r in refunds) and _AMOUNT_QUESTION.search(p.text):
         return _refund_difference(p, order, data)
     if refunds:
-        r = refunds[-1]
+        r = _refund_asked(p, refunds)
+        if asks_what_for(p.text):
+            return _refund_what_for(p, order, data, r)
         posted = bool(r.get("expected_by")) and p.today > date.fromisoformat(r["expected_by"])
         paid_for = _refund_return(r, returns)
         received_line = (f"We received your return {paid_for['return_id']} on {format_date(paid_for['received_at'])}. "
                          if paid_for and paid_for.get("received_at") else "")
+        reason = customer_reason(r)  # what it was for, unless the line about its return already says so
+        said = bool(received_line) and r.get("reason_kind") == "return"
+        reason_line = f" It's {reason}." if reason and not said else ""
         return PlanOutcome(template="refund_issued_posted" if posted else "refund_issued", order_id=oid, slots={
             "order_id": oid, "amount": r["amount"], "issued_date": format_date(r["issued_at"]),
             "posting_days": data["posting_days"], "expected_by": format_date(r["expected_by"]),
-            "received_line": received_line})
+            "received_line": received_line, "reason_line": reason_line})
     if returns:
         r = returns[-1]
         if r["received_at"]:
@@ -779,10 +1002,13 @@ def plan_refund_status(p: PlanInput) -> PlanOutcome:
         return PlanOutcome(template="refund_pending_return", order_id=oid,
                            slots={"order_id": oid, "return_status": r["status"].replace("_", " "), "return_line": line})
     if any(s["status"] == "lost" for s in order.get("shipments", [])):
-        return plan_order_status(p)  # no refund yet because the parcel is lost: propose one for approval
+        return plan_order_status(_focused(p, oid))  # no refund yet because the parcel is lost: propose one
     if data.get("cancelled_at"):
         return _refund_for_cancelled(p, order, data)
-    return PlanOutcome(template="refund_none", order_id=oid, slots={"order_id": oid})
+    sent_back = any(name == "sent back" for name, _ in state_cues(p.text))
+    return PlanOutcome(template="refund_none", order_id=oid, slots={"order_id": oid},
+                       review_reason=f"the customer says they sent something back, but order {oid} has no return or "
+                                     "refund on record: check it" if sent_back else None)
 
 
 def _refund_for_cancelled(p: PlanInput, order: dict[str, Any], data: dict[str, Any]) -> PlanOutcome:
@@ -796,6 +1022,13 @@ def _refund_for_cancelled(p: PlanInput, order: dict[str, Any], data: dict[str, A
         return PlanOutcome(template="refund_cancelled_uncharged", order_id=oid, slots=slots)
     return PlanOutcome(template="refund_cancelled_missing", order_id=oid, slots=slots,
                        review_reason=f"order {oid} was cancelled and no refund is on record: check and issue it")
+
+
+def _charge_line(p: PlanInput, order: dict[str, Any]) -> str:
+    """What cancelling an unshipped order does to the customer's money, by when the platform charges."""
+    if p.policy.refunds.charged_at == "order" and order["status"] != "pending":
+        return "You'll get a full refund of ${} to your original payment method. ".format(order["total"])
+    return "You haven't been charged yet, so there's nothing to refund. "
 
 
 def plan_cancel(p: PlanInput) -> PlanOutcome:
@@ -817,10 +1050,8 @@ def plan_cancel(p: PlanInput) -> PlanOutcome:
         pending = _proposed(proposal)
         if pending is None:
             return PlanOutcome(template="handoff", order_id=oid, handoff_reason=proposal.error)
-        charge_line = ("You'll get a full refund of ${} to your original payment method. ".format(order["total"])
-                       if p.policy.refunds.charged_at == "order" and status != "pending"
-                       else "You haven't been charged yet, so there's nothing to refund. ")
-        return PlanOutcome(template="cancel_offer", order_id=oid, slots={"order_id": oid, "charge_line": charge_line},
+        return PlanOutcome(template="cancel_offer", order_id=oid,
+                           slots={"order_id": oid, "charge_line": _charge_line(p, order)},
                            pending_action=pending, awaiting="confirmation")
     shipment = _first_shipment(order) or {}
     if status == "delivered":
@@ -841,9 +1072,14 @@ _ADDRESS_GUIDANCE: dict[str, str] = {
     "tiktok": "Before it ships you can edit the address yourself in the TikTok Shop app under Orders.",
     "ebay": "Please contact us through eBay before it ships and we'll cancel it so you can buy again with the right address.",
 }
+# Where the seller can't change the address and the buyer can't cancel to reorder on their own, the way to the
+# right address is our cancellation (KB address-changes): offered in the reply, done on the customer's yes.
+_CANCEL_TO_REORDER = frozenset({"ebay"})
 
 
 def plan_change_address(p: PlanInput) -> PlanOutcome:
+    if p.pending_action is not None and p.pending_action.tool == "cancel_order" and (p.confirmed or p.declined):
+        return plan_cancel(p)  # the yes (or no) to the cancellation offered instead of an address change
     answer = _answer_to_pending(p, "change_shipping_address", "address change")
     if isinstance(answer, PlanOutcome):
         return answer
@@ -865,6 +1101,12 @@ def plan_change_address(p: PlanInput) -> PlanOutcome:
             "shipped": f"already shipped with {carrier} on {format_date(shipment['shipped_at'])}"
             if shipment.get("shipped_at") else "has already shipped"})
     if not policy.orders.address_change_allowed:
+        if p.platform in _CANCEL_TO_REORDER and order["status"] in policy.orders.cancellable_statuses:
+            if pending := _proposed(p.run("cancel_order", {"order_id": oid})):
+                return PlanOutcome(template="address_cancel_offer", order_id=oid, pending_action=pending,
+                                   awaiting="confirmation", slots={
+                                       "order_id": oid, "platform_name": policy.display_name,
+                                       "charge_line": _charge_line(p, order)})
         return PlanOutcome(template="address_not_allowed", order_id=oid, slots={
             "order_id": oid, "platform_name": policy.display_name,
             "platform_guidance": _ADDRESS_GUIDANCE.get(p.platform, "")})
@@ -872,10 +1114,11 @@ def plan_change_address(p: PlanInput) -> PlanOutcome:
     text = p.text
     for order_ref in p.triage.entities.order_ids:
         text = text.replace(order_ref, " ")
+    unit_text = text  # "apt #5B" keeps its "#"
     text = re.sub(r"#\s?\d+", " ", text)
     match = find_address(text)
     if not match:
-        return PlanOutcome(template="address_ask", order_id=oid, slots={"order_id": oid}, awaiting="address")
+        return _amend_address(p, oid, unit_text)
     if has_contact(match.group(0)):
         # a link, email or phone number in the "address" is never echoed back or written: a person looks
         return PlanOutcome(template="address_check", order_id=oid, slots={"order_id": oid},
@@ -890,6 +1133,23 @@ def plan_change_address(p: PlanInput) -> PlanOutcome:
     new_address = pending.summary.split(" to ", 1)[-1]
     return PlanOutcome(template="address_offer", order_id=oid, slots={"order_id": oid, "new_address": new_address},
                        pending_action=pending, awaiting="confirmation")
+
+
+def _amend_address(p: PlanInput, oid: str, text: str) -> PlanOutcome:
+    """No whole address in the message: a correction to part of the current one ("I forgot my apt number, it's
+    5B", a ZIP or house-number typo) is a complete change. The tool builds the new address from the order's
+    current one and refuses a partial that would move the parcel to another street or area; the offer states
+    the whole new address for the customer's yes, like any address change. Anything else: ask for the address."""
+    amendment = find_amendment(text)
+    if amendment is None:
+        return PlanOutcome(template="address_ask_unit" if unit_missing(text) else "address_ask", order_id=oid,
+                           slots={"order_id": oid}, awaiting="address")
+    pending = _proposed(p.run("change_shipping_address", {"order_id": oid, **amendment.args()}))
+    if pending is None:  # another street or ZIP area, or nothing new: the full address, please
+        return PlanOutcome(template="address_ask", order_id=oid, slots={"order_id": oid}, awaiting="address")
+    return PlanOutcome(template="address_amend_offer", order_id=oid, pending_action=pending, awaiting="confirmation",
+                       slots={"order_id": oid, "correction": amendment.describe(),
+                              "new_address": pending.summary.split(" to ", 1)[-1]})
 
 
 def _best_section(p: PlanInput, top: Passage, question: str | None = None) -> Passage:

@@ -22,7 +22,7 @@ MIN_WORDS = 4
 MIN_CONFIDENCE = 0.6
 MAX_PIECES = 8
 
-_PIECE = re.compile(r"[^.?!\n;]+[.?!;]*")
+_PIECE = re.compile(r"(?:[^.?!\n;]|(?<=\d)\.(?=\d))+[.?!;]*")  # "$3.73" is not two sentences
 _JOINER = re.compile(r"\b(?:also|btw|by the way|another (?:question|thing)|one more (?:question|thing)|plus|"
                      r"and (?:also|then|what about|how about|when|where|how|can|do|does|is|will)|"
                      r"tambi[eé]n|y (?:cu[aá]ndo|d[oó]nde|c[oó]mo|si))\b", re.I)

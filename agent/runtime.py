@@ -74,6 +74,7 @@ class AgentRuntime:
             "customer_identity": message.customer_identity, "customer_id": message.customer_id,
             "received_at": message.received_at.isoformat(), "identity_verified": message.identity_verified,
             "identity_note": message.identity_note, "verified_email": message.verified_email,
+            "attachments": list(message.attachments),
         }
         if held_flags is not None:
             inputs["held_flags"] = list(held_flags)

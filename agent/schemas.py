@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tools.models import Platform
 from tools.results import PendingAction, ToolResult
@@ -34,6 +34,8 @@ RiskFlag = Literal[
     "asks_for_person", "asks_if_automated",  # about the assistant itself (agent/triage/rules.py, agent/tone.py)
 ]
 Route = Literal["auto_send", "review", "handoff"]
+AttachmentKind = Literal["image", "video", "audio", "file"]
+"""What a customer attached, as the platform or the MIME part declared it (channels/attachments.py)."""
 
 
 class _Model(BaseModel):
@@ -46,13 +48,22 @@ class InboundMessage(_Model):
     platform: Platform
     customer_identity: str | None = Field(default=None, description="Relay email, im_user_id, PSID...")
     customer_id: str | None = Field(default=None, description="Already resolved customer, when known.")
-    text: str = Field(min_length=1, max_length=20000)
+    text: str = Field(max_length=20000, description="Empty only when the customer sent attachments alone.")
     received_at: datetime
     conversation_id: str | None = None
     platform_message_id: str | None = None
     identity_verified: bool = Field(default=True, description="False: unproven sender (email without DMARC pass).")
     identity_note: str | None = None
     verified_email: str | None = Field(default=None, description="The sender's address an email proved.")
+    attachments: list[AttachmentKind] = Field(default_factory=list, description="Kinds of what the customer "
+                                              "attached (the engine cannot see them: agent/attachment_turn.py).")
+
+    @model_validator(mode="after")
+    def _says_something(self) -> "InboundMessage":
+        """A message is text, attachments or both; an attachment-only message is never dropped."""
+        if not self.text and not self.attachments:
+            raise ValueError("a message needs text or an attachment")
+        return self
 
 
 class Entities(_Model):

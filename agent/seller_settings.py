@@ -1,7 +1,8 @@
 """The seller's automation settings per channel: what may go out without a person.
 
 Stored as JSON under the data dir (the console's settings tab edits it later); a missing file means
-the defaults below. Defaults are conservative where money or judgement is involved.
+the defaults below. Defaults are conservative where money or judgement is involved: a channel is
+draft-only (autopilot off) until an admin turns autopilot on for it, with the intents it may send alone.
 """
 
 from __future__ import annotations
@@ -10,15 +11,31 @@ from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent.intents import INTENT_TABLE
 from agent.schemas import Intent
 from tools.models import PLATFORMS, Platform
 
 DEFAULT_AUTO_SEND: tuple[Intent, ...] = tuple(name for name, s in INTENT_TABLE.items() if s.auto_send_default)
+
+
+DEFAULT_TIMEZONE = "America/New_York"
+"""The demo seller's time zone: what the console shows times in until an admin sets the seller's own."""
+
+
+def valid_timezone(name: str) -> str:
+    """An IANA zone name zoneinfo knows ("America/New_York"); anything else is refused with the name."""
+    name = str(name or "").strip()
+    if not name or len(name) > 64:
+        raise ValueError("a time zone is an IANA name such as America/New_York")
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, ZoneInfoNotFoundError):  # OSError: a name that looks like a path
+        raise ValueError(f"unknown time zone {name!r}: use an IANA name such as America/New_York") from None
+    return name
 
 
 class BusinessHours(BaseModel):
@@ -28,6 +45,11 @@ class BusinessHours(BaseModel):
     end: time = time(18, 0)
     weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return valid_timezone(value)
+
     def is_open(self, at: datetime) -> bool:
         local = at.astimezone(ZoneInfo(self.timezone))
         return local.weekday() in self.weekdays and self.start <= local.time() < self.end
@@ -35,7 +57,10 @@ class BusinessHours(BaseModel):
 
 class ChannelSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    autopilot: bool = True
+    autopilot: bool = Field(
+        default=False,
+        description="Send replies without a person (for the intents below). Off for a newly connected channel: "
+                    "every draft waits for a person until an admin turns it on (audited per channel).")
     auto_send_intents: list[Intent] = Field(default_factory=lambda: list(DEFAULT_AUTO_SEND))
     auto_send_outside_business_hours: bool = True
     model_wording: bool = Field(
@@ -85,9 +110,29 @@ class SellerSettings(BaseModel):
     approvers: Approvers = Field(default_factory=Approvers, description="Who may decide each proposed write.")
     handoff_acknowledgment: bool = Field(
         default=True, description="Tell the customer at once that a person has their message and by when.")
+    timezone: str = Field(default=DEFAULT_TIMEZONE,
+                          description="The seller's time zone (IANA name): every time the console shows is in it. "
+                                      "Reply deadlines are still computed in UTC on each platform's clock.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return valid_timezone(value)
 
     def channel(self, platform: Platform) -> ChannelSettings:
         return self.channels.get(platform) or ChannelSettings()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def with_autopilot(self, on: bool = True, platforms: list[Platform] | None = None) -> SellerSettings:
+        """A copy with autopilot set on `platforms` (default: every channel), each keeping its intents. Evals and
+        tests that measure what the agent would send alone use it: autopilot is off by default."""
+        chosen = set(PLATFORMS if platforms is None else platforms)
+        channels = {p: self.channel(p).model_copy(update={"autopilot": on}) if p in chosen else self.channel(p)
+                    for p in PLATFORMS}
+        return self.model_copy(update={"channels": channels})
 
     def with_model_wording(self, on: bool = True) -> SellerSettings:
         """A copy with every channel's `model_wording` set (evals of the guarded wording path)."""

@@ -26,7 +26,8 @@ class AgentState(TypedDict, total=False):
     turn: int
 
     # this turn
-    text: str
+    text: str  # empty only when the customer sent attachments alone
+    attachments: list[str]  # kinds the customer attached (image, video, audio, file): agent/attachment_turn.py
     received_at: str
     identity_verified: bool  # False: nobody vouches for the sender (email without DMARC pass): no orders, a person
     identity_note: str | None

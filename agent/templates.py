@@ -68,6 +68,14 @@ TEMPLATES: dict[str, str] = {
                                     "item is in stock) or a full refund for you. You don't need to file anything "
                                     "with the carrier yourself. If it does turn up in the meantime, please let us "
                                     "know.{marketplace_line}",
+    # marked delivered, but the carrier's delivery scan is in another place than the ship-to: a misdelivery, the
+    # claim is due now (a person opens it; the reply goes to review). "came from": a scan, never read as a destination
+    "delivered_elsewhere": "{sorry_line}{carrier} marked order {order_id} as delivered on {delivered_date} (tracking "
+                           "{tracking_number}), but that delivery scan came from {scan_place}, not {ship_place}, "
+                           "where the order was going. That looks like it was left at the wrong address, so there's no "
+                           "need to wait: a member of our team is opening a claim with {carrier} now and will arrange "
+                           "a replacement (when the item is in stock) or a full refund for you. You don't need to "
+                           "file anything with the carrier yourself.{marketplace_line}",
     # past the carrier's estimate, or no scan for the seller's trace threshold: never a past date as a promise
     "status_stalled_late": "I'm sorry your order {order_id} is running late{due_line}. The latest scan from {carrier} "
                            "(tracking {tracking_number}) was \"{last_event}\"{last_location} on {last_event_date}, "
@@ -129,8 +137,9 @@ TEMPLATES: dict[str, str] = {
                                    "{shipping_line}{fee_line}We refund within {refund_days} {refund_day_kind} days of "
                                    "receiving it.",
     # refunds
-    "refund_issued": "{received_line}We issued a refund of ${amount} for order {order_id} on {issued_date}. Banks usually post it "
-                     "within {posting_days} business days, so you should see it by {expected_by}.",
+    "refund_issued": "{received_line}We issued a refund of ${amount} for order {order_id} on {issued_date}."
+                     "{reason_line} Banks usually post it within {posting_days} business days, so you should see it "
+                     "by {expected_by}.",
     "refund_pending_return": "Your return for order {order_id} is {return_status}. {return_line}",
     "refund_done": "We've refunded ${amount} for order {order_id} to your original payment method. It should reach "
                    "you by {expected_by}.",
@@ -145,11 +154,24 @@ TEMPLATES: dict[str, str] = {
                                 "your refund is issued.",
     "refund_none": "I don't see a refund or a return on order {order_id} yet. If you'd like to send something back, "
                    "tell me which item and I'll check your options.",
+    # "what is this refund for?": what it was for first, from the refund's recorded reason (agent/refund_reasons.py)
+    "refund_what_for": "The ${amount} refund is from your order {order_id} ({items}): it's {customer_reason}. We "
+                       "issued it on {issued_date}, and {bank_line}",
+    # ...and a recorded reason with no customer wording: never a guess (the reply goes to review)
+    "refund_what_for_unknown": "We issued a refund of ${amount} for your order {order_id} ({items}) on {issued_date}. "
+                               "I want to give you the exact reason rather than a guess, so a member of our team is "
+                               "checking the record and will explain it here.",
+    # no refund and no return on any order the message can mean: what was checked, and a person follows up
+    "refund_no_record": "I checked your account, and I don't see a refund or a return on {scope}. Here's what I "
+                        "looked at: {checked_orders}. Did you send something back to us, or did someone tell you a "
+                        "refund was on its way? Let me know, and a member of our team will look into it with you.",
+    # several orders asked about at once: this line, then each order's answer in turn
+    "refund_each_order": "Here's where each of these orders stands: {checked_orders}.",
     # the bank's posting window is over: said in the past tense, and who looks if it still isn't there
-    "refund_issued_posted": "{received_line}We issued a refund of ${amount} for order {order_id} on {issued_date}. Banks usually post "
-                            "it within {posting_days} business days, so it should have reached your original payment "
-                            "method by {expected_by}. If you don't see it there, reply here and a member of our team "
-                            "will look into it.",
+    "refund_issued_posted": "{received_line}We issued a refund of ${amount} for order {order_id} on "
+                            "{issued_date}.{reason_line} Banks usually post it within {posting_days} business days, so "
+                            "it should have reached your original payment method by {expected_by}. If you don't see "
+                            "it there, reply here and a member of our team will look into it.",
     # received, refund due date passed, no refund: an escalation (the reply goes to review)
     "refund_overdue": "I'm sorry: we received your return {return_id} for order {order_id} on {received_date}, and "
                       "its refund was due by {due_date}, so it's overdue. A member of our team is making sure it's "
@@ -183,6 +205,17 @@ TEMPLATES: dict[str, str] = {
     "address_changed": "Done: order {order_id} will now ship to {new_address}.",
     "address_check": "Order {order_id} hasn't shipped yet. A member of our team will check the new address you sent "
                      "and confirm the change with you here.",
+    # a correction to part of the current address (a unit added, a ZIP or house-number typo): the whole new
+    # address, built by the tool from the order's current one, for the customer's yes
+    "address_amend_offer": "Order {order_id} hasn't shipped yet, so I can {correction}. It would then ship to "
+                           "{new_address}. Shall I update it? Reply \"yes\" to confirm.",
+    "address_ask_unit": "Order {order_id} hasn't shipped yet, so I can add it. Please reply with the apartment, suite "
+                        "or unit number, with \"Apt\", \"Suite\" or \"Unit\" before it.",
+    # where only our cancellation gets the order to the right address (eBay): offered now, done on the yes
+    "address_cancel_offer": "{platform_name} doesn't let sellers change the shipping address on an order, so I can't "
+                            "edit it for order {order_id}. It hasn't shipped yet, so I can cancel it now and you can "
+                            "buy again with the right address. {charge_line}Shall I cancel it? Reply \"yes\" to "
+                            "confirm.",
     # products and policies
     "product_answer": "{answer}{stock_line}",
     "policy_answer": "{answer}",

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from agent import refund_reasons
 from agent.intents import intents_where
 from agent.triage import rules
 
@@ -117,6 +118,14 @@ TEMPLATES: dict[str, str] = {
                                     "y le gestionará un reemplazo (si el artículo está disponible) o un reembolso "
                                     "completo. No necesita presentar nada ante la empresa de transporte. Si el "
                                     "paquete aparece mientras tanto, por favor avísenos.{marketplace_line}",
+    "delivered_elsewhere": "{sorry_line}{carrier} marcó el pedido {order_id} como entregado {delivered_date} "
+                           "(seguimiento {tracking_number}), pero ese escaneo de entrega se registró en "
+                           "{scan_place}, no en {ship_place}, adonde iba el pedido. Parece que lo dejaron en una "
+                           "dirección equivocada, así "
+                           "que no hace falta esperar: una persona de nuestro equipo está abriendo un reclamo con "
+                           "{carrier} ahora y le gestionará un reemplazo (si el artículo está disponible) o un "
+                           "reembolso completo. No necesita presentar nada ante la empresa de "
+                           "transporte.{marketplace_line}",
     "status_stalled_late": "Lamento que su pedido {order_id} venga con retraso{due_line}. El último escaneo de "
                            "{carrier} (seguimiento {tracking_number}) fue \"{last_event}\"{last_location} "
                            "{last_event_date}, y la fecha estimada de entrega de la empresa de transporte ya pasó. "
@@ -181,13 +190,14 @@ TEMPLATES: dict[str, str] = {
     "return_cancelled_order": "El pedido {order_id} fue cancelado, así que no hay nada que devolver.",
     "which_item": "¿Qué artículo del pedido {order_id} desea devolver: {item_list}?",
     # refunds
-    "refund_issued": "{received_line}Emitimos un reembolso de ${amount} para el pedido {order_id} {issued_date}. Los bancos suelen "
-                     "reflejarlo en un plazo de {posting_days} días hábiles, así que debería verlo a más tardar "
-                     "{expected_by}.",
-    "refund_issued_posted": "{received_line}Emitimos un reembolso de ${amount} para el pedido {order_id} {issued_date}. Los bancos "
-                            "suelen reflejarlo en un plazo de {posting_days} días hábiles, así que debió llegar a su "
-                            "método de pago original a más tardar {expected_by}. Si no lo ve ahí, responda aquí y una "
-                            "persona de nuestro equipo lo revisará.",
+    "refund_issued": "{received_line}Emitimos un reembolso de ${amount} para el pedido {order_id} {issued_date}."
+                     "{reason_line} Los bancos suelen reflejarlo en un plazo de {posting_days} días hábiles, así que "
+                     "debería verlo a más tardar {expected_by}.",
+    "refund_issued_posted": "{received_line}Emitimos un reembolso de ${amount} para el pedido {order_id} "
+                            "{issued_date}.{reason_line} Los bancos suelen reflejarlo en un plazo de {posting_days} "
+                            "días hábiles, así que debió llegar a su método de pago original a más tardar "
+                            "{expected_by}. Si no lo ve ahí, responda aquí y una persona de nuestro equipo lo "
+                            "revisará.",
     "refund_overdue": "Lo siento: recibimos su devolución {return_id} del pedido {order_id} {received_date}, y su "
                       "reembolso debía emitirse a más tardar {due_date}, así que está atrasado. Una persona de "
                       "nuestro equipo se está asegurando de que se emita ahora. Una vez emitido, los bancos suelen "
@@ -207,6 +217,15 @@ TEMPLATES: dict[str, str] = {
                                 "asegurará de que se emita su reembolso.",
     "refund_none": "Todavía no veo un reembolso ni una devolución en el pedido {order_id}. Si desea devolver algo, "
                    "dígame qué artículo y reviso sus opciones.",
+    "refund_what_for": "El reembolso de ${amount} es de su pedido {order_id} ({items}): es {customer_reason}. Lo "
+                       "emitimos {issued_date}, y {bank_line}",
+    "refund_what_for_unknown": "Emitimos un reembolso de ${amount} para su pedido {order_id} ({items}) {issued_date}. "
+                               "Quiero darle el motivo exacto en lugar de suponerlo, así que una persona de nuestro "
+                               "equipo está revisando el registro y se lo explicará aquí.",
+    "refund_no_record": "Revisé su cuenta y no veo ningún reembolso ni devolución en {scope}. Esto es lo que revisé: "
+                        "{checked_orders}. ¿Nos envió algo de regreso, o alguien le dijo que un reembolso venía en "
+                        "camino? Avíseme, y una persona de nuestro equipo lo revisará con usted.",
+    "refund_each_order": "Así está cada uno de estos pedidos: {checked_orders}.",
     # cancellations
     "cancel_offer": "El pedido {order_id} todavía no se ha enviado, así que puedo cancelarlo. {charge_line}¿Quiere "
                     "que lo cancele? Responda \"sí\" para confirmar.",
@@ -216,6 +235,15 @@ TEMPLATES: dict[str, str] = {
     "cancel_delivered": "El pedido {order_id} ya se entregó {delivered_date}, así que no se puede cancelar, pero "
                         "puede devolverlo hasta {window_ends}. ¿Quiere que revise la devolución por usted?",
     "cancel_already": "El pedido {order_id} ya está cancelado.{refund_line}",
+    # address changes
+    "address_amend_offer": "El pedido {order_id} todavía no se ha enviado, así que puedo {correction}. Entonces se "
+                           "enviaría a {new_address}. ¿Quiere que lo actualice? Responda \"sí\" para confirmar.",
+    "address_ask_unit": "El pedido {order_id} todavía no se ha enviado, así que puedo agregarlo. Responda con el número "
+                        "de apartamento, suite o unidad, con \"Apt\", \"Suite\" o \"Unit\" delante.",
+    "address_cancel_offer": "{platform_name} no permite que los vendedores cambien la dirección de envío de un pedido, "
+                            "así que no puedo modificarla en el pedido {order_id}. Todavía no se ha enviado, así que "
+                            "puedo cancelarlo ahora y usted puede volver a comprarlo con la dirección correcta. "
+                            "{charge_line}¿Quiere que lo cancele? Responda \"sí\" para confirmar.",
     # general
     "action_declined": "Entendido, no haré ningún cambio en el pedido {order_id}. ¿Hay algo más en lo que pueda "
                        "ayudarle?",
@@ -336,6 +364,11 @@ def _sentences(*pairs: tuple[str, str]) -> Callable[[str], str]:
     return translate
 
 
+# the parts of an address correction (agent.address_amend.Amendment.describe), each said on its own: a phrase
+# list would read "include {unit}" as running to the end of the value
+_CORRECTION = _phrases(("update its address to include {unit}", "actualizar su dirección para incluir {unit}"),
+                       ("correct its street address to {line}", "corregir su dirección a {line}"),
+                       ("correct its ZIP code to {zip}", "corregir su código postal a {zip}"))
 _SCANS = _phrases(
     ("Shipping label created, carrier awaiting item", "Etiqueta de envío creada, en espera del paquete"),
     ("Accepted at origin facility", "Recibido en el centro de origen"),
@@ -392,6 +425,9 @@ _GROUPS.update({"daykind": _table({"business": "hábiles", "calendar": "calendar
                 "settle": _table({"so we'd collect the difference": "así que le cobraríamos la diferencia",
                                   "so we'd refund you the difference": "así que le reembolsaríamos la diferencia",
                                   "so there's no difference to pay": "así que no hay ninguna diferencia que pagar"})})
+# What a refund was for, in the customer's words (agent/refund_reasons.py holds both languages).
+_REASONS = _phrases(*refund_reasons.phrase_pairs())
+_GROUPS["reason"] = _REASONS
 
 # What each slot of the Spanish templates holds and how it reads in Spanish. A slot not listed here has no
 # Spanish form: a template that shows it cannot go out in Spanish.
@@ -424,6 +460,9 @@ SLOTS: dict[str, Callable[[str], str]] = {
     "received_line": _phrases(("We received your return {return_id} on {date}. ",
                                "Recibimos su devolución {return_id} {date}. ")),
     "platform_name": _table({"Shopify store": "nuestra tienda en línea"}, others_as_is=True),
+    **dict.fromkeys(("scan_place", "ship_place", "new_address"), _same),  # places and addresses as written
+    "sorry_line": _phrases(("I'm sorry your package hasn't turned up. ", "Lamento que su paquete no haya aparecido. ")),
+    "correction": lambda value: " y ".join(_CORRECTION(part) for part in value.split(" and ")),
     "carrier": _table({"the carrier": "la empresa de transporte"}, others_as_is=True),
     "tracking_number": _table({"in your order details": "en los detalles de su pedido"}, others_as_is=True),
     "refund_day_kind": _table({"business": "hábiles", "calendar": "calendario"}),
@@ -465,6 +504,7 @@ SLOTS: dict[str, Callable[[str], str]] = {
          "Cuando solo se devuelven algunos artículos de un pedido, solo se reembolsan esos artículos."),
         ("The refund of ${amount} is for your return {return_id}.",
          "El reembolso de ${amount} corresponde a su devolución {return_id}."),
+        ("The refund of ${amount} was {reason}.", "El reembolso de ${amount} fue {reason}."),
         *_TERMS,
         ("Because that return was our fault, a member of our team will also review the original shipping charge.",
          "Como esa devolución fue por un error nuestro, una persona de nuestro equipo también revisará el cargo de "
@@ -498,6 +538,27 @@ SLOTS: dict[str, Callable[[str], str]] = {
                         "un reemplazo o el reembolso del resto de su pedido")),
     "order_list": _phrases(("the {items} (order {order_id}, placed {date})",
                             "{items} (pedido {order_id}, realizado {date})"), listed=(" or ", " o ")),
+    # refund answers: what a refund was for, no refund on record, several orders at once
+    "customer_reason": _REASONS,
+    "reason_line": _phrases((" It's {reason}.", " Es {reason}.")),
+    "items": _items,
+    "bank_line": _phrases(
+        ("banks usually post a refund within {days} business days, so you should see it on your original payment "
+         "method by {date}.",
+         "los bancos suelen reflejar un reembolso en un plazo de {days} días hábiles, así que debería verlo en su "
+         "método de pago original a más tardar {date}."),
+        ("banks usually post a refund within {days} business days, so it should have reached your original payment "
+         "method by {date}. If you don't see it there, reply here and a member of our team will look into it.",
+         "los bancos suelen reflejar un reembolso en un plazo de {days} días hábiles, así que debió llegar a su "
+         "método de pago original a más tardar {date}. Si no lo ve ahí, responda aquí y una persona de nuestro "
+         "equipo lo revisará."),
+        ("banks usually post a refund within {days} business days.",
+         "los bancos suelen reflejar un reembolso en un plazo de {days} días hábiles.")),
+    "scope": _table({"any of your recent orders": "ninguno de sus pedidos recientes",
+                     "your orders from the time you mentioned": "sus pedidos de la fecha que mencionó",
+                     "the orders that match your message": "los pedidos que coinciden con su mensaje"}),
+    "checked_orders": _phrases(("the {items} (order {order_id}, placed {date})",
+                                "{items} (pedido {order_id}, realizado {date})"), listed=("; ", "; ")),
     "shipping_line": _phrases(
         ("Return shipping is free for you. ", "El envío de la devolución es gratis para usted. "),
         ("Return shipping is paid by you (the label cost comes out of the refund). ",

@@ -211,8 +211,8 @@ def findings_from_run(outcome: dict[str, Any] | None, tool_results: Sequence[dic
             findings.no_scan_days = _int(slots.get("trace_days")) or findings.no_scan_days
         elif template == "status_stalled_late":
             findings.past_carrier_estimate = True
-        elif template in ("delivered_not_received", "delivered_not_received_claim"):
-            findings.not_received = True
+        elif template in ("delivered_not_received", "delivered_not_received_claim", "delivered_elsewhere"):
+            findings.not_received = True  # a delivery scanned in another town is not received either
             if template == "delivered_not_received_claim":
                 findings.not_received_hours = _int(slots.get("wait_hours"))
     findings.refund_overdue_days = _refund_overdue_days(tool_results, today)

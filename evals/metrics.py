@@ -25,6 +25,8 @@ class ScenarioResult(BaseModel):
     intent_got: str | None = None
     route_expected: str | None = None
     route_got: str | None = None
+    route_reasons: list[str] = Field(default_factory=list, description="Why the last reply went to review or a "
+                                     "person (the route step's reasons), so a held reply can be read without a rerun.")
     violations: list[str] = Field(default_factory=list, description="Compliance rule ids of the final drafts.")
     turns: int = 0
     latency_ms: float = 0.0

@@ -250,8 +250,10 @@ def _runtime(env: EvalEnvironment, folder: Path) -> Iterator[tuple[AgentRuntime,
     shutil.copy(env.store_template, store_path)
     store = SandboxStore(store_path, clock=FixedClock(EVAL_NOW))
     outbox = Outbox(folder / "app.db")
+    # autopilot on every channel, whatever the configuration says: an eval measures the agent's route decision
+    # (what it WOULD send alone), not the seller's draft-only switch (off by default)
     context = AgentContext(backend=store, outbox=outbox, classifier=env.classifier, retriever=env.retriever,
-                           llm=env.llm, seller_settings=env.seller_settings, clock=store.clock,
+                           llm=env.llm, seller_settings=env.seller_settings.with_autopilot(True), clock=store.clock,
                            llm_review=env.llm_review)
     try:
         yield AgentRuntime(context, InMemorySaver()), store
@@ -310,6 +312,7 @@ def run_scenario(scenario: Scenario, env: EvalEnvironment, *, run: int = 0,
             "passed": all(v is None for v in checks.values()), "checks": {k: v is None for k, v in checks.items()},
             "failed_checks": [f"{k}: {v}" for k, v in checks.items() if v is not None],
             "intent_got": traces[0].intent if traces else None, "route_got": last.route if last else None,
+            "route_reasons": list(last.reasons) if last else [],
             "violations": [v["rule"] for t in traces for v in (t.compliance or {}).get("violations", [])],
             "turns": len(traces), "latency_ms": round(latency / max(1, len(traces)), 2),
             "llm_calls": calls, "prompt_tokens": prompt, "completion_tokens": completion,

@@ -3,7 +3,9 @@
 A reply cites a passage by id, so ids must survive re-indexing: each `##` section is one chunk
 named `<doc id>#<heading slug>`, and only a section longer than the limit is split (on paragraph
 boundaries) into `#slug-p2`, `#slug-p3`... Each chunk starts with the document title and the
-heading, so a section read alone still says what and which platform it is about.
+heading, so a section read alone still says what and which platform it is about; a paragraph that points
+at a list in a later section ("on the platforms listed below") carries that list right after it; and each
+chunk records the platforms it applies to (`scope`, knowledge/scope.py), which retrieval filters on.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 from knowledge.loader import KBDocument, KBPlatform, Topic
+from knowledge.scope import EVERY_PLATFORM, first_rows, points_past_its_section, section_scope
 
 MAX_CHARS = 1400
 
@@ -30,6 +33,22 @@ class Chunk(BaseModel):
     position: int
     doc_hash: str
     text: str
+    scope: tuple[str, ...] = tuple(sorted(EVERY_PLATFORM))  # the platforms the chunk applies to
+
+
+def with_referents(sections: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each section with the rows its paragraphs point at in a later section, inserted after the line that
+    points ("...on the platforms listed below" is followed by that list), so the section reads alone."""
+    done: list[tuple[str, str]] = []
+    for index, (heading, text) in enumerate(sections):
+        lines: list[str] = []
+        for line in text.splitlines():
+            lines.append(line)
+            if line.strip() and points_past_its_section(line, text):
+                later = "\n\n".join(t for _, t in sections[index + 1:])
+                lines += first_rows(later)
+        done.append((heading, "\n".join(lines)))
+    return done
 
 
 def slugify(text: str) -> str:
@@ -70,7 +89,8 @@ def _split(text: str, limit: int) -> list[str]:
 def chunk_document(doc: KBDocument, max_chars: int = MAX_CHARS) -> list[Chunk]:
     chunks: list[Chunk] = []
     used: dict[str, int] = {}
-    for heading, text in _sections(doc.body):
+    for heading, text in with_referents(_sections(doc.body)):
+        scope = tuple(sorted(section_scope(heading, text, doc.platform)))
         slug = slugify(heading)
         used[slug] = used.get(slug, 0) + 1
         if used[slug] > 1:
@@ -80,6 +100,6 @@ def chunk_document(doc: KBDocument, max_chars: int = MAX_CHARS) -> list[Chunk]:
             chunks.append(Chunk(
                 id=f"{doc.id}#{slug}{suffix}", doc_id=doc.id, title=doc.title, section=heading,
                 platform=doc.platform, topic=doc.topic, source=doc.source, position=len(chunks),
-                doc_hash=doc.content_hash, text=f"{doc.title} — {heading}\n{part}",
+                doc_hash=doc.content_hash, text=f"{doc.title} — {heading}\n{part}", scope=scope,
             ))
     return chunks

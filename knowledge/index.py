@@ -150,4 +150,5 @@ def _metadata(chunk: Chunk) -> dict[str, str | int]:
     return {
         "doc_id": chunk.doc_id, "title": chunk.title, "section": chunk.section, "platform": chunk.platform,
         "topic": chunk.topic, "source": chunk.source, "position": chunk.position, "doc_hash": chunk.doc_hash,
+        "scope": " ".join(chunk.scope),
     }

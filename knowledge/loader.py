@@ -26,6 +26,11 @@ KBPlatform = Literal["all", "amazon", "walmart", "shopify", "tiktok", "ebay", "m
 KB_PLATFORMS: tuple[KBPlatform, ...] = ("all", "amazon", "walmart", "shopify", "tiktok", "ebay", "meta")
 Topic = Literal["product", "shipping", "returns", "compliance", "brand_voice"]
 
+# Bump when chunking or chunk metadata changes (knowledge/chunking.py, knowledge/scope.py): every
+# document's hash changes with it, so an index built by older code is re-embedded on its next sync.
+# 2: chunks carry the platforms they apply to (`scope`) and the lists their paragraphs point at.
+CHUNK_SCHEMA = "2"
+
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.]+)\s*\}\}")
 
@@ -47,9 +52,10 @@ class KBDocument(BaseModel):
 
     @property
     def content_hash(self) -> str:
-        """Changes whenever anything a passage shows or is filtered by changes; drives incremental
-        re-indexing. The `updated` date alone does not re-embed a document."""
-        payload = "\x1f".join([self.id, self.title, self.platform, self.topic, self.body])
+        """Changes whenever anything a passage shows or is filtered by changes, including how documents are
+        cut into passages (`CHUNK_SCHEMA`); drives incremental re-indexing. The `updated` date alone does
+        not re-embed a document."""
+        payload = "\x1f".join([CHUNK_SCHEMA, self.id, self.title, self.platform, self.topic, self.body])
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

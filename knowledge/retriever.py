@@ -1,8 +1,12 @@
 """Retrieval: query + the customer's platform -> cited passages.
 
 Passages are limited to the customer's platform plus general (`all`) content, so an Amazon buyer
-is never quoted the Walmart return window. Vector search (MiniLM in Chroma) and BM25 are fused
-by reciprocal rank; `lexical=False` gives pure vector search for comparison.
+is never quoted the Walmart return window, and within a general article to the sections that apply to
+that platform (a chunk's `scope`, read from the article's structure by knowledge/scope.py: the
+"Our online store" section of the address-change article never answers an Amazon buyer; a match on it
+counts for the article's section that does apply, "Amazon, Walmart, eBay and TikTok Shop"). Vector search
+(MiniLM in Chroma) and BM25 are fused by reciprocal rank; `lexical=False` gives pure vector search for
+comparison.
 
 Two measured choices (`shopdesk kb eval`, same result on either half of the question set): at most
 one passage per document (`per_doc=1`), so the top results are distinct sources instead of three
@@ -37,6 +41,12 @@ class Passage(BaseModel):
     text: str
 
 
+def in_scope(meta: dict, platform: KBPlatform | None) -> bool:  # type: ignore[type-arg]
+    """Whether a chunk applies to the customer's platform (a chunk without a recorded scope applies to all)."""
+    scope = meta.get("scope")
+    return platform is None or platform == "all" or not scope or platform in str(scope).split()
+
+
 def platform_scope(platform: str | None) -> list[KBPlatform] | None:
     """Which KB platforms a customer on `platform` may be quoted; None = every platform."""
     if platform is None:
@@ -63,6 +73,7 @@ class Retriever:
         self._positions: dict[str, int] = {}
         self._allowed_cache: dict[tuple[object, ...], set[int]] = {}
         self._meta_at: list[dict] = []  # type: ignore[type-arg]
+        self._ids_at: list[str] = []
         self._doc_positions: dict[str, list[int]] = {}
 
     def _lexical_index(self) -> BM25Index:
@@ -74,6 +85,7 @@ class Retriever:
             self._text = dict(zip(ids, texts, strict=True))
             self._positions = {chunk_id: i for i, chunk_id in enumerate(ids)}
             self._meta_at = metas
+            self._ids_at = ids
             self._doc_positions = {}
             for i, m in enumerate(metas):
                 self._doc_positions.setdefault(m["doc_id"], []).append(i)
@@ -100,6 +112,17 @@ class Retriever:
             }
             self._allowed_cache[key] = cached
         return cached
+
+    def _stand_in(self, doc_id: str, platform: KBPlatform | None) -> str | None:
+        """The first section of the article written for some platforms only, the customer's among them: it
+        answers them where a section for other platforms matched."""
+        self._lexical_index()  # chunk metadata, loaded once per index version
+        for pos in self._doc_positions.get(doc_id, []):
+            found = self._meta_at[pos]
+            scope = str(found.get("scope") or "").split()
+            if platform in scope and len(scope) < len(KB_PLATFORMS) - 1:
+                return self._ids_at[pos]
+        return None
 
     def search(self, query: str, platform: str | None = None, k: int = 5, topic: Topic | None = None,
                doc_id: str | None = None) -> list[Passage]:
@@ -132,16 +155,31 @@ class Retriever:
         meta = dict(zip(vector_ids, found["metadatas"][0], strict=True))  # type: ignore[index]
         text = dict(zip(vector_ids, found["documents"][0], strict=True))  # type: ignore[index]
         similarity = {i: 1.0 - d for i, d in zip(vector_ids, found["distances"][0], strict=True)}  # type: ignore[index]
+        own = scope[0] if scope else None
         fused: dict[str, float] = {}
-        for rank, chunk_id in enumerate(vector_ids):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+
+        def fuse(ranked: list[str]) -> None:
+            """Reciprocal-rank credit for one ranked list. A hit on a section written for other platforms
+            counts for the section of the same article that applies to the customer's ("Platforms without
+            the holiday extension" for an eBay buyer), if there is one; each section once per list."""
+            credited: set[str] = set()
+            for chunk_id in ranked:
+                target = chunk_id if in_scope(meta[chunk_id], own) else self._stand_in(meta[chunk_id]["doc_id"], own)
+                if target is None or target in credited:
+                    continue
+                credited.add(target)
+                fused[target] = fused.get(target, 0.0) + 1.0 / (RRF_K + len(credited))
+                if target not in text:
+                    meta[target], text[target] = self._meta[target], self._text[target]
+
+        fuse(vector_ids)
         if self.lexical:
             bm25 = self._lexical_index()
             allowed = self._allowed(scope, topic, doc_id)
-            for rank, (chunk_id, _) in enumerate(bm25.search(query, CANDIDATES, allowed)):
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            lexical_ids = [chunk_id for chunk_id, _ in bm25.search(query, CANDIDATES, allowed)]
+            for chunk_id in lexical_ids:
                 meta.setdefault(chunk_id, self._meta[chunk_id])
-                text.setdefault(chunk_id, self._text[chunk_id])
+            fuse(lexical_ids)
         if scope is not None and self.platform_boost:
             for chunk_id in fused:
                 if meta[chunk_id]["platform"] != "all":

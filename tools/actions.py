@@ -9,12 +9,15 @@ refund above the seller's threshold needs a human. Results are small JSON-able d
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tools.context import ToolContext, emails_on_file, same_channel_family
 from tools.errors import CommerceError, NotFoundError, PreconditionFailed
 from tools.models import DEFECT_REASONS, Address, Order, Platform, Product, ReturnItem, ReturnReason, Subscription
+from tools.refund_reasons import refund_kind
 from tools.results import PendingAction
 
 
@@ -192,11 +195,30 @@ def track_shipment(ctx: ToolContext, order_id: str | None = None, tracking_numbe
     }
 
 
+def arrived_late(order: Order) -> bool:
+    """Whether the order was delivered after the date it was promised by. Counted from the end of that day in
+    the westernmost US time zone (Hawaii, UTC-10), so a parcel delivered on its last evening anywhere in the
+    US is never called late."""
+    if order.delivered_at is None:
+        return False
+    end_of_promise = datetime.combine(order.deliver_by + timedelta(days=1), time(10, 0), tzinfo=timezone.utc)
+    return order.delivered_at > end_of_promise
+
+
+def return_reason_for(order: Order, reason: ReturnReason) -> ReturnReason:
+    """The reason the policy applies: a changed-mind return of an order that arrived late is a late-delivery
+    return (no restocking fee, per the seller's policy), whether or not the customer says so."""
+    if reason in ("changed_mind", "no_longer_needed") and arrived_late(order):
+        return "arrived_late"
+    return reason
+
+
 def check_return_eligibility(ctx: ToolContext, order_id: str, reason: ReturnReason = "changed_mind",
                              sku: str | None = None) -> dict[str, Any]:
     """READ. Whether (and how) an item of the order can be returned now, under the platform's policy."""
     order = _owned_order(ctx, order_id)
     policy = ctx.policies[order.platform]
+    reason = return_reason_for(order, reason)
     today = ctx.clock.now().date()
     window_ends = policy.return_window_end(order, reason)
     returns = ctx.backend.order_returns(order.id)
@@ -249,6 +271,7 @@ def get_refund_status(ctx: ToolContext, order_id: str) -> dict[str, Any]:
         "refunded_total": str(refunded), "not_refunded": str(max(order.total - refunded, Decimal("0"))),
         "cancelled_at": order.cancelled_at.isoformat() if order.cancelled_at else None,
         "refunds": [{"refund_id": r.id, "amount": str(r.amount), "status": r.status, "reason": r.reason,
+                     "reason_kind": refund_kind(r.reason, r.return_id),  # what it was for (tools/refund_reasons.py)
                      "issued_at": r.created_at.isoformat(), "return_id": r.return_id,
                      "expected_by": r.expected_by.isoformat() if r.expected_by else None}
                     for r in refunds],
@@ -317,6 +340,7 @@ def start_return(ctx: ToolContext, order_id: str, sku: str, quantity: int = 1,
     line = order.line_for_sku(sku.upper())
     if line is None:
         raise PreconditionFailed(f"{sku} is not part of order {order.id}.", code="item_not_in_order")
+    reason = return_reason_for(order, reason)
     returns = ctx.policies[order.platform].returns
     if returns.started_by == "buyer":  # the marketplace's own flow: a seller label would bypass it
         raise PreconditionFailed(f"Returns of {ctx.policies[order.platform].display_name} orders start in the "
@@ -377,18 +401,62 @@ def cancel_order(ctx: ToolContext, order_id: str, reason: str = "customer reques
             "charged": refund_record is not None}
 
 
-def change_shipping_address(ctx: ToolContext, order_id: str, name: str, line1: str, city: str, state: str,
-                            zip: str, line2: str | None = None) -> dict[str, Any]:
-    """WRITE. Change where an unshipped order goes (only where the platform lets the seller do it)."""
+_SUFFIXES = {"street": "st", "avenue": "ave", "av": "ave", "road": "rd", "drive": "dr", "lane": "ln", "court": "ct",
+             "boulevard": "blvd", "place": "pl", "terrace": "ter", "circle": "cir", "trail": "trl", "highway": "hwy",
+             "parkway": "pkwy", "north": "n", "south": "s", "east": "e", "west": "w"}  # USPS Pub. 28 abbreviations
+_UNIT_IN_LINE = re.compile(r"\s(?:apt|apartment|unit|suite|ste|#).*$", re.IGNORECASE)
+
+
+def _street_name(line1: str) -> str:
+    """"125 Main Street" and "123 Main St" are on the same street: the street line without its house number,
+    unit and punctuation, with the usual abbreviations."""
+    words = re.sub(r"[^\w\s]", " ", _UNIT_IN_LINE.sub("", line1.lower())).split()
+    while words and any(ch.isdigit() for ch in words[0]):
+        words.pop(0)  # "125", "125b", "12 1/2"
+    return " ".join(_SUFFIXES.get(w, w) for w in words)
+
+
+def _changed_address(current: Address, *, name: str | None, line1: str | None, line2: str | None,
+                     city: str | None, state: str | None, zip: str | None) -> Address:
+    """Where the order goes after the change. With a city or state it is a whole new address, every part
+    required. Otherwise it corrects part of the current one (a unit added, a ZIP or house-number typo) and the
+    rest stays: a partial never moves the parcel to another street or ZIP area, which takes the full address."""
+    if city or state:
+        if not (line1 and city and state and zip):
+            raise PreconditionFailed("A new address needs the street, city, state and ZIP.", code="incomplete_address")
+        return Address(name=name or current.name, line1=line1, line2=line2, city=city, state=state, zip=zip)
+    if not (line1 or line2 or zip):
+        raise PreconditionFailed("Which part of the address should change?", code="incomplete_address")
+    if line1 and _street_name(line1) != _street_name(current.line1):
+        raise PreconditionFailed("A different street needs the full new address (street, city, state and ZIP).",
+                                 code="partial_address_moves_parcel")
+    if zip and zip[:3] != current.zip[:3]:  # a ZIP's first three digits are its area (the USPS sectional center)
+        raise PreconditionFailed("A ZIP code in another area needs the full new address (street, city, state and "
+                                 "ZIP).", code="partial_address_moves_parcel")
+    changed = Address.model_validate({**current.model_dump(), **({"name": name} if name else {}),
+                                      **{k: v for k, v in (("line1", line1), ("line2", line2), ("zip", zip)) if v}})
+    if changed == current:
+        raise PreconditionFailed("That is already the address on the order.", code="address_unchanged")
+    return changed
+
+
+def change_shipping_address(ctx: ToolContext, order_id: str, name: str | None = None, line1: str | None = None,
+                            city: str | None = None, state: str | None = None, zip: str | None = None,
+                            line2: str | None = None) -> dict[str, Any]:
+    """WRITE. Change where an unshipped order goes (only where the platform lets the seller do it). A new address
+    needs line1, city, state and zip. To correct part of the current one, give only that part (line2 for a
+    forgotten apartment or unit, zip for a ZIP typo, line1 for a house-number typo on the same street): the rest
+    stays as it is."""
     order = _owned_order(ctx, order_id)
     _same_channel(ctx, order)
     _sender_on_file(ctx, order.customer_id, order.platform)
-    address = Address(name=name, line1=line1, line2=line2, city=city, state=state, zip=zip)
     if not ctx.policies[order.platform].orders.address_change_allowed:
         raise PreconditionFailed(
             f"{ctx.policies[order.platform].display_name} does not let sellers change an order's address.",
             code="address_change_not_allowed",
         )
+    address = _changed_address(order.shipping_address, name=name, line1=line1, line2=line2, city=city, state=state,
+                               zip=zip)
     action = PendingAction(tool="change_shipping_address",
                            args={"order_id": order.id, **address.model_dump(exclude={"country"})},
                            summary=f"send order {order.id} to {address.one_line()}")

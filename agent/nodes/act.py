@@ -15,6 +15,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from agent.attachment_turn import attachment_outcome
 from agent.context import AgentContext
 from agent.llm_engine import handoff_already_decided, llm_answer
 from agent.intents import intents_where
@@ -64,7 +65,9 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
 
     intent = triage.intent
     notes: list[str] = []
-    if set(triage.risk_flags) & set(HANDOFF_FLAGS) or not answers_in(triage.language, intent):
+    if (photo := attachment_outcome(state)) is not None:  # a photo alone: a person looks (the engine cannot)
+        outcome = PlanOutcome(**photo)
+    elif set(triage.risk_flags) & set(HANDOFF_FLAGS) or not answers_in(triage.language, intent):
         outcome = PlanOutcome(template="handoff")  # a person answers these; nothing is looked up or drafted
     elif "off_platform_request" in triage.risk_flags and not ctx.policies[state["platform"]].messaging.off_platform_contact_allowed:  # type: ignore[index]
         # the marketplace forbids moving buyers off it: say so instead of answering around the request
@@ -99,7 +102,8 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
             outcome, extra_passages, asked = _further_requests(ctx, plan_input, outcome)
             passages_update = [*state.get("passages", []), *extra_passages]
             if "asks_if_automated" in triage.risk_flags:  # the reply opens with the honest answer (agent/tone.py)
-                asked = [replace(a, answered_by_plan=True) if rules.asks_if_automated(a.text) else a for a in asked]
+                asked = [replace(a, answered_by_plan=True, plan_intent=None) if rules.asks_if_automated(a.text) else a
+                         for a in asked]
     executed = any(r.ok and r.write for r in results)
     keep_pending = outcome.pending_action or (pending if not (executed or declined or intent in HANDOFF_INTENTS) and
                                               outcome.awaiting == "confirmation" else None)
@@ -132,6 +136,25 @@ def _in_context(guess: IntentGuess, main_intent: str) -> IntentGuess:
         return IntentGuess(intent=main_intent, confidence=guess.confidence, nearest_similarity=guess.nearest_similarity,
                            runner_up="policy_question")
     return guess
+
+
+NO_READING = 0.45  # below this a piece's intent is a guess among several: it may well be the main request
+# below this similarity to every labelled example a short piece ("did that actually happen??", "why the
+# difference?") has no reading of its own: it leans on the message around it
+UNFAMILIAR = 0.5
+
+
+def _primary_question(asked: list[str], read: dict[str, IntentGuess], main_intent: str) -> str | None:
+    """The question the main plan answers: the first read as the main intent; failing that, the first whose
+    other reading is the main intent, or that has no reading to speak of (unsure, or unlike every example: a
+    piece alone lacks the message's context).
+    A question read confidently as something else ("I want to return it. Would your 4-person tent fit a
+    family of four?") is not the main request: it must be answered in words, or a person answers it."""
+    first = next((q for q in asked if read[q].intent == main_intent), None)
+    if first is not None:
+        return first
+    return next((q for q in asked if read[q].runner_up == main_intent or read[q].confidence < NO_READING
+                 or read[q].nearest_similarity < UNFAMILIAR), None)
 
 
 def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) -> tuple[PlanOutcome, list[dict[str, Any]], list[Asked]]:
@@ -174,10 +197,15 @@ def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) 
             held.append(sub.review_reason)
         citations += [c for c in sub.citations if c not in citations]
         passages += [p.model_dump(mode="json") for p in found if p.id in sub.citations]
-    primary = next((q for q in asked_texts if read[q].intent == main.intent), asked_texts[0] if asked_texts else None)
+    primary = _primary_question(asked_texts, read, main.intent)
     if primary is not None and outcome.template not in PASSAGE_ANSWERS:
         by_plan.add(primary)  # the main plan answered (or asked what it needs to answer) the main question
-    asked = [Asked(q, read[q].intent, read[q].confidence, answered_by_plan=q in by_plan) for q in asked_texts]
+    # a further question on the main request's topic ("how do I pause it? is there a fee for pausing?") is
+    # checked for what it adds beyond that topic (agent/answer_gate.py); the plan's own question is not
+    same_topic = main.intent if outcome.template not in PASSAGE_ANSWERS else None
+    asked = [Asked(q, read[q].intent, read[q].confidence, answered_by_plan=q in by_plan,
+                   plan_intent=same_topic if q not in by_plan and read[q].intent == main.intent else None)
+             for q in asked_texts]
     if not extra and not unanswered:
         return outcome, [], asked
     review = outcome.review_reason or (

@@ -14,6 +14,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.acknowledgment import acknowledgment
+from agent.attachment_turn import acknowledged_attachment
 from agent.compliance import check_reply
 from agent.context import AgentContext
 from agent.nodes.check import compliance_input
@@ -47,7 +48,8 @@ def _acknowledge(state: AgentState, runtime: Runtime[AgentContext], decision: di
     text = acknowledgment(
         risk_flags=list(triage.get("risk_flags", [])), language=triage.get("language"),
         deadline=deadline if isinstance(deadline, datetime) else datetime.fromisoformat(str(deadline)),
-        now=ctx.clock.now(), first_name=(state.get("customer_name") or "").split(" ")[0] or None)
+        now=ctx.clock.now(), first_name=(state.get("customer_name") or "").split(" ")[0] or None,
+        received=acknowledged_attachment(state))
     report = check_reply(compliance_input(state, runtime, text), ctx.policies[state["platform"]])  # type: ignore[index]
     if not report.ok:
         return None

@@ -7,10 +7,12 @@ from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
-from agent.answer_check import coverage
+from agent.answer_check import coverage, residual
 from agent.answer_gate import Asked, unanswered
+from agent.attachment_turn import attachment_review_reason
 from agent.clocks import reply_deadline
 from agent.context import AgentContext
+from agent.intent_vocabulary import vocabulary
 from agent.routing import decide
 from agent.schemas import ComplianceReport, Triage
 from agent.state import AgentState
@@ -35,7 +37,8 @@ def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         triage=triage.model_copy(update={"urgency": urgency.level}), policy=policy,  # the priority follows it
         settings=ctx.seller_settings, received_at=received_at, now=now,
         has_draft=bool(state.get("draft")), compliance=compliance, handoff_reason=outcome.get("handoff_reason"),
-        review_reason=None if review.get("action") == "approve" else outcome.get("review_reason"),
+        review_reason=None if review.get("action") == "approve" else
+        attachment_review_reason(state, outcome.get("review_reason")),  # words + a photo: a person sees it
         needs_approval=bool(pending.get("needs_approval")), human_approved=review.get("action") == "approve",
         answered_by_rule=outcome.get("template") in RULE_ANSWERS,
         unauthenticated=None if state.get("identity_verified", True) else state.get("identity_note") or "no proof",
@@ -68,7 +71,9 @@ def _open_questions(state: AgentState, product_names: list[str]) -> list[str]:
     if not draft or draft.get("engine") == "human" or not state.get("asked"):
         return []
     asked = [Asked(**a) for a in state["asked"]]
-    return unanswered(asked, draft.get("text", ""), lambda q, reply: coverage(q, reply, product_names).answered)
+    return unanswered(asked, draft.get("text", ""), lambda q, reply: coverage(q, reply, product_names).answered,
+                      lambda a, reply: residual(a.text, reply, vocabulary(a.plan_intent or a.intent),
+                                                product_names=product_names, keep_asks=not a.answered_by_plan).answered)
 
 
 def handoff_summary(state: AgentState, reasons: list[str]) -> str:

@@ -16,6 +16,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.attachment_turn import attachment_triage
 from agent.context import AgentContext
 from agent.prompts import TRIAGE_SYSTEM
 from agent.routing import HELD_FLAGS
@@ -42,7 +43,9 @@ def triage(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     notes: list[str] = []
     active = state.get("active_intent")
     awaiting = state.get("awaiting")
-    if active and state.get("pending_action") and awaiting == "confirmation" and (
+    if (photo := attachment_triage(state, base)) is not None:  # a photo alone: the open topic's "photo received"
+        result = photo
+    elif active and state.get("pending_action") and awaiting == "confirmation" and (
             rules.is_confirmation(text) or rules.is_refusal(text)):
         result = Triage(intent=active, confidence=1.0, source="conversation", **base)  # type: ignore[arg-type]
     elif active and awaiting in ("order_id", "address") and (entities.order_ids or awaiting == "address"

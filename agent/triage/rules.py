@@ -87,7 +87,10 @@ _URGENT = re.compile(r"\b(asap|urgent(ly)?|immediately|right away|emergency|time
                      r"needed (it|this|them|that|these)( back)? (by|before)|(by|before) (today|tonight|tomorrow))\b", re.I)
 
 _YES = re.compile(
-    r"^\s*(yes|yea|yeah|yep|yup|ya|yas|sure|ok(ay)?|okie|k|alright|please do|please go ahead|go ahead|do it|"
+    # a warm word or a greeting may come first ("Great, yes please start the return"), never instead of the yes
+    r"^\s*(?:(?:great|perfect|awesome|cool|wonderful|excellent|amazing|lovely|fantastic|thanks|thank you|hi|hello|"
+    r"hey|oh|ah|genial|perfecto|gracias|hola)\b[\s,!.]*)*"
+    r"(yes|yea|yeah|yep|yup|ya|yas|sure|ok(ay)?|okie|k|alright|please do|please go ahead|go ahead|do it|"
     r"confirm(ed)?|that'?s fine|"
     r"sounds good|correct|that works|y|"
     # Spanish (a Spanish customer answers "sí" to a Spanish offer); a bare "si" is also "if": only on its own

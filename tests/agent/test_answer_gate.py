@@ -84,3 +84,97 @@ def test_an_open_question_sends_the_reply_to_review_unless_a_person_approved_it(
     held = decide(**args, human_approved=False, open_questions=["what colors?"])  # type: ignore[arg-type]
     assert held.route == "review" and 'the reply does not answer: "what colors?"' in held.reasons
     assert decide(**args, human_approved=True, open_questions=["what colors?"]).route == "auto_send"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("piece", [
+    "ordered the pour over set tuesday, is it shipping today or r u guys closed for thanksgiving lol",
+    "I got the tent last week, can you tell me how to set it up",
+    "Ordered a skillet Monday, when will it ship",
+])
+def test_a_question_inside_a_sentence_after_a_comma_is_a_question(piece: str) -> None:
+    assert is_question(piece)
+
+
+@pytest.mark.parametrize("piece", [
+    "I ordered Tuesday, was charged twice",
+    "Thanks so much, have a great day",
+])
+def test_a_bare_auxiliary_after_a_comma_is_still_a_statement(piece: str) -> None:
+    assert not is_question(piece)
+
+
+# --- what a plan answers, and what a question asks beyond it (agent/answer_check.residual) ---
+
+def _gate(asked: list[Asked], reply: str) -> list[str]:
+    from agent.answer_check import coverage, residual
+    from agent.intent_vocabulary import vocabulary
+    return unanswered(asked, reply, lambda q, r: coverage(q, r).answered,
+                      lambda a, r: residual(a.text, r, vocabulary(a.plan_intent or a.intent),
+                                            keep_asks=not a.answered_by_plan).answered)
+
+
+STATUS_REPLY = ("Your order 579932509025524020 hasn't shipped yet: we're preparing it, and it ships by Friday, "
+                "November 27. It should arrive by Thursday, December 3.")
+
+
+def test_the_plans_own_question_needs_nothing_more_than_the_plans_answer() -> None:
+    asked = [Asked("when will my order get here?", "order_status", 0.9, answered_by_plan=True,
+                   plan_intent="order_status")]
+    assert _gate(asked, STATUS_REPLY) == []
+
+
+def test_a_follow_up_on_the_plans_topic_must_answer_what_it_adds() -> None:
+    asked = [Asked("has my blanket shipped?", "order_status", 0.9, answered_by_plan=True),
+             Asked("will it come with a gift receipt?", "order_status", 0.8, plan_intent="order_status"),
+             Asked("is shipping free?", "order_status", 0.7, plan_intent="order_status")]
+    assert _gate(asked, STATUS_REPLY) == ["will it come with a gift receipt?", "is shipping free?"]
+    answered = STATUS_REPLY + " A gift receipt is in the box, and shipping on this order was free."
+    assert _gate(asked, answered) == []
+    # words the synonym table does not know ("parcel", a street) are not asked topics on their own
+    asked = [Asked("where is my parcel?", "order_status", 0.9, plan_intent="order_status")]
+    assert _gate(asked, STATUS_REPLY) == []
+
+
+def test_a_further_question_on_the_same_topic_needs_its_own_answer() -> None:
+    reply = ("I can pause your Morning Ritual Coffee Filters subscription (every 90 days, next order Thursday, "
+             "February 4). Shall I go ahead? Reply \"yes\" to confirm.")
+    asked = [Asked("how do I pause my coffee filter subscription for a while?", "subscription_change", 0.9,
+                   answered_by_plan=True, plan_intent="subscription_change"),
+             Asked("is there a fee for pausing", "subscription_change", 0.9, plan_intent="subscription_change")]
+    assert _gate(asked, reply) == ["is there a fee for pausing"]  # dates and counts are not a price
+    assert _gate(asked, reply + " Pausing is free.") == []
+
+
+def test_a_question_no_plan_speaks_to_is_checked_whole() -> None:
+    asked = [Asked("Would your 4 person tent actually fit me, my wife and our 2 kids?", "product_question", 0.8)]
+    reply = "Your Ridgeline 2-Person Tent from order 1000519827572 can be returned until Sunday, January 31."
+    assert _gate(asked, reply) == [asked[0].text]
+
+
+def test_an_intents_own_words_are_learned_from_its_examples() -> None:
+    from agent.answer_check import stem
+    from agent.intent_vocabulary import vocabulary
+    assert stem("pause") in vocabulary("subscription_change").stems
+    assert "refund" in vocabulary("refund_status").concepts
+    assert stem("thanksgiving") not in vocabulary("order_status").stems
+    assert vocabulary("no_such_intent").stems == frozenset()
+
+
+def test_the_main_plan_answers_a_question_only_if_it_may_be_the_main_request() -> None:
+    from agent.nodes.act import _primary_question
+    from agent.triage.classifier import IntentGuess
+
+    def guess(intent: str, confidence: float, runner_up: str | None = None, similarity: float = 0.8) -> IntentGuess:
+        return IntentGuess(intent=intent, confidence=confidence, nearest_similarity=similarity, runner_up=runner_up)  # type: ignore[arg-type]
+
+    fit, money = "Would your 4 person tent fit my family?", "how long till I get the money back?"
+    read = {fit: guess("product_question", 0.9, "return_request"), money: guess("refund_status", 0.85, "policy_question")}
+    assert _primary_question([fit], read, "return_request") == fit  # its other reading is the main request
+    read[fit] = guess("product_question", 0.59, "other")
+    assert _primary_question([fit], read, "return_request") is None
+    assert _primary_question([money], read, "cancel_order") is None  # confidently something else
+    read[money] = guess("refund_status", 0.4, "policy_question")
+    assert _primary_question([money], read, "cancel_order") == money  # an unsure reading may be the request
+    happen = "did that actually happen??"
+    read[happen] = guess("damaged_or_wrong_item", 0.55, "complaint", similarity=0.4)
+    assert _primary_question([happen], read, "refund_status") == happen  # unlike any example: leans on the message

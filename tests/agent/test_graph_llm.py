@@ -70,7 +70,7 @@ def test_by_default_a_reply_the_model_wrote_waits_for_a_person(make_runtime, say
 
     order = in_transit(store)
     settings = SellerSettings(min_confidence=0.3, handoff_confidence=0.1,
-                              channels={"amazon": ChannelSettings(auto_send_intents=["other", "order_status"])})
+                              channels={"amazon": ChannelSettings(autopilot=True, auto_send_intents=["other", "order_status"])})
     answer = f"Hi there,\n\nOrder {order.id} is on its way.\n\n\u2014 The Northfork Goods team"
     model = ScriptedChatModel([
         AIMessage(content='{"intent": "other", "confidence": 0.6}'),
@@ -296,7 +296,7 @@ def test_a_long_tail_answer_with_an_unmapped_fact_is_never_auto_sent(make_runtim
 
     order = in_transit(store)
     settings = SellerSettings(min_confidence=0.3, handoff_confidence=0.1,
-                              channels={"amazon": ChannelSettings(auto_send_intents=["other", "order_status"])})
+                              channels={"amazon": ChannelSettings(autopilot=True, auto_send_intents=["other", "order_status"])})
 
     def run(answer: str):  # type: ignore[no-untyped-def]
         model = ScriptedChatModel([

@@ -158,7 +158,8 @@ def refund_case(store: SandboxStore) -> Case:
     posting = status.data["posting_days"]  # type: ignore[index]
     template = render("refund_issued", {
         "amount": f"{refund.amount:.2f}", "order_id": order.id, "issued_date": format_date(refund.created_at),
-        "posting_days": posting, "expected_by": format_date(refund.expected_by), "received_line": ""},
+        "posting_days": posting, "expected_by": format_date(refund.expected_by), "received_line": "",
+        "reason_line": ""},
         first_name=first)
     lo, hi = posting.split("-")
     wrong_amount = f"{refund.amount + 1:.2f}"

@@ -445,3 +445,29 @@ def test_the_city_an_order_ships_to_names_it() -> None:
     same = [replace(a, ship_to_city="Tampa"), replace(b, ship_to_city="Tampa")]  # a city both go to tells nothing
     assert "place" not in resolve("the grinder going to Tampa", "order_status", same, today=TODAY,
                                   platform="amazon").cues
+
+
+# ---------------------------------------------------------------- actions: never on a guessed order (task F)
+
+def test_an_action_is_never_proposed_on_an_order_recency_picked() -> None:
+    """A backorder from August and last week's order, both unshipped: recency may answer "where is it", but the
+    customer says which one to cancel or send elsewhere."""
+    backorder = line("BACK", "unshipped", date(2026, 8, 20), LANTERN)
+    fresh = line("FRESH", "unshipped", date(2026, 11, 22), GRILL)
+    for intent in ("cancel_order", "change_address"):
+        found = resolve("please cancel my order", intent, [backorder, fresh], today=TODAY, platform="amazon")
+        assert found.order_id is None and found.for_action and {c.order_id for c in found.candidates} == {
+            "BACK", "FRESH"}, (intent, found)
+    assert resolve("any update on my order?", "order_status", [backorder, fresh], today=TODAY,
+                   platform="amazon").order_id == "FRESH"
+
+
+def test_the_one_order_an_action_can_be_taken_on_is_not_a_guess() -> None:
+    """Two grills equally named, one unshipped: the address change can only be made on that one."""
+    found = resolve("wrong address on the grill", "change_address", [GRILL_MOVING, GRILL_NEW], today=TODAY,
+                    platform="amazon")
+    assert found.order_id == "NEW" and not found.for_action, found
+    ask = resolve("I want to return the grill", "return_request",
+                  [GRILL_AUG, line("SEPT", "delivered", date(2026, 9, 2), GRILL, delivered=date(2026, 9, 6))],
+                  today=TODAY, platform="amazon")
+    assert ask.order_id is None and ask.for_action and "ambiguous for an action" in ask.reason

@@ -11,8 +11,10 @@ import pytest
 import yaml
 
 from agent.passage_answers import (
-    about_another_channel, audience, best_section, customer_part, extract, extract_answer, sentences, staff_guidance,
+    about_another_channel, audience, best_section, customer_part, extract, extract_answer, gives_value, narrowed,
+    quotable, sentences, staff_guidance, unasked_case, units,
 )
+from agent.answer_check import focus_terms
 from agent.plans import NO_ANSWER, PlanInput, plan_policy
 from agent.schemas import Passage, Triage
 from tools.policy.loader import load_policies, load_seller
@@ -200,14 +202,15 @@ def test_nothing_relevant_gives_the_nearest_text_unmatched() -> None:
                    "within 60 days of delivery." and cited == ["returns#window"] and not matched
 
 
-def test_a_list_keeps_its_lead_in_and_a_lone_lead_in_ends_as_a_sentence() -> None:
+def test_a_list_keeps_its_lead_in_and_a_lead_in_never_stands_alone() -> None:
     timeline = _passage("refunds#each", "Refund timeline", "Time to issue the refund after the return reaches us:\n"
                         "- Our online store: within 3 business days\n- Gift cards are never refunded in cash")
     text, _, matched = extract([timeline], "how long does a refund take?", limit=3)
     assert text.startswith("Time to issue the refund after the return reaches us: Our online store: within 3 business "
                            "days.") and matched
+    # the lead-in matches best, but says nothing without a row of its list: it is quoted with the row
     text, _, _ = extract([timeline, WINDOW], "when do you issue the refund after the return reaches you?", limit=1)
-    assert text == "Time to issue the refund after the return reaches us."
+    assert text == "Time to issue the refund after the return reaches us: Our online store: within 3 business days."
 
 
 def test_a_section_only_for_the_team_gives_no_text() -> None:
@@ -231,7 +234,7 @@ def test_best_section_skips_a_section_only_for_the_team() -> None:
 # ---------------------------------------------------------------- plan_policy
 
 def _plan_input(text: str, passages: list[Passage], sections: dict[str, list[Passage]] | None = None,
-                found: dict[str, list[Passage]] | None = None) -> PlanInput:
+                found: dict[str, list[Passage]] | None = None, platform: str = "shopify") -> PlanInput:
     """`sections`: a document's sections by doc id; `found`: what a search for a question finds."""
     def run(name: str, args: dict[str, Any]) -> ToolResult:
         raise AssertionError(f"a policy answer calls no tool ({name})")
@@ -240,8 +243,8 @@ def _plan_input(text: str, passages: list[Passage], sections: dict[str, list[Pas
         return (sections or {}).get(doc_id, []) if doc_id else (found or {}).get(query, [])
 
     return PlanInput(intent="policy_question", triage=Triage(intent="policy_question", confidence=0.9), text=text,
-                     platform="shopify", customer=None, passages=passages, run=run, today=date(2026, 11, 26),
-                     policy=load_policies()["shopify"], seller=load_seller(), search=search)
+                     platform=platform, customer=None, passages=passages, run=run, today=date(2026, 11, 26),  # type: ignore[arg-type]
+                     policy=load_policies()[platform], seller=load_seller(), search=search)
 
 
 def test_policy_answer_for_each_part_from_its_own_article() -> None:
@@ -274,3 +277,261 @@ def test_policy_answer_moves_past_a_staff_only_section_to_one_a_customer_may_rea
                                   sections={"refunds": [STAFF_ONLY, REFUNDS]}))
     assert out.template == "policy_answer" and out.review_reason is None
     assert "within 3 business days" in out.slots["answer"] and "customer" not in out.slots["answer"]
+
+
+# ---------------------------------------------------------------- sentences that stand on their own, on the right channel
+
+def _scoped(pid: str, heading: str, body: str, title: str = "Holiday returns") -> Passage:
+    return _passage(pid, heading, body, title=title)
+
+
+WITH = _scoped("holiday#with", "Platforms with the extension", (
+    "Gifts bought in December can be returned until January 31 on the platforms listed below.\n"
+    "- Amazon (normally 30 days from delivery).\n- Walmart (normally 30 days from shipment).\n"
+    "- Our own online store (normally 30 days from delivery).\n"
+    "For these platforms, the date that counts is the purchase date."))
+WITHOUT = _scoped("holiday#without", "Platforms without the extension", (
+    "There is no holiday extension on TikTok Shop or eBay. eBay orders follow the normal 30-day window from delivery."))
+
+
+@pytest.mark.parametrize(("sentence", "platform", "said"), [
+    ("There is no holiday extension on TikTok Shop or eBay.", "ebay", "There is no holiday extension on eBay."),
+    ("Exchanges are not offered on Amazon, Walmart, TikTok Shop, or eBay.", "walmart",
+     "Exchanges are not offered on Walmart."),
+    ("We cannot change the address of an Amazon, Walmart, or eBay order.", "walmart",
+     "We cannot change the address of a Walmart order."),
+    ("It ships free on our online store and on Walmart over $35.", "facebook", "It ships free on our online store over $35."),
+    ("Amazon and Walmart charge the card when the order ships.", "amazon",
+     "Amazon and Walmart charge the card when the order ships."),  # a subject: the verb agrees with both
+    ("Refunds on Amazon and Walmart take 2 days.", "ebay", "Refunds on Amazon and Walmart take 2 days."),
+])
+def test_a_rule_stated_for_several_channels_is_cut_down_to_the_customers(sentence: str, platform: str, said: str) -> None:
+    assert narrowed(sentence, platform) == said
+
+
+def test_a_sentence_pointing_at_a_list_carries_the_customers_row_or_is_not_quoted() -> None:
+    amazon = quotable(WITH, "amazon")
+    assert amazon[0] == "Gifts bought in December can be returned until January 31 on Amazon."
+    assert "For Amazon, the date that counts is the purchase date." in amazon
+    shopify = quotable(WITH, "shopify")[0]
+    assert shopify == "Gifts bought in December can be returned until January 31 on our own online store."
+    assert not any("listed below" in s or "these platforms" in s for p in ("amazon", "walmart", "shopify")
+                   for s in quotable(WITH, p))
+    assert quotable(WITH, "ebay") == []  # the list leaves eBay out: none of it is for an eBay buyer
+    assert quotable(WITHOUT, "ebay") == ["There is no holiday extension on eBay.",
+                                         "eBay orders follow the normal 30-day window from delivery."]
+    assert quotable(WITHOUT, "amazon") == []
+
+
+def test_a_sentence_pointing_at_nothing_it_carries_is_not_quoted() -> None:
+    passage = _passage("returns#x", "Return window", "Returns are accepted on the platforms listed below. "
+                       "Follow the steps above to start one. Orders can be returned within 30 days.")
+    assert quotable(passage, "amazon") == ["Orders can be returned within 30 days."]
+    following = _passage("returns#y", "Return window", "Items can be returned until January 31 of the following year.")
+    assert quotable(following, "amazon") == ["Items can be returned until January 31 of the following year."]
+
+
+def test_a_table_is_quoted_by_row_with_the_sentence_that_introduces_it() -> None:
+    passage = _passage("returns#table", "Return windows", "This table shows the return window on each platform.\n"
+                       "| Platform | Window | Refund |\n|---|---|---|\n| Amazon | 30 days | 2 business days |\n"
+                       "| eBay | 30 days | 2 business days |")
+    assert quotable(passage, "ebay") == [
+        "This table shows the return window on each platform: eBay: window 30 days, refund 2 business days.",
+        "eBay: window 30 days, refund 2 business days"]
+
+
+def test_a_list_is_quoted_by_row_under_its_lead_in_and_rows_of_one_list_share_it() -> None:
+    passage = _passage("refunds#each", "Refund timeline", "Time to issue the refund after the return reaches us:\n"
+                       "- Amazon: within 2 business days.\n- Our online store: within 3 business days.\n"
+                       "- Facebook and Instagram Shops: within 3 business days.")
+    assert [u.row for u in units(passage, "amazon")] == ["Amazon: within 2 business days."]
+    found = extract_answer([passage], "how long does a refund take?", limit=3, platform="facebook")
+    assert found.text == ("Time to issue the refund after the return reaches us: Our online store: within 3 business "
+                          "days. Facebook and Instagram Shops: within 3 business days.")
+
+
+def test_these_orders_are_named_as_the_customers_own() -> None:
+    passage = _passage("cancel#at-order", "Charged at order", "Our online store, TikTok Shop, and eBay charge when the "
+                       "order is placed. When one of these orders is cancelled before it ships, the refund is immediate.")
+    assert quotable(passage, "ebay") == ["When one of your eBay orders is cancelled before it ships, the refund is "
+                                         "immediate."]
+    assert quotable(passage, "amazon") == []
+
+
+def test_a_section_headed_for_other_channels_gives_nothing_to_quote() -> None:
+    store = _passage("address#store", "Our online store, Facebook and Instagram Shops",
+                     "Once the order has shipped, the address can no longer change.")
+    assert quotable(store, "amazon") == [] and quotable(store, "instagram") != []
+    assert extract([store], "can you change my address?", platform="amazon") == ("", [], False)
+
+
+def test_a_question_asking_for_a_value_gets_the_sentence_that_gives_it() -> None:
+    passage = _passage("refunds#two-steps", "Refunds", (
+        "Every refund has two parts: we issue the refund, then the bank posts the refund to your card. "
+        "A refund always goes back to the original payment method. "
+        "Refunds are issued within 3 business days of the return reaching us."))
+    question = "how long till I get the money back?"
+    assert gives_value(focus_terms(question), "Refunds are issued within 3 business days.")
+    assert not gives_value(focus_terms(question), "Every refund has two parts.")
+    found = extract_answer([passage, WINDOW], question, limit=1)
+    assert found.text == "Refunds are issued within 3 business days of the return reaching us." and found.matched
+
+    def search(query: str, doc_id: str | None) -> list[Passage]:
+        return [STAFF_ONLY, GENERIC, REFUNDS]
+
+    assert best_section(GENERIC, "how long do refunds take?", search).id == "refunds#timing"
+
+
+GENERIC = _passage("refunds#overview", "About refunds", (
+    "Every refund has two parts: we issue the refund and your bank posts the refund. "
+    "A refund always goes back to the original payment method, and a refund is never more than you paid."))
+
+
+@pytest.mark.parametrize("question", ["what is that for?", "why?", "is it?"])
+def test_a_question_that_names_nothing_is_not_answered_from_a_passage(question: str) -> None:
+    assert extract_answer([WINDOW, REFUNDS], question).text == ""
+    out = plan_policy(_plan_input(question, [WINDOW, REFUNDS], sections={"returns": [WINDOW]}))
+    assert out.template == "handoff"
+
+
+def test_policy_answer_on_a_channel_the_article_leaves_out_gives_that_channels_own_rule() -> None:
+    out = plan_policy(_plan_input("Is there a holiday return extension?", [WITH],
+                                  sections={"holiday": [WITH, WITHOUT]}, platform="ebay"))
+    assert out.template == "policy_answer" and out.citations == ["holiday#without"]
+    assert "no holiday extension on eBay" in out.slots["answer"] and "January 31" not in out.slots["answer"]
+    assert "TikTok" not in out.slots["answer"]
+    amazon = plan_policy(_plan_input("Is there a holiday return extension?", [WITH],
+                                     sections={"holiday": [WITH, WITHOUT]}, platform="amazon"))
+    assert "until January 31 on Amazon" in amazon.slots["answer"] and "Walmart" not in amazon.slots["answer"]
+
+
+def test_a_list_introduced_as_another_channels_is_not_quoted() -> None:
+    passage = _passage("fees#amazon", "Fees", "On Amazon, the fees are:\n- Restocking: 0% of the item price\n"
+                       "- Return label: taken out of the refund")
+    assert quotable(passage, "ebay") == []
+    assert quotable(passage, "amazon")[0] == "On Amazon, the fees are: Restocking: 0% of the item price."
+
+
+# ---------------------------------------------------------------- the general rule before a special case
+
+def _walmart(pid: str, heading: str, body: str) -> Passage:
+    title = "Returns and refunds for Walmart orders"
+    return Passage(id=pid, doc_id=pid.split("#")[0], title=title, platform="walmart", topic="returns", score=1.0,
+                   text=f"{title} — {heading}\n{body}")
+
+
+RULE = _walmart("wm#window", "Walmart return window and when it starts", (
+    "Walmart orders can be returned for any reason within 30 days. "
+    "On Walmart the window starts 7 days after the ship date."))
+HOLIDAY_CASE = _walmart("wm#holiday", "Walmart holiday return extension", (
+    "Walmart orders bought between November 1 and December 31 can be returned until January 31 of the following "
+    "year. The extension only moves the deadline."))
+REFUND_CASE = _walmart("wm#refund", "How long a Walmart refund takes", (
+    "When a returned Walmart item reaches us, we issue the refund within 2 calendar days. "
+    "Walmart sends the money back to the original payment method."))
+START = _walmart("wm#start", "How to start a Walmart return", (
+    "Walmart customers start a return in the Walmart app: Account, Purchase history, choose the order, then Start a "
+    "return. Walmart shows the free label or drop-off options."))
+GIFT_CASE = _passage("gifts#returning", "Returning a gift", (
+    "Gifts follow the return rules of the channel where they were bought. Items bought November 1 to December 31 on "
+    "Walmart can be returned until January 31."), title="Gift orders, receipts and invoices", topic="product")
+WINDOW_QUESTION = "How long do I have to return something I bought from you on Walmart?"
+
+
+def _sections(*found: Passage):  # type: ignore[no-untyped-def]
+    def search(query: str, doc_id: str | None) -> list[Passage]:
+        return [x for x in found if x.doc_id == doc_id]
+    return search
+
+
+def test_a_policy_articles_title_names_what_is_asked_and_counts_in_full() -> None:
+    """Weakened like a product page's title, "return" and "Walmart" would leave only "bought" to answer, which the
+    window never says: the channel's own article could not answer, and one that repeats "bought" would."""
+    found = extract_answer([RULE], WINDOW_QUESTION, limit=4, platform="walmart")
+    assert found.matched and "within 30 days" in found.text
+
+
+def test_the_general_rule_comes_before_a_special_case_the_question_does_not_ask_about() -> None:
+    search = _sections(HOLIDAY_CASE, REFUND_CASE, RULE, START)
+    assert best_section(HOLIDAY_CASE, WINDOW_QUESTION, search, "walmart").id == "wm#window"
+    terms = focus_terms(WINDOW_QUESTION)
+    assert unasked_case(HOLIDAY_CASE, WINDOW_QUESTION, terms, "walmart") == {"holiday"}
+    assert unasked_case(REFUND_CASE, WINDOW_QUESTION, terms, "walmart") == {"refund"}
+    assert unasked_case(RULE, WINDOW_QUESTION, terms, "walmart") == frozenset()
+
+
+def test_a_special_case_the_question_does_not_ask_about_is_only_the_nearest_text() -> None:
+    for case in (HOLIDAY_CASE, GIFT_CASE):
+        found = extract_answer([case], WINDOW_QUESTION, limit=4, platform="walmart")
+        assert found.text and not found.matched, case.id
+    # the mail of "do I mail it back?" is not met by the money Walmart sends back
+    assert not extract_answer([REFUND_CASE], "Do I mail it to you or take it to a Walmart store?",
+                              platform="walmart").matched
+
+
+@pytest.mark.parametrize("question", [
+    "Can I still return my Walmart order in January?",
+    "I got a Christmas present from your Walmart shop, how long do I have to return it?",
+])
+def test_a_question_that_names_the_case_gets_it(question: str) -> None:
+    search = _sections(HOLIDAY_CASE, REFUND_CASE, RULE, START)
+    assert unasked_case(HOLIDAY_CASE, question, focus_terms(question), "walmart") == frozenset()
+    section = best_section(RULE, question, search, "walmart")
+    assert section.id == "wm#holiday"
+    found = extract_answer([section], question, limit=4, platform="walmart")
+    assert found.matched and "until January 31" in found.text
+
+
+def test_how_returns_work_is_answered_by_how_to_start_one() -> None:
+    question = "How do returns work for Walmart orders?"
+    section = best_section(RULE, question, _sections(RULE, HOLIDAY_CASE, START), "walmart")
+    assert section.id == "wm#start"
+    text = extract_answer([section], question, limit=4, platform="walmart").text
+    assert "Purchase history" in text and "Start a return" in text
+
+
+def test_a_named_month_is_met_by_the_dates_a_section_gives_and_not_by_the_channel_alone() -> None:
+    window = _passage("ebay#window", "eBay return window", (
+        "Northfork Goods accepts returns on eBay within 30 days, counted from delivery. We do not add a holiday "
+        "extension on eBay, so December purchases follow the same 30-day window."), title="Returns for eBay orders")
+    start = _passage("ebay#start", "How to start an eBay return", (
+        "eBay buyers start a return in My eBay: Purchases, choose the item, then Return this item."),
+        title="Returns for eBay orders")
+    question = "Can I still return my eBay order in January?"
+    assert best_section(start, question, _sections(start, window), "ebay").id == "ebay#window"
+    assert extract_answer([window], question, platform="ebay").matched
+    assert not extract_answer([start], question, platform="ebay").matched  # it names eBay and returns, not January
+
+
+@pytest.mark.parametrize("sentence", [
+    "Walmart customers start a return at Walmart.com or in the Walmart app: Account, Purchase history, choose the "
+    "order, then Start a return.",
+    "Customers who bought through Facebook or Instagram can start a return by signing in and opening Orders.",
+])
+def test_customer_steps_and_groups_of_customers_are_for_customers(sentence: str) -> None:
+    assert audience(sentence).audience == "customer", audience(sentence)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Check the order, then offer a refund.",
+    "Shoppers who write in about a late parcel want a date.",
+    "Buyers who missed the window get a polite no.",
+    "Customers who ask can be told the date.",
+])
+def test_instructions_and_what_customers_say_stay_with_the_team(sentence: str) -> None:
+    assert audience(sentence).audience == "staff"
+
+
+def test_the_words_of_an_articles_title_tell_its_sections_apart_only_weakly() -> None:
+    """Every section of "Shipping to Alaska and Hawaii" is about Hawaii: what else is asked picks the section."""
+    title = "Shipping to Alaska, Hawaii, Puerto Rico and US territories"
+    extra = _passage("remote#extra", "Extra transit time for Alaska, Hawaii and Puerto Rico", (
+        "Northfork Goods ships to Alaska, Hawaii, and Puerto Rico. Packages to these places travel farther, so we add "
+        "up to 5 days to the normal transit time of the service. Handling time is the same as for any order: 2 "
+        "business days for orders we ship ourselves."), title=title, topic="shipping")
+    items = _passage("remote#items", "Items that cannot ship to Alaska, Hawaii or Puerto Rico", (
+        "The Trailhead Propane Cylinder 2-Pack ships by ground only within the contiguous US, so it cannot be sent to "
+        "Alaska, Hawaii, Puerto Rico, or any US territory. The camp stove itself can ship there."), title=title,
+        topic="shipping")
+    question = "do you ship to Hawaii? how much longer does it take?"
+    assert best_section(items, question, _sections(items, extra), "amazon").id == "remote#extra"

@@ -43,3 +43,9 @@ def test_a_joiner_inside_one_sentence_starts_a_new_request() -> None:
     assert [r.intent for r in split_requests("where is my order right now and when does the return window close",
                                              "order_status", scripted)] == ["policy_question"]
     assert split_requests("where is the order you shipped to me", "order_status", scripted) == []
+
+
+def test_an_amount_with_cents_does_not_end_a_sentence() -> None:
+    from agent.requests import sentence_pieces
+    assert sentence_pieces("you refunded me $3.73 but I didn't return anything. What is that for?") == [
+        "you refunded me $3.73 but I didn't return anything.", "What is that for?"]

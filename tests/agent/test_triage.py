@@ -116,3 +116,10 @@ def test_policy_or_lookup_is_decided_by_whose_order_it_is(text: str, first: str,
     from agent.triage.classifier import policy_or_lookup
 
     assert policy_or_lookup(text, first, second) == expected
+
+
+def test_a_yes_after_a_warm_word_is_still_a_yes_and_the_warm_word_alone_is_not() -> None:
+    assert rules.is_confirmation("Great, yes please start the return for the bottle.")
+    assert rules.is_confirmation("Perfect! go ahead") and rules.is_confirmation("Thanks, sure")
+    assert not rules.is_confirmation("great") and not rules.is_confirmation("Oh wait, no")
+    assert not rules.is_confirmation("Hi, no thanks")

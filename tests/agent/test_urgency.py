@@ -123,6 +123,7 @@ def test_findings_are_read_off_the_plans_answer_and_the_tool_results() -> None:
     assert found.order_value == Decimal("89.90")  # the order the reply is about, not the biggest one looked up
     claim = findings_from_run({"template": "delivered_not_received_claim", "slots": {"wait_hours": 48}}, [], today)
     assert claim.not_received and claim.not_received_hours == 48 and claim.order_value is None
+    assert findings_from_run({"template": "delivered_elsewhere"}, [], today).not_received  # scanned in another town
     assert findings_from_run({"template": "status_in_transit"}, [], today) == Findings()
     assert findings_from_run(None, [{"name": "get_refund_status", "ok": False, "data": None}], today) == Findings()
 

@@ -170,3 +170,25 @@ def test_subscription_changes_are_confirmed_and_owned(store: SandboxStore, actio
     stranger = ToolContext(backend=store, customer_id="C00001" if sub.customer_id != "C00001" else "C00002",
                            platform="shopify", clock=store.clock, confirmed=pending)
     assert run_tool(stranger, "update_subscription", {"subscription_id": sub.id, "action": action}).error_code == "not_found"
+
+
+def test_an_order_that_arrived_late_is_never_charged_a_restocking_fee(store: SandboxStore) -> None:
+    """The seller's policy (KB returns-restocking-fees): no restocking fee when the order arrived late, whatever
+    reason the customer gives; "late" is read from the order's own promise and delivery scan."""
+    from datetime import datetime, time, timezone
+
+    from tools.actions import arrived_late
+
+    late = next(o for o in store.find_orders(platform="shopify", status="delivered", limit=None)
+                if arrived_late(o) and not store.order_returns(o.id))
+    on_time = next(o for o in store.find_orders(platform="shopify", status="delivered", limit=None)
+                   if not arrived_late(o) and not store.order_returns(o.id) and o.delivered_at > ANCHOR - timedelta(days=20))
+    assert late.delivered_at.date() > late.deliver_by  # type: ignore[union-attr]
+    checked = run_tool(ctx_for(store, late), "check_return_eligibility", {"order_id": late.id})
+    assert checked.data["return_reason"] == "arrived_late" and checked.data["restocking_fee_pct"] == 0
+    usual = run_tool(ctx_for(store, on_time), "check_return_eligibility", {"order_id": on_time.id})
+    assert usual.data["return_reason"] == "changed_mind" and usual.data["restocking_fee_pct"] > 0
+    # delivered on the promised day's evening in Hawaii (after midnight UTC) is still on time
+    evening = datetime.combine(late.deliver_by, time(23, 0), tzinfo=timezone.utc) + timedelta(hours=9)
+    shipments = [s.model_copy(update={"delivered_at": evening}) for s in late.shipments]
+    assert not arrived_late(late.model_copy(update={"shipments": shipments}))
