@@ -15,8 +15,9 @@ from datetime import datetime
 from typing import Any, Literal, Protocol, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from agent.schemas import AttachmentKind
 from tools.errors import CommerceError
 from tools.models import Platform
 
@@ -25,14 +26,44 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+AttachmentState = Literal["pending", "stored", "refused", "fetch_failed"]
+
+
+class Attachment(_Model):
+    """A file a customer sent with a message (a photo of damage, a label, a receipt).
+
+    What the platform declared (kind, content type, name, size) is a claim, never trusted: the store
+    (channels/attachment_store.py) sniffs the bytes, re-encodes images and records what it kept. `source` is
+    the platform's reference (a media URL, an eBay media name, the email's MIME part), kept even when the
+    file could not be fetched or was refused, so a person can still find it on the platform."""
+
+    kind: AttachmentKind
+    content_type: str | None = Field(default=None, max_length=200, description="As declared by the sender.")
+    filename: str | None = Field(default=None, max_length=255, description="Display only; never a path.")
+    size: int | None = Field(default=None, ge=0, description="Bytes: declared, or as received once fetched.")
+    source: str = Field(min_length=1, max_length=4096, description="The platform's reference to the file.")
+    url: str | None = Field(default=None, max_length=4096, description="Where the platform's client fetches it.")
+    state: AttachmentState = "pending"
+    reason: str | None = Field(default=None, max_length=500, description="Why it was refused or not fetched.")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$", description="The stored file's name.")
+    stored_type: str | None = Field(default=None, description="image/jpeg, image/png or application/pdf.")
+    width: int | None = None
+    height: int | None = None
+    data: bytes | None = Field(default=None, exclude=True, repr=False,
+                               description="Inline bytes (an email's MIME part) until the intake stores them.")
+
+
 class ChannelMessage(_Model):
-    """One customer message, normalised; the inbox deduplicates it on (platform, delivery_id)."""
+    """One customer message, normalised; the inbox deduplicates it on (platform, delivery_id).
+
+    `text` is empty only for an attachment-only message ("photo received"): it still continues the
+    conversation (agent/attachment_turn.py)."""
 
     platform: Platform
     delivery_id: str = Field(min_length=1, description="The platform's id of this delivery/message (dedupe key).")
     conversation_key: str = Field(min_length=1, description="Stable per conversation, e.g. 'tiktok:7494...'.")
     customer_identity: str = Field(min_length=1, description="As the store keeps it: relay email, im_user_id, PSID...")
-    text: str = Field(min_length=1, max_length=20000)
+    text: str = Field(max_length=20000)
     received_at: datetime
     platform_message_id: str | None = None
     subject: str | None = None
@@ -44,6 +75,13 @@ class ChannelMessage(_Model):
     identity_note: str | None = Field(default=None, description="Why the sender is (not) proven, for a person.")
     verified_email: str | None = Field(default=None, description="The sender's address when an email proved it; "
                                        "an email write then needs it to be the order's email on file.")
+    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> "ChannelMessage":
+        if not self.text and not self.attachments:
+            raise ValueError("a message needs text or an attachment")
+        return self
 
 
 class ContextEvent(_Model):

@@ -7,7 +7,8 @@ key that cannot be fetched fails the delivery (eBay retries it).
 
 eBay publishes no REST notification topic for member messages, so the payload is ours to fix (documented
 in platforms.md terms): topic "MESSAGE" with data {conversationId, messageId, senderUsername,
-recipientUsername, messageBody, createdDate, referenceId}; topics starting "ORDER", "RETURN" or "REFUND"
+recipientUsername, messageBody, createdDate, referenceId, messageMedia[] as the Message API's {mediaName,
+mediaType, mediaUrl}}; topics starting "ORDER", "RETURN" or "REFUND"
 become ContextEvents; anything else (e.g. MARKETPLACE_ACCOUNT_DELETION) is acknowledged and ignored.
 """
 
@@ -33,7 +34,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 from pydantic import BaseModel
 
+from channels.attachments import AttachmentFetchError, ebay_attachments, fetch_media
 from channels.base import (
+    Attachment,
     ChannelMessage,
     ContextEvent,
     PayloadError,
@@ -250,16 +253,15 @@ def _message(data: dict[str, Any], at: datetime, seller: str | None) -> list[Cha
         return []
     if seller and sender.lower() == seller.lower():
         return []
-    if not text.strip():
-        media = data.get("messageMedia") or []
-        if not isinstance(media, list) or not media:
-            return []
-        text = f"(the buyer sent {len(media)} attachment(s) without text)"
+    attachments = ebay_attachments(data.get("messageMedia"))
+    text = text.strip()
+    if not text and not attachments:
+        return []
     reference = str(data.get("referenceId") or "")
     hint = ORDER_ID.search(reference) or ORDER_ID.search(text)
     return [ChannelMessage(
         platform="ebay", delivery_id=message_id, conversation_key=f"ebay:{conversation}",
-        customer_identity=sender.lower(), text=text[:20000], platform_message_id=message_id,
+        customer_identity=sender.lower(), text=text[:20000], platform_message_id=message_id, attachments=attachments,
         received_at=_when(data["createdDate"], "createdDate") if data.get("createdDate") else at,
         order_hint=hint.group(0) if hint else None, reply_route={"conversation_id": conversation})]
 
@@ -371,6 +373,13 @@ class EbayClient:
         sent = body.get("createdDate")
         return SendReceipt(platform_message_id=str(body["messageId"]),
                            sent_at=_when(sent, "createdDate") if sent else now)
+
+    def fetch_attachment(self, attachment: Attachment, *, max_bytes: int, timeout_s: float) -> bytes:
+        """A buyer's messageMedia file (its mediaUrl on eBay's picture host); the OAuth token is never sent."""
+        if not attachment.url:
+            raise AttachmentFetchError("eBay gave no address for it")
+        return fetch_media(self._http, attachment.url, max_bytes=max_bytes, timeout_s=timeout_s,
+                           trusted_origin=self._base)
 
     def conversations(self, *, limit: int = 50, offset: int = 0) -> list[EbayConversation]:
         body = self._request("GET", "/commerce/message/v1/conversation",

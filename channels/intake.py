@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from agent.clocks import reply_deadline
 from agent.conversations import ConversationStore
 from agent.schemas import InboundMessage
+from channels.attachment_store import AttachmentStore
 from channels.base import ChannelEvent, ChannelMessage, ContextEvent
 from channels.inbox import Inbox, InboxItem
 from tools.policy.loader import PlatformPolicy
@@ -32,8 +33,28 @@ class IntakeResult(BaseModel):
 
 
 def channel_fields(event: ChannelMessage) -> dict[str, object]:
-    return {"subject": event.subject, "order_hint": event.order_hint, "reply_route": event.reply_route,
-            "customer_identity": event.customer_identity}
+    fields: dict[str, object] = {"subject": event.subject, "order_hint": event.order_hint,
+                                 "reply_route": event.reply_route, "customer_identity": event.customer_identity}
+    if event.attachments:  # recorded on the message's thread row (inline bytes are never part of it)
+        fields["attachments"] = [a.model_dump(mode="json") for a in event.attachments]
+    return fields
+
+
+def keep_inline_attachments(event: ChannelMessage, store: AttachmentStore | None) -> ChannelMessage:
+    """Store the files an email carried inline (its MIME parts); attachments with a URL stay `pending` for the
+    fetcher (channels/attachment_fetch.py), never fetched inside a webhook request."""
+    if not any(a.data is not None for a in event.attachments):
+        return event
+    kept = []
+    for attachment in event.attachments:
+        if attachment.data is None:
+            kept.append(attachment)
+        elif store is None:
+            kept.append(attachment.model_copy(update={"data": None, "state": "refused",
+                                                      "reason": "no attachment store is configured"}))
+        else:
+            kept.append(store.keep(attachment, attachment.data))
+    return event.model_copy(update={"attachments": kept})
 
 
 def record_conversation(conversations: ConversationStore, policies: Mapping[str, PlatformPolicy],
@@ -47,6 +68,7 @@ def record_conversation(conversations: ConversationStore, policies: Mapping[str,
         deadline=reply_deadline(policies[item.platform], message.received_at, []), source=f"inbox:{item.id}",
         subject=channel.get("subject"), order_hint=channel.get("order_hint"),  # type: ignore[arg-type]
         reply_route=channel.get("reply_route") or {}, platform_message_id=message.platform_message_id,  # type: ignore[arg-type]
+        attachments=channel.get("attachments") or [],  # type: ignore[arg-type]
     )
 
 
@@ -62,10 +84,12 @@ def clamp_to_arrival(event: ChannelEvent, now: datetime) -> ChannelEvent:
 
 
 class Intake:
-    def __init__(self, inbox: Inbox, conversations: ConversationStore, policies: Mapping[str, PlatformPolicy]) -> None:
+    def __init__(self, inbox: Inbox, conversations: ConversationStore, policies: Mapping[str, PlatformPolicy],
+                 attachments: AttachmentStore | None = None) -> None:
         self.inbox = inbox
         self.conversations = conversations
         self.policies = policies
+        self.attachments = attachments
 
     def accept(self, events: list[ChannelEvent], *, now: datetime | None = None) -> IntakeResult:
         """Store each event once. `now` is the arrival time: platform times after it are clamped to it (as the
@@ -80,11 +104,13 @@ class Intake:
                         order_id=event.order_id, status=event.status, data=event.data, received_at=event.received_at):
                     result.context_events += 1
                 continue
+            event = keep_inline_attachments(event, self.attachments)
             message = InboundMessage(
                 platform=event.platform, customer_identity=event.customer_identity, text=event.text,
                 received_at=event.received_at, conversation_id=event.conversation_key,
                 platform_message_id=event.platform_message_id, identity_verified=event.identity_verified,
-                identity_note=event.identity_note, verified_email=event.verified_email)
+                identity_note=event.identity_note, verified_email=event.verified_email,
+                attachments=[a.kind for a in event.attachments])
             item, new = self.inbox.put(message, delivery_id=event.delivery_id, conversation_key=event.conversation_key,
                                        channel=channel_fields(event), available_at=now)
             if not new:

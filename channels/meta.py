@@ -18,7 +18,9 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from channels.attachments import AttachmentFetchError, fetch_media, meta_attachments
 from channels.base import (
+    Attachment,
     ChannelEvent,
     ChannelMessage,
     SendError,
@@ -58,6 +60,7 @@ class _Message(BaseModel):
     model_config = ConfigDict(extra="ignore")
     mid: str = Field(min_length=1)
     text: str | None = None
+    attachments: Any = None  # [{"type": "image", "payload": {"url": ...}}, ...]; read leniently (meta_attachments)
     is_echo: bool = False
     is_deleted: bool = False
     is_unsupported: bool = False
@@ -84,8 +87,8 @@ class _Notification(BaseModel):
 
 
 def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]:
-    """Customer text messages become ChannelMessages; echoes of our own sends, deliveries, reads,
-    reactions, postbacks and attachment-only messages are ignored."""
+    """Customer messages (text, attachments or both: a photo alone still continues the conversation) become
+    ChannelMessages; echoes of our own sends, deliveries, reads, reactions, postbacks and stickers are ignored."""
     raw = load_json(body, "Meta webhook body")
     note = validated_payload(_Notification, raw, "Meta webhook")
     platform = OBJECTS.get(note.object)
@@ -101,7 +104,8 @@ def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]
             if message is None or message.is_echo or message.is_deleted or message.is_unsupported:
                 continue
             text = (message.text or "").strip()[:20000]
-            if not text:
+            attachments = meta_attachments(message.attachments)
+            if not text and not attachments:
                 continue
             at = utc_from_unix(event.timestamp, "messaging timestamp", millis=True)
             customer, business = event.sender.id, event.recipient.id
@@ -109,6 +113,7 @@ def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]
             events.append(ChannelMessage(
                 platform=platform, delivery_id=message.mid, conversation_key=f"{platform}:{business}:{customer}",
                 customer_identity=customer, text=text, received_at=at, platform_message_id=message.mid,
+                attachments=attachments,
                 order_hint=(f"#{hint.group(1)}" if hint.group(1) else hint.group(0)) if hint else None,
                 reply_route={"recipient_id": customer, "page_id": business, "customer_at": at.isoformat(),
                              "platform": platform},
@@ -127,6 +132,13 @@ class MetaClient:
                  policies: Mapping[str, PlatformPolicy] | None = None) -> None:
         self._settings, self._http = settings, http
         self._policies = policies or load_policies()
+
+    def fetch_attachment(self, attachment: Attachment, *, max_bytes: int, timeout_s: float) -> bytes:
+        """A customer's photo or file from Meta's CDN (the webhook's payload.url): no Page token is sent with it."""
+        if not attachment.url:
+            raise AttachmentFetchError("Meta gave no address for it")
+        return fetch_media(self._http, attachment.url, max_bytes=max_bytes, timeout_s=timeout_s,
+                           trusted_origin=self._settings.meta_graph_url)
 
     def messaging_type(self, route: Mapping[str, str], *, human: bool, now: datetime) -> dict[str, str]:
         """RESPONSE inside the standard window; HUMAN_AGENT tag for a person's reply inside the tag window."""

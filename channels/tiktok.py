@@ -19,7 +19,9 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from channels.attachments import AttachmentFetchError, fetch_media, tiktok_attachment
 from channels.base import (
+    Attachment,
     ChannelEvent,
     ChannelMessage,
     ContextEvent,
@@ -125,6 +127,12 @@ def _chat_message(env: _Envelope) -> list[ChannelEvent]:
                              order_id=order_id or None, received_at=at,
                              data={"conversation_id": msg.conversation_id, "message_type": msg.type,
                                    "im_user_id": msg.sender.im_user_id})] if order_id else []
+    attachment = tiktok_attachment(msg.type, content)
+    if attachment is not None:  # a photo or video alone: it continues the conversation ("photo received")
+        return [ChannelMessage(
+            platform="tiktok", delivery_id=msg.message_id, conversation_key=f"tiktok:{msg.conversation_id}",
+            customer_identity=msg.sender.im_user_id, text="", attachments=[attachment], received_at=at,
+            platform_message_id=msg.message_id, reply_route={"conversation_id": msg.conversation_id})]
     if msg.type != "TEXT":
         return []
     text = content.get("content")
@@ -208,6 +216,15 @@ class TikTokClient:
             raise SendError(exc.reason, retryable=exc.retryable, retry_after_s=exc.retry_after_s) from None
         message_id = data.get("message_id") or f"tiktok-sent:{idempotency_key}"
         return SendReceipt(platform_message_id=str(message_id), sent_at=now)
+
+    # ---- attachments
+    def fetch_attachment(self, attachment: Attachment, *, max_bytes: int, timeout_s: float) -> bytes:
+        """A buyer's chat image or video from TikTok's CDN (the message content's url); nothing signed or
+        secret is sent with it."""
+        if not attachment.url:
+            raise AttachmentFetchError("TikTok gave no address for it")
+        return fetch_media(self._http, attachment.url, max_bytes=max_bytes, timeout_s=timeout_s,
+                           trusted_origin=self._settings.tiktok_api_url)
 
     # ---- orders
     def get_orders(self, order_ids: list[str]) -> list[Order]:

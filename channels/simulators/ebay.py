@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from channels.simulators.log import SimLog
+from channels.simulators.media import add_media_route, publish
 from tools.errors import CommerceError
 from tools.models import Customer, Order, Return
 from tools.sandbox.store import SandboxStore
@@ -137,6 +138,7 @@ def create_app(store: SandboxStore, log: SimLog, *, access_token: str,
     key = signing_key or generate_signing_key()
     app = FastAPI(title="eBay simulator")
     app.state.signing_key = key
+    add_media_route(app, log, ("ebay",))  # eBay's picture host for buyers' messageMedia (mediaUrl)
 
     def authorized(request: Request, scheme: str = "Bearer") -> bool:
         return request.headers.get("authorization", "") == f"{scheme} {access_token}"
@@ -295,9 +297,31 @@ class EbaySimulator:
 
     def __init__(self, store: SandboxStore, log: SimLog, target_url: str, *,
                  signing_key: ec.EllipticCurvePrivateKey, http: httpx.Client, kid: str = KID,
-                 seller_username: str = SELLER) -> None:
+                 seller_username: str = SELLER, media_url: str | None = None) -> None:
         self.store, self.log, self.target_url, self.http = store, log, target_url, http
         self._key, self.kid, self.seller = signing_key, kid, seller_username
+        self.media_url = media_url  # the simulator app's base URL, which serves what buyers attach
+
+    def customer_sends_photo(self, customer_id: str, photo: bytes, *, text: str = "", filename: str = "photo.jpg",
+                             content_type: str = "image/jpeg", media_type: str = "IMAGE") -> str:
+        """The buyer writes with a file attached: messageMedia [{mediaName, mediaType, mediaUrl}] as eBay's
+        Message API shows it (messageBody may be empty); returns the messageId."""
+        if not self.media_url:
+            raise ValueError("EbaySimulator needs media_url (the simulator app's URL) to host attachments")
+        username = _username(self.store.get_customer(customer_id))
+        if username is None:
+            raise ValueError(f"customer {customer_id} has no eBay username")
+        url = publish(self.log, "ebay", self.media_url, photo, filename=filename, content_type=content_type)
+        conversation, message_id = conversation_id(customer_id), str(uuid.uuid4().int % 10**13)
+        created = _iso(self.store.clock.now())
+        body = self.notification("MESSAGE", {
+            "conversationId": conversation, "messageId": message_id, "senderUsername": username,
+            "recipientUsername": self.seller, "messageBody": text, "createdDate": created, "referenceId": "",
+            "conversationType": "FROM_MEMBERS",
+            "messageMedia": [{"mediaName": filename, "mediaType": media_type, "mediaUrl": url}]})
+        self.post(body, conversation_id=conversation, message_id=message_id, text=text, sender=username,
+                  to=self.seller, created_at=created, attachment_url=url)
+        return message_id
 
     def notification(self, topic: str, data: dict[str, Any]) -> bytes:
         now = _iso(self.store.clock.now())

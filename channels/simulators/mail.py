@@ -432,10 +432,12 @@ class MailServer:
 
     def send_customer_email(self, from_addr: str, subject: str | None, text: str, *, in_reply_to: str | None = None,
                             references: str | None = None, order_id: str | None = None, name: str | None = None,
-                            html: bool = False, authenticated: bool = True) -> str:
+                            html: bool = False, authenticated: bool = True,
+                            attachments: list[tuple[str, str, bytes]] | None = None) -> str:
         """Build the email a customer (through Amazon's or Walmart's relay, or directly) sends; returns Message-ID.
 
-        It arrives authenticated (DMARC pass for its From domain) unless `authenticated=False` (a forged From)."""
+        It arrives authenticated (DMARC pass for its From domain) unless `authenticated=False` (a forged From).
+        `attachments`: (filename, content type, bytes) files attached as MIME parts (a photo of the damage)."""
         platform = platform_of(from_addr)
         msg = EmailMessage()
         display = name or from_addr.partition("@")[0]
@@ -466,6 +468,9 @@ class MailServer:
             msg.set_content(body, subtype="html")
         else:
             msg.set_content(body)
+        for filename, content_type, data in attachments or []:
+            maintype, _, subtype = content_type.partition("/")
+            msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
         self.deliver_to_seller(msg, verdict="pass" if authenticated else "fail")
         self.log.record(platform, "delivery", message_id=message_id, to=self.seller_address, subject=subject)
         return message_id

@@ -21,6 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from channels.simulators.log import SimLog
+from channels.simulators.media import add_media_route, publish
 from tools.models import Customer
 from tools.sandbox.store import SandboxStore
 
@@ -45,6 +46,7 @@ def _graph_error(message: str, code: int, *, subcode: int | None = None, kind: s
 
 def create_app(store: SandboxStore, log: SimLog, *, page_token: str, page_id: str, **_: Any) -> FastAPI:
     app = FastAPI(title="Meta Graph API simulator")
+    add_media_route(app, log, KINDS)  # the CDN links of what customers attach (payload.url)
 
     def last_customer_message(platform: str, recipient: str) -> datetime | None:
         times = [datetime.fromisoformat(r.data["customer_at"]) for r in log.records(platform, "delivery")
@@ -97,9 +99,37 @@ class MetaSimulator:
     """Plays the store's Facebook (PSID) and Instagram (IGSID) customers against shopdesk's Meta webhook."""
 
     def __init__(self, store: SandboxStore, log: SimLog, target_url: str, *, app_secret: str, page_id: str,
-                 ig_id: str, http: httpx.Client) -> None:
+                 ig_id: str, http: httpx.Client, media_url: str | None = None) -> None:
         self.store, self.log, self.target_url, self.http = store, log, target_url, http
         self.app_secret, self.page_id, self.ig_id = app_secret, page_id, ig_id
+        self.media_url = media_url  # the simulator app's base URL, which serves what customers attach
+
+    def customer_sends_photo(self, customer_id: str, photo: bytes, *, text: str = "", filename: str = "photo.jpg",
+                             content_type: str = "image/jpeg", kind: str = "image",
+                             platform: str | None = None) -> str:
+        """The customer sends a photo (alone, or with `text`) the way Messenger/Instagram deliver it:
+        `message.attachments = [{"type": "image", "payload": {"url": <CDN link>}}]`; returns the mid."""
+        if not self.media_url:
+            raise ValueError("MetaSimulator needs media_url (the simulator app's URL) to host attachments")
+        customer = self.store.get_customer(customer_id)
+        platform = platform or next((p for p in KINDS if _identity(customer, p)), None)
+        sender = _identity(customer, platform) if platform in KINDS else None
+        if platform is None or sender is None:
+            raise ValueError(f"customer {customer_id} has no Facebook PSID or Instagram IGSID")
+        url = publish(self.log, platform, self.media_url, photo, filename=filename, content_type=content_type)
+        now = self.store.clock.now()
+        mid = ("m_" if platform == "facebook" else "aWdfZAG1faXRlbTox") + uuid.uuid4().hex
+        business = self.page_id if platform == "facebook" else self.ig_id
+        message: dict[str, Any] = {"mid": mid, "attachments": [{"type": kind, "payload": {"url": url}}]}
+        if text:
+            message["text"] = text
+        event = {"sender": {"id": sender}, "recipient": {"id": business}, "timestamp": int(now.timestamp() * 1000),
+                 "message": message}
+        self.log.record(platform, "delivery", mid=mid, sender=sender, customer_id=customer_id, text=text,
+                        attachment_url=url, customer_at=now.isoformat())
+        self.post({"object": "page" if platform == "facebook" else "instagram",
+                   "entry": [{"id": business, "time": int(now.timestamp() * 1000), "messaging": [event]}]})
+        return mid
 
     def customer_writes(self, customer_id: str, text: str, *, order_id: str | None = None,
                         platform: str | None = None) -> str:

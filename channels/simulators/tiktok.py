@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from channels.simulators.log import SimLog
+from channels.simulators.media import add_media_route, publish
 from channels.tiktok import US_STATE_NAMES
 from tools.errors import CommerceError
 from tools.models import Customer, Order, Return
@@ -71,6 +72,7 @@ def _sign(path: str, query: dict[str, str], body: bytes, secret: str) -> str:
 def create_app(store: SandboxStore, log: SimLog, *, app_key: str, app_secret: str, access_token: str,
                shop_cipher: str | None = None, **_: Any) -> FastAPI:
     app = FastAPI(title="TikTok Shop simulator")
+    add_media_route(app, log, (PLATFORM,))  # the CDN links of buyers' chat images (IMAGE content url)
 
     def reply(data: dict[str, Any] | None = None, *, code: int = 0, message: str = "Success",
               status: int = 200) -> JSONResponse:
@@ -268,9 +270,23 @@ class TikTokSimulator:
     """Plays the shop's TikTok buyers and TikTok's notification service against shopdesk's webhook."""
 
     def __init__(self, store: SandboxStore, log: SimLog, target_url: str, *, app_key: str, app_secret: str,
-                 http: httpx.Client, shop_id: str = "7495580000000000001") -> None:
+                 http: httpx.Client, shop_id: str = "7495580000000000001", media_url: str | None = None) -> None:
         self.store, self.log, self.target_url, self.http = store, log, target_url, http
         self.app_key, self.app_secret, self.shop_id = app_key, app_secret, shop_id
+        self.media_url = media_url  # the simulator app's base URL, which serves what buyers attach
+
+    def customer_sends_photo(self, customer_id: str, photo: bytes, *, width: int, height: int,
+                             filename: str = "photo.jpg", content_type: str = "image/jpeg") -> str:
+        """The buyer sends an image in the shop chat: a message of type IMAGE whose content is
+        {"url", "width", "height"}; returns the message_id."""
+        if not self.media_url:
+            raise ValueError("TikTokSimulator needs media_url (the simulator app's URL) to host attachments")
+        im_user_id = _identity(self.store.get_customer(customer_id), "im_user_id")
+        if im_user_id is None:
+            raise ValueError(f"customer {customer_id} has no TikTok im_user_id")
+        url = publish(self.log, PLATFORM, self.media_url, photo, filename=filename, content_type=content_type)
+        return self._chat(conversation_id_for(im_user_id), im_user_id, "IMAGE",
+                          {"url": url, "width": width, "height": height}, customer_id)  # type: ignore[dict-item]
 
     def customer_writes(self, customer_id: str, text: str, *, order_id: str | None = None) -> str:
         """The buyer writes in the shop chat (sharing the order card first when given); returns message_id."""

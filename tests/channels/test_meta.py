@@ -106,12 +106,18 @@ def test_echoes_deliveries_reads_and_other_events_are_ignored() -> None:
         {"sender": sender, "recipient": page, "timestamp": 1, "read": {"watermark": 1}},
         {"sender": sender, "recipient": page, "timestamp": 1, "reaction": {"mid": "m_1", "action": "react"}},
         {"sender": sender, "recipient": page, "timestamp": 1, "postback": {"title": "Start", "payload": "GO"}},
-        {"sender": sender, "recipient": page, "timestamp": 1,
-         "message": {"mid": "m_2", "attachments": [{"type": "image", "payload": {"url": "https://x/y.jpg"}}]}},
+        {"sender": sender, "recipient": page, "timestamp": 1,  # a thumbs-up sticker: a reaction, not a file
+         "message": {"mid": "m_3", "attachments": [{"type": "image", "payload": {
+             "url": "https://x/sticker.png", "sticker_id": 369239263222822}}]}},
         text_event(is_deleted=True),
         text_event("   "),
     ]
     assert meta.parse_webhook(webhook(*ignored), {}) == []
+    # a photo alone is not ignored (issue 20): it continues the conversation (tests/channels/test_attachments.py)
+    [photo] = meta.parse_webhook(webhook({"sender": sender, "recipient": page, "timestamp": 1, "message": {
+        "mid": "m_2", "attachments": [{"type": "image", "payload": {"url": "https://x/y.jpg"}}]}}), {})
+    assert photo.text == "" and [(a.kind, a.url, a.state) for a in photo.attachments] == [
+        ("image", "https://x/y.jpg", "pending")]
     assert meta.parse_webhook(json.dumps({"object": "whatsapp_business_account", "entry": []}).encode(), {}) == []
     assert meta.parse_webhook(json.dumps({"object": "page", "entry": [{"id": "1", "changes": []}]}).encode(), {}) == []
 

@@ -106,7 +106,10 @@ def test_other_chat_messages() -> None:
     [card] = tiktok.parse_webhook(chat(kind="ORDER_CARD", content=json.dumps({"order_id": "579184142429166477"})), {})
     assert isinstance(card, ContextEvent) and card.kind == "message_meta" and card.order_id == "579184142429166477"
     assert card.data["conversation_id"] == "7604381187123791922"
-    assert tiktok.parse_webhook(chat(kind="IMAGE", content=json.dumps({"url": "https://x/y.png"})), {}) == []
+    # a buyer's image is not ignored (issue 20): it continues the conversation (tests/channels/test_attachments.py)
+    [image] = tiktok.parse_webhook(chat(kind="IMAGE", content=json.dumps({"url": "https://x/y.png"})), {})
+    assert image.text == "" and [(a.kind, a.url) for a in image.attachments] == [("image", "https://x/y.png")]
+    assert tiktok.parse_webhook(chat(kind="EMOTICONS", content=json.dumps({"url": "https://x/e.png"})), {}) == []
     assert tiktok.parse_webhook(chat(content=json.dumps({"content": "   "})), {}) == []
     assert tiktok.parse_webhook(chat(is_visible=False), {}) == []
     assert tiktok.parse_webhook(envelope(13, {"conversation_id": "1", "create_time": 1795669200}), {}) == []
