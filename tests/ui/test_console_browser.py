@@ -33,6 +33,8 @@ from shopdesk.server import build_app
 from shopdesk.service import Service
 from shopdesk.settings import Settings
 from ui.app import mount_console
+from shopdesk.metrics_service import counted
+from ui.dashboard_tab import figure_value, sample, share
 from ui.format import percent
 
 from testdata import ANCHOR
@@ -338,17 +340,20 @@ def test_dashboard_figures_match_the_database(browser: Any, stack: Stack) -> Non
     assert board.replies_sent == sent == len(stack.log.replies())  # what the mail server received
     assert board.handoff_rate == handed / processed
 
+    # issue 20 (honest numbers): each figure with its sample beside it; n/a below the minimum sample
     kpis = md_rows(page, "kpi-summary")
-    assert kpis["Conversations"] == [str(conversations)]
-    assert kpis["Replies sent"] == [str(sent)]
-    assert kpis["Automation rate (sent by the agent without a person)"] == [percent(board.automation_rate, 1)]
-    assert kpis["Handoff rate (processed conversations handed to a person)"] == [percent(handed / processed, 1)]
-    assert kpis["Amazon order defect rate (60 days; Amazon's target is under 1%)"] == [percent(board.amazon_odr, 2)]
+    assert kpis["Conversations"][0] == str(conversations)
+    assert kpis["Replies sent"][0] == str(sent)
+    assert kpis["Automation rate per reply"] == [figure_value(board.metrics.automation_per_reply, share),
+                                                 sample(board.metrics.automation_per_reply)]
+    assert kpis["Handoff rate"] == [percent(handed / processed, 1), f"n = {processed} conversations"]
+    assert kpis["Amazon order defect rate"][0] == percent(board.amazon_odr, 2)
     platforms = md_rows(page, "platform-figures")
-    for figures in board.platforms:
+    for figures, honest in zip(board.platforms, board.metrics.platforms, strict=True):
         row = platforms[figures.platform]
-        assert row[0] == str(by_platform.get(figures.platform, 0)) and row[1] == str(figures.answered)
-        assert row[4] == percent(figures.within_clock_share)
+        assert row[1] == str(by_platform.get(figures.platform, 0))
+        assert f"n = {counted(figures.answered, 'answered conversations')}" in row[2]
+        assert row[4].startswith(figure_value(honest.within_clock, share))
     breakdowns = page.locator("#dashboard-breakdowns")
     for reason, count in board.handoffs_by_reason.items():
         expect(breakdowns).to_contain_text(reason)
