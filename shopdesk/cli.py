@@ -381,23 +381,44 @@ def _print_delivery(result: Any, platform: str) -> None:
                   highlight=False)
 
 
+PENDING_HELP = ("With --action edit while a refund, return or other write waits for a person's approval, what "
+                "becomes of it: approve (made first, then your text goes), deny (dropped, your text goes) or keep "
+                "(your text goes now, the write keeps waiting). Required then, as in the console.")
+
+
 @app.command("review")
 @_fail_cleanly
 def review_command(
     thread: Annotated[str, typer.Argument(help="The thread waiting for review.")],
     action: Annotated[str, typer.Option(help="approve, edit, reject, take_over or deny_action.")] = "approve",
     text: Annotated[str | None, typer.Option(help="The edited reply (with --action edit).")] = None,
+    pending: Annotated[str | None, typer.Option(help=PENDING_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON.")] = False,
 ) -> None:
     """Resume a conversation waiting for a person: approve, edit, reject or take over its draft."""
+    from agent.nodes.review import PENDING_CHOICES, REFUSED, awaits_approval, choice_problem
     from shopdesk import agent_service
 
     chosen = _choice(action, ("approve", "edit", "reject", "take_over", "deny_action"), "review action")
+    choice = _choice(pending, PENDING_CHOICES, "pending choice")
+    if choice and chosen != "edit":
+        raise typer.BadParameter("--pending goes with --action edit (approve_action/deny_action decide it alone)")
+    if chosen == "edit" and not (text or "").strip():
+        raise typer.BadParameter("--action edit needs --text")
     try_run = thread.startswith(agent_service.TRY_NAMESPACE)  # a try's approved reply is never queued either
     with agent_service.open_runtime(_settings(), dry_run=try_run) as runtime:
-        if not runtime.trace(thread).awaiting_review:
+        before = runtime.trace(thread)
+        if not before.awaiting_review:
             raise typer.BadParameter(f"thread {thread} is not waiting for review")
-        trace = runtime.resume(thread, {"action": chosen, "text": text, "reviewer": "cli"})
+        if chosen == "edit" and (problem := choice_problem(text or "", before.pending_action, choice)):
+            raise typer.BadParameter(problem)  # the review node would refuse it too; say so before resuming
+        if choice and not awaits_approval(before.pending_action):
+            out.print("(no write waits for approval: --pending is not used)", highlight=False)
+        answer = {"action": chosen, "text": text, "reviewer": "cli", **({"pending": choice} if choice else {})}
+        trace = runtime.resume(thread, answer)
+    refused = [n for n in trace.engine_notes[len(before.engine_notes):] if n.startswith(REFUSED)]
+    if refused:
+        raise ValueError(f"not sent: {refused[-1].removeprefix(REFUSED)}")
     if as_json:
         _print_json(_trace_json(trace))
         return
@@ -649,25 +670,32 @@ def run(
 ) -> None:
     """The main job on embedded defaults: seed the demo store, index the knowledge base, then serve the console
     and webhooks with every marketplace simulated on loopback, customers writing on all six platforms."""
-    from shopdesk import serve
+    from contextlib import nullcontext
+
+    from shopdesk import run_hints, serve
+
+    def say(line: str) -> None:  # plain text, never re-wrapped: commands in it must paste as printed
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
 
     settings = _settings()
+    command = run_hints.shopdesk_command()
+    say("Checking the demo store (seeding it takes a few seconds the first time)...")
     result = store_service.seed_store(settings)
     verb = f"Seeded the demo store in {result.seconds:.2f}s" if result.seeded else "Demo store ready"
     with store_service.open_store(settings) as store:
         counts = store.counts()
-    out.print(f"{verb} at {result.path}: {counts.get('customers', 0):,} customers, {counts.get('orders', 0):,} "
-              "orders on six marketplaces (`shopdesk store summary` shows the support states in it)")
-    report = _index_with_progress(settings)
-    out.print(
-        f"Knowledge base: {report.chunks_total} passages indexed "
-        f"({report.chunks_embedded} embedded now, {report.unchanged} documents unchanged)"
-    )
-    serve.serve(settings, simulate=True, say=lambda line: out.print(line, highlight=False), per_minute=rate,
-                duration_s=duration)
-    out.print("\nTry: shopdesk inbox list --json;  shopdesk inbox show 1;  shopdesk outbox list")
-    out.print('     shopdesk kb search "how long do refunds take" --platform walmart')
-    out.print('     shopdesk chat --platform amazon --customer C00012')
+    say(f"{verb} at {result.path}: {counts.get('customers', 0):,} customers, {counts.get('orders', 0):,} "
+        f"orders on six marketplaces (`{command} store summary` shows the support states in it)")
+    say("Indexing the knowledge base (about half a minute the first time: every passage is embedded on the CPU; "
+        "later starts embed only changed articles)...")
+    with nullcontext() if err.is_terminal else serve.heartbeat(say, "indexing the knowledge base"):
+        report = _index_with_progress(settings)  # a progress bar on a terminal; else a line every 20 s
+    say(f"Knowledge base: {report.chunks_total} passages indexed in {report.seconds:.0f} s "
+        f"({report.chunks_embedded} embedded now, {report.unchanged} documents unchanged)")
+    serve.serve(settings, simulate=True, say=say, per_minute=rate, duration_s=duration)
+    say("")
+    for line in run_hints.try_lines(run_hints.try_hints(settings), command):
+        say(line)
 
 
 @inbox_app.command("list")

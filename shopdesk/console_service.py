@@ -12,25 +12,31 @@ import hashlib
 import hmac
 import os
 import json
-import statistics
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
 from agent.compliance import ComplianceInput, check_reply
-from agent.clocks import reply_deadline
 from agent.conversations import OPEN_STATUSES, ConversationRow
 from agent.nodes.review import PENDING_CHOICES, REFUSED, PendingChoice, awaits_approval, choice_problem
 from agent.schemas import OutboundMessage
 from agent.seller_settings import SellerSettings, refund_above
 from agent.urgency import Assessment, clock_name, displayed
 from agent.worker import status_after
+from shopdesk import metrics_service
 from shopdesk.account_health import HealthFigure, account_health
+from shopdesk.metrics_service import Metrics
+from shopdesk.attachment_service import preview_text, thread_attachments
+from shopdesk.inbox_search import QueryError, SearchIndex, inbox_keys
+from shopdesk.autopilot import autopilot_changes, autopilot_problem
+from shopdesk.reply_authors import attribute, author_of, authors_by_outbox_id
 from shopdesk.service import Service
 from shopdesk.store_service import customer_profile
+from shopdesk.workspace import WorkspaceStore
 from tools.models import PLATFORMS
 
 Role = Literal["agent", "admin"]
@@ -60,6 +66,11 @@ class InboxEntry(BaseModel):
     overdue: bool
     preview: str
     last_message_at: datetime
+    subject: str | None = Field(default=None, description="The channel's subject line (email), if any.")
+    order_id: str | None = Field(default=None, description="The order the conversation is about: the channel's "
+                                 "hint, else the last order the agent's tools read for it.")
+    assignee: str | None = Field(default=None, description="The console user the conversation is assigned to.")
+    tags: list[str] = Field(default_factory=list)
 
 
 class ConversationView(BaseModel):
@@ -83,6 +94,13 @@ class ConversationView(BaseModel):
     reasons: list[str] = Field(default_factory=list)
     awaiting_review: bool = False
     outbox: list[dict[str, Any]] = Field(default_factory=list)
+    attachments: list[dict[str, Any]] = Field(default_factory=list, description="What the customer attached on "
+                                              "every channel, oldest first (shopdesk/attachment_service.py): the "
+                                              "stored files a person and the evidence pack work from.")
+    assignee: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    notes: list[dict[str, Any]] = Field(default_factory=list, description="Internal notes, oldest first: the team "
+                                        "reads them here only; they never reach the agent or a reply.")
 
 
 class PlatformFigures(BaseModel):
@@ -98,7 +116,8 @@ class Dashboard(BaseModel):
     platforms: list[PlatformFigures]
     conversations: int
     replies_sent: int
-    automation_rate: float | None = Field(description="Replies the agent sent without a person / all replies sent.")
+    automation_rate: float | None = Field(description="Replies the agent sent without a person approving, editing or "
+                                          "writing them / all replies sent (holding messages left out).")
     handoff_rate: float | None = Field(description="Processed conversations handed to a person.")
     handoffs_by_reason: dict[str, int]
     compliance_blocks_by_rule: dict[str, int]
@@ -106,6 +125,8 @@ class Dashboard(BaseModel):
     volume_by_platform: dict[str, int]
     amazon_odr: float | None = Field(description="Orders with a defect / orders, last 60 days (demo store).")
     account_health: list[HealthFigure] = Field(default_factory=list, description="ODR and Walmart's scorecard.")
+    metrics: Metrics = Field(description="The honest numbers: definitions, sample sizes, per-platform clocks "
+                             "(shopdesk/metrics_service.py).")
 
 
 def hash_password(password: str, salt: bytes) -> str:
@@ -151,11 +172,19 @@ class UserDirectory:
         found = self._users.get(name or "")
         return User(name=name, role=found[2]) if found and name else None  # type: ignore[arg-type]
 
+    def people(self) -> list[User]:
+        """Every console user, by name (who a conversation can be assigned to)."""
+        return [User(name=name, role=entry[2]) for name, entry in sorted(self._users.items())]
+
 
 class ConsoleService:
     def __init__(self, service: Service) -> None:
         self.service = service
         self.users = UserDirectory(service.settings.console_users)
+        # assignment, presence, notes and tags, and the inbox's search documents (shopdesk/workspace.py)
+        self.workspace = WorkspaceStore(service.settings.app_db_path)
+        self.search_index = SearchIndex(service.settings.app_db_path, service.conversations, self.workspace,
+                                        lambda: self._store)
 
     # ------------------------------------------------------------------ reads
 
@@ -186,9 +215,18 @@ class ConsoleService:
         return displayed(row.urgency, reasons, None if left is None else left / 3600, clock)
 
     def inbox(self, *, platform: str | None = None, status: str | None = None, intent: str | None = None,
-              include_closed: bool = False, limit: int = 200) -> list[InboxEntry]:
+              include_closed: bool = False, limit: int = 200, search: str | None = None,
+              assignee: str | None = None, tag: str | None = None) -> list[InboxEntry]:
+        """`search`: words all found in the order numbers, customer, identities or messages (shopdesk/inbox_search.py);
+        `assignee`: a console user's name or workspace.UNASSIGNED; `tag`: a tag's slug. Ordered as without them."""
         statuses = (status,) if status else (None if include_closed else OPEN_STATUSES)
-        rows = self.service.conversations.list(statuses=statuses, platform=platform, intent=intent, limit=limit)
+        try:
+            keys, excluded = inbox_keys(self.workspace, self.search_index, search=search, assignee=assignee, tag=tag)
+        except QueryError as exc:
+            raise ConsoleError(str(exc)) from exc
+        rows = self.service.conversations.list(statuses=statuses, platform=platform, intent=intent, limit=limit,
+                                               keys=keys, exclude_keys=excluded)
+        marks = self.workspace.marks([r.key for r in rows])
         entries = []
         for row in rows:
             left = self._time_left(row)
@@ -198,8 +236,10 @@ class ConsoleService:
                 key=row.key, platform=row.platform, customer_id=row.customer_id, customer_name=self._name(row.customer_id),
                 intent=row.intent, urgency=urgency.level if urgency else None,
                 urgency_reasons=urgency.reasons if urgency else [], risk_flags=row.risk_flags, status=row.status, deadline=row.deadline, time_left_s=left,
-                overdue=left is not None and left < 0, preview=(last_in[-1].text if last_in else "")[:140],
-                last_message_at=row.last_message_at))
+                overdue=left is not None and left < 0, preview=(preview_text(last_in[-1]) if last_in else "")[:140],
+                last_message_at=row.last_message_at, subject=row.subject, order_id=conversation_order(row)))
+            if row.key in marks:
+                entries[-1].assignee, entries[-1].tags = marks[row.key].assignee, marks[row.key].tags
         return entries
 
     def conversation(self, key: str) -> ConversationView:
@@ -222,6 +262,8 @@ class ConsoleService:
         view.compliance = values.get("compliance")
         view.pending_action = values.get("pending_action")
         view.reasons = row.reasons
+        view.assignee, view.tags = self.workspace.assignee(key), self.workspace.tags(key)
+        view.notes = [n.model_dump(mode="json") for n in self.workspace.notes(key)]
         view.outbox = [{"id": r.id, "status": r.status, "text": r.message.text, "author": r.message.author,
                         "last_error": r.last_error} for r in self.service.outbox.for_conversation(key)]
         keys = [key]
@@ -236,9 +278,16 @@ class ConsoleService:
             view.earlier += [{"key": c["id"], "platform": c["platform"], "status": c["status"], "intent": c.get("topic"),
                               "last_message_at": c["created_at"], "source": "history"} for c in profile["conversations"]]
             view.order_events = self.service.conversations.order_events([o["id"] for o in view.orders])
-        thread = [{"conversation": k, "platform": k.split(":", 1)[0], **m.model_dump(mode="json")}
-                  for k in keys for m in self.service.conversations.messages(k)]
+        thread = [message for k in keys for message in attribute(
+            [{"conversation": k, "platform": k.split(":", 1)[0], **m.model_dump(mode="json")}
+             for m in self.service.conversations.messages(k)],
+            self.service.outbox.for_conversation(k), self.service.conversations.audit_log(k, limit=1000))]
         view.thread = sorted(thread, key=lambda m: (m["at"], m["id"]))
+        view.attachments = thread_attachments(view.thread)
+        people = authors_by_outbox_id(self.service.conversations.audit_log(key, limit=1000))
+        records = {r.id: r for r in self.service.outbox.for_conversation(key)}
+        for entry in view.outbox:
+            entry["by"] = author_of(records[entry["id"]], people).by if entry["id"] in records else None
         return view
 
     # ------------------------------------------------------------------ review actions
@@ -260,8 +309,12 @@ class ConsoleService:
         if check is not None:
             check(values)
         notes_before = len(values.get("engine_notes") or [])
+        queued_before = {r.id for r in svc.outbox.for_conversation(key)}
         trace = svc.runtime.resume(key, {**answer, "reviewer": user.name})
         now = svc.clock.now()
+        # the replies this action queued, so the thread can name the person behind each (shopdesk/reply_authors.py)
+        detail = {**(detail or {}), "outbox_ids": [r.id for r in svc.outbox.for_conversation(key)
+                                                   if r.id not in queued_before]}
         svc.conversations.record_result(key, trace.model_dump(mode="json"), status_after(trace), now)
         refused = [n for n in trace.engine_notes[notes_before:] if n.startswith(REFUSED)]
         if refused:
@@ -379,6 +432,7 @@ class ConsoleService:
         evidence = [json.dumps(r.get("data"), default=str) for r in values.get("tool_results", []) if r.get("data")]
         evidence += [p.get("text", "") for p in values.get("passages", [])]
         evidence += [m.text for m in svc.conversations.messages(key)]
+        evidence.append(json.dumps({"active_order_id": values.get("active_order_id")}))  # as agent/nodes/check.py
         report = check_reply(ComplianceInput(text=text, platform=row.platform, evidence=evidence),  # type: ignore[arg-type]
                              svc.policies[row.platform])  # type: ignore[index]
         if not report.ok:
@@ -390,9 +444,9 @@ class ConsoleService:
         message = OutboundMessage(conversation_id=key, platform=row.platform, customer_id=row.customer_id,  # type: ignore[arg-type]
                                   text=text, idempotency_key=f"{key}:{turn}:human:{digest}", author="human")
         now = svc.clock.now()
-        svc.outbox.enqueue(message, now)
+        record = svc.outbox.enqueue(message, now)
         svc.conversations.set_status(key, "queued", now)
-        svc.conversations.audit(key, f"human:{user.name}", "wrote_reply", now)
+        svc.conversations.audit(key, f"human:{user.name}", "wrote_reply", now, outbox_ids=[record.id])
         return self.conversation(key)
 
     # ------------------------------------------------------------------ dashboard
@@ -400,22 +454,12 @@ class ConsoleService:
     def dashboard(self) -> Dashboard:
         svc = self.service
         rows = svc.conversations.list(limit=100_000)
-        platforms = []
-        for platform in PLATFORMS:
-            mine = [r for r in rows if r.platform == platform]
-            times, within = [], []
-            for row in mine:
-                messages = svc.conversations.messages(row.key)
-                first_in = next((m.at for m in messages if m.direction == "in"), None)
-                first_out = next((m.at for m in messages if m.direction == "out"), None)
-                if first_in is None or first_out is None:
-                    continue
-                times.append((first_out - first_in).total_seconds())
-                within.append(first_out <= reply_deadline(svc.policies[platform], first_in, []))  # type: ignore[index]
-            platforms.append(PlatformFigures(
-                platform=platform, conversations=len(mine), answered=len(times),
-                first_response_p50_s=_percentile(times, 50), first_response_p90_s=_percentile(times, 90),
-                within_clock_share=(sum(within) / len(within)) if within else None))
+        figures = metrics_service.metrics(svc)  # each platform's clock as it counts it (shopdesk/metrics_service.py)
+        platforms = [PlatformFigures(
+            platform=p.platform, conversations=p.conversations, answered=p.answered,
+            first_response_p50_s=_seconds(p.first_response_median_min.raw),
+            first_response_p90_s=_seconds(p.first_response_p90_min.raw),
+            within_clock_share=p.within_clock.raw) for p in figures.platforms]
         sent = [r for r in svc.outbox.records("sent", limit=1_000_000)]
         processed = [r for r in rows if r.route]
         handoffs = [r for r in processed if r.route == "handoff"]
@@ -426,7 +470,7 @@ class ConsoleService:
                 blocks[violation["rule"]] += 1
         return Dashboard(
             platforms=platforms, conversations=len(rows), replies_sent=len(sent),
-            automation_rate=(sum(1 for r in sent if r.message.author == "agent") / len(sent)) if sent else None,
+            automation_rate=figures.automation_per_reply.raw, metrics=figures,
             handoff_rate=(len(handoffs) / len(processed)) if processed else None,
             handoffs_by_reason=dict(Counter(reason for r in handoffs for reason in r.reasons)),
             compliance_blocks_by_rule=dict(blocks),
@@ -445,16 +489,35 @@ class ConsoleService:
         if user.role != "admin":
             raise ConsoleError("only an admin can change the automation settings")
         validated = SellerSettings.model_validate(new.model_dump())
+        if problem := autopilot_problem(validated):
+            raise ConsoleError(problem)
+        changes = autopilot_changes(self.seller_settings(), validated)
         validated.save(self.service.settings.data_dir / "seller_settings.json")
         self.service.runtime.context.seller_settings = validated
-        self.service.conversations.audit(None, f"human:{user.name}", "settings_changed", self.service.clock.now(),
+        now = self.service.clock.now()
+        self.service.conversations.audit(None, f"human:{user.name}", "settings_changed", now,
                                          settings=validated.model_dump(mode="json"))
+        for change in changes:  # turning autopilot on is an explicit choice per channel and intent: each audited
+            self.service.conversations.audit(None, f"human:{user.name}", change.action, now,
+                                             **change.model_dump(exclude={"action"}))
         return validated
 
+    def display_zone(self) -> ZoneInfo:
+        """The seller's time zone: the console shows every time in it (deadlines are computed in UTC)."""
+        return self.seller_settings().zone
 
-def _percentile(values: list[float], q: int) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+def conversation_order(row: ConversationRow) -> str | None:
+    """The order a conversation is about, from its own facts: the order id its channel gave, else the last order
+    a tool of the agent read successfully for it (what the customer merely typed is not checked, so not used)."""
+    if row.order_hint:
+        return row.order_hint
+    for call in reversed((row.trace or {}).get("tool_calls") or []):
+        order_id = (call.get("args") or {}).get("order_id")
+        if call.get("ok") and isinstance(order_id, str) and order_id:
+            return order_id
+    return None
+
+
+def _seconds(minutes: float | None) -> float | None:
+    return None if minutes is None else minutes * 60

@@ -1,4 +1,5 @@
-"""The running service: inbox intake, worker threads, the outbox dispatcher and the email poller.
+"""The running service: inbox intake, worker threads, the outbox dispatcher, the email poller and the
+attachment fetcher (customers' photos by URL, channels/attachment_fetch.py).
 
 `Service` owns every long-lived object (stores, the agent runtime, channel clients) and the background
 threads; the HTTP app (`shopdesk.server`) and the console call into it. Worker threads share one agent
@@ -20,8 +21,11 @@ import httpx
 
 from agent.conversations import ConversationStore
 from agent.dispatcher import Dispatcher
+from agent.intent_vocabulary import vocabularies
 from agent.runtime import AgentRuntime
 from agent.worker import Worker
+from channels.attachment_fetch import AttachmentFetcher
+from channels.attachment_store import AttachmentStore
 from channels.base import ChannelSender
 from channels.inbox import Inbox
 from channels.intake import Intake
@@ -83,7 +87,8 @@ class Service:
         self.conversations = ConversationStore(db)
         self._stack.callback(self.conversations.close)
         self.outbox = self.runtime.context.outbox
-        self.intake = Intake(self.inbox, self.conversations, self.policies)
+        self.attachments = AttachmentStore(settings.data_dir / "attachments")  # customers' photos, re-encoded
+        self.intake = Intake(self.inbox, self.conversations, self.policies, attachments=self.attachments)
         self.http = self._http_override or self._stack.enter_context(httpx.Client(timeout=10.0))
         if self._senders_override is not None:
             self.senders = dict(self._senders_override)
@@ -94,6 +99,7 @@ class Service:
 
             self.senders = build_senders(settings, self.http, self.clock)
         self.email = self._email_channel() if self.poll_email_enabled else None
+        self.fetcher = AttachmentFetcher(self.conversations, self.attachments, self.senders)
         self.dispatcher = Dispatcher(self.outbox, self.conversations, self.senders, self.clock,
                                      name=f"{socket.gethostname()}:{os.getpid()}:dispatcher")
         if self.dispatch:
@@ -107,11 +113,13 @@ class Service:
             warm = getattr(self.runtime.context.classifier, "warm", None)
             if callable(warm):
                 warm()
+                vocabularies()  # the auto-send gate's per-intent words, learned from the same examples
             idle = settings.poll_interval_s
             for i, worker in enumerate(self.workers):
                 self._spawn(f"worker-{i + 1}", worker.run_once, idle)
             if self.dispatch:
                 self._spawn("dispatcher", self.dispatcher.run_once, idle)
+                self._spawn("attachment-fetcher", self.fetcher.run_once, max(idle, 0.5))
             if self.email is not None:
                 self._spawn("email-poller", self.poll_email, max(idle, 1.0))
         log.info("service started: %s workers, channels %s", self.worker_count, sorted(self.senders))
@@ -158,7 +166,8 @@ class Service:
         """Run workers and the dispatcher in this thread until both are idle; returns the steps taken."""
         steps = 0
         while steps < max_steps:
-            busy = self.workers[0].run_once() or (self.dispatch and self.dispatcher.run_once())
+            busy = self.workers[0].run_once() or (self.dispatch and (self.dispatcher.run_once()
+                                                                     or self.fetcher.run_once()))
             if not busy:
                 return steps
             steps += 1

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.seller_settings import SellerSettings
 from shopdesk import kb_service
 from shopdesk.settings import Settings
 from tools.clock import FixedClock
@@ -83,5 +84,7 @@ def service_settings(kb_env: Settings, tmp_path: Path) -> Settings:
     """Settings over a private copy of the session's store + KB, on a clock frozen 9 hours after the anchor."""
     data_dir = tmp_path / "data"
     shutil.copytree(kb_env.data_dir, data_dir)
+    # autopilot on every channel (a new channel is draft-only): these services test what the agent sends alone
+    SellerSettings().with_autopilot(True).save(data_dir / "seller_settings.json")
     return Settings(_env_file=None, data_dir=data_dir, now=ANCHOR.replace(hour=9), workers=2,  # type: ignore[call-arg]
                     poll_interval_s=0.05)

@@ -158,7 +158,11 @@ def test_kb_search_rejects_unknown_platform(kb_env) -> None:  # type: ignore[no-
 
 @pytest.fixture
 def agent_dir(tmp_path: Path, store_template: Path) -> Path:
+    from agent.seller_settings import SellerSettings
+
     shutil.copy(store_template, tmp_path / "store.db")
+    # autopilot on (a new channel is draft-only): these commands show what the agent sends alone
+    SellerSettings().with_autopilot(True).save(tmp_path / "seller_settings.json")
     return tmp_path
 
 

@@ -18,6 +18,9 @@ from shopdesk.console_service import ConsoleError, ConsoleService, ConversationV
 from ui.auth import current_user
 from ui.format import frame, md_escape, md_table, money, status_label, thread_html, time_left, when
 from ui.urgency import urgency_line
+from ui.attachments_view import annotated_thread, attachments_html
+from ui import macros_panel
+from ui import workspace_panel
 
 ORDER_HEADERS = ["Order", "Platform", "Status", "Placed", "Total", "Items", "Shipments"]
 RETURN_HEADERS = ["Return", "Order", "Platform", "Status", "Reason", "Requested"]
@@ -60,20 +63,27 @@ class ConversationTab:
     compliance: gr.Markdown
     tools: gr.Dataframe
     outbox: gr.Dataframe
+    panel: workspace_panel.WorkspacePanel  # assignment, tags, notes, presence: wired by ui/app.py on its own
+    macros: macros_panel.MacroPicker  # canned replies into the draft or own reply: wired by ui/app.py on its own
+    attachments: gr.HTML  # the customer's photos and files, as thumbnails (ui/attachments_view.py)
 
     @property
     def outputs(self) -> list[Any]:
-        return [getattr(self, f.name) for f in fields(self)]
+        return [getattr(self, f.name) for f in fields(self) if f.name not in ("panel", "macros")]
 
 
 def build() -> ConversationTab:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             header = gr.Markdown("No conversation open: select one in the inbox.", elem_id="conv-header")
+            presence = workspace_panel.build_presence()
             thread = gr.HTML(thread_html([]), label="Thread on every channel", elem_id="conv-thread",
                              show_label=True, container=True, max_height=420, padding=True, js_on_load=None)
+            attachments = gr.HTML(attachments_html([]), label="Photos and files from the customer",
+                                  elem_id="conv-attachments", show_label=True, container=True, padding=True)
             draft = gr.Textbox("", label="Draft reply (edit it, then Edit & send)", lines=7, max_lines=20,
                                elem_id="draft", interactive=True)
+            macros = macros_panel.build_picker()  # a canned reply into the draft or "My own reply"
             # shown only while a write waits for approval; no default: the person must say what becomes of it
             pending_choice = gr.Radio(PENDING_CHOICES, value=None, label=CHOICE_LABEL, elem_id="pending-choice",
                                       visible=False, interactive=True)
@@ -99,6 +109,7 @@ def build() -> ConversationTab:
             send_own = gr.Button("Send my reply", elem_id="send-own", interactive=False)
             result = gr.Markdown("", elem_id="action-result")
         with gr.Column(scale=2):
+            panel = workspace_panel.build_panel(presence)
             with gr.Accordion("Customer 360", open=True, elem_id="customer-360"):
                 customer = gr.Markdown("", elem_id="customer-card")
                 orders = gr.Dataframe(frame(ORDER_HEADERS, []), label="Orders on every platform", interactive=False,
@@ -120,7 +131,8 @@ def build() -> ConversationTab:
                                   elem_id="conv-outbox", wrap=True, max_height=200)
     return ConversationTab(header, thread, draft, pending_choice, approve, edit_send, take_over, clear_flags, reject_reason, reject, pending_box,
                            pending, approve_action, deny_reason, deny, own_reply, send_own, result, customer, orders,
-                           returns, refunds, earlier, events, passages, compliance, tools, outbox)
+                           returns, refunds, earlier, events, passages, compliance, tools, outbox, panel, macros,
+                           attachments=attachments)
 
 
 # ---------------------------------------------------------------------------------------------- rendering
@@ -129,11 +141,13 @@ def _header(view: ConversationView, console: ConsoleService) -> str:
     row = view.row
     name = (view.customer or {}).get("name") or row.customer_id or row.customer_identity
     clock = time_left(view.time_left_s, view.overdue)
+    zone = console.display_zone()
     lines = [f"### {md_escape(name)} · {row.platform} · {status_label(row.status)}",
              (f"**Status:** {status_label(row.status)} · **Reply clock:** {clock}"
-              f" (due {when(row.deadline) or 'n/a'}) · **Intent:** {(row.intent or 'not triaged').replace('_', ' ')} · "
+              f" (due {when(row.deadline, zone) or 'n/a'}) · **Intent:** {(row.intent or 'not triaged').replace('_', ' ')} · "
               f"**Urgency:** {urgency_line(view.urgency, view.urgency_reasons)}"),
-             f"**Conversation:** `{row.key}`" + (f" · **Subject:** {md_escape(row.subject)}" if row.subject else "")]
+             f"**Conversation:** `{row.key}`" + (f" · **Subject:** {md_escape(row.subject)}" if row.subject else ""),
+             workspace_panel.header_line(view.assignee, view.tags)]
     if row.risk_flags:
         lines.append("**Risk flags (kept until cleared):** " + ", ".join(f.replace("_", " ") for f in row.risk_flags))
     if view.reasons:
@@ -188,8 +202,8 @@ def _short(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _orders(view: ConversationView) -> list[list[Any]]:
-    return [[o["id"], o["platform"], o.get("platform_status") or o.get("status"), when(o.get("created_at")),
+def _orders(view: ConversationView, zone: Any = None) -> list[list[Any]]:
+    return [[o["id"], o["platform"], o.get("platform_status") or o.get("status"), when(o.get("created_at"), zone),
              money(o.get("total")), "; ".join(f"{i['quantity']}× {i['title']}" for i in o.get("items", [])),
              "; ".join(f"{s['carrier']} {s['status']}" for s in o.get("shipments", []))] for o in view.orders]
 
@@ -214,8 +228,11 @@ def render(console: ConsoleService, tab: ConversationTab, view: ConversationView
     """Updates showing `view`; the draft box is only replaced when the service's draft changed since it was last
     loaded in this session (or `force`), so a refresh never overwrites what the person is typing."""
     row = view.row
-    sig = (row.key, row.status, row.updated_at.isoformat(), tuple(row.risk_flags), len(view.thread), view.draft, view.awaiting_review,
-           json.dumps(view.outbox, default=str), json.dumps(view.compliance, default=str))
+    zone = console.display_zone()  # every time shown in the seller's time zone
+    sig = (str(zone), row.key, row.status, row.updated_at.isoformat(), tuple(row.risk_flags), len(view.thread), view.draft, view.awaiting_review,
+           json.dumps(view.outbox, default=str), json.dumps(view.compliance, default=str),
+           view.assignee, tuple(view.tags), len(view.notes),
+           tuple((a.get("sha256"), a.get("state")) for a in view.attachments))
     if not force and session.get("conv_sig") == sig:
         return {}
     session["conv_sig"] = sig
@@ -223,7 +240,8 @@ def render(console: ConsoleService, tab: ConversationTab, view: ConversationView
     needs_approval = awaiting and bool((view.pending_action or {}).get("needs_approval"))
     updates: dict[Any, Any] = {
         tab.header: _header(view, console),
-        tab.thread: thread_html(view.thread, current=row.key),
+        tab.thread: workspace_panel.with_notes(view.notes, annotated_thread(view.thread), lambda ms: thread_html(ms, current=row.key, zone=zone), zone),
+        tab.attachments: attachments_html(view.attachments, zone),
         tab.approve: gr.Button(interactive=awaiting),
         tab.edit_send: gr.Button(interactive=awaiting),
         tab.reject: gr.Button(interactive=awaiting),
@@ -235,14 +253,14 @@ def render(console: ConsoleService, tab: ConversationTab, view: ConversationView
         tab.approve_action: gr.Button(interactive=needs_approval),
         tab.deny: gr.Button(interactive=needs_approval),
         tab.customer: _customer(view),
-        tab.orders: frame(ORDER_HEADERS, _orders(view)),
+        tab.orders: frame(ORDER_HEADERS, _orders(view, zone)),
         tab.returns: frame(RETURN_HEADERS, [[r["id"], r["order_id"], r["platform"], r["status"], r["reason"],
-                                             when(r.get("requested_at"))] for r in view.returns]),
+                                             when(r.get("requested_at"), zone)] for r in view.returns]),
         tab.refunds: frame(REFUND_HEADERS, [[f["id"], f["order_id"], money(f.get("amount")), f["status"], f["reason"],
-                                             when(f.get("created_at"))] for f in view.refunds]),
+                                             when(f.get("created_at"), zone)] for f in view.refunds]),
         tab.earlier: frame(EARLIER_HEADERS, [[e["key"], e["platform"], e["status"], e.get("intent") or "",
-                                              when(e.get("last_message_at")), e["source"]] for e in view.earlier]),
-        tab.events: frame(EVENT_HEADERS, [[when(e.get("received_at")), e["platform"], e.get("order_id") or "",
+                                              when(e.get("last_message_at"), zone), e["source"]] for e in view.earlier]),
+        tab.events: frame(EVENT_HEADERS, [[when(e.get("received_at"), zone), e["platform"], e.get("order_id") or "",
                                            e.get("topic") or e.get("kind"), e.get("status") or ""]
                                           for e in view.order_events]),
         tab.compliance: _compliance(view),
@@ -250,7 +268,8 @@ def render(console: ConsoleService, tab: ConversationTab, view: ConversationView
         tab.tools: frame(TOOL_HEADERS, [[t["name"], _short(t.get("args", {})),
                                          "ok" if t.get("ok") else "failed", t.get("error") or ""]
                                         for t in view.tool_calls]),
-        tab.outbox: frame(OUTBOX_HEADERS, [[o["id"], o["status"], o["author"], o["text"], o.get("last_error") or ""]
+        tab.outbox: frame(OUTBOX_HEADERS, [[o["id"], o["status"], o.get("by") or o["author"], o["text"],
+                                            o.get("last_error") or ""]
                                            for o in view.outbox]),
     }
     if force or view.draft != session.get("draft"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import pandas as pd
@@ -51,7 +51,9 @@ def time_left(seconds: float | None, overdue: bool) -> str:
     return f"OVERDUE {duration(seconds)}" if overdue else f"{duration(seconds)} left"
 
 
-def when(value: datetime | str | None) -> str:
+def when(value: datetime | str | None, zone: tzinfo | None = None) -> str:
+    """'Nov 26 04:00 EST' in `zone` (the seller's time zone) with its abbreviation; UTC without a zone. Only the
+    display moves: deadlines are computed in UTC elsewhere."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
@@ -59,7 +61,24 @@ def when(value: datetime | str | None) -> str:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value
-    return value.strftime("%b %d %H:%M UTC") if value.tzinfo else value.strftime("%b %d %H:%M")
+    if not value.tzinfo:
+        return value.strftime("%b %d %H:%M")
+    if zone is None:
+        return value.strftime("%b %d %H:%M UTC")
+    local = value.astimezone(zone)
+    return f"{local.strftime('%b %d %H:%M')} {local.tzname() or zone}"
+
+
+def clip(text: Any, limit: int) -> str:
+    """One line of at most `limit` characters (whitespace folded, an ellipsis where it was cut)."""
+    line = " ".join(str(text or "").split())
+    return line if len(line) <= limit else line[: max(1, limit - 1)].rstrip() + "…"
+
+
+def conversation_label(name: str | None, platform: str, about: str | None, limit: int = 64) -> str:
+    """'Dana Whitfield · amazon · 112-4417739-2043456': who, where and what, for a row (never the internal key)."""
+    parts = [name or "(not identified yet)", platform] + ([about] if about else [])
+    return clip(" · ".join(" ".join(str(p).split()) for p in parts), limit)
 
 
 def money(value: Any) -> str:
@@ -100,8 +119,10 @@ def counts_frame(counts: Mapping[str, int], key: str, value: str = "count") -> p
     return pd.DataFrame(items, columns=[key, value])
 
 
-def thread_html(messages: Sequence[Mapping[str, Any]], current: str | None = None) -> str:
-    """The whole thread as escaped HTML articles, oldest first; each says who, where and when in words."""
+def thread_html(messages: Sequence[Mapping[str, Any]], current: str | None = None, zone: tzinfo | None = None) -> str:
+    """The whole thread as escaped HTML articles, oldest first; each says who, where and when in words (times in
+    `zone`). A reply says who answered: the person who approved, edited or wrote it (`by`, `how`: from the
+    application layer), or "shopdesk agent" for what the agent sent alone."""
     if not messages:
         return '<p class="sd-empty">No messages yet.</p>'
     parts = ['<div class="sd-thread" role="log" aria-label="Conversation thread, oldest first">']
@@ -110,9 +131,11 @@ def thread_html(messages: Sequence[Mapping[str, Any]], current: str | None = Non
         who = "Customer" if author == "customer" else ("Agent (automatic)" if author == "agent" else
                                                        f"Person: {author.removeprefix('human:')}"
                                                        if author.startswith("human") else author)
+        if m.get("by"):
+            who = str(m["by"]) + (f" ({m['how']})" if m.get("how") else "")
         direction = "in" if m.get("direction") == "in" else "out"
         other = "" if current is None or m.get("conversation") == current else " · earlier conversation"
-        head = f"{who} · {m.get('platform', '')} · {when(m.get('at'))}{other}"
+        head = f"{who} · {m.get('platform', '')} · {when(m.get('at'), zone)}{other}"
         parts.append(
             f'<article class="sd-msg sd-{direction}" aria-label="{html.escape(head)}">'
             f'<div class="sd-meta">{"▶ received" if direction == "in" else "◀ sent"} · {html.escape(head)}</div>'

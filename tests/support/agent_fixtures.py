@@ -22,9 +22,15 @@ from shopdesk.settings import Settings
 from tools.sandbox.store import SandboxStore
 
 
+def autopilot_on() -> SellerSettings:
+    """The default settings with autopilot on every channel (off by default: a new channel is draft-only). The
+    agent tests measure what the agent sends alone, so their runtimes use these unless a test passes its own."""
+    return SellerSettings().with_autopilot(True)
+
+
 def wording_on(settings: SellerSettings | None = None) -> SellerSettings:
     """The settings with the channels' `model_wording` on (off by default): the guarded rewording path."""
-    return (settings or SellerSettings()).with_model_wording(True)
+    return (settings or autopilot_on()).with_model_wording(True)
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +57,7 @@ def make_runtime(store: SandboxStore, outbox: Outbox, classifier: IntentClassifi
     def make(llm: Any | None = None, settings: SellerSettings | None = None, checkpointer: Any | None = None,
              backend: Any | None = None) -> AgentRuntime:
         context = AgentContext(backend=backend or store, outbox=outbox, classifier=classifier, retriever=retriever,
-                               llm=llm, seller_settings=settings or SellerSettings(), clock=store.clock)
+                               llm=llm, seller_settings=settings or autopilot_on(), clock=store.clock)
         return AgentRuntime(context, checkpointer or InMemorySaver())
     return make
 

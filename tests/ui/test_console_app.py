@@ -97,13 +97,15 @@ def test_inbox_rows_follow_the_service_order_and_skip_unchanged_redraws(console:
         tab = inbox_tab.build()
     session = new_session()
     updates = inbox_tab.refresh(console, tab, session, inbox_tab.ALL, inbox_tab.OPEN, inbox_tab.ALL)
-    keys = list(updates[tab.table]["Conversation"])
+    keys = list(updates[tab.table]["Key"])  # the internal key: the last column, which opening a row reads
     assert keys == [e.key for e in console.inbox()] and keys.index(amazon) < keys.index(walmart)
+    names = list(updates[tab.table]["Conversation"])  # the conversation in words, never the key (issue 20)
+    assert all(k not in n for k, n in zip(keys, names, strict=True)) and names[keys.index(amazon)].endswith("amazon")
     assert list(updates[tab.table]["Status"]) == ["● new", "● new"]
     assert updates[tab.table]["Time left"][0] == "23 h 0 m left"
     assert inbox_tab.refresh(console, tab, session, inbox_tab.ALL, inbox_tab.OPEN, inbox_tab.ALL) == {}
     only = inbox_tab.refresh(console, tab, session, "walmart", inbox_tab.OPEN, inbox_tab.ALL)
-    assert list(only[tab.table]["Conversation"]) == [walmart]
+    assert list(only[tab.table]["Key"]) == [walmart]
 
 
 def test_actions_show_the_services_answer(console: ConsoleService) -> None:

@@ -72,7 +72,7 @@ def test_the_inbox_shows_urgency_in_colour_and_words_and_the_clock_raises_it(con
     assert tab.table.datatype == ["html" if h == "Urgency" else "str" for h in inbox_tab.HEADERS]  # only that cell
     updates = inbox_tab.refresh(console, tab, new_session(), inbox_tab.ALL, inbox_tab.OPEN, inbox_tab.ALL)
     table = updates[tab.table]
-    cells = dict(zip(table["Conversation"], table["Urgency"], strict=True))
+    cells = dict(zip(table["Key"], table["Urgency"], strict=True))  # the internal key: the last column
     red_fg, red_bg = URGENCY_COLOURS["critical"]
     for key in (chargeback, late):
         assert "● critical" in cells[key] and f"color:{red_fg}" in cells[key] and f"background:{red_bg}" in cells[key]
