@@ -33,6 +33,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult  # noqa: E402
 from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: E402
 
 from agent.context import AgentContext  # noqa: E402
+from agent.seller_settings import SellerSettings  # noqa: E402
 from agent.outbox import Outbox  # noqa: E402
 from agent.runtime import AgentRuntime  # noqa: E402
 from agent.schemas import InboundMessage  # noqa: E402
@@ -107,8 +108,9 @@ def _runtime(store: SandboxStore, retriever: Retriever, classifier: IntentClassi
              ) -> tuple[AgentRuntime, sqlite3.Connection, Outbox]:
     connection = sqlite3.connect(str(data / f"checkpoints-{'llm' if llm else 'embedded'}.db"), check_same_thread=False)
     outbox = Outbox(data / "app.db")
+    # autopilot on every channel (a new channel is draft-only): the routes measured are what the agent sends alone
     context = AgentContext(backend=store, outbox=outbox, classifier=classifier, retriever=retriever, llm=llm,
-                           clock=store.clock)
+                           clock=store.clock, seller_settings=SellerSettings().with_autopilot(True))
     return AgentRuntime(context, SqliteSaver(connection)), connection, outbox
 
 

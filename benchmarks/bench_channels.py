@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 
 from channels.serving import BackgroundServer  # noqa: E402
+from agent.seller_settings import SellerSettings  # noqa: E402
 from shopdesk import kb_service, store_service  # noqa: E402
 from shopdesk.server import build_app  # noqa: E402
 from shopdesk.service import Service  # noqa: E402
@@ -42,6 +43,8 @@ TEXTS = ["how long do refunds take?", "what is your return policy?", "do you shi
 
 def _data_dir(template: Path, into: Path) -> Path:
     shutil.copytree(template, into)
+    # autopilot on every channel (a new channel is draft-only): the replies counted are the ones sent alone
+    SellerSettings().with_autopilot(True).save(into / "seller_settings.json")
     for name in ("app.db", "app.db-wal", "app.db-shm", "checkpoints.db", "checkpoints.db-wal", "checkpoints.db-shm"):
         (into / name).unlink(missing_ok=True)
     return into

@@ -39,7 +39,9 @@ _MODELS_LOCK = threading.Lock()
 LOOKUPS = frozenset({"refund_status", "order_status", "return_request", "cancel_order"})
 UNSURE = 0.6  # below this the classifier's own choice between the pair is close to a coin toss
 _OWN = re.compile(
-    r"\b(?:my (?!money\b)\w+|mine|i (?:ordered|bought|returned|sent|paid|placed|received|got|purchased)|i've "
+    # "my card" / "my bank" is where money lands, not an order: "how long do refunds take to show up on my card?"
+    r"\b(?:my (?!(?:money|card|bank|account|credit|debit|statement|paypal|wallet|payment|visa|amex)\b)\w+|mine|"
+    r"i (?:ordered|bought|returned|sent|paid|placed|received|got|purchased)|i've "
     r"(?:ordered|bought|returned|sent)|we (?:ordered|bought|returned)|our (?:order|package|refund|return)|"
     r"(?:the|this|these|that) \w+ (?:i|we) (?:ordered|bought|got)|came|arrived|mi|mis|me lleg\w*)\b"
     r"|#\s?\d{3,}|\b\d{3}-\d{7}-\d{7}\b|\b\d{2}-\d{5}-\d{5}\b|\b\d{9,}\b", re.I)
