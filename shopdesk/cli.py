@@ -393,11 +393,14 @@ def review_command(
     action: Annotated[str, typer.Option(help="approve, edit, reject, take_over or deny_action.")] = "approve",
     text: Annotated[str | None, typer.Option(help="The edited reply (with --action edit).")] = None,
     pending: Annotated[str | None, typer.Option(help=PENDING_HELP)] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (with --action reject or deny_action): kept in the "
+                                                    "conversation's routing reasons and the audit log.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON.")] = False,
 ) -> None:
-    """Resume a conversation waiting for a person: approve, edit, reject or take over its draft."""
-    from agent.nodes.review import PENDING_CHOICES, REFUSED, awaits_approval, choice_problem
-    from shopdesk import agent_service
+    """Resume a conversation waiting for a person: approve, edit, reject or take over its draft. On a conversation
+    the service received, the decision is recorded as the console records it (status, audit log: actor "cli")."""
+    from agent.nodes.review import PENDING_CHOICES, awaits_approval, choice_problem
+    from shopdesk import agent_service, review_audit
 
     chosen = _choice(action, ("approve", "edit", "reject", "take_over", "deny_action"), "review action")
     choice = _choice(pending, PENDING_CHOICES, "pending choice")
@@ -405,8 +408,13 @@ def review_command(
         raise typer.BadParameter("--pending goes with --action edit (approve_action/deny_action decide it alone)")
     if chosen == "edit" and not (text or "").strip():
         raise typer.BadParameter("--action edit needs --text")
+    if reason is not None and chosen not in ("reject", "deny_action"):
+        raise typer.BadParameter("--reason goes with --action reject or deny_action")
+    if reason is not None and len(reason) > 500:
+        raise typer.BadParameter("--reason is at most 500 characters")
     try_run = thread.startswith(agent_service.TRY_NAMESPACE)  # a try's approved reply is never queued either
-    with agent_service.open_runtime(_settings(), dry_run=try_run) as runtime:
+    settings = _settings()
+    with agent_service.open_runtime(settings, dry_run=try_run) as runtime:
         before = runtime.trace(thread)
         if not before.awaiting_review:
             raise typer.BadParameter(f"thread {thread} is not waiting for review")
@@ -414,11 +422,14 @@ def review_command(
             raise typer.BadParameter(problem)  # the review node would refuse it too; say so before resuming
         if choice and not awaits_approval(before.pending_action):
             out.print("(no write waits for approval: --pending is not used)", highlight=False)
-        answer = {"action": chosen, "text": text, "reviewer": "cli", **({"pending": choice} if choice else {})}
+        answer = {"action": chosen, "text": text, "reviewer": "cli", **({"pending": choice} if choice else {}),
+                  **({"reason": (reason or "").strip() or "no reason given"} if chosen in ("reject", "deny_action") else {})}
+        started = review_audit.start(runtime, thread, chosen, before)
         trace = runtime.resume(thread, answer)
-    refused = [n for n in trace.engine_notes[len(before.engine_notes):] if n.startswith(REFUSED)]
-    if refused:
-        raise ValueError(f"not sent: {refused[-1].removeprefix(REFUSED)}")
+        if not try_run:  # the console's trail: the conversation's status and the audit entries (actor "cli")
+            review_audit.record(settings, runtime, started, answer, trace)
+    if (refused := review_audit.refusal(started, trace)) is not None:
+        raise ValueError(f"not sent: {refused}")
     if as_json:
         _print_json(_trace_json(trace))
         return

@@ -19,7 +19,7 @@ from agent.outbox import OutboxRecord
 
 AGENT = "shopdesk agent"
 UNKNOWN_PERSON = "a person"
-"""A person's reply the audit log does not name (sent before replies were attributed, or by `shopdesk review`)."""
+"""A person's reply the audit log does not name (sent before replies were attributed)."""
 
 HOW: dict[str, str] = {
     "approved": "approved the agent's draft",
@@ -35,16 +35,23 @@ class ReplyAuthor(BaseModel):
     how: str | None = None
 
 
+def _cli_operator(detail: dict[str, Any]) -> str:
+    """`shopdesk review` records the terminal's user (shopdesk/review_audit.py): "pat (CLI)", else "CLI"."""
+    user = str(detail.get("os_user") or "").strip()[:40]
+    return f"{user} (CLI)" if user else "CLI"
+
+
 def authors_by_outbox_id(audit: Iterable[AuditRow]) -> dict[int, ReplyAuthor]:
     """Outbox record id -> the person whose action queued it (the latest action wins: a kept-pending edit and
     the later approval each queue their own record)."""
     found: dict[int, ReplyAuthor] = {}
     for row in sorted(audit, key=lambda r: r.id):
-        if row.action not in HOW or not row.actor.startswith("human:"):
+        if row.action not in HOW or not (row.actor.startswith("human:") or row.actor == "cli"):
             continue
+        by = row.actor.removeprefix("human:") if row.actor != "cli" else _cli_operator(row.detail)
         for outbox_id in row.detail.get("outbox_ids") or []:
             if isinstance(outbox_id, int):
-                found[outbox_id] = ReplyAuthor(by=row.actor.removeprefix("human:"), how=HOW[row.action])
+                found[outbox_id] = ReplyAuthor(by=by, how=HOW[row.action])
     return found
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 import gradio as gr
 
-from shopdesk.console_service import ConsoleError, ConsoleService, ConversationView
+from shopdesk.console_service import ConsoleError, ConsoleService, ConversationView, conversation_order
 from ui.auth import current_user
-from ui.format import frame, md_escape, md_table, money, status_label, thread_html, time_left, when
+from ui.format import (conversation_label, frame, md_code, md_escape, md_table, money, status_label, thread_html,
+                       time_left, when)
 from ui.urgency import urgency_line
 from ui.attachments_view import annotated_thread, attachments_html
 from ui import macros_panel
@@ -139,14 +140,18 @@ def build() -> ConversationTab:
 
 def _header(view: ConversationView, console: ConsoleService) -> str:
     row = view.row
-    name = (view.customer or {}).get("name") or row.customer_id or row.customer_identity
+    # the conversation named as its inbox row names it (customer · platform · order or subject); the internal key
+    # only on a small id line under it, for whoever needs to quote it (ops, `shopdesk review`)
+    name = (view.customer or {}).get("name") or row.customer_id
+    label = conversation_label(name, row.platform, conversation_order(row) or row.subject)
     clock = time_left(view.time_left_s, view.overdue)
     zone = console.display_zone()
-    lines = [f"### {md_escape(name)} · {row.platform} · {status_label(row.status)}",
+    lines = [f"### {md_escape(label)} · {status_label(row.status)}",
              (f"**Status:** {status_label(row.status)} · **Reply clock:** {clock}"
               f" (due {when(row.deadline, zone) or 'n/a'}) · **Intent:** {(row.intent or 'not triaged').replace('_', ' ')} · "
               f"**Urgency:** {urgency_line(view.urgency, view.urgency_reasons)}"),
-             f"**Conversation:** `{row.key}`" + (f" · **Subject:** {md_escape(row.subject)}" if row.subject else ""),
+             (f"**Subject:** {md_escape(row.subject)} · " if row.subject else "")
+             + f'<small class="sd-conv-id">id: {md_code(row.key)}</small>',
              workspace_panel.header_line(view.assignee, view.tags)]
     if row.risk_flags:
         lines.append("**Risk flags (kept until cleared):** " + ", ".join(f.replace("_", " ") for f in row.risk_flags))

@@ -1,4 +1,5 @@
-"""Tab 5, eval runs: the runs saved under the data dir (evals.suite.list_runs), newest first, read-only."""
+"""Tab 5, eval runs: the runs saved under the data dir (evals.suite.list_runs), newest first, read-only; start times
+in the seller's time zone (ConsoleService.display_zone), as everywhere in the console."""
 
 from __future__ import annotations
 
@@ -40,8 +41,10 @@ def refresh(console: ConsoleService, tab: EvalsTab) -> dict[Any, Any]:
         runs = list_runs(console.service.settings)
     except (OSError, ValueError, KeyError) as exc:  # a half-written report must not break the console
         return {tab.note: f"**Could not read the eval runs:** {md_escape(exc)}", tab.table: frame(HEADERS, [])}
-    rows = [[r["id"], when(r["started_at"]), _config(r["config"]), r["scenarios"], percent(r["pass_rate"], 1),
+    zone = console.display_zone()  # like every other time the console shows: in the seller's time zone
+    rows = [[r["id"], when(r["started_at"], zone), _config(r["config"]), r["scenarios"], percent(r["pass_rate"], 1),
              r["path"]] for r in runs]
-    note = (f"{len(runs)} saved run{'s' if len(runs) != 1 else ''}. Start one with `shopdesk eval run`."
+    note = (f"{len(runs)} saved run{'s' if len(runs) != 1 else ''} (times in {zone}). Start one with "
+            "`shopdesk eval run`."
             if runs else "No eval runs saved yet. Start one with `shopdesk eval run`.")
     return {tab.note: note, tab.table: frame(HEADERS, rows)}

@@ -102,6 +102,14 @@ def md_escape(text: Any) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-!|>~])", r"\\\1", escaped)
 
 
+def md_code(text: Any) -> str:
+    """`text` as a Markdown code span: shown literally (no link, no emphasis, HTML escaped by the renderer), fenced
+    with more backticks than any run inside it, so a backtick in a customer's address cannot end it early."""
+    value = " ".join(str(text).split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", value)), default=0) + 1)
+    return f"{fence} {value} {fence}"
+
+
 def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     rows = list(rows)
     if not rows:

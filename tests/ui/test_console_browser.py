@@ -419,7 +419,8 @@ def test_evals_tab_lists_saved_runs_and_log_out_ends_the_session(browser: Any, s
     page.locator("#evals-refresh").click()
     expect(page.locator("#evals-note")).to_contain_text("1 saved run")
     row = wait_until(lambda: table_rows(page, "evals-table"), "the run listed")[0]
-    assert row[:2] == ["20261126-090000-embedded", "Nov 26 09:00 UTC"] and row[3:5] == ["40", "65.0%"]
+    # started 09:00 UTC, shown in the seller's time zone (America/New_York by default) like every console time
+    assert row[:2] == ["20261126-090000-embedded", "Nov 26 04:00 EST"] and row[3:5] == ["40", "65.0%"]
 
     page.locator("#logout").click()
     expect(page.get_by_label("username")).to_be_visible()
