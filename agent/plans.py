@@ -160,10 +160,17 @@ def _first_shipment(order: dict[str, Any]) -> dict[str, Any] | None:
     return (open_ones or shipments or [None])[0]
 
 
-def _place(shipment: dict[str, Any]) -> str:
+def _place(shipment: dict[str, Any], with_town: bool = True) -> str:
+    """Where the carrier's delivery scan says it left the parcel, with the scan's town when it has one
+    ("left at: garage, Indianapolis, IN"): a customer looking for a parcel checks both. A split shipment's
+    parcel line gives the spot only (the lines are already long, and all go to one address)."""
     last = shipment.get("last_event") or {}
     description = last.get("description") or "delivered"
-    return description.replace("Delivered, ", "left at: ").lower() if description.startswith("Delivered") else description
+    if not description.startswith("Delivered"):
+        return description
+    spot = description.replace("Delivered, ", "left at: ").lower()
+    town = str(last.get("location") or "").strip()
+    return f"{spot}, {town}" if with_town and spot.startswith("left at: ") and town and len(town) <= 60 else spot
 
 
 def _refund_line(p: PlanInput, order_id: str) -> str:
@@ -236,7 +243,7 @@ def plan_order_status(p: PlanInput) -> PlanOutcome:
 def _parcel_line(shipment: dict[str, Any]) -> str:
     """One parcel of a split shipment: what is in it, its carrier and tracking, and where it stands."""
     items = " and ".join(_short_title(t) for t in shipment.get("items") or []) or "one parcel"
-    place = _place(shipment)
+    place = _place(shipment, with_town=False)
     where = (f"delivered on {format_date(shipment['delivered_at'])}" + (f" ({place})" if place.startswith("left at")
                                                                           else "")
              if shipment.get("delivered_at")

@@ -469,7 +469,8 @@ SLOTS: dict[str, Callable[[str], str]] = {
     "return_status": _RETURN_STATUS,
     "last_event": _SCANS,
     "last_location": _phrases((" in {location}", " en {location}")),
-    "delivery_place": _phrases(("left at: {place}", "dejado en {place}"), ("delivered", "entregado")),
+    "delivery_place": _phrases(("left at: {place}, {town}", "dejado en {place}, {town}"),
+                               ("left at: {place}", "dejado en {place}"), ("delivered", "entregado")),
     "guidance": _phrases(("Most turn up within {hours} hours. ", "La mayoría aparece en un plazo de {hours} horas. ")),
     "cancelled_on": _phrases((" on {date}", " {date}")),
     "refund_line": _phrases(
