@@ -17,14 +17,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agent.address_amend import find_amendment, unit_missing
+from agent.address_amend import find_amendment, find_new_address, gives_whole_address, unit_missing
 from agent.answer_check import question_parts
 from agent.intents import INTENT_TABLE, handoff_intents
 from agent.order_resolver import Candidate, amounts as said_amounts, on_channel, resolve, state_cues
 from agent.order_sets import asks_about_several, in_period, named_orders, refund_relevant
 from agent.product_answers import (
     CATALOG_SECTIONS, answer as answer_from_catalog, find_products, from_pages, mentions, product_pages,
-    unanswered_reason,
+    rank as rank_products, unanswered_reason,
 )
 from agent.passage_answers import (  # passage answers (agent/passage_answers.py), under the plans' old names
     CHANNELS as _CHANNELS, EXPANSIONS as _EXPANSIONS, MARKETPLACES, NO_ANSWER, QUESTION_WORDS as _QUESTION_WORDS,
@@ -154,10 +154,56 @@ def _short_title(title: str) -> str:
     return re.sub(r"^Northfork\s+", "", title)
 
 
-def _first_shipment(order: dict[str, Any]) -> dict[str, Any] | None:
+def _first_shipment(order: dict[str, Any], named: Sequence[str] = ()) -> dict[str, Any] | None:
+    """The parcel the answer is about: the one carrying the items the customer names, else the first still open."""
     shipments = order.get("shipments") or []
+    if named and (carrying := [s for s in shipments if set(named) & set(s.get("items") or [])]):
+        shipments = carrying
     open_ones = [s for s in shipments if s["status"] != "delivered"]
     return (open_ones or shipments or [None])[0]
+
+
+def _named_items(text: str, titles: Sequence[str]) -> list[str]:
+    """The order's item titles the message names ("where's the coffee grinder"), by the catalog-question ranking
+    (agent/product_answers.py: the words of a title, its kind, everyday words for it); none when it names none."""
+    if len(set(titles)) < 2:
+        return []
+    products = [{"product_id": str(n), "name": t.split(" - ")[0], "variants": []} for n, t in enumerate(titles)]
+    ranked = rank_products(text, products)
+    return [titles[int(s.product["product_id"])] for s in ranked if s.score == ranked[0].score]
+
+
+def _item_titles(order: dict[str, Any]) -> list[str]:
+    """The order's line titles (get_order gives each line as a dict, an order listing as its title)."""
+    return [i["title"] if isinstance(i, dict) else str(i) for i in order.get("items") or []]
+
+
+def _unshipped_items(order: dict[str, Any], shipments: Sequence[dict[str, Any]]) -> list[str]:
+    """The order's items no parcel carries (a partly shipped order), by title, each as often as it is missing."""
+    carried = [t for s in shipments for t in s.get("items") or []]
+    missing: list[str] = []
+    for title in _item_titles(order):
+        if title in carried:
+            carried.remove(title)
+        else:
+            missing.append(title)
+    return missing
+
+
+def _partly_shipped(p: PlanInput, order: dict[str, Any], slots: dict[str, Any], shipments: Sequence[dict[str, Any]],
+                    missing: Sequence[str]) -> PlanOutcome:
+    """Some items shipped, some are in no parcel: the reply names what has not shipped and when it is due, then
+    every parcel with its items, never "your order has shipped". Past the ship-by date the customer may wait or
+    cancel those items for a full refund (KB ftc-shipping-delay-rights): a person confirms the choice."""
+    oid = order["order_id"]
+    items = " and ".join(_short_title(t) for t in dict.fromkeys(missing))
+    full = {**slots, "items": items, "parcel_list": "; ".join(_parcel_line(s) for s in shipments)}
+    if p.today > date.fromisoformat(order["ship_by"]):
+        return PlanOutcome(template="status_partly_shipped_late", slots=full, order_id=oid, delay_notice=True,
+                           review_reason=f"part of order {oid} ({items}) has not shipped and its ship-by date "
+                                         f"{slots['ship_by']} has passed: confirm whether the customer waits or "
+                                         "cancels those items for a full refund (KB ftc-shipping-delay-rights)")
+    return PlanOutcome(template="status_partly_shipped", slots=full, order_id=oid)
 
 
 def _place(shipment: dict[str, Any], with_town: bool = True) -> str:
@@ -234,7 +280,7 @@ def plan_order_status(p: PlanInput) -> PlanOutcome:
     tracking = p.run("track_shipment", {"order_id": oid})
     outcome = _shipped_status(p, order, slots, tracking)
     parcels = (tracking.data if tracking.ok and tracking.data else order).get("shipments") or []
-    if len(parcels) < 2 or outcome.template == "status_unshipped":
+    if len(parcels) < 2 or outcome.template in ("status_unshipped", *_PARCELS_LISTED):
         return outcome
     return outcome.model_copy(update={"extra": [*outcome.extra, {"template": "parcels_summary", "slots": {
         "count": len(parcels), "parcel_list": "; ".join(_parcel_line(s) for s in parcels)}}]})
@@ -251,10 +297,17 @@ def _parcel_line(shipment: dict[str, Any]) -> str:
     return f"the {items} with {shipment['carrier']}, tracking {shipment['tracking_number']}, {where}"
 
 
+_PARCELS_LISTED = ("status_partly_shipped", "status_partly_shipped_late")  # templates that list every parcel
+
+
 def _shipped_status(p: PlanInput, order: dict[str, Any], slots: dict[str, Any], tracking: ToolResult) -> PlanOutcome:
-    """Where a shipped order stands, from its first open parcel (all of them are listed after, by the caller)."""
+    """Where a shipped order stands, from the parcel carrying the items the customer names, else its first open
+    parcel (all of them are listed after, by the caller); a partly shipped order says first what has not shipped."""
     oid, status = order["order_id"], order["status"]
-    shipment = _first_shipment(tracking.data or order) if tracking.ok else _first_shipment(order)
+    source = tracking.data if tracking.ok and tracking.data else order
+    if (shipments := source.get("shipments") or []) and (missing := _unshipped_items(order, shipments)):
+        return _partly_shipped(p, order, slots, shipments, missing)
+    shipment = _first_shipment(source, _named_items(p.text, _item_titles(order)))
     if shipment is None:
         return PlanOutcome(template="status_unshipped", slots=slots, order_id=oid)
     last = shipment.get("last_event") or {}
@@ -1126,14 +1179,20 @@ def plan_change_address(p: PlanInput) -> PlanOutcome:
     match = find_address(text)
     if not match:
         return _amend_address(p, oid, unit_text)
-    if has_contact(match.group(0)):
+    return _offer_address(p, oid, match.group(0), {
+        "line1": match.group("line1").strip(), "city": match.group("city").strip(),
+        "state": match.group("state").upper(), "zip": match.group("zip"),
+        "line2": match.group("line2").strip() if match.group("line2") else None})
+
+
+def _offer_address(p: PlanInput, oid: str, written: str, parts: dict[str, str | None]) -> PlanOutcome:
+    """A whole new address read from the message: proposed as it is, for the customer's yes."""
+    if has_contact(written):
         # a link, email or phone number in the "address" is never echoed back or written: a person looks
         return PlanOutcome(template="address_check", order_id=oid, slots={"order_id": oid},
                            review_reason="the new address contains a link, email or phone number")
     name = p.customer.name if p.customer else "Customer"
-    args = {"order_id": oid, "name": name, "line1": match.group("line1").strip(), "city": match.group("city").strip(),
-            "state": match.group("state").upper(), "zip": match.group("zip"),
-            "line2": match.group("line2").strip() if match.group("line2") else None}
+    args = {"order_id": oid, "name": name, **parts}
     pending = _proposed(p.run("change_shipping_address", args))
     if pending is None:
         return PlanOutcome(template="address_ask", order_id=oid, slots={"order_id": oid}, awaiting="address")
@@ -1146,7 +1205,14 @@ def _amend_address(p: PlanInput, oid: str, text: str) -> PlanOutcome:
     """No whole address in the message: a correction to part of the current one ("I forgot my apt number, it's
     5B", a ZIP or house-number typo) is a complete change. The tool builds the new address from the order's
     current one and refuses a partial that would move the parcel to another street or area; the offer states
-    the whole new address for the customer's yes, like any address change. Anything else: ask for the address."""
+    the whole new address for the customer's yes, like any address change. Anything else: ask for the address.
+    A street with its city, state and ZIP is a whole new address, never a correction: read in full (any street
+    name, "1 Market Plaza, Suite 1200, ..."), or, when it cannot be split surely, checked by a person."""
+    if (new := find_new_address(text)) is not None:
+        return _offer_address(p, oid, new.one_line(), new.args())
+    if gives_whole_address(text):
+        return PlanOutcome(template="address_check", order_id=oid, slots={"order_id": oid},
+                           review_reason="a new address the agent could not read in full")
     amendment = find_amendment(text)
     if amendment is None:
         return PlanOutcome(template="address_ask_unit" if unit_missing(text) else "address_ask", order_id=oid,
@@ -1293,7 +1359,7 @@ def plan_subscription(p: PlanInput) -> PlanOutcome:
             names = " and ".join(f"your {_subscription_name(p, s)}" for s in cancelled)
             return PlanOutcome(template="subscription_all_cancelled",
                                slots={"subscriptions": names, "verb": "is" if len(cancelled) == 1 else "are"})
-        return PlanOutcome(template="subscription_none")
+        return _no_subscription(p)
     sub = next((s for s in subs if s["sku"] in p.triage.entities.skus), subs[0])
     action = next((name for name, pattern in _SUB_ACTIONS if pattern.search(p.text)), None)
     if action is None:
@@ -1308,6 +1374,23 @@ def plan_subscription(p: PlanInput) -> PlanOutcome:
                        awaiting="confirmation",
                        slots={"action_words": words, "subscription": _subscription_name(p, sub),
                               "interval_days": sub["interval_days"], "next_line": next_line})
+
+
+NO_SUBSCRIPTION = "no subscription on file for this customer"
+SUBSCRIPTIONS_ARTICLE = "subscriptions"  # the help-center article on the store's Subscribe & Save
+
+
+def _no_subscription(p: PlanInput) -> PlanOutcome:
+    """Nothing on file to change: the customer may ask how subscriptions work, or mean a marketplace's own
+    program (Amazon's Subscribe & Save is Amazon's). Where the channel may read the store's subscription article,
+    it answers what it can (where subscriptions are offered, how to manage one); either way a person looks
+    before it goes: "I couldn't find one" alone answers neither question."""
+    found = p.search(p.text, SUBSCRIPTIONS_ARTICLE) if p.search else []  # where the channel may see it
+    policy = plan_policy(replace(p, passages=found) if found else p)
+    if policy.template == "policy_answer":
+        reason = NO_SUBSCRIPTION + (f"; {policy.review_reason}" if policy.review_reason else "")
+        return policy.model_copy(update={"review_reason": reason})
+    return PlanOutcome(template="subscription_none", review_reason=NO_SUBSCRIPTION)
 
 
 def plan_review_feedback(p: PlanInput) -> PlanOutcome:

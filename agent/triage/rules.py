@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from agent.schemas import RiskFlag, Sentiment, Urgency
+from agent.triage.injection import instructs_assistant
 
 _FLAGS: dict[RiskFlag, re.Pattern[str]] = {
     "legal_threat": re.compile(
@@ -115,7 +116,10 @@ HINT_TEXT = 4_000
 
 
 def risk_flags(text: str) -> list[RiskFlag]:
-    return [flag for flag, pattern in _FLAGS.items() if pattern.search(text)] + assistant_flags(text)
+    flags: list[RiskFlag] = [flag for flag, pattern in _FLAGS.items() if pattern.search(text)]
+    if "prompt_injection" not in flags and instructs_assistant(text):  # the class, by its shape
+        flags.append("prompt_injection")
+    return flags + assistant_flags(text)
 
 
 def sentiment(text: str) -> Sentiment:
