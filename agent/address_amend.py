@@ -6,6 +6,11 @@ built by the `change_shipping_address` tool from the order's current one (tools/
 partial that would move the parcel to another street or area, so the same tool, confirmation and checks apply
 as for a whole new address.
 
+A street line in the message (a house number and a street name) is another address, never a correction: the
+whole new address is read by `find_new_address` (with or without a known street suffix: "1 Market Plaza,
+Suite 1200, San Francisco CA 94105"), and one given in a form it cannot split goes to a person
+(`gives_whole_address`); the unit it carries is never added to the old street.
+
 Why patterns and not an address parser: the corrections come as fragments inside chat ("it's 5B", "add unit
 12 to my address"), which parsers trained on whole address lines (usaddress, a CRF) mis-tag or miss, and the
 order's current address is already structured. Every pattern is bounded and runs on at most MAX_TEXT
@@ -54,6 +59,10 @@ _STREET_SUFFIX = (r"street|st|avenue|ave|road|rd|drive|dr|lane|ln|court|ct|way|b
 _STREET_LINE = re.compile(
     rf"(?<![#\d\w-])(?P<line1>\d{{1,6}}[A-Za-z]?\s{{1,3}}(?:[NSEW]\.?\s{{1,3}})?[A-Za-z][A-Za-z0-9.'-]{{0,30}}"
     rf"(?:\s{{1,3}}[A-Za-z][A-Za-z0-9.'-]{{0,30}}){{0,3}}?\s{{1,3}}(?:{_STREET_SUFFIX}))\b\.?", _I)
+# "1 Market Plaza, Suite 1200": a house number and a street with no known suffix, told by the unit after it
+_STREET_BEFORE_UNIT = re.compile(
+    rf"(?<![#\d\w-])(?P<line1>\d{{1,6}}[A-Za-z]?\s{{1,3}}(?:[NSEW]\.?\s{{1,3}})?[A-Za-z][A-Za-z0-9.'-]{{0,30}}"
+    rf"(?:\s{{1,3}}[A-Za-z0-9][A-Za-z0-9.'-]{{0,30}}){{0,3}}?)\s{{0,3}},?\s{{0,3}}(?:(?:{_TYPE})\b|#\s{{0,2}}\w)", _I)
 # "I forgot my apt number" without it: ask for just that
 _UNIT_MISSING = re.compile(
     rf"\b(?:forgot|forgotten|left off|left out|missing|miss(?:ed)?|without|didn'?t (?:put|add|include)|no)\b"
@@ -137,16 +146,189 @@ def find_amendment(text: str) -> Amendment | None:
     text = text[:MAX_TEXT]
     unit = find_unit(text)
     zip_code = find_zip(text)
-    line1 = None
-    for m in _STREET_LINE.finditer(text):
-        if not _negated(text, m.start()):
-            line1 = " ".join(m.group("line1").split())
-            break
+    line1 = street_line(text)
     if unit is None and zip_code is None and line1 is None:
         return None
     return Amendment(line2=unit, zip=zip_code, line1=line1)
 
 
+def street_line(text: str) -> str | None:
+    """The first street line the message gives (not negated): a house number and a street with its suffix
+    ("125 Main St"), or with none when a unit follows it ("1 Market Plaza, Suite 1200")."""
+    text = text[:MAX_TEXT]
+    found = [m for pattern in (_STREET_LINE, _STREET_BEFORE_UNIT) for m in pattern.finditer(text)
+             if not _negated(text, m.start()) and not _is_unit_number(text, m.start())]
+    first = min(found, key=lambda m: m.start(), default=None)
+    return " ".join(first.group("line1").split()) if first else None
+
+
+_UNIT_BEFORE = re.compile(rf"\b(?:{_TYPE})\b\.?\s{{0,3}}(?:{_NUMBER_WORD}\s{{0,3}})?#?\s{{0,2}}$", _I)
+
+
+def _is_unit_number(text: str, at: int) -> bool:
+    """"Suite 1200 San Francisco": the number belongs to the unit before it, it starts no street."""
+    return bool(_UNIT_BEFORE.search(text[max(0, at - 24):at]))
+
+
 def unit_missing(text: str) -> bool:
     """The customer says the apartment or unit is missing without giving it ("I forgot my apt number")."""
     return bool(_UNIT_MISSING.search(text[:MAX_TEXT])) and find_unit(text) is None
+
+
+# ---------------------------------------------------------------- a whole new address
+
+# USPS state and territory codes, and the states' names as people write them out ("Austin, Texas 78701")
+STATE_NAMES: dict[str, str] = {
+    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA", "colorado": "CO",
+    "connecticut": "CT", "delaware": "DE", "district of columbia": "DC", "florida": "FL", "georgia": "GA",
+    "hawaii": "HI", "idaho": "ID", "illinois": "IL", "indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY",
+    "louisiana": "LA", "maine": "ME", "maryland": "MD", "massachusetts": "MA", "michigan": "MI", "minnesota": "MN",
+    "mississippi": "MS", "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV", "new hampshire": "NH",
+    "new jersey": "NJ", "new mexico": "NM", "new york": "NY", "north carolina": "NC", "north dakota": "ND",
+    "ohio": "OH", "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA", "rhode island": "RI",
+    "south carolina": "SC", "south dakota": "SD", "tennessee": "TN", "texas": "TX", "utah": "UT", "vermont": "VT",
+    "virginia": "VA", "washington": "WA", "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
+    "puerto rico": "PR",
+}
+STATE_CODES = frozenset(STATE_NAMES.values()) | {"GU", "VI", "AS", "MP", "AA", "AE", "AP"}
+_STATE_NAME_RE = "|".join(sorted((n.replace(" ", r"\s{1,3}") for n in STATE_NAMES), key=len, reverse=True))
+# "CA 94105", "Texas 78701": the end of a whole address
+_TAIL = re.compile(rf"\b(?P<state>{_STATE_NAME_RE}|[A-Za-z]{{2}})\.?,?\s{{1,3}}(?P<zip>\d{{5}}(?:-\d{{4}})?)(?![\d-])",
+                   _I)
+_TAIL_REACH = 200  # characters before "ST 12345" where its street starts: longer than any street, unit and city
+# a house number: "1", "2200", "12B", "12-14", followed by a word
+_HOUSE = re.compile(r"(?<![\w#$.,-])\d{1,6}[A-Za-z]?(?:-\d{1,5})?\s{1,3}(?=[A-Za-z])")
+_CLAUSE_END = re.compile(r"[?!;:\n]")
+_STREET_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.'/#-]{0,30}")
+_CITY_WORD = re.compile(r"[A-Za-z][A-Za-z.'-]{0,30}")
+_SEGMENT_UNIT = re.compile(
+    rf"(?:\b(?P<type>{_TYPE})\b\.?\s{{0,3}}(?:{_NUMBER_WORD}\s{{0,3}})?#?\s{{0,2}}|#\s{{0,2}})"
+    r"(?P<id>[A-Za-z0-9][A-Za-z0-9-]{0,7})(?![\w-])", _I)
+_SUFFIX_WORD = re.compile(rf"\b(?:{_STREET_SUFFIX})\b\.?(?:\s{{1,3}}(?:NE|NW|SE|SW|N|S|E|W)\b\.?)?", _I)
+MAX_STREET_WORDS = 8
+MAX_CITY_WORDS = 4
+
+
+@dataclass(frozen=True)
+class NewAddress:
+    """A whole address the message gives, split into the `change_shipping_address` arguments."""
+
+    line1: str
+    city: str
+    state: str
+    zip: str
+    line2: str | None = None
+
+    def args(self) -> dict[str, str | None]:
+        return {"line1": self.line1, "line2": self.line2, "city": self.city, "state": self.state, "zip": self.zip}
+
+    def one_line(self) -> str:
+        return ", ".join(p for p in (self.line1, self.line2, self.city, f"{self.state} {self.zip}") if p)
+
+
+def _state(raw: str) -> str | None:
+    name = " ".join(raw.lower().split())
+    if name in STATE_NAMES:
+        return STATE_NAMES[name]
+    return raw.upper() if raw.upper() in STATE_CODES else None
+
+
+def _unit_of(segment: str) -> str | None:
+    """The segment as a unit ("Suite 1200", "apt #4B", "#12"), or None when it is something else."""
+    m = _SEGMENT_UNIT.fullmatch(segment.strip())
+    if not m:
+        return None
+    kind = m.group("type")
+    return f"{UNIT_TYPES[kind.lower()]} {m.group('id').upper()}" if kind else f"#{m.group('id').upper()}"
+
+
+def _street(segment: str) -> str | None:
+    words = segment.split()
+    if not 2 <= len(words) <= MAX_STREET_WORDS + 1 or not all(_STREET_WORD.fullmatch(w) for w in words):
+        return None
+    if any(_HOUSE.match(segment, m.start()) and not _is_unit_number(segment, m.start())
+           for m in re.finditer(r"(?<=\s)\d", segment)):
+        return None  # another house number inside: this one starts a sentence ("2 of them to 1 Market Plaza")
+    return " ".join(words)
+
+
+def _city(segment: str) -> str | None:
+    words = segment.split()
+    ok = 1 <= len(words) <= MAX_CITY_WORDS and all(_CITY_WORD.fullmatch(w) for w in words)
+    return " ".join(words) if ok else None
+
+
+def _split(rest: str) -> tuple[str, str | None, str] | None:
+    """(street line, unit, city) from the text between a house number and the state, or None when it cannot be
+    split surely: commas part them, or else a unit or a street suffix ends the street."""
+    parts = [p.strip() for p in rest.strip(" ,").split(",")]
+    if any(not p for p in parts):
+        return None
+    head, last = parts[0], parts[-1]
+    units: list[str | None] = []
+    if len(parts) >= 2:
+        units = [_unit_of(p) for p in parts[1:-1]]
+        if len(units) > 2 or None in units:
+            return None
+    else:
+        head, last = "", parts[0]
+    # the unit and the city written without a comma between them: "Suite 1200 San Francisco"
+    for where in ("last", "head"):
+        text = last if where == "last" else head
+        m = _SEGMENT_UNIT.search(text)
+        if m is None or (where == "last" and head and m.start() != 0):
+            continue
+        before, unit, after = text[:m.start()].strip(" ,"), _unit_of(m.group(0)), text[m.end():].strip(" ,")
+        if where == "last":
+            head, last = (head or before), after
+        else:
+            head, last = before, (after + " " + last).strip() if after else last
+        units.append(unit)
+        break
+    if not head:  # no comma and no unit: the street's suffix ends it ("2200 Congress Ave Austin")
+        ends = list(_SUFFIX_WORD.finditer(last))
+        if not ends:
+            return None
+        head, last = last[:ends[-1].end()], last[ends[-1].end():]
+    street, city = _street(head), _city(last.strip(" ,"))
+    if street is None or city is None or len(units) > 2:
+        return None
+    return street, " ".join(u for u in units if u) or None, city
+
+
+def find_new_address(text: str) -> NewAddress | None:
+    """The last whole US address the message gives: a house number and street, an optional unit, the city, state
+    and ZIP ("1 Market Plaza, Suite 1200, San Francisco CA 94105", "2200 Congress Ave Ste 1200 Austin TX 78701").
+    Any street name, with or without a known suffix, when commas or a unit part it from the city. None when
+    there is none or it cannot be split surely (then `gives_whole_address` sends it to a person)."""
+    text = text[:MAX_TEXT]
+    for tail in reversed(list(_TAIL.finditer(text))[-3:]):
+        state = _state(tail.group("state"))
+        if state is None:
+            continue
+        start = max(0, tail.start() - _TAIL_REACH)
+        cut = [m.end() for m in _CLAUSE_END.finditer(text, start, tail.start())]
+        head = text[cut[-1] if cut else start:tail.start()]
+        for house in _HOUSE.finditer(head):
+            if _is_unit_number(head, house.start()):
+                continue
+            if (parts := _split(head[house.start():])) is not None:
+                street, unit, city = parts
+                return NewAddress(line1=street, line2=unit, city=city, state=state, zip=tail.group("zip"))
+    return None
+
+
+def gives_whole_address(text: str) -> bool:
+    """A whole address, even one `find_new_address` cannot split: a state and ZIP after a house number, or a
+    state written as one ("CA 94105", "Texas 78701", not "in 78702"). Never read as a correction to the old one."""
+    text = text[:MAX_TEXT]
+    for tail in list(_TAIL.finditer(text))[-3:]:
+        raw = tail.group("state")
+        if _state(raw) is None:
+            continue
+        if raw.isupper() or len(raw) > 2:
+            return True
+        head = text[max(0, tail.start() - _TAIL_REACH):tail.start()]
+        if any(not _is_unit_number(head, m.start()) for m in _HOUSE.finditer(head)):
+            return True
+    return False

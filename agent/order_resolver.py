@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -41,6 +42,7 @@ DATE_WEIGHT = 2.0
 STATE_WEIGHT = 1.5
 QUANTITY_WEIGHT = 1.5  # "two griddles": the line ordered twice, as strong as a state
 PLACE_WEIGHT = 2.0  # "the one going to Tampa": the ship-to city, as strong as a date (gifts, a second home)
+RECENCY_WEIGHT = 2.0  # "my last order": the newest of the plausible ones, as strong as a date (and more than CLOSE)
 LIKELY_STATE_WEIGHT = 0.5
 CLOSE = 1.0  # orders scoring within this of the best are equally plausible
 MIN_SCORE = 1.5  # at least one cue (a state, the weakest) must have matched to name an order
@@ -149,7 +151,7 @@ class Resolution:
 
 # ---------------------------------------------------------------- product words
 
-_TOKEN = re.compile(r"[a-z][a-z'-]+", _I)
+_TOKEN = re.compile(r"[a-z][a-z'-]+", _I)  # run on folded text (`_fold`): "sartén" is one word, "sarten"
 _STOP = frozenset(
     "the a an and or of for with to in on my our your it its this that these those one ones from by at is was "
     "are be been i me we you order orders ordered item items product thing stuff package parcel box northfork "
@@ -169,9 +171,16 @@ _NOT_AFTER_IN = frozenset(
     "march april june july august september october november december".split())
 
 
+def _fold(text: str) -> str:
+    """Lower case without accents: Spanish is typed with and without them ("sartén", "sarten"), and a word
+    with one must stay one word ("lámpara" is not "l" and "mpara")."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
 def _stem(word: str) -> str:
     """"griddles" and "griddle", "batteries" and "battery", "boxes" and "box", "knives" and "knife" alike."""
-    word = word.lower().strip("'-")
+    word = _fold(word).strip("'-")
     for suffix, becomes in (("ies", "y"), ("ives", "ife"), ("sses", "ss"), ("shes", "sh"), ("ches", "ch"),
                             ("xes", "x"), ("zes", "z"), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
@@ -183,9 +192,15 @@ def terms_path() -> Path:
     return Path(str(resources.files("agent"))) / "data" / "product_terms.yaml"
 
 
+def spanish_terms_path() -> Path:
+    """Spanish words for the titles' descriptive words ("lana" for wool), kept apart (see its header)."""
+    return terms_path().with_name("product_terms_es.yaml")
+
+
 @dataclass(frozen=True)
 class _Terms:
-    """product_terms.yaml read once: everyday words by stem, phrases matched as written, unit spellings."""
+    """product_terms.yaml (and product_terms_es.yaml) read once: everyday words by stem, phrases matched as
+    written, unit spellings."""
 
     single: dict[str, frozenset[str]]
     phrases: tuple[tuple[str, str], ...]
@@ -196,14 +211,15 @@ class _Terms:
 @lru_cache(maxsize=1)
 def _terms() -> _Terms:
     raw = yaml.safe_load(terms_path().read_text(encoding="utf-8")) or {}
+    spanish = yaml.safe_load(spanish_terms_path().read_text(encoding="utf-8")) or {}
     table: dict[str, set[str]] = {}
     phrases: list[tuple[str, str]] = []
-    for catalog_word, everyday in raw.items():
+    for catalog_word, everyday in [*raw.items(), *spanish.items()]:
         if str(catalog_word).startswith("_"):
             continue
         for word in everyday:
             if " " in str(word):
-                phrases.append((str(word).lower(), _stem(str(catalog_word))))
+                phrases.append((_fold(str(word)), _stem(str(catalog_word))))
             else:
                 table.setdefault(_stem(str(word)), set()).add(_stem(str(catalog_word)))
     written = sorted({str(a).lower() for aliases in (raw.get("_units") or {}).values() for a in aliases},
@@ -242,13 +258,13 @@ def sizes(text: str) -> set[str]:
 
 
 def _words(text: str) -> set[str]:
-    return {_stem(w) for w in _TOKEN.findall(text) if w.lower() not in _STOP and len(w) > 2} | sizes(text)
+    return {_stem(w) for w in _TOKEN.findall(_fold(text)) if w not in _STOP and len(w) > 2} | sizes(text)
 
 
 def _message_words(text: str) -> set[str]:
     words = _words(text)
     terms = _terms()
-    lowered = text.lower()
+    lowered = _fold(text)
     return (words | {s for w in words for s in terms.single.get(w, ())}
             | {catalog for phrase, catalog in terms.phrases if phrase in lowered})
 
@@ -392,6 +408,45 @@ def amounts(text: str) -> list[Decimal]:
         except InvalidOperation:
             continue
     return found
+
+
+# ---------------------------------------------------------------- recency
+
+# "my last order", "the order I just placed", "mi último pedido", "el pedido que acabo de hacer": the customer
+# points at their newest order. Read on folded text (no accents). Never a time ("last week", "last month": those
+# are dates, read below) and never something of ours ("the last one you sent"): an order or purchase of theirs.
+# "What I ordered last" ends there ("what I ordered last week" is a time).
+_LATEST = r"(?:very\s+)?(?:last|latest|most\s+recent|newest|recent)"
+_BOUGHT = r"(?:placed|made|ordered|bought|purchased|submitted)"
+_RECENT_ORDER = re.compile(
+    rf"\b(?:my|our)\s+{_LATEST}\s+(?:order|purchase)(?![\w-])"
+    rf"|\bthe\s+{_LATEST}\s+(?:order|purchase|thing|item|one)\s+(?:that\s+)?(?:i|we)(?:'ve|\s+have)?\s+"
+    rf"(?:just\s+)?{_BOUGHT}\b"
+    rf"|\b(?:the\s+)?(?:order|purchase)\s+(?:that\s+)?(?:i|we)(?:'ve|\s+have)?\s+(?:just|recently)\s+{_BOUGHT}\b"
+    rf"|\b(?:what|the\s+one|the\s+thing|the\s+stuff)\s+(?:i|we)\s+(?:ordered|bought|purchased)\s+last\b(?!\s*[a-z])"
+    r"|\b(?:mi|nuestro|nuestra)\s+(?:ultim[oa]|mas\s+reciente)\s+(?:pedido|compra|orden)\b"
+    r"|\b(?:mi|el|la|nuestro|nuestra)\s+(?:pedido|compra|orden)\s+mas\s+reciente\b"
+    r"|\b(?:el|la)\s+ultim[oa]\s+(?:pedido|compra|orden)\s+que\s+(?:hice|hicimos|realice|realizamos)\b"
+    r"|\b(?:el|la|lo)\s+(?:pedido\s+|compra\s+|orden\s+)?que\s+acab(?:o|amos)\s+de\s+"
+    r"(?:hacer|realizar|pedir|comprar|ordenar)\b"
+    r"|\blo\s+ultimo\s+que\s+(?:pedi|compre|ordene)\b")
+# "than my last order", "since my last order": another order set against it, or a time after it
+_NOT_THIS = re.compile(r"\b(?:than|unlike|like|as|since|before|after|que|como|desde|antes\s+de|despues\s+de)\s+"
+                       r"(?:with\s+|con\s+)?$")
+
+
+def recency_cue(text: str) -> bool:
+    """Whether the message points at the customer's newest order ("my last order", "mi último pedido")."""
+    folded = _fold(text[:MAX_TEXT])
+    return any(not _NOT_THIS.search(folded[max(0, m.start() - 20):m.start()])
+               for m in _RECENT_ORDER.finditer(folded))
+
+
+def _newest(pool: Sequence[Candidate], among: Iterable[int]) -> list[int]:
+    """The newest of the orders `among` (several when placed the same day: recency cannot tell those apart)."""
+    indexes = list(among)
+    latest = max((pool[i].placed_at for i in indexes), default=None)
+    return [i for i in indexes if pool[i].placed_at == latest]
 
 
 # ---------------------------------------------------------------- time
@@ -751,6 +806,11 @@ def resolve(text: str, intent: str, candidates: Sequence[Candidate], *, today: d
         for i, c in enumerate(pool):
             if _states_fit(c, described[0][1]):
                 scores[i] += STATE_WEIGHT
+    if recency_cue(text):  # the newest of the orders the other cues leave plausible: the customer's own pointer
+        cues.append("recency")
+        top = max(scores)
+        for i in _newest(pool, (i for i, s in enumerate(scores) if top - s < CLOSE)):
+            scores[i] += RECENCY_WEIGHT
     names = [d[0] for d in described]
     states = _INTENT_STATES.get(intent)
     if not cues:  # nothing in the message: what the request needs (an unshipped order to cancel...) decides

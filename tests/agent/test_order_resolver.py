@@ -471,3 +471,93 @@ def test_the_one_order_an_action_can_be_taken_on_is_not_a_guess() -> None:
                   [GRILL_AUG, line("SEPT", "delivered", date(2026, 9, 2), GRILL, delivered=date(2026, 9, 6))],
                   today=TODAY, platform="amazon")
     assert ask.order_id is None and ask.for_action and "ambiguous for an action" in ask.reason
+
+
+# ---------------------------------------------------------------- "my last order": the customer's own pointer (I1)
+
+WOOL = "Northfork High Desert Wool Blanket - Juniper Ridge"
+WOOL_SEPT = line("SEPT", "delivered", date(2026, 9, 10), WOOL, delivered=date(2026, 9, 14))
+WOOL_OCT = line("OCT", "delivered", date(2026, 10, 12), WOOL, "Northfork Charcoal Chimney Starter",
+                delivered=date(2026, 10, 16))
+WOOL_NOV = line("NOV", "delivered", date(2026, 11, 10), WOOL, delivered=date(2026, 11, 14))
+BASKET_NEW = line("BASKET", "unshipped", date(2026, 11, 24), "Northfork Stainless Steel Grill Basket")
+RECENT_POOL = [WOOL_SEPT, WOOL_OCT, WOOL_NOV, BASKET_NEW]
+
+
+@pytest.mark.parametrize("text", [
+    "I'd like to return the wool blanket from my last order",
+    "can I return the blanket in my most recent order?",
+    "the wool blanket from the last order I placed has a hole",
+    "quiero devolver la manta de lana de mi último pedido",
+    "Quiero devolver la manta de mi ultimo pedido",  # typed without the accent
+    "la manta de mi pedido más reciente",
+])
+def test_my_last_order_picks_the_newest_of_the_orders_the_product_leaves(text: str) -> None:
+    """Three orders carry the wool blanket: "my last order" is the newest of those (not the newer basket order)."""
+    found = resolve(text, "return_request", RECENT_POOL, today=TODAY, platform="amazon")
+    assert found.order_id == "NOV" and "recency" in found.cues and not found.for_action, found
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("please cancel my last order", "cancel_order"),
+    ("cancel the order I just placed", "cancel_order"),
+    ("quiero cancelar el pedido que acabo de hacer", "cancel_order"),
+    ("cancela mi último pedido por favor", "cancel_order"),
+])
+def test_my_last_order_alone_names_the_newest_order_even_for_an_action(text: str, intent: str) -> None:
+    """Recency never picks an action's order on its own guess; "my last order" is the customer's word for it."""
+    found = resolve(text, intent, RECENT_POOL, today=TODAY, platform="amazon")
+    assert found.order_id == "BASKET" and not found.for_action, found
+
+
+@pytest.mark.parametrize("text", [
+    "I'd like to return the wool blanket I got last month",  # a time, read as one
+    "return the wool blanket, the last one you sent was torn",  # something of ours, not their order
+    "this blanket is worse than my last order",  # another order set against it
+    "I want to return the wool blanket",
+])
+def test_last_that_is_no_pointer_to_the_newest_order_is_not_read_as_one(text: str) -> None:
+    found = resolve(text, "return_request", RECENT_POOL, today=TODAY, platform="amazon")
+    assert "recency" not in found.cues, found
+    assert found.order_id != "NOV" or "date" in found.cues, found
+
+
+def test_orders_placed_the_same_day_stay_a_question_after_my_last_order() -> None:
+    twin = line("TWIN", "delivered", date(2026, 11, 10), WOOL, delivered=date(2026, 11, 14))
+    found = resolve("return the wool blanket from my last order", "return_request", [*RECENT_POOL, twin],
+                    today=TODAY, platform="amazon")
+    assert found.order_id is None and {c.order_id for c in found.candidates} == {"NOV", "TWIN"}
+
+
+# ---------------------------------------------------------------- Spanish product words (I1)
+
+CHAIR_ORDER = line("CHAIR", "delivered", date(2026, 11, 2), "Northfork Cedar Adirondack Chair - Natural Cedar",
+                   delivered=date(2026, 11, 6))
+TABLE_ORDER = line("TABLE", "delivered", date(2026, 11, 12), "Northfork Cedar Patio Dining Table, 60 in",
+                   "Northfork Daytrip 24-Can Soft Cooler - Juniper", delivered=date(2026, 11, 16))
+CAMP_CHAIR = line("CAMP", "delivered", date(2026, 11, 8), "Northfork Trailside Folding Camp Chair - Slate",
+                  delivered=date(2026, 11, 12))
+SIDE_TABLE = line("SIDE", "delivered", date(2026, 11, 9), "Northfork Cedar Adirondack Side Table - Weathered Gray",
+                  delivered=date(2026, 11, 13))
+ROLLING = line("ROLL", "delivered", date(2026, 10, 20), "Northfork Basecamp 45 Qt Rolling Cooler - Sand",
+               delivered=date(2026, 10, 25))
+SKILLET_ORDER = line("PAN", "delivered", date(2026, 11, 3), "Northfork Pre-Seasoned Cast Iron Skillet, 10 in - 10 in",
+                     delivered=date(2026, 11, 7))
+LAMP = line("LAMP", "delivered", date(2026, 11, 4), LANTERN, delivered=date(2026, 11, 8))
+
+
+@pytest.mark.parametrize(("text", "pool", "expected"), [
+    ("Quiero devolver la silla Adirondack", [CHAIR_ORDER, TABLE_ORDER], "CHAIR"),  # a name, whatever the language
+    ("¿Puedo devolver la Adirondack?", [CHAIR_ORDER, TABLE_ORDER], "CHAIR"),
+    ("quiero devolver la silla plegable", [CHAIR_ORDER, CAMP_CHAIR], "CAMP"),  # "plegable": folding
+    ("quiero devolver la mesa de comedor", [SIDE_TABLE, TABLE_ORDER], "TABLE"),  # "comedor": dining
+    ("la mesa auxiliar llegó rayada", [SIDE_TABLE, TABLE_ORDER], "SIDE"),
+    ("quiero devolver la hielera con ruedas", [TABLE_ORDER, ROLLING], "ROLL"),  # "con ruedas": rolling
+    ("quiero devolver la hielera blanda", [TABLE_ORDER, ROLLING], "TABLE"),
+    ("la sartén de hierro fundido llegó rota", [SKILLET_ORDER, LAMP], "PAN"),  # accented words stay whole
+    ("la lámpara no enciende", [SKILLET_ORDER, LAMP], "LAMP"),
+    ("la lampara no enciende", [SKILLET_ORDER, LAMP], "LAMP"),
+])
+def test_spanish_product_words_name_the_order(text: str, pool: list[Candidate], expected: str) -> None:
+    found = resolve(text, "return_request", pool, today=TODAY, platform="amazon")
+    assert found.order_id == expected and "product" in found.cues, found
