@@ -81,6 +81,15 @@ class PeopleWords(BaseModel):
     numbers: dict[str, int]
 
 
+class UseWords(BaseModel):
+    """What the customer will use a product for ("ok for backpacking", "with 2 people"): words that a
+    product's name may share ("Backpacking Tent") without the customer naming that product."""
+
+    before: list[str]
+    articles: list[str]
+    span: int
+
+
 class Lexicon(BaseModel):
     attributes: dict[str, Attribute]
     specs: dict[str, str | SpecSentence]
@@ -88,6 +97,7 @@ class Lexicon(BaseModel):
     function_words: list[str]
     compare: CompareWords
     people: PeopleWords
+    uses: UseWords
     spec_units: dict[str, str]
     colours: list[str]
     proper_words: list[str]
@@ -364,6 +374,7 @@ class _Score:
     run: int
     positions: set[int]
     matched: set[str]
+    uses: set[str] = field(default_factory=set)  # name words the question says only as a use ("for backpacking")
 
 
 def _number_words(words: Sequence[str]) -> list[str]:
@@ -383,10 +394,49 @@ def _multiword_attribute_positions(words: Sequence[str]) -> set[int]:
     return used
 
 
-def _score(product: Product, words: Sequence[str], skip: set[int]) -> _Score:
+def _use_positions(words: Sequence[str], products: Sequence[Product]) -> set[int]:
+    """Where the question says what the product is for rather than which product it is: the words after "for"
+    ("ok for backpacking", "for a car camping trip"; not "for the ..." or a phrase holding a product's kind,
+    which name a thing: "a filter for the pitcher") and a number of people ("with 2 people", "a family of
+    four") in words no product name uses ("person" in "the 4 person tent" names the tent)."""
+    lex = lexicon()
+    function = _function_words()
+    kinds = {kind(p) for p in products}
+    names = {w for p in products for w in _name_words(p)}
+    found: set[int] = set()
+    for i, w in enumerate(words):
+        if w not in lex.uses.before:
+            continue
+        j = i + 1
+        while j < len(words) and words[j] in lex.uses.articles:
+            j += 1
+        span: list[int] = []
+        while j < len(words) and len(span) < lex.uses.span and words[j] not in function:
+            span.append(j)
+            j += 1
+        if span and not any(_singular(words[k]) in kinds for k in span):
+            found.update(span)
+    numbered = _number_words(words)
+    nouns = [tokens(n) for n in lex.people.nouns]
+    for i, w in enumerate(numbered):
+        if not w[0].isdigit():
+            continue
+        noun = next((n for n in nouns if [_singular(x) for x in words[i + 1:i + 1 + len(n)]] ==
+                     [_singular(x) for x in n]), None)
+        if noun and not {_singular(x) for x in noun} & names:  # "2 people", "4 adults", "two of us"
+            found.update(range(i, i + 1 + len(noun)))
+        elif i >= 2 and words[i - 1] == "of" and words[i - 2] in lex.people.groups:  # "a family of four"
+            found.add(i)
+    return found
+
+
+def _score(product: Product, words: Sequence[str], skip: set[int], use: set[int] | frozenset[int] = frozenset()
+           ) -> _Score:
     """How well the question names the product: its kind counts double, a word that is also an attribute word
     ("filter", "size", "oven") half, a variant's word ("matte black") a quarter; everyday words from
-    product_terms.yaml count for the title word they mean ("pan" for skillet)."""
+    product_terms.yaml count for the title word they mean ("pan" for skillet). A name word the question says
+    only as a use (`use` positions: "is the Basecamp tent ok for backpacking") counts a quarter: it breaks a
+    tie, never outweighs a word that names a product."""
     names = _name_words(product)
     head = kind(product)
     variant_words = {w for v in product.get("variants", []) for w in _title_words(v["title"])} - names - \
@@ -405,8 +455,13 @@ def _score(product: Product, words: Sequence[str], skip: set[int]) -> _Score:
                       and all(same_word(words[i + k], phrase[k]) for k in range(n))]
         if found:
             groups[name_word] = found
-    score, positions, matched = 0.0, set(), set()
+    score, positions, matched, uses = 0.0, set(), set(), set()
     for name_word, found in groups.items():
+        if all(set(g) <= use for g in found):
+            score += 0.25
+            uses.add(name_word)
+            continue
+        found = [g for g in found if not set(g) <= use]
         others = {i for w, gs in groups.items() if w != name_word for g in gs for i in g}
         best = _best_group(found, others)
         weight = 2.0 if name_word == head else 1.0
@@ -418,7 +473,7 @@ def _score(product: Product, words: Sequence[str], skip: set[int]) -> _Score:
     for variant_word in variant_words:
         if any(i not in skip and same_word(w, variant_word) for i, w in enumerate(words)):
             score += 0.25
-    return _Score(product, score, _longest_run(positions), positions, matched)
+    return _Score(product, score, _longest_run(positions), positions, matched, uses)
 
 
 def _best_group(found: list[tuple[int, ...]], others: set[int]) -> tuple[int, ...]:
@@ -483,7 +538,8 @@ def rank(text: str, products: Sequence[Product]) -> list[_Score]:
     """The products by how well the question names them, best first (ties keep the catalog search's order)."""
     words = tokens(text)
     skip = _multiword_attribute_positions(words)
-    scored = sorted((_score(p, words, skip) for p in products),
+    use = _use_positions(words, products)
+    scored = sorted((_score(p, words, skip, use) for p in products),
                     key=lambda s: (-s.score, -s.run, not s.matched >= _name_words(s.product)))
     named = [s for s in scored if s.score >= 1]
     if not named and scored and scored[0].score >= 0.5 and (len(scored) == 1 or scored[1].score < 0.5):
@@ -514,6 +570,10 @@ def choose_candidates(text: str, ranked: Sequence[_Score]) -> list[_Score]:
         return {w for w in s.matched - kinds - needed if versus or w not in numbers}
 
     named = [s for s in of_kind if distinct(s)]
+    use_words = lambda s: {w for w in s.uses if not w[0].isdigit()}  # noqa: E731 (people counts: the need decides)
+    if not named and (for_use := [s for s in of_kind if use_words(s)]):
+        most = max(len(use_words(s)) for s in for_use)  # "which tent is best for backpacking": the one made for it
+        return [s for s in for_use if len(use_words(s)) == most]
     if versus and len(named) >= 2:
         return named
     if named:

@@ -21,6 +21,14 @@ TEMPLATES: dict[str, str] = {
                       "Once it clears, it ships by {ship_by}.",
     # a split shipment: every parcel, after the answer about the first open one
     "parcels_summary": "This order comes in {count} parcels: {parcel_list}.",
+    # part of the order in no parcel yet: what hasn't shipped first, then every parcel that has
+    "status_partly_shipped": "Part of your order {order_id} hasn't shipped yet: the {items}. We're preparing it, and "
+                             "it's due to ship by {ship_by}; you'll see its tracking as soon as the label is scanned. "
+                             "What has shipped: {parcel_list}.",
+    "status_partly_shipped_late": "I'm sorry: part of your order {order_id} hasn't shipped yet: the {items}. It was "
+                                  "due to ship by {ship_by} and hasn't left us yet. You can wait for it, or cancel "
+                                  "it for a full refund of that part; a member of our team will confirm which you'd "
+                                  "like. What has shipped: {parcel_list}.",
     "status_unshipped": "Your order {order_id} hasn't shipped yet: we're preparing it, and it ships by {ship_by}. It "
                         "should arrive by {deliver_by}; you'll see tracking as soon as the label is scanned.",
     "status_late_unshipped": "I'm sorry: your order {order_id} was due to ship by {ship_by} and hasn't left us yet. "

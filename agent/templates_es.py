@@ -71,6 +71,13 @@ TEMPLATES: dict[str, str] = {
     "status_pending": "Su pedido {order_id} ya está registrado y {platform_name} todavía está confirmando el pago. En "
                       "cuanto se confirme, se envía a más tardar {ship_by}.",
     "parcels_summary": "Este pedido llega en {count} paquetes: {parcel_list}.",
+    "status_partly_shipped": "Parte de su pedido {order_id} todavía no se ha enviado: {items}. Lo estamos "
+                             "preparando y debe enviarse a más tardar {ship_by}; verá su seguimiento en cuanto se "
+                             "escanee la etiqueta. Lo que ya se envió: {parcel_list}.",
+    "status_partly_shipped_late": "Lo siento: parte de su pedido {order_id} todavía no se ha enviado: {items}. Debía "
+                                  "enviarse a más tardar {ship_by} y todavía no ha salido. Puede esperarlo o cancelarlo "
+                                  "con un reembolso completo de esa parte; una persona de nuestro equipo confirmará lo "
+                                  "que prefiera. Lo que ya se envió: {parcel_list}.",
     "status_unshipped": "Su pedido {order_id} todavía no se ha enviado: lo estamos preparando y se envía a más tardar "
                         "{ship_by}. Debería llegar a más tardar {deliver_by}; verá el número de seguimiento en cuanto "
                         "se escanee la etiqueta.",

@@ -413,3 +413,61 @@ def test_is_my_subscription_really_cancelled_is_answered_yes_by_name(say, store:
     assert trace.intent == "subscription_change"
     assert "cancelled" in trace.draft and "no active subscription" in trace.draft and "S0" not in trace.draft
     assert trace.compliance["ok"], (trace.compliance, trace.draft)
+
+
+# ------------------------------------------------------------------ 10. a partly shipped order
+
+def _partly_shipped(store: SandboxStore, *, ship_by_ahead: bool) -> tuple[Order, str]:
+    """A store order in transit with two or more lines, one of them taken out of its only parcel (the demo store
+    ships every line; a seller shipping what is in stock first leaves the rest in no parcel)."""
+    order = next(o for p in ("shopify", "amazon", "walmart") for o in store.find_orders(platform=p, status="in_transit",
+                                                                                       limit=None)  # type: ignore[arg-type]
+                 if len(o.shipments) == 1 and len({i.product_id for i in o.items}) >= 2
+                 and o.shipments[0].status == "in_transit" and not store.order_refunds(o.id) and not store.order_returns(o.id))
+    held = order.items[-1]
+    parcel = order.shipments[0].model_copy(update={"line_numbers": [n for n in order.shipments[0].line_numbers
+                                                                     if n != held.line_number]})
+    update: dict[str, object] = {"shipments": [parcel]}
+    if ship_by_ahead:
+        update["ship_by"] = ANCHOR.date() + timedelta(days=2)
+    changed = order.model_copy(update=update)
+    with store._tx():
+        store._put(changed)
+    return changed, held.title
+
+
+def test_a_held_item_of_a_partly_shipped_order_is_not_said_to_have_shipped(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    order, held = _partly_shipped(store, ship_by_ahead=True)
+    kind = held.split(" - ")[0].split(",")[0].split()[-1].lower()
+    trace = say(order.customer_id, order.platform, f"tracking only shows one package for {order.id}?? where's the {kind}")
+    assert trace.intent == "order_status"
+    short = held.removeprefix("Northfork ")
+    assert f"hasn't shipped yet: the {short}" in trace.draft and format_date(order.ship_by) in trace.draft
+    assert order.shipments[0].tracking_number in trace.draft  # the parcel that did ship, with its items
+    assert order.line(order.shipments[0].line_numbers[0]).title.removeprefix("Northfork ") in trace.draft
+    assert f"order {order.id} has shipped" not in trace.draft and f"order {order.id} is on its way" not in trace.draft
+    assert trace.compliance["ok"], (trace.compliance, trace.draft)
+
+
+def test_a_partly_shipped_order_past_its_ship_by_offers_wait_or_cancel_through_a_person(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    order, held = _partly_shipped(store, ship_by_ahead=False)
+    assert order.ship_by < ANCHOR.date()
+    trace = say(order.customer_id, order.platform, f"where is my order {order.id}")
+    assert f"hasn't shipped yet: the {held.removeprefix('Northfork ')}" in trace.draft
+    assert "cancel" in trace.draft and "full refund" in trace.draft and format_date(order.ship_by) in trace.draft
+    assert trace.route == "review" and any("ship-by date" in r for r in trace.reasons), trace.reasons
+    assert f"order {order.id} has shipped" not in trace.draft and trace.compliance["ok"], trace.draft
+
+
+def test_the_parcel_answered_is_the_one_carrying_the_item_named() -> None:
+    from agent.plans import _first_shipment, _named_items, _unshipped_items
+
+    order = {"items": ["Northfork Ridgetop Hand Burr Coffee Grinder", "Northfork Stainless Steel Grill Tool Set, 5-Piece",
+                       "Northfork Charcoal Chimney Starter"],
+             "shipments": [{"items": ["Northfork Stainless Steel Grill Tool Set, 5-Piece"], "status": "in_transit"},
+                           {"items": ["Northfork Charcoal Chimney Starter"], "status": "in_transit"}]}
+    assert _unshipped_items(order, order["shipments"]) == ["Northfork Ridgetop Hand Burr Coffee Grinder"]
+    named = _named_items("did the chimney ship yet?", order["items"])
+    assert named == ["Northfork Charcoal Chimney Starter"]
+    assert _first_shipment(order, named) is order["shipments"][1]
+    assert _first_shipment(order, _named_items("where is my stuff", order["items"])) is order["shipments"][0]

@@ -363,3 +363,42 @@ def test_every_catalog_spec_sentence_states_the_value_and_passes_grounding() -> 
             body = body.strip(" .")
             assert not body or body[1:] in text or body.lower() in text.lower(), (key, text)
             assert ground_draft(text, evidence) == [], (key, text)
+
+
+# ---------------------------------------------------------------- the product named, not a use word its neighbour's title shares
+
+def _real(*ids: str) -> list[dict[str, Any]]:
+    by_id = {p["product_id"]: p for p in _catalog()}
+    return [by_id[i] for i in ids]
+
+
+@pytest.mark.parametrize(("question", "named", "other", "fact"), [
+    ("Is the Basecamp 4 person tent alright for backpacking? how heavy is it when packed?", "P028", "P027",
+     "11 lb 6 oz"),
+    ("is the basecamp tent good for backpacking with 2 people, what does it weigh packed", "P028", "P027",
+     "11 lb 6 oz"),
+    ("is the daytrip cooler good for a basecamp weekend? how much does it weigh", "P034", "P033", "3.4 lb"),
+    ("is the hearth dutch oven ok for campfire cooking? how heavy is it", "P003", "P006", "12.8 lb"),
+])
+def test_a_named_product_wins_over_one_whose_title_shares_a_use_word(question: str, named: str, other: str,
+                                                                      fact: str) -> None:
+    """"For backpacking" says what the customer will do, not which product: the tent they name by its own name is
+    the one answered, never the "Backpacking Tent" (both orders of the search results)."""
+    for order in ((named, other), (other, named)):
+        found = find_products(question, [], _runner(_real(*order), []))
+        assert found.mode == "one" and [p["product_id"] for p in found.products] == [named], (question, order)
+        result = answer(question, found)
+        assert any(fact in s for s in result.sentences) and result.product_ids == [named], result.sentences
+
+
+def test_a_use_word_still_picks_the_product_made_for_it_when_none_is_named() -> None:
+    found = find_products("which tent is best for backpacking?", [], _runner(_real("P028", "P027"), []))
+    assert [p["product_id"] for p in found.products] == ["P027"]
+
+
+def test_a_number_of_people_is_a_need_not_a_name_but_the_person_tent_is_a_name() -> None:
+    found = find_products("which of your tents suits a family of four?", [], _runner(_real("P027", "P028"), []))
+    assert found.mode == "choose" and answer("which of your tents suits a family of four?", found).sentences[0] \
+        .startswith("For a family of four, I'd go with the Northfork Basecamp 4-Person Dome Tent")
+    one = find_products("how tall is the 2 person tent inside?", [], _runner(_real("P028", "P027"), []))
+    assert one.mode == "one" and one.products[0]["product_id"] == "P027"
