@@ -100,9 +100,9 @@ def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, 
     if ungrounded and not human_approved:  # a model-written fact the evidence does not back is never auto-sent
         review.append("facts not in the evidence: " + "; ".join(ungrounded[:3]))
     if not human_approved:
-        if not channel.autopilot:
+        if not channel.autopilot:  # draft-only: that alone keeps it; which intents may go is a later choice
             review.append(f"autopilot is off for {policy.display_name}")
-        if triage.intent not in channel.auto_send_intents and not answered_by_rule:
+        elif triage.intent not in channel.auto_send_intents and not answered_by_rule:
             review.append(f"intent {triage.intent} is not set to auto-send")
         if triage.confidence < settings.min_confidence and not answered_by_rule:
             review.append(f"low confidence ({triage.confidence:.2f})")

@@ -61,7 +61,10 @@ class ChannelSettings(BaseModel):
         default=False,
         description="Send replies without a person (for the intents below). Off for a newly connected channel: "
                     "every draft waits for a person until an admin turns it on (audited per channel).")
-    auto_send_intents: list[Intent] = Field(default_factory=lambda: list(DEFAULT_AUTO_SEND))
+    auto_send_intents: list[Intent] = Field(
+        default_factory=list,
+        description="The intents whose replies may go out without a person when autopilot is on. None on a new "
+                    "channel: an admin ticks each one (an admin who only ticks 'autopilot on' is refused).")
     auto_send_outside_business_hours: bool = True
     model_wording: bool = Field(
         default=False,
@@ -127,11 +130,15 @@ class SellerSettings(BaseModel):
         return ZoneInfo(self.timezone)
 
     def with_autopilot(self, on: bool = True, platforms: list[Platform] | None = None) -> SellerSettings:
-        """A copy with autopilot set on `platforms` (default: every channel), each keeping its intents. Evals and
-        tests that measure what the agent would send alone use it: autopilot is off by default."""
+        """A copy with autopilot set on `platforms` (default: every channel), each keeping its intents, or, where
+        a channel turned on has none, the intents the intent table marks safe to send alone (DEFAULT_AUTO_SEND).
+        Evals and tests that measure what the agent would send alone use it: autopilot is off by default."""
         chosen = set(PLATFORMS if platforms is None else platforms)
-        channels = {p: self.channel(p).model_copy(update={"autopilot": on}) if p in chosen else self.channel(p)
-                    for p in PLATFORMS}
+
+        def turned(channel: ChannelSettings) -> ChannelSettings:
+            intents = channel.auto_send_intents or (list(DEFAULT_AUTO_SEND) if on else [])
+            return channel.model_copy(update={"autopilot": on, "auto_send_intents": intents})
+        channels = {p: turned(self.channel(p)) if p in chosen else self.channel(p) for p in PLATFORMS}
         return self.model_copy(update={"channels": channels})
 
     def with_model_wording(self, on: bool = True) -> SellerSettings:

@@ -74,9 +74,7 @@ def test_an_open_question_sends_the_reply_to_review_unless_a_person_approved_it(
     from tools.policy.loader import load_policies
 
     now = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
-    settings = SellerSettings().model_copy(deep=True)
-    for channel in ("shopify",):
-        settings.channel(channel).autopilot = True
+    settings = SellerSettings().with_autopilot(True, ["shopify"])
     args = dict(triage=Triage(intent="order_status", confidence=0.95), policy=load_policies()["shopify"],
                 settings=settings, received_at=now, now=now, has_draft=True, compliance=None, handoff_reason=None,
                 review_reason=None, needs_approval=False)

@@ -13,8 +13,7 @@ NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 
 
 def _decide(platform: str, flags: list[str]):  # type: ignore[no-untyped-def]
-    settings = SellerSettings().model_copy(deep=True)
-    settings.channel(platform).autopilot = True  # type: ignore[arg-type]
+    settings = SellerSettings().with_autopilot(True, [platform])  # type: ignore[list-item]
     return decide(triage=Triage(intent="policy_question", confidence=0.95, risk_flags=flags),  # type: ignore[arg-type]
                   policy=load_policies()[platform], settings=settings, received_at=NOW, now=NOW, has_draft=True,  # type: ignore[index]
                   compliance=None, handoff_reason=None, review_reason=None, needs_approval=False,

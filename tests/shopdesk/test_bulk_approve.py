@@ -95,17 +95,21 @@ def test_routine_drafts_go_and_the_others_are_skipped_with_the_reason(console: C
     assert len(_sent(console)) == 2
 
 
-def test_drafts_held_only_by_the_sellers_switches_are_routine(service_settings: Settings) -> None:
-    """Autopilot off, the intent not set to auto-send and outside business hours (09:00 UTC is 01:00 in Los
+@pytest.mark.parametrize(("autopilot", "switch"), [
+    (False, "autopilot is off for Amazon"),  # draft-only: which intents may go is not asked yet
+    (True, "intent policy_question is not set to auto-send"),
+])
+def test_drafts_held_only_by_the_sellers_switches_are_routine(service_settings: Settings, autopilot: bool,
+                                                              switch: str) -> None:
+    """Autopilot off (or on without the intent) and outside business hours (09:00 UTC is 01:00 in Los
     Angeles): the router's own reasons for each, all recognised as the seller's switches."""
-    closed = SellerSettings(channels={"amazon": ChannelSettings(auto_send_intents=[],
+    closed = SellerSettings(channels={"amazon": ChannelSettings(autopilot=autopilot, auto_send_intents=["other"],
                                                                 auto_send_outside_business_hours=False)})
     for console in _console(service_settings, closed):
         key = _write(console, "amazon", QUESTION)
         console.service.drain()
         reasons = console.conversation(key).reasons
-        assert reasons == ["autopilot is off for Amazon", "intent policy_question is not set to auto-send",
-                           "outside business hours"]
+        assert reasons == [switch, "outside business hours"]
         assert bulk_approve(console, [key], AGENT).approved == [key]
 
 

@@ -12,7 +12,7 @@ import gradio as gr
 import pytest
 from pydantic import ValidationError
 
-from agent.seller_settings import BusinessHours, ChannelSettings, SellerSettings
+from agent.seller_settings import DEFAULT_AUTO_SEND, BusinessHours, ChannelSettings, SellerSettings
 from channels.base import ChannelMessage
 from shopdesk.console_service import ConsoleError, ConsoleService, User
 from shopdesk.reply_authors import AGENT as AGENT_LABEL
@@ -66,6 +66,9 @@ def test_a_new_channel_is_draft_only_and_the_seller_zone_is_new_york() -> None:
     assert ChannelSettings().autopilot is False and settings.timezone == "America/New_York"
     assert settings.with_autopilot(True, ["tiktok"]).channel("tiktok").autopilot is True
     assert settings.with_autopilot(True, []).channel("tiktok").autopilot is False
+    # nothing may send alone on a new channel until an admin ticks it; the helper for evals starts from the table's
+    assert [settings.channel(p).auto_send_intents for p in PLATFORMS] == [[]] * len(PLATFORMS)
+    assert settings.with_autopilot(True, ["tiktok"]).channel("tiktok").auto_send_intents == list(DEFAULT_AUTO_SEND)
     old = json.loads(settings.model_dump_json())
     del old["timezone"]  # a settings file saved before the time zone existed still loads
     assert SellerSettings.model_validate(old).timezone == "America/New_York"
