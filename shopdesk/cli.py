@@ -7,6 +7,7 @@ with the choices spelled out.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -805,6 +806,7 @@ def outbox_retry(
 
 
 def main() -> None:
+    os.umask(0o077)  # what shopdesk writes (databases, attachments, reports) is its own user's alone
     app()
 
 

@@ -6,6 +6,7 @@ working directory; every default is an embedded one (no key, no network).
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -124,5 +125,9 @@ class Settings(BaseSettings):
         return self.data_dir / "app.db"
 
     def ensure_data_dir(self) -> Path:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """The data dir, made and kept readable by its owner only: it holds customers' messages, orders and
+        addresses (the databases, attachments, the demo password). A dir of another user is left as it is."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self.data_dir.stat().st_uid == os.getuid() and self.data_dir.stat().st_mode & 0o077:
+            self.data_dir.chmod(0o700)
         return self.data_dir
