@@ -306,6 +306,8 @@ def kb_stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")
 # ---------------------------------------------------------------- the agent
 
 def _print_trace(trace: Any) -> None:
+    from shopdesk import agent_service
+
     why = f" ({'; '.join(trace.urgency_reasons)})" if trace.urgency_reasons else ""
     out.print(f"[bold]intent[/bold] {trace.intent} ({trace.confidence}), urgency {trace.urgency}{why}, "
               f"flags {trace.risk_flags or '-'}, entities {trace.entities or '-'}", highlight=False)
@@ -320,8 +322,11 @@ def _print_trace(trace: Any) -> None:
     if trace.compliance:
         violations = trace.compliance.get("violations", [])
         out.print(f"[bold]compliance[/bold] {'ok' if trace.compliance.get('ok') else violations}", highlight=False)
+    status = trace.status
+    if trace.thread.startswith(agent_service.TRY_NAMESPACE) and status in ("sent", "queued"):
+        status = f"{status} in the try only (nothing queued for a platform)"  # the graph's view of a dry run
     out.print(f"[bold]route[/bold] {trace.route} ({'; '.join(trace.reasons)}), deadline {trace.deadline}, "
-              f"status {trace.status}", highlight=False)
+              f"status {status}", highlight=False)
     if trace.handoff_summary:
         out.print(f"handoff summary: {trace.handoff_summary}", highlight=False)
 
@@ -698,7 +703,7 @@ def run(
         counts = store.counts()
     say(f"{verb} at {result.path}: {counts.get('customers', 0):,} customers, {counts.get('orders', 0):,} "
         f"orders on six marketplaces (`{command} store summary` shows the support states in it)")
-    say("Indexing the knowledge base (about half a minute the first time: every passage is embedded on the CPU; "
+    say("Indexing the knowledge base (half a minute to two the first time on 2 idle cores, longer on a busy machine: every passage is embedded on the CPU; "
         "later starts embed only changed articles)...")
     with nullcontext() if err.is_terminal else serve.heartbeat(say, "indexing the knowledge base"):
         report = _index_with_progress(settings)  # a progress bar on a terminal; else a line every 20 s

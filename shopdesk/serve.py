@@ -28,7 +28,7 @@ def prepare(settings: Settings, say: Printer) -> None:
     say("Checking the demo store (seeding it takes a few seconds the first time)...")
     result = store_service.seed_store(settings)
     say(f"Demo store {'seeded' if result.seeded else 'ready'} at {result.path}")
-    say("Indexing the knowledge base (about half a minute the first time, then only changed articles)...")
+    say("Indexing the knowledge base (half a minute to two the first time on 2 idle cores, then only changed articles)...")
     with heartbeat(say, "indexing the knowledge base"):
         report = kb_service.index_knowledge(settings)
     say(f"Knowledge base: {report.chunks_total} passages ({report.chunks_embedded} embedded now)")
@@ -84,7 +84,7 @@ def serve(settings: Settings, *, simulate: bool, say: Printer, per_minute: float
             count = sim.prepare_traffic()
             say(f"  {count} customer messages ready in {time.monotonic() - begun:.0f} s")
         begun = time.monotonic()
-        say("Starting the agent: training the intent classifier (about a minute the first time on 2 cores, "
+        say("Starting the agent: training the intent classifier (one to four minutes the first time on 2 cores, depending on load; "
             "faster once its cache is made)...")
         with heartbeat(say, "training the intent classifier"):
             service = stack.enter_context(Service(settings))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 ANCHOR = datetime(2026, 11, 26, tzinfo=UTC)
-USER, PASSWORD = "dana", "screenshot-only"
+USER, PASSWORD = "demo", "screenshot-only"  # the user `make run` creates, as the guide says
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 MESSAGES = [  # platform, hour (UTC, store day), text
