@@ -183,17 +183,23 @@ class ConversationStore:
 
         The conversation keeps what matters across messages: its risk flags (until a person clears them),
         the most urgent urgency seen while they stand, and its main intent (a "hello?" after a chargeback
-        does not turn it into `other`). The reply deadline is the one of the oldest unanswered message:
-        a newer message never moves it later."""
+        does not turn it into `other`). A write waiting for a person's approval holds them the same way: a
+        "do you sell lids?" while a refund waits keeps the refund's urgency and intent until a person decides
+        it; a write the new message dropped is audited. The reply deadline is the one of the oldest unanswered
+        message: a newer message never moves it later."""
         with self._tx() as db:
-            row = db.execute("SELECT intent, urgency, risk_flags, deadline, waiting_since FROM conversations "
+            row = db.execute("SELECT intent, urgency, risk_flags, deadline, waiting_since, trace FROM conversations "
                              "WHERE key = ?", (key,)).fetchone()
             if row is None:
                 return
             raised = [f for f in trace.get("risk_flags") or [] if f in KEPT_FLAGS]
             flags = list(dict.fromkeys([*json.loads(row[2] or "[]"), *raised]))
-            intent = main_intent(row[0], trace.get("intent"), bool(flags))
-            urgency = max_urgency(row[1], trace.get("urgency")) if flags else trace.get("urgency")
+            write = trace.get("pending_action") or {}
+            waiting_write = bool(write.get("needs_approval"))
+            before = (json.loads(row[5]) if row[5] else {}).get("pending_action")
+            held = waiting_write and before == write and row[0]  # the same write still waits: its request leads
+            intent = row[0] if held else main_intent(row[0], trace.get("intent"), bool(flags))
+            urgency = max_urgency(row[1], trace.get("urgency")) if flags or waiting_write else trace.get("urgency")
             deadline = _iso(trace.get("deadline")) if status not in ("sent", "rejected") else None
             if deadline and row[3] and row[4] is not None and row[3] < deadline:
                 deadline = row[3]  # still waiting since an earlier message: its clock keeps running
@@ -206,6 +212,9 @@ class ConversationStore:
                 (status, status, trace.get("customer_id"), intent, urgency, trace.get("priority"), deadline,
                  trace.get("route"), json.dumps(trace.get("reasons") or []), json.dumps(trace, default=str),
                  at.isoformat(), json.dumps(flags), key))
+            if dropped := trace.get("dropped_write"):  # never silently: a person sees what became of it
+                db.execute("INSERT INTO audit (conversation_key, actor, action, detail, at) VALUES (?, ?, ?, ?, ?)",
+                           (key, "agent", "pending_dropped", json.dumps(dropped, default=str), at.isoformat()))
 
     def clear_flags(self, key: str, at: datetime) -> list[str]:
         """A person looked and cleared the conversation's risk flags; returns the flags cleared."""
@@ -223,7 +232,9 @@ class ConversationStore:
                     platform_message_id: str | None = None, answers: bool = True) -> None:
         """A reply reached the platform: the conversation stops waiting and its first response time is kept.
         An acknowledgment (`answers=False`: "a person has it") counts as the first response for the
-        platform's clock, but the conversation keeps its status and keeps waiting for a person."""
+        platform's clock, but the conversation keeps its status and keeps waiting for a person. A person's own
+        interim reply (an edit sent with "keep pending") answered the customer: the reply clock stops (nothing
+        unanswered is left), while the status still shows the write waiting for approval."""
         with self._tx() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO messages (conversation_key, direction, author, text, at, platform_message_id, "
@@ -237,8 +248,9 @@ class ConversationStore:
             first_s = row[0] if row and row[0] is not None else (
                 (at - datetime.fromisoformat(first)).total_seconds() if first else None)
             if not answers:
-                db.execute("UPDATE conversations SET first_response_s = ?, updated_at = ? WHERE key = ?",
-                           (first_s, at.isoformat(), key))
+                answered = author.startswith("human")  # an agent's "a person has it" leaves the customer waiting
+                db.execute("UPDATE conversations SET first_response_s = ?, updated_at = ?, waiting_since = CASE WHEN ? "
+                           "THEN NULL ELSE waiting_since END WHERE key = ?", (first_s, at.isoformat(), answered, key))
                 return
             db.execute("UPDATE conversations SET status = 'sent', waiting_since = NULL, first_response_s = ?, "
                        "updated_at = ? WHERE key = ?", (first_s, at.isoformat(), key))

@@ -8,6 +8,7 @@ finished step, and writes replay from the store's ledger instead of repeating.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,8 @@ from pydantic import BaseModel, Field
 
 from agent.context import AgentContext
 from agent.graph import build_graph
+from agent.held_turn import dropped_write, held_from
+from agent.routing import HANDOFF_FLAGS
 from agent.schemas import InboundMessage
 
 
@@ -54,6 +57,9 @@ class ReplyTrace(BaseModel):
     awaiting_review: bool = False
     engine_notes: list[str] = Field(default_factory=list)
     acknowledgment: str | None = Field(default=None, description="Sent to the customer when this turn went to a person.")
+    dropped_write: dict[str, Any] | None = Field(
+        default=None, description="A write that waited for approval before this message and no longer does, with "
+                                  "why (agent/held_turn.py): the conversation store audits it.")
 
 
 class AgentRuntime:
@@ -78,8 +84,40 @@ class AgentRuntime:
         }
         if held_flags is not None:
             inputs["held_flags"] = list(held_flags)
-        self.graph.invoke(inputs, self._config(thread), context=self.context, durability="sync")  # type: ignore[arg-type]
-        return self.trace(thread)
+        paused = self.graph.get_state(self._config(thread))  # type: ignore[arg-type]
+        # an earlier reply still waits for a person: it is carried into this turn, not dropped (agent/held_turn.py)
+        held = held_from(paused.values) if paused.interrupts else None
+        inputs["held_turn"] = held
+        context = self.context
+        if held is not None:  # nothing goes out alone while a person still owes the earlier answer
+            context = replace(context, seller_settings=context.seller_settings.with_autopilot(
+                False, [message.platform]))
+        self.graph.invoke(inputs, self._config(thread), context=context, durability="sync")  # type: ignore[arg-type]
+        if held is not None:
+            self._back_to_review(thread, held, context)
+        trace = self.trace(thread)
+        if held is not None:
+            values = self.graph.get_state(self._config(thread)).values  # type: ignore[arg-type]
+            pending = held.get("pending_action") or {}
+            executed = any(r.get("ok") and r.get("write") and r.get("name") == pending.get("tool")
+                           for r in values.get("tool_results", []))
+            trace.dropped_write = dropped_write(held, values, executed)
+        return trace
+
+    def _back_to_review(self, thread: str, held: dict[str, Any], context: AgentContext) -> None:
+        """A follow-up the agent cannot answer ("hello?", an unsure topic) went to a person, which would drop the
+        earlier draft and its waiting write: the review waits again with both (the new message's reasons with
+        it). A handoff-level risk (a chargeback, a legal threat) stands: a person takes the whole conversation,
+        and the dropped write is audited."""
+        snapshot = self.graph.get_state(self._config(thread))  # type: ignore[arg-type]
+        values = snapshot.values
+        flags = set((values.get("triage") or {}).get("risk_flags") or [])
+        if snapshot.interrupts or values.get("status") != "handed_off" or flags & set(HANDOFF_FLAGS) \
+                or not (held.get("draft") or (held.get("pending_action") or {}).get("needs_approval")):
+            return
+        decision = {**(values.get("decision") or {}), "route": "review", "handoff_summary": None}
+        self.graph.update_state(self._config(thread), {"decision": decision}, as_node="route")  # type: ignore[arg-type]
+        self.graph.invoke(None, self._config(thread), context=context, durability="sync")  # type: ignore[arg-type]
 
     def resume(self, thread: str, answer: dict[str, Any]) -> ReplyTrace:
         """Continue a run waiting for review with a person's decision."""

@@ -55,3 +55,4 @@ class AgentState(TypedDict, total=False):
     approved_action: dict[str, Any] | None
     acknowledged: bool  # a handoff acknowledgment went out and no reply has followed it yet
     held_flags: list[str]  # handoff-level risk flags of earlier messages, until a person clears them
+    held_turn: dict[str, Any] | None  # the earlier turn still awaiting review when this message came (agent/held_turn.py)

@@ -15,6 +15,10 @@ choice (it may not say the refund is done while it is denied or kept pending):
   later. It is sent as an "acknowledgment": it answers the platform's clock but not the request, so the
   conversation stays open in needs_approval instead of turning "sent" when it is delivered.
 
+A customer message that comes while a turn waits here is carried into the new turn (agent/held_turn.py): this
+node folds the earlier turn in before it waits again (one reply for both messages, the earlier write still
+waiting with the turn it belongs to), and approving that write runs the plan of the message that asked for it.
+
 Rejecting the draft or denying the write sends nothing: the customer still waits for an answer, so the
 conversation stays with a person (route handoff, reason "draft rejected: ..."); the turn's status says
 "rejected". Taking over hands it to a person.
@@ -33,8 +37,10 @@ from langgraph.types import Command, interrupt
 from agent.compliance import check_reply
 from agent.context import AgentContext
 from agent.grounding import extract_facts
+from agent.held_turn import combine_drafts, merge_decisions, write_turn
 from agent.nodes.act import act
 from agent.nodes.check import compliance_input
+from agent.nodes.draft import draft as draft_node
 from agent.nodes.route import handoff_summary
 from agent.schemas import OutboundMessage
 from agent.state import AgentState
@@ -91,6 +97,9 @@ def choice_problem(text: str, pending: dict[str, Any] | None, choice: str | None
 
 
 def review(state: AgentState, runtime: Runtime[AgentContext]) -> Command:  # type: ignore[type-arg]
+    held = state.get("held_turn")
+    if held and not held.get("merged"):  # the customer wrote again while an earlier reply waited here
+        return Command(goto="review", update=_fold(state, runtime, held))
     answer = interrupt({
         "conversation_id": state["conversation_id"],
         "draft": (state.get("draft") or {}).get("text"),
@@ -102,6 +111,8 @@ def review(state: AgentState, runtime: Runtime[AgentContext]) -> Command:  # typ
         return Command(goto="review", update={"engine_notes": [f"ignored an invalid review answer: {answer!r}"]})
     action = answer["action"]
     pending = state.get("pending_action")
+    if action == "approve" and pending and pending.get("needs_approval") and _folded_write(state):
+        return _approve_folded(state, runtime, answer)
     if action == "approve" and pending and pending.get("needs_approval"):
         return Command(goto="act", update={"approved_action": pending, "review": answer, "rewrites": 0})
     if action == "approve":
@@ -154,20 +165,111 @@ def _approve_then_send(state: AgentState, runtime: Runtime[AgentContext], answer
     report = check_reply(planned, policy)
     if not report.ok:
         return Command(goto="review", update={"draft": edited, "compliance": report.model_dump(mode="json")})
-    acted = act({**state, "approved_action": pending, "review": answer, "rewrites": 0}, runtime)
+    acted = act({**state, **_write_view(state), "approved_action": pending, "review": answer, "rewrites": 0}, runtime)
     notes = acted.get("engine_notes", state.get("engine_notes", []))
-    write = next((r for r in acted.get("tool_results", []) if r.get("name") == pending.get("tool") and r.get("write")),
-                 None)
-    if not (write and write.get("ok")):
-        error = (write or {}).get("error") or (acted.get("outcome") or {}).get("handoff_reason") or "it did not run"
-        reason = f"the approved {write_noun(pending)} failed ({error}); nothing was sent"
-        decision = {**(state.get("decision") or {}), "route": "handoff", "reasons": [reason], "handoff_summary": None}
-        return Command(goto="handoff", update={**acted, "draft": edited, "review": answer, "decision": decision,
-                                               "engine_notes": [*notes, reason]})
+    if failed := _write_failed(state, pending, acted, edited, answer, notes):
+        return failed
     done = check_reply(compliance_input({**state, **acted}, runtime, edited["text"]), policy)  # type: ignore[typeddict-item]
     update = {**acted, "draft": edited, "compliance": done.model_dump(mode="json"), "review": answer,
               "engine_notes": [*notes, f"{describe_pending(pending)} approved and made; the person's reply follows"]}
     return Command(goto="send" if done.ok else "review", update=update)
+
+
+def _write_failed(state: AgentState, pending: dict[str, Any], acted: dict[str, Any], kept: dict[str, Any] | None,
+                  answer: dict[str, Any], notes: list[str]) -> Command | None:  # type: ignore[type-arg]
+    """None when the approved write ran; otherwise nothing is sent and a person has the conversation."""
+    write = next((r for r in acted.get("tool_results", []) if r.get("name") == pending.get("tool") and r.get("write")),
+                 None)
+    if write and write.get("ok"):
+        return None
+    error = (write or {}).get("error") or (acted.get("outcome") or {}).get("handoff_reason") or "it did not run"
+    reason = f"the approved {write_noun(pending)} failed ({error}); nothing was sent"
+    decision = {**(state.get("decision") or {}), "route": "handoff", "reasons": [reason], "handoff_summary": None}
+    return Command(goto="handoff", update={**acted, "draft": kept, "review": answer, "decision": decision,
+                                           "engine_notes": [*notes, reason]})
+
+
+# ------------------------------------------------------------------ a message that came while this waited
+
+def _fold(state: AgentState, runtime: Runtime[AgentContext], held: dict[str, Any]) -> dict[str, Any]:
+    """Carry the earlier, unanswered turn into this one: one draft for both messages, the earlier write still
+    waiting (unless this message proposed its own, which replaces it and says so), the more urgent decision."""
+    ctx = runtime.context
+    policy = ctx.policies[state["platform"]]  # type: ignore[index]
+    earlier = held.get("pending_action") if awaits_approval(held.get("pending_action")) else None
+    new = state.get("pending_action")
+    notes = [f"the customer wrote again before the reply to turn {held.get('turn')} went out: the draft answers both"]
+    update: dict[str, Any] = {}
+    write = None
+    if earlier and not new:
+        update.update(pending_action=earlier, awaiting="approval")
+        write = {**(held.get("write") or {}), "part": "earlier"}
+        notes.append(f"{describe_pending(earlier)} proposed for the earlier message still waits for approval")
+    elif earlier and new != earlier:
+        notes.append(f"{describe_pending(earlier)} proposed for the earlier message was replaced by "
+                     f"{describe_pending(new or {})} proposed for the new one")
+    if awaits_approval(new):
+        write = {**write_turn(state), "part": "new"}
+    tool_results = [*held.get("tool_results", []), *state.get("tool_results", [])]
+    seen = {p.get("id") for p in state.get("passages", [])}
+    passages = [*state.get("passages", []), *(p for p in held.get("passages", []) if p.get("id") not in seen)]
+    combined = combine_drafts(held.get("draft"), state.get("draft"))
+    view = {**state, **update, "tool_results": tool_results, "passages": passages,
+            "text": "\n\n".join(t for t in (held.get("text"), state.get("text")) if t)}
+    report = check_reply(compliance_input(view, runtime, combined["text"]), policy) if combined else None  # type: ignore[arg-type]
+    forced = f"autopilot is off for {policy.display_name}"  # the runtime's doing for this turn, unless it was so before
+    drop = set() if forced in (held.get("decision") or {}).get("reasons", []) else {forced}
+    decision = merge_decisions(held.get("decision") or {}, state.get("decision") or {}, drop)
+    return {**update, "tool_results": tool_results, "passages": passages, "draft": combined,
+            "compliance": report.model_dump(mode="json") if report else state.get("compliance"),
+            "decision": decision, "status": "needs_approval",
+            "held_turn": {**held, "merged": True, "write": write, "earlier_draft": held.get("draft"),
+                          "new_draft": state.get("draft"), "new_text": state.get("text")},
+            "engine_notes": _notes(state, *notes)}
+
+
+def _folded_write(state: AgentState) -> dict[str, Any] | None:
+    """The turn the waiting write belongs to, when this review folded two messages together."""
+    held = state.get("held_turn") or {}
+    write = held.get("write")
+    if held.get("merged") and write and write.get("pending") == state.get("pending_action"):
+        return write  # type: ignore[no-any-return]
+    return None
+
+
+def _write_view(state: AgentState) -> dict[str, Any]:
+    """What act must see to run the waiting write: the message that asked for it (its intent, text, order)."""
+    write = _folded_write(state)
+    if write is None or write.get("part") != "earlier":
+        return {}
+    return {"triage": write.get("triage"), "text": write.get("text", ""), "passages": write.get("passages", []),
+            "active_order_id": write.get("active_order_id"), "outcome": None}
+
+
+def _approve_folded(state: AgentState, runtime: Runtime[AgentContext], answer: dict[str, Any]) -> Command:  # type: ignore[type-arg]
+    """Approve a write waiting in a folded review: run it on its own message's plan, draft that part again (the
+    refund now made), put the other message's answer with it, check the whole reply, then send it."""
+    held: dict[str, Any] = state["held_turn"]  # type: ignore[assignment]
+    write: dict[str, Any] = held["write"]
+    pending: dict[str, Any] = state["pending_action"]  # type: ignore[assignment]
+    view = {**state, **_write_view(state), "approved_action": pending, "review": answer, "rewrites": 0}
+    acted = act(view, runtime)  # type: ignore[arg-type]
+    notes = acted.get("engine_notes", state.get("engine_notes", []))
+    if failed := _write_failed(state, pending, acted, state.get("draft"), answer, notes):
+        return failed
+    made = draft_node({**view, **acted}, runtime).get("draft")  # type: ignore[arg-type]
+    if write.get("part") == "earlier":
+        combined = combine_drafts(made, held.get("new_draft"))
+    else:
+        combined = combine_drafts(held.get("earlier_draft"), made)
+    tool_results = [*state.get("tool_results", []), *acted.get("tool_results", [])]
+    done = {**state, **acted, "tool_results": tool_results}
+    report = check_reply(compliance_input(done, runtime, (combined or {}).get("text", "")),  # type: ignore[arg-type]
+                         runtime.context.policies[state["platform"]])  # type: ignore[index]
+    update = {**acted, "tool_results": tool_results, "draft": combined, "compliance": report.model_dump(mode="json"),
+              "review": answer, "pending_action": None, "awaiting": None,
+              "engine_notes": [*notes, f"{describe_pending(pending)} approved and made; the reply answers both messages"]}
+    return Command(goto="send" if report.ok and combined else "review", update=update)
 
 
 def _send_and_keep(state: AgentState, runtime: Runtime[AgentContext], answer: dict[str, Any], text: str) -> Command:  # type: ignore[type-arg]
