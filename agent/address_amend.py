@@ -296,6 +296,17 @@ def _split(rest: str) -> tuple[str, str | None, str] | None:
     return street, " ".join(u for u in units if u) or None, city
 
 
+# a phone number or an id dressed as an address ("44 +44 20 7946 0958 Road", "1 212_555_0199 Ave"): a run of
+# digits and separators longer than any house number, or an underscore, is never part of a street line
+_JUNK = re.compile(r"\d[\d _+().-]{6,}\d|_|\+\d")
+
+
+def _clean_street(head: str, at: int) -> bool:
+    """The street line starting at `at` is no phone number or id, and its house number is not the tail of one."""
+    before = head[max(0, at - 3):at]
+    return not _JUNK.search(head[max(0, at - 12):]) and not re.search(r"[\d+_]\s*$", before)
+
+
 def find_new_address(text: str) -> NewAddress | None:
     """The last whole US address the message gives: a house number and street, an optional unit, the city, state
     and ZIP ("1 Market Plaza, Suite 1200, San Francisco CA 94105", "2200 Congress Ave Ste 1200 Austin TX 78701").
@@ -310,7 +321,7 @@ def find_new_address(text: str) -> NewAddress | None:
         cut = [m.end() for m in _CLAUSE_END.finditer(text, start, tail.start())]
         head = text[cut[-1] if cut else start:tail.start()]
         for house in _HOUSE.finditer(head):
-            if _is_unit_number(head, house.start()):
+            if _is_unit_number(head, house.start()) or not _clean_street(head, house.start()):
                 continue
             if (parts := _split(head[house.start():])) is not None:
                 street, unit, city = parts
@@ -326,9 +337,13 @@ def gives_whole_address(text: str) -> bool:
         raw = tail.group("state")
         if _state(raw) is None:
             continue
+        head = text[max(0, tail.start() - _TAIL_REACH):tail.start()]
+        cut = [m.end() for m in _CLAUSE_END.finditer(head)]
+        if _JUNK.search(head[cut[-1] if cut else 0:]):
+            continue  # a phone number or an id in the address's own clause: no address, asked for again
         if raw.isupper() or len(raw) > 2:
             return True
-        head = text[max(0, tail.start() - _TAIL_REACH):tail.start()]
-        if any(not _is_unit_number(head, m.start()) for m in _HOUSE.finditer(head)):
+        if any(not _is_unit_number(head, m.start()) and _clean_street(head, m.start())
+               for m in _HOUSE.finditer(head)):
             return True
     return False

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from agent.context import AgentContext
 from agent.graph import build_graph
-from agent.held_turn import dropped_write, held_from
+from agent.held_turn import awaits_approval, dropped_write, held_from
 from agent.routing import HANDOFF_FLAGS
 from agent.schemas import InboundMessage
 
@@ -86,7 +86,12 @@ class AgentRuntime:
             inputs["held_flags"] = list(held_flags)
         paused = self.graph.get_state(self._config(thread))  # type: ignore[arg-type]
         # an earlier reply still waits for a person: it is carried into this turn, not dropped (agent/held_turn.py)
-        held = held_from(paused.values) if paused.interrupts else None
+        # ... unless it proposed a write that waits for the customer's own yes: this message may be that answer,
+        # and the new turn settles it (runs it or not) with a reply of its own; folding the earlier offer into
+        # that reply would ask again what was just done
+        pending = paused.values.get("pending_action") if paused.interrupts else None
+        awaits_customer = bool(pending) and not awaits_approval(pending)
+        held = held_from(paused.values) if paused.interrupts and not awaits_customer else None
         inputs["held_turn"] = held
         context = self.context
         if held is not None:  # nothing goes out alone while a person still owes the earlier answer
