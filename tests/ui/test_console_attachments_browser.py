@@ -4,69 +4,38 @@ A Messenger customer sends a photo alone through the Meta simulator (a signed we
 CDN link the simulator serves); shopdesk fetches it through its Meta client, re-encodes it, hands the
 conversation to a person and acknowledges the photo. The person opens the conversation and sees the
 thumbnail in the thread, served by the console's authenticated attachment route; the same URL without a
-session is refused. Fixtures are small copies of tests/ui/test_console_browser.py's (a service on 127.0.0.1,
+session is refused. The browser helpers are tests/support/console_browser.py's (a service on 127.0.0.1,
 one browser per module); the page may only talk to the loopback server.
 """
 
 from __future__ import annotations
 
-import os
-
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before anything imports gradio
-
 import io
 import re
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 from PIL import ExifTags, Image
 
-from channels.serving import BackgroundServer
 from channels.simulators import meta as meta_sim
-from shopdesk.console_service import ConsoleService
-from shopdesk.server import build_app
 from shopdesk.service import Service
 from shopdesk.settings import Settings
 from shopdesk.simulate import IG_ID, PAGE_ID, Simulation
-from ui.app import mount_console
+
+from console_browser import ConsoleStack, console_server, expect, login, wait_until
 
 pytestmark = [pytest.mark.browser,  # gradio's own pandas calls warn under pandas 3: not ours
               pytest.mark.filterwarnings("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")]
-from playwright import sync_api  # noqa: E402
-
-expect = sync_api.expect
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 USERS = "ana:ana-secret-1"
-WAIT_MS = 20_000
-expect.set_options(timeout=WAIT_MS)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's Chromium is not at /usr/bin/chromium: `make test` installs it as root "
-                    "(`apt-get install -y chromium`)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 @dataclass
-class Stack:
-    service: Service
-    console: ConsoleService
-    sim: Simulation
-    meta: meta_sim.MetaSimulator
-    url: str
+class Stack(ConsoleStack):
+    sim: Simulation = field(kw_only=True)
+    meta: meta_sim.MetaSimulator = field(kw_only=True)
 
 
 @pytest.fixture
@@ -76,22 +45,11 @@ def stack(service_settings: Settings) -> Iterator[Stack]:
                                                "console_users": USERS})
     with Simulation(base) as sim:
         with Service(sim.settings_for(base), workers=1) as service:
-            console = ConsoleService(service)
-            app = mount_console(build_app(service), console, refresh_s=1.0)
-            with BackgroundServer(app) as server:
+            with console_server(service) as (console, url):
                 driver = meta_sim.MetaSimulator(
-                    sim.store, sim.log, f"{server.url}/webhooks/meta", app_secret=sim.secrets["meta_secret"],
+                    sim.store, sim.log, f"{url}/webhooks/meta", app_secret=sim.secrets["meta_secret"],
                     page_id=PAGE_ID, ig_id=IG_ID, http=sim.http, media_url=sim.urls["meta"])
-                yield Stack(service, console, sim, driver, server.url)
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout_s: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+                yield Stack(service, console, url, sim=sim, meta=driver)
 
 
 def camera_photo() -> bytes:
@@ -104,24 +62,6 @@ def camera_photo() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (240, 180), (180, 40, 40)).save(out, format="JPEG", exif=exif)
     return out.getvalue()
-
-
-def open_page(browser: Any, stack: Stack) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    context.set_default_timeout(WAIT_MS)
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith((stack.url, "data:", "blob:"))
-                  else route.abort())
-    return context.new_page()
-
-
-def login(browser: Any, stack: Stack) -> Any:
-    page = open_page(browser, stack)
-    page.goto(stack.url + "/")
-    page.get_by_label("username").fill("ana")
-    page.get_by_label("password").fill("ana-secret-1")
-    page.get_by_role("button", name="Login").click()
-    expect(page.locator("#whoami")).to_contain_text("Signed in as ana")
-    return page
 
 
 def test_a_photo_sent_on_messenger_shows_in_the_thread(browser: Any, stack: Stack) -> None:

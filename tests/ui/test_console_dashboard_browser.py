@@ -3,118 +3,45 @@
 Every figure shows its value (or "n/a (why)") with its sample size, and its definition on hover (a `title`)
 and again under "How these figures are counted". The figures themselves are unit-tested by hand in
 tests/shopdesk/test_metrics_service.py; here the page must show exactly what the application layer computed.
-Fixtures are small copies of tests/ui/test_console_browser.py's (a service on 127.0.0.1, one browser per module).
+The stack and browser helpers are tests/support/console_browser.py's (a service on 127.0.0.1, one browser per
+module).
 """
 
 from __future__ import annotations
 
-import os
-
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before anything imports gradio
-
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from channels.base import ChannelMessage
-from channels.serving import BackgroundServer
-from shopdesk.console_service import ConsoleService
-from shopdesk.server import build_app
-from shopdesk.service import Service
 from shopdesk.settings import Settings
-from tools.models import PLATFORMS
-from ui.app import mount_console
 from ui.dashboard_tab import minutes
 
-from recording import RecordingSender
-from testdata import ANCHOR
+from console_browser import RecordingStack as Stack
+from console_browser import expect, login, recording_stack, wait_until, write
 
 pytestmark = [pytest.mark.browser,  # gradio's own pandas calls warn under pandas 3: not ours
               pytest.mark.filterwarnings("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")]
-from playwright import sync_api  # noqa: E402
 
-expect = sync_api.expect
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-USERS = "ana:ana-secret-1"
-WAIT_MS = 20_000
-expect.set_options(timeout=WAIT_MS)
 QUESTION = "how long do refunds take?"  # answered from the knowledge base: sent by the agent alone
 HOURS = (4, 5, 6, 7, 8)  # when the five TikTok customers write; the service clock stands at 09:00
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's Chromium is not at /usr/bin/chromium: `make test` installs it as root "
-                    "(`apt-get install -y chromium`)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-@dataclass
-class Stack:
-    service: Service
-    console: ConsoleService
-    url: str
-
-
 @pytest.fixture
 def stack(service_settings: Settings) -> Iterator[Stack]:
-    sender = RecordingSender()  # every channel's replies land here: the figures need sent replies, not a mailbox
-    settings = service_settings.model_copy(update={"console_users": USERS, "workers": 1})
-    with Service(settings, workers=1, senders={p: sender for p in PLATFORMS}) as service:
-        console = ConsoleService(service)
-        app = mount_console(build_app(service), console, refresh_s=1.0)
-        with BackgroundServer(app) as server:
-            yield Stack(service, console, server.url)
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout_s: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    """Every channel's replies recorded: the figures need sent replies, not a mailbox."""
+    with recording_stack(service_settings, users="ana:ana-secret-1") as running:
+        yield running
 
 
 def tiktok_customers_write(stack: Stack) -> None:
-    store = stack.service.runtime.context.backend
-    customers = [c for c in store.list_customers() if c.identity_on("tiktok")][:len(HOURS)]
-    for customer, hour in zip(customers, HOURS, strict=True):
-        identity = customer.identity_on("tiktok")[0].value
-        key = f"tiktok:c-{customer.id}"
-        stack.service.intake.accept([ChannelMessage(
-            platform="tiktok", delivery_id=f"{key}-{hour}", conversation_key=key, customer_identity=identity,
-            text=QUESTION, received_at=ANCHOR.replace(hour=hour), reply_route={"to": identity})])
+    for index, hour in enumerate(HOURS):
+        write(stack, "tiktok", QUESTION, hour, index)
 
 
 def settled(stack: Stack) -> bool:
     entries = stack.console.inbox(include_closed=True)
     return len(entries) == len(HOURS) and all(e.status not in ("new", "working", "queued") for e in entries)
-
-
-def login(browser: Any, stack: Stack) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    context.set_default_timeout(WAIT_MS)
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith((stack.url, "data:", "blob:"))
-                  else route.abort())
-    page = context.new_page()
-    page.goto(stack.url + "/")
-    page.get_by_label("username").fill("ana")
-    page.get_by_label("password").fill("ana-secret-1")
-    page.get_by_role("button", name="Login").click()
-    expect(page.locator("#whoami")).to_contain_text("Signed in as ana")
-    return page
 
 
 def row(page: Any, elem_id: str, first_cell: str) -> Any:

@@ -2,110 +2,43 @@
 macros (managed in Settings, inserted from the conversation, refused without a value), bulk approve of routine
 drafts, keyboard-only use (j/k, Enter, a, e, r, /, the ? overlay) and readable one-line inbox rows.
 
-The service starts draft-only (the default for a new channel), so every answer waits for a person. Fixtures are
-small copies of tests/ui/test_console_browser.py's (a service on 127.0.0.1, one browser per module); replies
+The service starts draft-only (the default for a new channel), so every answer waits for a person. The stack and
+browser helpers are tests/support/console_browser.py's (a service on 127.0.0.1, one browser per module); replies
 land in a RecordingSender.
 """
 
 from __future__ import annotations
 
-import os
-
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before anything imports gradio
-
 import re
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from agent.seller_settings import SellerSettings
 from channels.base import ChannelMessage
-from channels.serving import BackgroundServer
-from shopdesk.console_service import ConsoleService
-from shopdesk.server import build_app
-from shopdesk.service import Service
 from shopdesk.settings import Settings
-from tools.models import PLATFORMS, Order
-from ui.app import mount_console
+from tools.models import Order
 
-from recording import RecordingSender
+from console_browser import RecordingStack as Stack
+from console_browser import expect, login, recording_stack, table_rows, wait_until, waiting, write
 from testdata import ANCHOR
 
 pytestmark = [pytest.mark.browser,  # gradio's own pandas calls warn under pandas 3: not ours
               pytest.mark.filterwarnings("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")]
-from playwright import sync_api  # noqa: E402
 
-expect = sync_api.expect
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-USERS = "ana:ana-secret-1,bo:bo-secret-2:admin"
-PASSWORDS = {"ana": "ana-secret-1", "bo": "bo-secret-2"}
-WAIT_MS = 20_000
-expect.set_options(timeout=WAIT_MS)
 QUESTION = "how long do refunds take?"  # a policy answer: drafted, sent alone only on autopilot
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's Chromium is not at /usr/bin/chromium: `make test` installs it as root "
-                    "(`apt-get install -y chromium`)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-@dataclass
-class Stack:
-    service: Service
-    console: ConsoleService
-    sender: RecordingSender
-    url: str
-
-    @property
-    def store(self) -> Any:
-        return self.service.runtime.context.backend
 
 
 @pytest.fixture
 def stack(service_settings: Settings) -> Iterator[Stack]:
     SellerSettings().save(service_settings.data_dir / "seller_settings.json")  # draft-only, as a new seller starts
-    sender = RecordingSender()
-    settings = service_settings.model_copy(update={"console_users": USERS, "workers": 1})
-    with Service(settings, workers=1, senders={p: sender for p in PLATFORMS}) as service:
-        console = ConsoleService(service)
-        app = mount_console(build_app(service), console, refresh_s=1.0)
-        with BackgroundServer(app) as server:
-            yield Stack(service, console, sender, server.url)
+    with recording_stack(service_settings) as running:
+        yield running
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-def wait_until(check: Callable[[], Any], what: str, timeout_s: float = 120.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def write(stack: Stack, platform: str, text: str, hour: int, index: int = 0) -> str:
-    customer = [c for c in stack.store.list_customers() if c.identity_on(platform)][index]
-    identity = customer.identity_on(platform)[0].value
-    key = f"{platform}:c-{customer.id}"
-    stack.service.intake.accept([ChannelMessage(
-        platform=platform, delivery_id=f"{key}-{hour}", conversation_key=key, customer_identity=identity,  # type: ignore[arg-type]
-        text=text, received_at=ANCHOR.replace(hour=hour), reply_route={"to": identity})])
-    return key
-
 
 def in_transit(stack: Stack, hour: int) -> tuple[Order, str]:
     """An Amazon order with one parcel on its way, and its customer asking where it is."""
@@ -129,30 +62,6 @@ def lost_parcel(stack: Stack, hour: int) -> str:
         text=f"where is my package {order.id}? it says lost, I want my money back",
         received_at=ANCHOR.replace(hour=hour), reply_route={"to": relay})])
     return key
-
-
-def waiting(stack: Stack, *keys: str) -> None:
-    wait_until(lambda: all((c := stack.service.conversations.get(k)) and c.status in ("draft_ready", "needs_approval")
-                           for k in keys), "the drafts to wait for a person")
-
-
-def login(browser: Any, stack: Stack, user: str) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    context.set_default_timeout(WAIT_MS)
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith((stack.url, "data:", "blob:"))
-                  else route.abort())
-    page = context.new_page()
-    page.goto(stack.url + "/")
-    page.get_by_label("username").fill(user)
-    page.get_by_label("password").fill(PASSWORDS[user])
-    page.get_by_role("button", name="Login").click()
-    expect(page.locator("#whoami")).to_contain_text(f"Signed in as {user}")
-    return page
-
-
-def table_rows(page: Any) -> list[list[str]]:
-    rows = page.locator("#inbox-table [role=row].virtual-row")
-    return [[c.inner_text().strip() for c in row.locator("[role=gridcell]").all()] for row in rows.all()]
 
 
 def choose(page: Any, elem_id: str, option: str | re.Pattern[str]) -> None:

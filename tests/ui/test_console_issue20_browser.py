@@ -5,113 +5,45 @@ default with autopilot an admin's explicit choice per channel and intent (saved 
 naming the conversation in words, its internal key only on a muted id line.
 
 The service starts as a new seller's does: no seller_settings.json at all (the defaults: draft-only everywhere),
-not the autopilot-on file the shared conftest writes. Fixtures are small copies of
-tests/ui/test_console_helpdesk_browser.py's (a service on 127.0.0.1, one browser per module); replies land in a
+not the autopilot-on file the shared conftest writes. The stack and browser helpers are
+tests/support/console_browser.py's (a service on 127.0.0.1, one browser per module); replies land in a
 RecordingSender, which is what reached the customer.
 """
 
 from __future__ import annotations
 
-import os
-
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before anything imports gradio
-
 import json
-import re
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agent.seller_settings import DEFAULT_AUTO_SEND
 from channels.base import ChannelMessage
-from channels.serving import BackgroundServer
-from shopdesk.console_service import ConsoleService
-from shopdesk.server import build_app
-from shopdesk.service import Service
 from shopdesk.settings import Settings
 from tools.models import PLATFORMS, Order
-from ui.app import mount_console
 
-from recording import RecordingSender
+from console_browser import RecordingStack as Stack
+from console_browser import expect, login, recording_stack, table_rows, wait_until, waiting, write
 from testdata import ANCHOR
 
 pytestmark = [pytest.mark.browser,  # gradio's own pandas calls warn under pandas 3: not ours
               pytest.mark.filterwarnings("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")]
-from playwright import sync_api  # noqa: E402
 
-expect = sync_api.expect
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-USERS = "ana:ana-secret-1,bo:bo-secret-2:admin"
-PASSWORDS = {"ana": "ana-secret-1", "bo": "bo-secret-2"}
-WAIT_MS = 20_000
-expect.set_options(timeout=WAIT_MS)
 EDITED = "Thanks for reaching out. A teammate will look at your order today and write back here."
 QUESTION = "how long do refunds take?"  # a policy answer: drafted, sent alone only when its intent may be
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's Chromium is not at /usr/bin/chromium: `make test` installs it as root "
-                    "(`apt-get install -y chromium`)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-@dataclass
-class Stack:
-    service: Service
-    console: ConsoleService
-    sender: RecordingSender
-    url: str
-
-    @property
-    def store(self) -> Any:
-        return self.service.runtime.context.backend
 
 
 @pytest.fixture
 def stack(service_settings: Settings) -> Iterator[Stack]:
     (service_settings.data_dir / "seller_settings.json").unlink()  # a new seller: no settings file, the defaults
-    sender = RecordingSender()
-    settings = service_settings.model_copy(update={"console_users": USERS, "workers": 1})
-    with Service(settings, workers=1, senders={p: sender for p in PLATFORMS}) as service:
-        console = ConsoleService(service)
-        app = mount_console(build_app(service), console, refresh_s=1.0)
-        with BackgroundServer(app) as server:
-            yield Stack(service, console, sender, server.url)
+    with recording_stack(service_settings) as running:
+        yield running
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-def wait_until(check: Callable[[], Any], what: str, timeout_s: float = 120.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def write(stack: Stack, platform: str, text: str, hour: int, index: int = 0) -> str:
-    customer = [c for c in stack.store.list_customers() if c.identity_on(platform)][index]
-    identity = customer.identity_on(platform)[0].value
-    key = f"{platform}:c-{customer.id}"
-    stack.service.intake.accept([ChannelMessage(
-        platform=platform, delivery_id=f"{key}-{hour}", conversation_key=key, customer_identity=identity,  # type: ignore[arg-type]
-        text=text, received_at=ANCHOR.replace(hour=hour), reply_route={"to": identity})])
-    return key
-
 
 def in_transit(stack: Stack, platform: str, hour: int, index: int = 0) -> tuple[Order, str, str]:
     """A `platform` order with one parcel on its way and its customer asking where it is (a routine tracking
@@ -126,32 +58,8 @@ def in_transit(stack: Stack, platform: str, hour: int, index: int = 0) -> tuple[
     return order, key, identity
 
 
-def waiting(stack: Stack, *keys: str) -> None:
-    wait_until(lambda: all((c := stack.service.conversations.get(k)) and c.status in ("draft_ready", "needs_approval")
-                           for k in keys), "the drafts to wait for a person")
-
-
 def sent_to(stack: Stack, identity: str) -> list[dict[str, Any]]:
     return [s for s in stack.sender.sent if s["route"].get("to") == identity]
-
-
-def login(browser: Any, stack: Stack, user: str) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    context.set_default_timeout(WAIT_MS)
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith((stack.url, "data:", "blob:"))
-                  else route.abort())
-    page = context.new_page()
-    page.goto(stack.url + "/")
-    page.get_by_label("username").fill(user)
-    page.get_by_label("password").fill(PASSWORDS[user])
-    page.get_by_role("button", name="Login").click()
-    expect(page.locator("#whoami")).to_contain_text(f"Signed in as {user}")
-    return page
-
-
-def table_rows(page: Any, elem_id: str = "inbox-table") -> list[list[str]]:
-    rows = page.locator(f"#{elem_id} [role=row].virtual-row")
-    return [[c.inner_text().strip() for c in row.locator("[role=gridcell]").all()] for row in rows.all()]
 
 
 def row_of(page: Any, key: str) -> tuple[int, list[str]]:

@@ -2,150 +2,46 @@
 inbox search, "Assign to me" and the "Mine" filter from the keyboard, a second person's collision warning,
 an internal note that never reaches the customer, and tags filtering the inbox.
 
-Same set-up as tests/ui/test_console_browser.py (copied, small): each test gets its own service with worker
-and dispatcher threads and the email channel on a loopback MailServer, served by uvicorn on 127.0.0.1; one
-browser per module; the page may only talk to the loopback server.
+Same set-up as tests/ui/test_console_browser.py (tests/support/console_browser.py's mail stack): each test gets
+its own service with worker and dispatcher threads and the email channel on a loopback MailServer, served by
+uvicorn on 127.0.0.1; one browser per module; the page may only talk to the loopback server.
 """
 
 from __future__ import annotations
 
-import os
-
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before anything imports gradio
-
 import re
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
-from channels.base import ChannelMessage
-from channels.serving import BackgroundServer
-from channels.simulators.log import SimLog
-from channels.simulators.mail import MailServer
 from shopdesk.console_service import ConsoleService
-from shopdesk.server import build_app
-from shopdesk.service import Service
 from shopdesk.settings import Settings
-from ui.app import mount_console
 
-from testdata import ANCHOR
+from console_browser import MailStack as Stack
+from console_browser import expect, login, mail_stack, table_rows, wait_until, write
 
 pytestmark = [pytest.mark.browser,  # gradio's own pandas calls warn under pandas 3: not ours
               pytest.mark.filterwarnings("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")]
-from playwright import sync_api  # noqa: E402
-
-expect = sync_api.expect
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-SELLER = "support@shop.example.com"
-USERS = "ana:ana-secret-1,bo:bo-secret-2:admin"
-PASSWORDS = {"ana": "ana-secret-1", "bo": "bo-secret-2"}
-WAIT_MS = 20_000
 PRESENCE_TTL_S = 4.0  # short, so a closed page's warning goes away within the test
-expect.set_options(timeout=WAIT_MS)
-EMAIL_PLATFORMS = ("amazon", "walmart", "shopify")
 KEY_COLUMN, STATUS_COLUMN = 8, 6
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's Chromium is not at /usr/bin/chromium: `make test` installs it as root "
-                    "(`apt-get install -y chromium`)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-@dataclass
-class Stack:
-    service: Service
-    console: ConsoleService
-    mail: MailServer
-    log: SimLog
-    url: str
-
-    @property
-    def store(self) -> Any:
-        return self.service.runtime.context.backend
+def short_presence(console: ConsoleService) -> None:
+    console.workspace.presence_ttl_s = PRESENCE_TTL_S
 
 
 @pytest.fixture
 def stack(service_settings: Settings) -> Iterator[Stack]:
-    log = SimLog()
-    with MailServer(log, SELLER) as mail:
-        settings = service_settings.model_copy(update={
-            "console_users": USERS, "workers": 1, "seller_email": SELLER,
-            "smtp_host": "127.0.0.1", "smtp_port": mail.smtp_port, "smtp_starttls": False,
-            "smtp_user": mail.user, "smtp_password": SecretStr(mail.password),
-            "imap_host": "127.0.0.1", "imap_port": mail.imap_port, "imap_ssl": False,
-            "imap_user": mail.user, "imap_password": SecretStr(mail.password)})
-        with Service(settings, workers=1, start_threads=True) as service:
-            console = ConsoleService(service)
-            console.workspace.presence_ttl_s = PRESENCE_TTL_S
-            app = mount_console(build_app(service), console, refresh_s=1.0)
-            with BackgroundServer(app) as server:
-                yield Stack(service, console, mail, log, server.url)
+    with mail_stack(service_settings, short_presence) as running:
+        yield running
 
 
 # ---------------------------------------------------------------------------------------------- helpers
 
-def wait_until(check: Callable[[], Any], what: str, timeout_s: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def write(stack: Stack, platform: str, text: str, at_hour: int, *, customer_index: int = 0) -> str:
-    customers = [c for c in stack.store.list_customers() if c.identity_on(platform)
-                 and (platform not in EMAIL_PLATFORMS or "@" in c.identity_on(platform)[0].value)]
-    customer = customers[customer_index]
-    identity = customer.identity_on(platform)[0].value
-    key = f"{platform}:c-{customer.id}"
-    stack.service.intake.accept([ChannelMessage(
-        platform=platform, delivery_id=f"{key}-{at_hour}", conversation_key=key, customer_identity=identity,  # type: ignore[arg-type]
-        text=text, received_at=ANCHOR.replace(hour=at_hour), reply_route={"to": identity})])
-    return key
-
-
 def processed(stack: Stack, key: str) -> bool:
     row = stack.service.conversations.get(key)
     return row is not None and row.status not in ("new", "working")
-
-
-def open_page(browser: Any, stack: Stack) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    context.set_default_timeout(WAIT_MS)
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith((stack.url, "data:", "blob:"))
-                  else route.abort())
-    return context.new_page()
-
-
-def login(browser: Any, stack: Stack, user: str) -> Any:
-    page = open_page(browser, stack)
-    page.goto(stack.url + "/")
-    page.get_by_label("username").fill(user)
-    page.get_by_label("password").fill(PASSWORDS[user])
-    page.get_by_role("button", name="Login").click()
-    expect(page.locator("#whoami")).to_contain_text(f"Signed in as {user}")
-    return page
-
-
-def table_rows(page: Any, elem_id: str = "inbox-table") -> list[list[str]]:
-    rows = page.locator(f"#{elem_id} [role=row].virtual-row")
-    return [[c.inner_text().strip() for c in row.locator("[role=gridcell]").all()] for row in rows.all()]
 
 
 def keys_shown(page: Any) -> list[str]:
