@@ -116,6 +116,8 @@ class Dashboard(BaseModel):
     platforms: list[PlatformFigures]
     conversations: int
     replies_sent: int
+    holding_sent: int = Field(default=0, description="Of replies_sent, the holding messages (\"a person has your "
+                              "message and will reply by ...\"): no automation figure counts them as replies.")
     automation_rate: float | None = Field(description="Replies the agent sent without a person approving, editing or "
                                           "writing them / all replies sent (holding messages left out).")
     handoff_rate: float | None = Field(description="Processed conversations handed to a person.")
@@ -326,21 +328,32 @@ class ConsoleService:
                                 **(detail or {}))
         return self.conversation(key)
 
-    def _require_approver(self, key: str, pending: dict[str, Any], user: User, action: str) -> None:
-        """Deciding a proposed write (approving it, denying it, or sending the draft that proposes it) needs
-        the role the seller set for that write; refunds above the approval threshold need an admin by default."""
+    def approver_for(self, pending: dict[str, Any]) -> tuple[str, str]:
+        """The role that may decide a proposed write, and the write in words ("a refund of $54.99 (above the $50
+        approval threshold)"): the console disables the decision for others instead of refusing after a click."""
         settings = self.seller_settings()
         tool, args = str(pending.get("tool", "")), pending.get("args") or {}
         needed = settings.approvers.role_for(tool, args, settings.refund_approval_threshold)
-        if needed == "agent" or user.role == "admin":
-            return
-        self.service.conversations.audit(key, f"human:{user.name}", "refused", self.service.clock.now(),
-                                         reason=f"{action} of {tool} needs {needed}")
         what = f"this {tool.replace('_', ' ') or 'write'}"
         if tool == "refund":
             above = refund_above(args, settings.refund_approval_threshold)
             what = f"a refund of ${args.get('amount')}" + (
                 f" (above the ${settings.refund_approval_threshold} approval threshold)" if above else "")
+        return needed, what
+
+    def may_decide(self, pending: dict[str, Any], user_role: str) -> bool:
+        """Whether a person with `user_role` may approve or deny `pending` (admins decide every write)."""
+        return user_role == "admin" or self.approver_for(pending)[0] == "agent"
+
+    def _require_approver(self, key: str, pending: dict[str, Any], user: User, action: str) -> None:
+        """Deciding a proposed write (approving it, denying it, or sending the draft that proposes it) needs
+        the role the seller set for that write; refunds above the approval threshold need an admin by default."""
+        if self.may_decide(pending, user.role):
+            return
+        needed, what = self.approver_for(pending)
+        tool = str(pending.get("tool", ""))
+        self.service.conversations.audit(key, f"human:{user.name}", "refused", self.service.clock.now(),
+                                         reason=f"{action} of {tool} needs {needed}")
         raise ConsoleError(f"only an admin can approve or deny {what}: ask an admin to decide it")
 
     def approve(self, key: str, user: User) -> ConversationView:
@@ -470,6 +483,7 @@ class ConsoleService:
                 blocks[violation["rule"]] += 1
         return Dashboard(
             platforms=platforms, conversations=len(rows), replies_sent=len(sent),
+            holding_sent=sum(1 for r in sent if r.message.kind == "acknowledgment"),
             automation_rate=figures.automation_per_reply.raw, metrics=figures,
             handoff_rate=(len(handoffs) / len(processed)) if processed else None,
             handoffs_by_reason=dict(Counter(reason for r in handoffs for reason in r.reasons)),

@@ -78,6 +78,7 @@ def build_console(console: ConsoleService, *, refresh_s: float = REFRESH_S) -> g
             try:
                 user = current_user(console, request)
                 who = f"Signed in as **{md_escape(user.name)}** ({user.role})"
+                state = {**state, "role": user.role}  # what the page offers; the service checks every action
             except ConsoleError as exc:
                 who = f"**{md_escape(exc)}**"
             updates = {whoami: who, session: state}
@@ -327,9 +328,12 @@ def build_console(console: ConsoleService, *, refresh_s: float = REFRESH_S) -> g
             run.__name__ = f"console_step_{'next' if delta > 0 else 'previous'}"
             return run
 
+        # one lane for j and k, so quick presses land in the order pressed (two lanes answered "j, k" as "k, j"
+        # on a loaded machine and left the cursor a row off)
         for button, delta in ((keys.next, 1), (keys.prev, -1)):
             button.click(on_step(delta), [session, inbox.open_select],
-                         [session, tabs, inbox.open_select, keys.cursor, *conv.outputs], show_progress="hidden")
+                         [session, tabs, inbox.open_select, keys.cursor, *conv.outputs], show_progress="hidden",
+                         concurrency_limit=1, concurrency_id="keyboard-steps")
         inbox.open_select.input(lambda picked: picked or "", [inbox.open_select], [keys.cursor],
                                 show_progress="hidden")
         kbd_help.click(None, None, None, js=shortcuts.OPEN_JS)

@@ -213,10 +213,15 @@ def _orders(view: ConversationView, zone: Any = None) -> list[list[Any]]:
              "; ".join(f"{s['carrier']} {s['status']}" for s in o.get("shipments", []))] for o in view.orders]
 
 
-def _pending(view: ConversationView) -> str:
+def _pending(view: ConversationView, admin_only: str | None = None) -> str:
+    """The waiting write; `admin_only` (the write in words) when the signed-in person's role may not decide it."""
     action = view.pending_action or {}
     summary = action.get("summary") or f"{action.get('tool', 'a write')} {_short(action.get('args', {}))}"
-    return f"**Waiting for approval:** {md_escape(summary)}"
+    text = f"**Waiting for approval:** {md_escape(summary)}"
+    if admin_only:
+        text += (f"\n\nOnly an admin can approve or deny {md_escape(admin_only)}: ask an admin to decide it. "
+                 "You can still take the conversation over.")
+    return text
 
 
 def _choice_label(view: ConversationView) -> str:
@@ -234,7 +239,7 @@ def render(console: ConsoleService, tab: ConversationTab, view: ConversationView
     loaded in this session (or `force`), so a refresh never overwrites what the person is typing."""
     row = view.row
     zone = console.display_zone()  # every time shown in the seller's time zone
-    sig = (str(zone), row.key, row.status, row.updated_at.isoformat(), tuple(row.risk_flags), len(view.thread), view.draft, view.awaiting_review,
+    sig = (str(zone), session.get("role"), row.key, row.status, row.updated_at.isoformat(), tuple(row.risk_flags), len(view.thread), view.draft, view.awaiting_review,
            json.dumps(view.outbox, default=str), json.dumps(view.compliance, default=str),
            view.assignee, tuple(view.tags), len(view.notes),
            tuple((a.get("sha256"), a.get("state")) for a in view.attachments))
@@ -243,20 +248,23 @@ def render(console: ConsoleService, tab: ConversationTab, view: ConversationView
     session["conv_sig"] = sig
     awaiting = view.awaiting_review
     needs_approval = awaiting and bool((view.pending_action or {}).get("needs_approval"))
+    # a person whose role may not decide the waiting write sees why, and no button that would only refuse them
+    decides = not view.pending_action or console.may_decide(view.pending_action, str(session.get("role", "")))
     updates: dict[Any, Any] = {
         tab.header: _header(view, console),
         tab.thread: workspace_panel.with_notes(view.notes, annotated_thread(view.thread), lambda ms: thread_html(ms, current=row.key, zone=zone), zone),
         tab.attachments: attachments_html(view.attachments, zone),
-        tab.approve: gr.Button(interactive=awaiting),
-        tab.edit_send: gr.Button(interactive=awaiting),
-        tab.reject: gr.Button(interactive=awaiting),
+        tab.approve: gr.Button(interactive=awaiting and decides),
+        tab.edit_send: gr.Button(interactive=awaiting and decides),
+        tab.reject: gr.Button(interactive=awaiting and decides),
         tab.take_over: gr.Button(interactive=row.status != "handed_off"),
         tab.clear_flags: gr.Button(interactive=bool(row.risk_flags)),
         tab.send_own: gr.Button(interactive=awaiting or row.status in ("handed_off", "failed")),
         tab.pending_box: gr.Column(visible=needs_approval),
-        tab.pending: _pending(view) if needs_approval else "",
-        tab.approve_action: gr.Button(interactive=needs_approval),
-        tab.deny: gr.Button(interactive=needs_approval),
+        tab.pending: _pending(view, None if decides else console.approver_for(view.pending_action or {})[1])
+        if needs_approval else "",
+        tab.approve_action: gr.Button(interactive=needs_approval and decides),
+        tab.deny: gr.Button(interactive=needs_approval and decides),
         tab.customer: _customer(view),
         tab.orders: frame(ORDER_HEADERS, _orders(view, zone)),
         tab.returns: frame(RETURN_HEADERS, [[r["id"], r["order_id"], r["platform"], r["status"], r["reason"],

@@ -144,3 +144,31 @@ def test_the_console_shows_the_refusal(console: ConsoleService) -> None:
     assert shown[tab.result].startswith("**Not done:** only an admin can approve or deny a refund of")
     console.service.drain()
     assert _refunds(console, order_id) == []
+
+
+def test_the_console_offers_the_decision_only_to_a_role_that_may_make_it(console: ConsoleService) -> None:
+    """Issue 20: an agent sees why a refund above the threshold is not theirs to decide, and no button that would
+    only refuse them after the click; an admin gets the buttons. The service still checks every action."""
+    key, order_id, amount = _pending_refund(console)
+    pending = console.conversation(key).pending_action or {}
+    assert not console.may_decide(pending, "agent") and console.may_decide(pending, "admin")
+    assert console.approver_for(pending) == ("admin", f"a refund of ${amount} (above the "
+                                             f"${console.seller_settings().refund_approval_threshold} approval "
+                                             "threshold)")
+    with gr.Blocks():
+        tab = conversation_tab.build()
+    shown = {}
+    for role in ("agent", "admin"):
+        session = {**new_session(), "role": role}
+        shown[role] = conversation_tab.open_conversation(console, tab, key, session)
+    agent, admin = shown["agent"], shown["admin"]
+    assert "Only an admin can approve or deny a refund of $" in agent[tab.pending]
+    assert "Only an admin" not in admin[tab.pending]
+    for button in (tab.approve_action, tab.deny, tab.approve, tab.edit_send, tab.reject):
+        assert agent[button].interactive is False and admin[button].interactive is True
+    assert agent[tab.take_over].interactive is True  # taking it over never runs the write
+
+    raised = console.seller_settings().model_copy(deep=True)
+    raised.refund_approval_threshold = amount  # at the threshold: the `refund` entry (agents) decides
+    console.update_seller_settings(raised, ADMIN)
+    assert console.may_decide(pending, "agent")
