@@ -37,6 +37,7 @@ from channels.intake import Intake
 from tools.policy.loader import load_policies
 from tools.sandbox.store import SandboxStore
 
+from polling import wait_until
 from testdata import ANCHOR
 
 PAGE = "104857600000001"
@@ -475,13 +476,6 @@ def test_words_with_a_photo_are_answered_but_wait_for_a_person(
 
 # ---------------------------------------------------------------------------------------------- end to end
 
-def _wait(check: Callable[[], Any], what: str, timeout_s: float = 90.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.slow
@@ -499,15 +493,15 @@ def test_a_photo_sent_on_messenger_is_fetched_stored_and_acknowledged(service_se
         psid = meta_sim._identity(customer, "facebook")
         driver.customer_sends_photo(customer.id, jpeg(), filename="IMG_0042.jpg")
         key = f"facebook:{PAGE_ID}:{psid}"
-        row = _wait(lambda: (m := service.conversations.messages(key)) and m[0].attachments[0]["state"] != "pending"
+        row = wait_until(lambda: (m := service.conversations.messages(key)) and m[0].attachments[0]["state"] != "pending"
                     and m[0], "the photo fetched")
         [kept] = row.attachments
         assert row.text == "" and kept["state"] == "stored" and kept["filename"] == "IMG_0042.jpg"
         assert len(sim.log.records("facebook", "media_fetch")) == 1
         assert b"AcmeCam" not in service.attachments.open(kept["sha256"]).path.read_bytes()
-        reply = _wait(lambda: [r for r in sim.log.replies("facebook") if r.data["to"] == psid], "the acknowledgment")
+        reply = wait_until(lambda: [r for r in sim.log.replies("facebook") if r.data["to"] == psid], "the acknowledgment")
         assert "your photo came through" in reply[0].data["text"]
-        conversation = _wait(lambda: (c := service.conversations.get(key)) and c.route and c, "the agent's run")
+        conversation = wait_until(lambda: (c := service.conversations.get(key)) and c.route and c, "the agent's run")
         assert conversation.route == "handoff" and "customer sent a photo" in conversation.reasons
         assert conversation.status == "handed_off"  # the acknowledgment answers the clock, a person the photo
         console = ConsoleService(service)

@@ -12,7 +12,6 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before anything imports gradio
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from shopdesk.settings import Settings
 from tools.models import PLATFORMS
 from ui.app import mount_console
 
+from polling import wait_until
 from recording import RecordingSender
 from testdata import ANCHOR
 
@@ -133,16 +133,6 @@ def mail_stack(settings: Settings, prepare: Callable[[ConsoleService], None] | N
         with Service(settings, workers=1, start_threads=True) as service:  # senders=None: the registry builds them
             with console_server(service, prepare) as (console, url):
                 yield MailStack(service, console, url, mail=mail, log=log)
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout_s: float = 120.0) -> Any:
-    """Poll `check` until it returns something truthy (and return that); a timeout names what never came."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def open_page(browser: Any, stack: ConsoleStack) -> Any:
