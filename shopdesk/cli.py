@@ -686,9 +686,8 @@ def run(
     rate: Annotated[float, typer.Option(**RATE, help="Simulated customer messages per minute.")] = 20.0,
 ) -> None:
     """The main job on embedded defaults: seed the demo store, index the knowledge base, then serve the console
-    and webhooks with every marketplace simulated on loopback, customers writing on all six platforms."""
-    from contextlib import nullcontext
-
+    and webhooks with every marketplace simulated on loopback, customers writing on all six platforms. Ctrl-C or
+    SIGTERM stops it gracefully (exit 0); a restart on the same data dir continues the customers' script."""
     from shopdesk import run_hints, serve
 
     def say(line: str) -> None:  # plain text, never re-wrapped: commands in it must paste as printed
@@ -696,6 +695,25 @@ def run(
 
     settings = _settings()
     command = run_hints.shopdesk_command()
+    with serve.sigterm_like_ctrl_c() as shutting_down:  # SIGTERM stops like Ctrl-C; serve() has its own too
+        try:
+            _prepare_demo(settings, command, say)
+        except KeyboardInterrupt:
+            say("Stopped before the service started: no customer message was sent.")
+            return
+        serve.serve(settings, simulate=True, say=say, per_minute=rate, duration_s=duration)
+        shutting_down()  # stopped: the hints below print in a moment, a late SIGTERM does not cut them short
+        say("")
+        for line in run_hints.try_lines(run_hints.try_hints(settings), command):
+            say(line)
+
+
+def _prepare_demo(settings: Settings, command: str, say: Callable[[str], None]) -> None:
+    """Seed the demo store and index the knowledge base, saying what each step does and how long it takes."""
+    from contextlib import nullcontext
+
+    from shopdesk import serve
+
     say("Checking the demo store (seeding it takes a few seconds the first time)...")
     result = store_service.seed_store(settings)
     verb = f"Seeded the demo store in {result.seconds:.2f}s" if result.seeded else "Demo store ready"
@@ -709,10 +727,6 @@ def run(
         report = _index_with_progress(settings)  # a progress bar on a terminal; else a line every 20 s
     say(f"Knowledge base: {report.chunks_total} passages indexed in {report.seconds:.0f} s "
         f"({report.chunks_embedded} embedded now, {report.unchanged} documents unchanged)")
-    serve.serve(settings, simulate=True, say=say, per_minute=rate, duration_s=duration)
-    say("")
-    for line in run_hints.try_lines(run_hints.try_hints(settings), command):
-        say(line)
 
 
 @inbox_app.command("list")

@@ -5,15 +5,21 @@ simulator per platform over the demo store, points the settings at them with fre
 feeds a steady stream of customer messages across all six platforms (texts from the development eval
 scenarios, bound to real customers and orders of the store), so a new user sees messages flow in and
 replies flow back. The simulators record what they receive in one `SimLog`.
+
+The customers' script is played once, never in a loop: each message is sent at most once, and with a
+`TrafficLedger` (shopdesk/demo_traffic.py) a restarted demo continues where the last run stopped instead of
+replaying the same words into the same conversations. When a pass over the scenarios is used up, the next
+pass ("lap") binds them to the next records of the store, so new customers keep writing.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import random
 import secrets
 import threading
+from collections import deque
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +34,9 @@ from channels.simulators import meta as meta_sim
 from channels.simulators import shopify as shopify_sim
 from channels.simulators import tiktok as tiktok_sim
 from channels.simulators import walmart as walmart_sim
-from channels.simulators.log import SimLog
+from channels.simulators.log import SimLog, SimRecord
 from channels.simulators.mail import MailServer
+from shopdesk.demo_traffic import TrafficLedger, fingerprint
 from shopdesk.settings import Settings
 from tools.sandbox.store import SandboxStore
 
@@ -47,6 +54,11 @@ class Ticket:
     text: str
     order_id: str | None
     unusual: bool = False  # an adversarial or must-handoff scenario
+
+    @property
+    def key(self) -> str:
+        """Who writes what where: two tickets with one key would be the customer repeating themselves."""
+        return fingerprint(self.platform, self.customer_id, self.text)
 
 
 class _OrdersReadOnce:
@@ -68,8 +80,11 @@ class _OrdersReadOnce:
         return getattr(self._store, name)
 
 
-def demo_tickets(store: SandboxStore, *, seed: int = 7, variations: int = 3) -> list[Ticket]:
-    """First turns of the development scenarios, bound to real records (the held-out set stays unseen)."""
+def demo_tickets(store: SandboxStore, *, seed: int = 7, variations: int = 3, lap: int = 0) -> list[Ticket]:
+    """First turns of the development scenarios, bound to real records (the held-out set stays unseen).
+
+    Lap n binds each scenario to its matches n*variations.. (the next orders that fit it). A binding that wraps
+    around to a record already bound gives the same customer the same words: kept once, never sent twice."""
     from evals.runner import ScenarioSetupError, bind
     from evals.scenarios import fill, load_scenarios
 
@@ -81,7 +96,7 @@ def demo_tickets(store: SandboxStore, *, seed: int = 7, variations: int = 3) -> 
         for scenario in load_scenarios(path):
             if not scenario.turns or scenario.platform not in TRAFFIC_PLATFORMS:
                 continue
-            for variation in range(variations):
+            for variation in range(lap * variations, (lap + 1) * variations):
                 try:
                     customer_id, bindings = bind(store, scenario, variation)
                 except (ScenarioSetupError, StopIteration, LookupError):
@@ -92,6 +107,7 @@ def demo_tickets(store: SandboxStore, *, seed: int = 7, variations: int = 3) -> 
                 unusual = bool({"adversarial", "must_handoff", "handoff"} & set(scenario.tags))
                 tickets.append(Ticket(scenario.platform, customer_id, text, (bindings.get("order") or {}).get("id"),
                                       unusual))
+    tickets = _first_of_each(tickets)
     rng = random.Random(seed)
     common, unusual = [t for t in tickets if not t.unusual], [t for t in tickets if t.unusual]
     rng.shuffle(common)
@@ -105,11 +121,37 @@ def demo_tickets(store: SandboxStore, *, seed: int = 7, variations: int = 3) -> 
     return mixed + unusual
 
 
+def _first_of_each(tickets: list[Ticket]) -> list[Ticket]:
+    seen: set[str] = set()
+    unique = []
+    for ticket in tickets:
+        if ticket.key not in seen:
+            seen.add(ticket.key)
+            unique.append(ticket)
+    return unique
+
+
+def play_order(tickets: list[Ticket]) -> list[Ticket]:
+    """The order the customers write in: round-robin over the platforms, each platform's messages in their own
+    order, a platform leaving the round when its messages are used up (each message once, none repeated)."""
+    queues = {p: deque(t for t in tickets if t.platform == p) for p in TRAFFIC_PLATFORMS}
+    ordered: list[Ticket] = []
+    while any(queues.values()):
+        ordered += [queues[p].popleft() for p in TRAFFIC_PLATFORMS if queues[p]]
+    return ordered
+
+
 class Simulation:
     """The marketplaces' side of a demo or an end-to-end test. `start()` -> `settings_for(base)` -> traffic."""
 
-    def __init__(self, settings: Settings) -> None:
+    ledger: TrafficLedger | None = None
+    """What earlier runs on this data dir sent (None: remember only this run: tests, benchmarks)."""
+    lap = 0
+    """The pass over the scenarios the customers' messages come from (shopdesk/simulate.py: `demo_tickets`)."""
+
+    def __init__(self, settings: Settings, *, ledger: TrafficLedger | None = None) -> None:
         self.settings = settings
+        self.ledger = ledger
         self.log = SimLog()
         self._stack = ExitStack()
         self.secrets = {name: secrets.token_hex(16) for name in (
@@ -215,32 +257,97 @@ class Simulation:
 
     def prepare_traffic(self, *, seed: int = 7) -> int:
         """Bind the customers' messages to the store now (a few seconds), so that `start_traffic` sends the
-        first one at once; returns how many there are."""
-        self._tickets = (seed, demo_tickets(self.store, seed=seed))
-        return len(self._tickets[1])
+        first one at once; returns how many are still to send (on a restart: those no earlier run sent)."""
+        self._attempted: set[str] = set()  # this run's deliveries, refused ones too: each is tried once a run
+        self.lap = self.ledger.lap if self.ledger is not None else 0
+        pending = self._unsent(seed)
+        if not pending:  # the earlier runs used up this lap
+            pending = self._next_lap(seed)
+        self._tickets = (seed, pending)
+        return len(pending)
+
+    @property
+    def sent_earlier(self) -> int:
+        """Scripted messages delivered by earlier runs on this data dir (not sent again)."""
+        return len(self.ledger) if self.ledger is not None else 0
+
+    def _unsent(self, seed: int) -> list[Ticket]:
+        """This lap's messages in the order the customers write them, without those already delivered."""
+        # the first lap is asked for as before `lap` existed (a `demo_tickets` stand-in need not know laps)
+        tickets = demo_tickets(self.store, seed=seed) if self.lap == 0 else \
+            demo_tickets(self.store, seed=seed, lap=self.lap)
+        return [t for t in play_order(tickets) if not self._was_sent(t)]
+
+    def _next_lap(self, seed: int) -> list[Ticket]:
+        """The next pass over the scenarios, on the next matching records; [] when it brings nothing new (the
+        script is used up: the traffic ends rather than repeat a customer's words)."""
+        self.lap += 1
+        try:
+            return self._unsent(seed)
+        except Exception as exc:  # noqa: BLE001 - the console keeps running without more simulated customers
+            log.warning("no more simulated customer messages could be prepared: %s", type(exc).__name__)
+            return []
+
+    def _was_sent(self, ticket: Ticket) -> bool:
+        return ticket.key in self._attempted or (self.ledger is not None and ticket.key in self.ledger)
 
     def start_traffic(self, *, per_minute: float = 20.0, seed: int = 7,
-                      on_message: Any | None = None) -> None:
-        """A background thread: one customer message every 60/per_minute s, round-robin over the platforms."""
+                      on_message: Callable[[Ticket], None] | None = None,
+                      on_finished: Callable[[], None] | None = None) -> None:
+        """A background thread: one customer message every 60/per_minute s, round-robin over the platforms, each
+        message once. A delivery the platform refused is not recorded as sent (a later run tries it again);
+        `on_finished` is called if the script is used up."""
         if self._tickets is None or self._tickets[0] != seed:
             self.prepare_traffic(seed=seed)
-        tickets = self._tickets[1]  # type: ignore[index]
-        by_platform = {p: itertools.cycle([t for t in tickets if t.platform == p]) for p in TRAFFIC_PLATFORMS}
-        order = itertools.cycle([p for p in TRAFFIC_PLATFORMS if any(t.platform == p for t in tickets)])
+        queue = deque(self._tickets[1])  # type: ignore[index]
 
         def run() -> None:
             while not self._stop.is_set():
-                ticket = next(by_platform[next(order)])
+                if not queue:
+                    queue.extend(self._next_lap(seed))
+                    if not queue:
+                        if on_finished:
+                            on_finished()
+                        return
+                ticket = queue.popleft()
+                self._attempted.add(ticket.key)
                 try:
                     self.customer_writes(ticket)
-                    if on_message:
-                        on_message(ticket)
                 except Exception as exc:  # noqa: BLE001 - a refused delivery is shown, the stream goes on
                     log.warning("simulated %s message not delivered: %s", ticket.platform, exc)
+                else:
+                    self._remember(ticket)
+                    if on_message:
+                        on_message(ticket)
                 self._stop.wait(60.0 / per_minute)
 
         self._feeder = threading.Thread(target=run, name="sim-traffic", daemon=True)
         self._feeder.start()
+
+    def _remember(self, ticket: Ticket) -> None:
+        if self.ledger is None:
+            return
+        try:
+            self.ledger.record(ticket.key, lap=self.lap, platform=ticket.platform)
+        except OSError as exc:  # the message went out; a later run may send it again, said here once per message
+            log.warning("could not note a delivered simulated message in %s: %s", self.ledger.path, exc.strerror)
+
+    def emails_waiting(self) -> int:
+        """Customer emails in the seller's mailbox that shopdesk has not taken in yet (its poller marks an email
+        seen only once it is stored): a stop waits for them, or they would be lost with this mailbox."""
+        box = self.mail.mailbox
+        with box.lock:
+            return sum(1 for mail in box.mails if "\\Seen" not in mail.flags)
+
+    def recipient(self, record: SimRecord) -> str:
+        """Whom a reply reached, as the live feed names the customers who write (their store id), else the
+        platform's address for them, whole."""
+        to = str(record.data.get("to") or record.data.get("recipient") or "")
+        customer_id = record.data.get("customer_id")
+        if not customer_id and to:
+            found = self.store.find_customer(record.platform, to)  # type: ignore[arg-type]
+            customer_id = found.id if found else None
+        return str(customer_id or to or "?")
 
     def stop_traffic(self) -> None:
         self._stop.set()
