@@ -57,14 +57,16 @@ def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, 
            review_reason: str | None, needs_approval: bool, human_approved: bool,
            answered_by_rule: bool = False, unauthenticated: str | None = None,
            ungrounded: list[str] | None = None, model_written: bool = False,
-           open_questions: list[str] | None = None) -> Decision:
+           open_questions: list[str] | None = None, topic_change: str | None = None) -> Decision:
     """`answered_by_rule`: the reply follows from a risk flag, not from the intent, so neither the classifier's
     confidence nor the intents the seller lets auto-send matter for it. `unauthenticated`: why nobody vouches for the sender (an email
     without a DMARC pass); such a reply never goes out without a person. `ungrounded`: facts of a
     model-written draft that map to no tool result or passage (agent/grounding.py): a person looks.
     `model_written`: the model wrote or worded the draft; it goes out alone only where the seller turned
     the channel's `model_wording` on (the guards check facts, not every shade of meaning). `open_questions`:
-    questions of the message the reply does not answer (agent/answer_gate.py): a person answers them."""
+    questions of the message the reply does not answer (agent/answer_gate.py): a person answers them.
+    `topic_change`: the agent waited for the customer's answer and this message reads as another topic
+    (agent/send_gate.py): it may be that answer in other words, so a person reads the reply first."""
     reasons_handoff = [HANDOFF_FLAGS[f] for f in triage.risk_flags if f in HANDOFF_FLAGS]
     if not answers_in(triage.language, triage.intent):  # Spanish: order status, returns, refunds, cancellations
         reasons_handoff.append(f"message not in English ({triage.language})")
@@ -97,6 +99,8 @@ def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, 
         review.append(unproven)
     if open_questions and not human_approved:
         review.append(gate_reason(open_questions) or "")
+    if topic_change and not human_approved:
+        review.append(topic_change)
     if ungrounded and not human_approved:  # a model-written fact the evidence does not back is never auto-sent
         review.append("facts not in the evidence: " + "; ".join(ungrounded[:3]))
     if not human_approved:

@@ -46,6 +46,7 @@ class AgentState(TypedDict, total=False):
     acknowledgment: str | None  # what the customer was told when this turn went to a person
     engine_notes: list[str]
     asked: list[dict[str, Any]]  # the message's questions and whether a plan answered each (agent/answer_gate.py)
+    prior_turn: dict[str, Any] | None  # the earlier turn's topic and what it awaited, if anything (agent/send_gate.py)
 
     # carried across turns
     active_intent: str | None

@@ -14,6 +14,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.send_gate import prior_turn
 from agent.state import AgentState
 
 UNVERIFIED_NOTE = "sender not authenticated"
@@ -41,6 +42,7 @@ def identify(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any
         "triage": None, "passages": [], "tool_results": [], "outcome": None, "draft": None, "compliance": None,
         "rewrites": 0, "decision": None, "review": None, "status": "new", "sent_key": None, "engine_notes": [],
         "acknowledgment": None, "asked": [],
+        "prior_turn": prior_turn(state),  # read before act overwrites the topic and what it awaits
     }
     if not verified:
         update |= dict.fromkeys(CARRIED)

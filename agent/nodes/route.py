@@ -14,6 +14,7 @@ from agent.clocks import reply_deadline
 from agent.context import AgentContext
 from agent.intent_vocabulary import vocabulary
 from agent.routing import decide
+from agent.send_gate import clarifying_questions, topic_change
 from agent.schemas import ComplianceReport, Triage
 from agent.state import AgentState
 from agent.urgency import Assessment, UrgencySignals, assess, clock_name, findings_from_run
@@ -46,6 +47,7 @@ def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         (state.get("draft") or {}).get("ungrounded", []),
         model_written=(state.get("draft") or {}).get("engine") == "llm",
         open_questions=_open_questions(state, ctx.product_names()),
+        topic_change=topic_change(state.get("prior_turn"), triage.intent, triage.source),
     )
     if decision.route == "handoff":
         decision.handoff_summary = handoff_summary(state, decision.reasons)
@@ -66,11 +68,16 @@ def _urgency(state: AgentState, triage: Triage, policy: PlatformPolicy, received
 
 def _open_questions(state: AgentState, product_names: list[str]) -> list[str]:
     """The message's questions the draft leaves unanswered (none for a person's own words). Catalog names
-    count only weakly: "is the Beacon lantern waterproof?" is answered by the waterproofing, named or not."""
+    count only weakly: "is the Beacon lantern waterproof?" is answered by the waterproofing, named or not.
+    A reply that only asks which order has no questions recorded by a plan: the message's own are checked
+    for what they ask beyond the request's topic."""
     draft = state.get("draft") or {}
-    if not draft or draft.get("engine") == "human" or not state.get("asked"):
+    triage = state.get("triage") or {}
+    asked = [Asked(**a) for a in state.get("asked") or []] or clarifying_questions(
+        state.get("text", ""), triage.get("intent", "other"), triage.get("confidence", 0.0), state.get("outcome"),
+        state.get("asked"))  # a reply that only asks which order: the rest of the message waits (agent/send_gate.py)
+    if not draft or draft.get("engine") == "human" or not asked:
         return []
-    asked = [Asked(**a) for a in state["asked"]]
     return unanswered(asked, draft.get("text", ""), lambda q, reply: coverage(q, reply, product_names).answered,
                       lambda a, reply: residual(a.text, reply, vocabulary(a.plan_intent or a.intent),
                                                 product_names=product_names, keep_asks=not a.answered_by_plan).answered)
