@@ -24,13 +24,13 @@ from agent.order_resolver import Candidate, amounts as said_amounts, on_channel,
 from agent.order_sets import asks_about_several, in_period, named_orders, refund_relevant
 from agent.product_answers import (
     CATALOG_SECTIONS, answer as answer_from_catalog, find_products, from_pages, mentions, product_pages,
-    rank as rank_products, unanswered_reason,
+    rank as rank_products, unanswered_reason, warranty_sentence,
 )
 from agent.passage_answers import (  # passage answers (agent/passage_answers.py), under the plans' old names
     CHANNELS as _CHANNELS, EXPANSIONS as _EXPANSIONS, MARKETPLACES, NO_ANSWER, QUESTION_WORDS as _QUESTION_WORDS,
     SECTION_SENTENCES, PassageAnswer, about_another_channel as _about_another_channel, best_section,
     extract as _extract, extract_answer, key_word as _key_word, query_words as _query_words,
-    staff_guidance as _staff_guidance,
+    MIN_SENTENCE, sentences as passage_sentences, staff_guidance,
 )
 from agent.refund_reasons import asks_what_for, customer_reason
 from agent.schemas import Passage, Triage
@@ -712,10 +712,12 @@ def plan_return(p: PlanInput, *, damage: bool = False) -> PlanOutcome:
         code = c["reason_code"]
         if code == "window_closed":
             if damage or c["is_defect"]:
-                item = (items or order["items"])[0]["title"]
+                first = _pick_item(p, items or order["items"]) or (items or order["items"])[0]
                 return PlanOutcome(template="damage_window_closed", order_id=oid,
-                                   slots={"item": item, "order_id": oid, "problem": problem,
-                                          "window_ends": format_date(c["window_ends"])},
+                                   slots={"item": first["title"], "order_id": oid, "problem": problem,
+                                          "window_ends": format_date(c["window_ends"]),
+                                          **_warranty_slots(p, _damage_product(p, first["sku"]))},
+                                   citations=_damage_citations(p),
                                    review_reason="defect after the return window: warranty decision")
             warranty = " If something is wrong with the product itself, our warranty may still cover it; reply " \
                        "with what happened and we'll check."
@@ -743,11 +745,17 @@ def plan_return(p: PlanInput, *, damage: bool = False) -> PlanOutcome:
         return PlanOutcome(template="which_item", order_id=oid, slots={"order_id": oid, "item_list": listing},
                            awaiting="order_id")
     slots = {**_return_slots(p, c), "item": item["title"], "problem": problem}
+    if damage:
+        marketplace = p.policy.returns.started_by == "buyer"
+        slots |= {"replacement_line": _replacement_line(_damage_product(p, item["sku"]), item["sku"],
+                                                         marketplace=marketplace),
+                  "photo_line": _photo_line(reason)}
     if exchange:
         return _exchange(p, order, item, c, slots)
     if p.policy.returns.started_by == "buyer":  # the marketplace's own flow: say how, never offer our label
         return PlanOutcome(template="damage_in_marketplace" if damage else "return_in_marketplace", order_id=oid,
                            slots={**slots, "how_to_start": p.policy.returns.how_to_start},
+                           citations=_damage_citations(p) if damage else [],
                            review_reason="damaged or wrong item: confirm the remedy" if damage else None)
     args = {"order_id": oid, "sku": item["sku"], "quantity": 1 if damage else item["quantity"], "reason": reason}
     proposal = p.run("start_return", args)
@@ -755,7 +763,7 @@ def plan_return(p: PlanInput, *, damage: bool = False) -> PlanOutcome:
     if pending is None:
         return PlanOutcome(template="handoff", order_id=oid, handoff_reason=proposal.error or "return proposal failed")
     return PlanOutcome(template="damage_offer" if damage else "return_offer", slots=slots, order_id=oid,
-                       pending_action=pending, awaiting="confirmation",
+                       pending_action=pending, awaiting="confirmation", citations=_damage_citations(p) if damage else [],
                        review_reason="damaged or wrong item: confirm the remedy" if damage else None)
 
 
@@ -1281,6 +1289,8 @@ def plan_product(p: PlanInput) -> PlanOutcome:
     catalog does not give is looked for in the product's pages; what is still unanswered keeps the reply for a
     person. Stock is stated only when asked; the product page is cited as the source."""
     found = find_products(p.text, p.triage.entities.skus, p.run, p.active_order_id)
+    if found.mode != "unclear" and (notice := _product_notice(p, found.products)):
+        return _notice_answer(p, notice)
     result = answer_from_catalog(p.text, found)
     if result.clarify:  # an attribute asked about no product named: ask which one
         return PlanOutcome(template="product_answer", slots={"answer": result.text, "stock_line": ""})
@@ -1319,8 +1329,110 @@ def plan_product(p: PlanInput) -> PlanOutcome:
                        review_reason=unanswered_reason(unanswered, used))
 
 
+NOTICE_TOPICS = frozenset({"compliance"})  # articles that can be about one product: a recall, a safety notice
+_TITLE_SKIP = frozenset({"northfork", "goods", "voluntary", "lots", "about", "from", "with", "this", "that", "their"})
+
+
+def _title_keys(text: str) -> set[str]:
+    return {_key_word(w) for w in re.findall(r"[a-z]{4,}", text.lower())} - _TITLE_SKIP - _QUESTION_WORDS
+
+
+def _product_notice(p: PlanInput, products: Sequence[dict[str, Any]]) -> list[Passage]:
+    """The sections of a notice article about a product the question names (the stove's recall) when the
+    question asks about what the article is about ("was it recalled?"): its title names the product and shares
+    a word with the question beyond the product's name. The catalog has no field for a recall, so without this
+    the question got the product's warranty or description."""
+    if not products:
+        return []
+    asked = _title_keys(p.text)
+    retrieved = [*p.passages, *(p.search(p.text, None) if p.search else [])]
+    for x in retrieved:
+        if x.topic not in NOTICE_TOPICS:
+            continue
+        title = _title_keys(x.title)
+        for product in products[:MAX_NOTICE_PRODUCTS]:
+            name = _title_keys(product["name"])
+            if len(name & title) >= 2 and (asked & title) - name:
+                sections = [x, *(p.search(p.text, x.doc_id) if p.search else [])]
+                return list({y.id: y for y in sections if y.doc_id == x.doc_id}.values())
+    return []
+
+
+MAX_NOTICE_PRODUCTS = 2
+
+
+def _notice_answer(p: PlanInput, sections: list[Passage]) -> PlanOutcome:
+    """The notice in brief: the opening sentence of each of its sections a customer may read (what is affected,
+    what to do now, how to tell, the remedy). Whatever part of it was asked ("is mine affected?"), the customer
+    needs the rest to act on it; a section that opens with guidance for the team is the team's and is left out."""
+    doc = sections[0].doc_id
+    found = {x.id: x for x in sections}
+    for query in [sections[0].title, *question_parts(p.text)]:
+        found |= {x.id: x for x in (p.search(query, doc) if p.search else []) if x.id not in found}
+    quoted: list[str] = []
+    cited: list[str] = []
+    for section in found.values():
+        body = section.text.split("\n", 1)[-1]
+        lead = next((x for x in passage_sentences(body) if len(x) >= MIN_SENTENCE), None)
+        if lead is None or staff_guidance(lead) or _about_another_channel(lead, p.platform):
+            continue
+        quoted.append(lead)
+        cited.append(section.id)
+    if not quoted:
+        return PlanOutcome(template="handoff", handoff_reason="no passage a customer may read answers this question")
+    return PlanOutcome(template="product_answer", slots={"answer": " ".join(quoted), "stock_line": ""},
+                       citations=cited)
+
+
 def plan_damaged(p: PlanInput) -> PlanOutcome:
     return plan_return(p, damage=True)
+
+
+def _damage_citations(p: PlanInput) -> list[str]:
+    """The damaged-and-defective article the remedy and the photo request come from, when it was retrieved."""
+    return [x.id for x in p.passages if x.doc_id == "returns-damaged-defective"][:1]
+
+
+def _damage_product(p: PlanInput, sku: str) -> dict[str, Any] | None:
+    found = p.run("get_product", {"sku": sku})
+    return found.data if found.ok else None
+
+
+def _replacement_line(product: dict[str, Any] | None, sku: str, *, marketplace: bool) -> str:
+    """The other remedy beside the refund (KB returns-damaged-defective: a replacement when the item is in stock,
+    or a full refund), with the item's stock from `get_product`, so the customer asking for "a new one" hears
+    whether one can go out. No product record: the policy's condition, said as it is."""
+    variant = next((v for v in (product or {}).get("variants", []) if v["sku"] == sku), None)
+    ask = "tell me here and a member of our team will arrange it" if marketplace else "just say so"
+    if variant is None:
+        return f"If you'd rather have a replacement than a refund, {ask}; we send one when the item is in stock. "
+    if variant["in_stock"]:
+        return f"If you'd rather have a replacement than a refund, {ask}: it's in stock right now. "
+    back = f", expected back {format_date(variant['restock_date'])}" if variant.get("restock_date") else ""
+    return (f"A replacement would have to wait: this item is out of stock right now{back}, so a full refund is the "
+            "quicker way. ")
+
+
+def _photo_line(reason: str) -> str:
+    """What we ask for (KB returns-damaged-defective: a photo or short video of the damage, and of the box when it
+    was crushed), and that the remedy never waits on it."""
+    if reason == "damaged":
+        what, why = "the damage and of the shipping box", "file a claim with the carrier and spot packing problems"
+    else:
+        what, why = "the problem", "see what went wrong"
+    return (f"If you can, reply with a photo or short video of {what}; it helps us {why}, but your replacement or "
+            "refund doesn't wait on it.")
+
+
+def _warranty_slots(p: PlanInput, product: dict[str, Any] | None) -> dict[str, str]:
+    """The product's written warranty (catalog, `get_product`) and what a claim needs (the seller's warranty
+    terms), for a defect reported after the return window: what the customer can do next, not only that a
+    person will look."""
+    said = warranty_sentence(product, "the " + product["name"]) if product else None
+    said = f"{said[0].upper()}{said[1:].rstrip('.')}." if said else None
+    needs = p.seller.warranty.get("claim_needs")
+    return {"warranty_line": f" {said}" if said else "",
+            "claim_line": f" A warranty claim needs the {needs}, so please reply here with them." if needs else ""}
 
 
 def _subscription_name(p: PlanInput, sub: dict[str, Any]) -> str:

@@ -1005,6 +1005,20 @@ def _answer_one(asked: Asked, product: Product, name: str, words: Sequence[str],
     return None
 
 
+def _description_says(asked: Asked, product: Product, answered_by: str) -> str | None:
+    """The description's own sentence about the customer's words, beside the spec that answered them, when the
+    words are not the spec's ("fit in a cup holder": the dimensions, and "a tapered base that fits most cup
+    holders"; "will we all fit": the floor size, and "fits two twin air mattresses"): the spec gives the
+    measure, the sentence gives the answer to what was asked."""
+    if answered_by in ("description", "variants", "colour", "sizes", "price", "warranty"):
+        return None
+    own = [w for w in asked.words if w not in lexicon().function_words and len(w) >= 3]
+    key = set(tokens(answered_by)) | set(tokens(str(product.get("specs", {}).get(answered_by, ""))))
+    if not own or any(same_word(w, k) for w in own for k in key):  # the spec already says it in those words
+        return None
+    return _description_sentence(product, _NAME, Asked(asked.attribute, tuple(own), asked.position))
+
+
 def _fallback(asked: Asked, product: Product, name: str, words: Sequence[str],
               exclude: set[str]) -> tuple[str, str] | None:
     """The catalog has no field for it: the variants may say ("does it come with a lid" -> "Skillet + Glass
@@ -1062,6 +1076,9 @@ def answer(text: str, found: Found) -> ProductAnswer:
             stated.add((product["product_id"], what))
             result.sentences.append(_sentence(sentence.replace(_NAME, names(product))))
             result.use(product)
+            if (said := _description_says(asked, product, what)) and (product["product_id"], "description") not in stated:
+                stated.add((product["product_id"], "description"))
+                result.sentences.append(_sentence(said.replace(_NAME, names(product))))
         if answered:
             result.answered.append(asked.attribute)
         else:

@@ -228,15 +228,18 @@ TEMPLATES: dict[str, str] = {
     "product_answer": "{answer}{stock_line}",
     "policy_answer": "{answer}",
     # damaged or wrong item
-    "damage_offer": "I'm sorry your {item} from order {order_id} {problem}. We'll make it right, and we pay the return "
-                    "shipping. I can start a return with a prepaid label right now; a photo of the problem helps us "
-                    "improve. Shall I set up the return? Reply \"yes\" to confirm.",
+    # (KB returns-damaged-defective: a replacement when in stock or a full refund, we pay the return shipping, a
+    # photo helps but never blocks the remedy; after the window, the product's warranty and what a claim needs)
+    "damage_offer": "I'm sorry your {item} from order {order_id} {problem}. We'll make it right with a full refund, "
+                    "and we pay the return shipping. {replacement_line}I can start a return with a prepaid label "
+                    "right now. Shall I set up the return? Reply \"yes\" to confirm. {photo_line}",
     "damage_in_marketplace": "I'm sorry your {item} from order {order_id} {problem}. You can return it for a full "
                              "refund until {window_ends}, and the return shipping is on us. {how_to_start} Choose "
                              "the reason that fits (damaged, defective or wrong item). We refund within {refund_days} "
-                             "{refund_day_kind} days of receiving it.",
+                             "{refund_day_kind} days of receiving it. {replacement_line}{photo_line}",
     "damage_window_closed": "I'm sorry your {item} from order {order_id} {problem}. The return window closed on "
-                            "{window_ends}, so a member of our team will look at warranty options for you.",
+                            "{window_ends}, so a member of our team will look at warranty options for you."
+                            "{warranty_line}{claim_line}",
     # subscriptions
     # (a subscription is named by its product, "your Cast Iron Conditioner, 8 fl oz (2-Pack) subscription":
     # never by the internal subscription id or SKU unless the customer wrote it; plans.plan_subscription)
