@@ -258,7 +258,21 @@ def sizes(text: str) -> set[str]:
 
 
 def _words(text: str) -> set[str]:
-    return {_stem(w) for w in _TOKEN.findall(_fold(text)) if w not in _STOP and len(w) > 2} | sizes(text)
+    return {_stem(w) for w in _TOKEN.findall(_fold(text)) if w not in _STOP and len(w) > 2} | sizes(text) | _pairs(text)
+
+
+_PHRASE_BREAK = re.compile(r"\s+-\s+|[,.;:!?()/\n]")
+
+
+def _pairs(text: str) -> set[str]:
+    """Adjacent words as one term ("red+plaid"), within a phrase: a variant told apart only by its words together
+    ("the red plaid" when one order has a Red Plaid blanket and the other a Blue Plaid one and an Ember Red pot,
+    so "red" and "plaid" alone are on both and weigh nothing)."""
+    found: set[str] = set()
+    for phrase in _PHRASE_BREAK.split(_fold(text)):
+        words = [_stem(w) for w in _TOKEN.findall(phrase) if w not in _STOP and len(w) > 2]
+        found |= {f"{a}+{b}" for a, b in zip(words, words[1:], strict=False)}
+    return found
 
 
 def _message_words(text: str) -> set[str]:
@@ -282,7 +296,8 @@ class _Titles:
         self.n = len(candidates)
 
     def weight(self, asked: set[str], words: set[str]) -> float:
-        return sum(math.log((self.n + 1) / self.containing[w]) for w in asked & words)
+        """Rarer words weigh more; a phrase ("red+plaid") weighs as its two words found together would."""
+        return sum(math.log((self.n + 1) / self.containing[w]) * (2 if "+" in w else 1) for w in asked & words)
 
     def scores(self, asked: set[str], *, names_only: bool = False) -> list[float]:
         """Per order: the weight of the asked words found in its best-matching title (or title's product

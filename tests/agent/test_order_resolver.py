@@ -561,3 +561,21 @@ LAMP = line("LAMP", "delivered", date(2026, 11, 4), LANTERN, delivered=date(2026
 def test_spanish_product_words_name_the_order(text: str, pool: list[Candidate], expected: str) -> None:
     found = resolve(text, "return_request", pool, today=TODAY, platform="amazon")
     assert found.order_id == expected and "product" in found.cues, found
+
+
+def test_a_variant_named_by_its_words_together_tells_the_orders_apart() -> None:
+    """Each word alone is on both orders (a Blue Plaid blanket and an Ember Red pot in one, a Red Plaid blanket in
+    the other), so only "red plaid" as a phrase names the order; words from different phrases never pair up."""
+    mixed = order("M", "delivered", date(2026, 8, 24), "289.98", "Hearth Enameled Cast Iron Dutch Oven, 5.5 qt - Ember Red",
+                  "Meadow Waterproof Picnic Blanket - Blue Plaid", platform="tiktok")
+    red = order("R", "delivered", date(2026, 11, 1), "49.99", "Meadow Waterproof Picnic Blanket - Red Plaid",
+                platform="tiktok")
+    found = resolve("the red plaid is way brighter than in the video. i want to send it back", "return_request",
+                    [mixed, red], today=TODAY, platform="tiktok")
+    assert found.order_id == "R", found
+    blue = resolve("the blue plaid one has a torn seam", "damaged_or_wrong_item", [mixed, red], today=TODAY,
+                   platform="tiktok")
+    assert blue.order_id == "M", blue
+    apart = resolve("the red pot is fine. plaid blanket question: is it washable?", "product_question",
+                    [mixed, red], today=TODAY, platform="tiktok")
+    assert apart.order_id != "R" or "red+plaid" not in str(apart.reason)  # "red" and "plaid" are phrases apart
