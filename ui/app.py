@@ -78,7 +78,7 @@ def build_console(console: ConsoleService, *, refresh_s: float = REFRESH_S) -> g
             try:
                 user = current_user(console, request)
                 who = f"Signed in as **{md_escape(user.name)}** ({user.role})"
-                state = {**state, "role": user.role}  # what the page offers; the service checks every action
+                state["role"] = user.role  # in place: a refresh tick holding this session's state keeps it
             except ConsoleError as exc:
                 who = f"**{md_escape(exc)}**"
             updates = {whoami: who, session: state}
@@ -90,8 +90,17 @@ def build_console(console: ConsoleService, *, refresh_s: float = REFRESH_S) -> g
         demo.load(on_load, [session, *inbox.filters], [whoami, session, *inbox.outputs, *prefs.outputs],
                   show_progress="hidden")
 
+        def signed_in_role(state: dict[str, Any], request: gr.Request) -> None:
+            """The person's role, for what the page offers (the service checks every action itself): read again
+            on each tick and open, so an update that raced the page load never leaves an admin without buttons."""
+            try:
+                state["role"] = current_user(console, request).role
+            except ConsoleError:
+                state.pop("role", None)
+
         def on_tick(state: dict[str, Any], platform: str, status: str, intent: str,
-                    picked: str | None) -> dict[Any, Any]:
+                    picked: str | None, request: gr.Request) -> dict[Any, Any]:
+            signed_in_role(state, request)
             updates: dict[Any, Any] = {session: state}  # never empty: Gradio reads {} as one output value
             if state.get("tab") == "inbox":
                 updates.update(inbox_tab.refresh(console, inbox, state, platform, status, intent, picked=picked))
@@ -112,12 +121,14 @@ def build_console(console: ConsoleService, *, refresh_s: float = REFRESH_S) -> g
         for trigger in (inbox.platform.change, inbox.status.change, inbox.intent.change, inbox.refresh.click):
             trigger(on_filter, [session, *inbox.filters], [session, *inbox.outputs], show_progress="hidden")
 
-        def on_select(state: dict[str, Any], evt: gr.SelectData) -> dict[Any, Any]:
+        def on_select(state: dict[str, Any], evt: gr.SelectData, request: gr.Request) -> dict[Any, Any]:
+            signed_in_role(state, request)
             row = evt.row_value or []
             key = row[inbox_tab.KEY_COLUMN] if len(row) > inbox_tab.KEY_COLUMN else None
             return _open(state, key)
 
-        def on_open(state: dict[str, Any], key: str | None) -> dict[Any, Any]:
+        def on_open(state: dict[str, Any], key: str | None, request: gr.Request) -> dict[Any, Any]:
+            signed_in_role(state, request)
             return _open(state, key)
 
         def _open(state: dict[str, Any], key: str | None) -> dict[Any, Any]:
