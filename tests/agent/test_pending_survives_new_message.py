@@ -5,24 +5,13 @@ new message drops is said so."""
 
 from __future__ import annotations
 
-import pytest
-
 from agent.held_turn import FOLDED_REASON, combine_texts, dropped_write, merge_decisions
-from agent.runtime import AgentRuntime, ReplyTrace
+from agent.runtime import AgentRuntime
 from agent.worker import status_after
-from tests.agent.test_review_pending_choice import _lost, _out  # noqa: F401  (the same lost-parcel set-up)
-from tools.models import Order
+from tests.agent.test_review_pending_choice import _out, held  # noqa: F401  (the same lost-parcel set-up)
 from tools.sandbox.store import SandboxStore
 
 LIDS = "also, do you sell replacement lids?"
-
-
-@pytest.fixture
-def held(say, store: SandboxStore) -> tuple[Order, ReplyTrace]:  # type: ignore[no-untyped-def]
-    order = _lost(store)
-    trace = say(order.customer_id, "amazon", f"where is my package {order.id}? it says lost, I want my money back")
-    assert trace.awaiting_review and trace.pending_action and trace.pending_action["needs_approval"]
-    return order, trace
 
 
 # ------------------------------------------------------------------ pure parts

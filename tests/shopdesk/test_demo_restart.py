@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,15 +77,32 @@ def summary_of(lines: list[str]) -> tuple[int, int, int, int, int]:
     return int(sent), int(taken), int(processed), int(left or 0), int(replies)
 
 
+@contextmanager
+def shopdesk_run(data_dir: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
+    """`shopdesk run` in a child process on `data_dir`; killed on the way out if a test stopped early."""
+    exe = Path(sys.executable).with_name("shopdesk")
+    proc = subprocess.Popen([str(exe), "run", *args], env=run_env(data_dir), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def sigterm(proc: subprocess.Popen[str]) -> str:
+    """Send SIGTERM, as `kill` or a container stop does, and return what the run printed until it exited."""
+    proc.send_signal(signal.SIGTERM)
+    rest, _ = proc.communicate(timeout=120)
+    return rest
+
+
 def test_sigterm_stops_a_run_gracefully_with_its_summary_and_exit_code_0(demo_template: Path,
                                                                           tmp_path: Path) -> None:
     data_dir = data_dir_from(demo_template, tmp_path)
-    env = run_env(data_dir)
-    exe = Path(sys.executable).with_name("shopdesk")
-    proc = subprocess.Popen([str(exe), "run", "--rate", "60"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
-    try:
+    with shopdesk_run(data_dir, "--rate", "60") as proc:
         assert proc.stdout is not None
         deadline = time.monotonic() + 600  # the first start trains the intent classifier (minutes on 2 cores)
         while sum(line.startswith("  -> ") for line in lines) < 3 and time.monotonic() < deadline:
@@ -92,13 +111,7 @@ def test_sigterm_stops_a_run_gracefully_with_its_summary_and_exit_code_0(demo_te
                 break
             lines.append(line.rstrip("\n"))
         assert sum(line.startswith("  -> ") for line in lines) >= 3, lines[-10:]
-        proc.send_signal(signal.SIGTERM)
-        rest, _ = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    lines += rest.splitlines()
+        lines += sigterm(proc).splitlines()
     keep_cache(data_dir, demo_template)
     assert proc.returncode == 0, lines[-15:]
     stopping = lines.index("Stopping: no new customer messages; the workers finish the message in hand (the rest "
@@ -112,19 +125,11 @@ def test_sigterm_stops_a_run_gracefully_with_its_summary_and_exit_code_0(demo_te
 
 def test_sigterm_while_preparing_stops_cleanly(demo_template: Path, tmp_path: Path) -> None:
     data_dir = data_dir_from(demo_template, tmp_path)
-    env = run_env(data_dir)
-    exe = Path(sys.executable).with_name("shopdesk")
-    proc = subprocess.Popen([str(exe), "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
+    with shopdesk_run(data_dir) as proc:
         assert proc.stdout is not None
         first = proc.stdout.readline()
         assert first.startswith("Checking the demo store"), first
-        proc.send_signal(signal.SIGTERM)
-        rest, _ = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        rest = sigterm(proc)
     assert proc.returncode == 0, rest
     assert "no customer message was sent" in rest and not (data_dir / LEDGER_FILE).exists()
 
