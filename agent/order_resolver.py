@@ -30,6 +30,7 @@ from typing import Literal
 import yaml
 
 from agent.intents import DELIVERED, INTENT_TABLE, UNDELIVERED, UNSHIPPED, intents_where
+from agent.order_cues import PROMISED, DeliveryCues, ProductRoles, delivery_cues, product_roles
 from tools.context import STORE_FAMILY  # one store behind the site and the Meta shops
 
 _I = re.IGNORECASE
@@ -44,6 +45,12 @@ QUANTITY_WEIGHT = 1.5  # "two griddles": the line ordered twice, as strong as a 
 PLACE_WEIGHT = 2.0  # "the one going to Tampa": the ship-to city, as strong as a date (gifts, a second home)
 RECENCY_WEIGHT = 2.0  # "my last order": the newest of the plausible ones, as strong as a date (and more than CLOSE)
 LIKELY_STATE_WEIGHT = 0.5
+# "not the one with the plates": every other order, as strong as a date (a product set against the one meant)
+EXCLUDED_WEIGHT = 2.0
+# "supposed to be here last week", "tracking hasn't moved": the order late against its promise or stalled, as
+# strong as a date (the promise is one of the order's dates), shared among the situations the message describes
+PROMISE_WEIGHT = 2.0
+STALLED_DAYS = 3  # no scan for this long: "tracking hasn't moved in days"
 CLOSE = 1.0  # orders scoring within this of the best are equally plausible
 MIN_SCORE = 1.5  # at least one cue (a state, the weakest) must have matched to name an order
 RECENT_DAYS = 21  # "a few weeks": an order still moving or just arrived, what a status question is about
@@ -56,7 +63,7 @@ TIME_SENSITIVE = intents_where(time_sensitive=True)
 ACTIONS = frozenset(name for name, s in INTENT_TABLE.items()
                     if s.order_states is not None and not s.read_only and s.is_request)
 
-DateKind = Literal["placed", "shipped", "delivered", "returned", "cancelled", "any"]
+DateKind = Literal["placed", "shipped", "delivered", "returned", "cancelled", "promised", "any"]
 
 
 def _day(value: object) -> date | None:
@@ -94,6 +101,10 @@ class Candidate:
     return_requested_at: date | None = None
     return_received_at: date | None = None
     ship_to_city: str | None = None
+    deliver_by: date | None = None  # the delivery promised to the customer
+    ship_by: date | None = None
+    parcels: tuple[str, ...] = ()  # each shipment's status (label_created, in_transit, exception, lost...)
+    last_scan_at: date | None = None  # the latest tracking event of any of its parcels
 
     @classmethod
     def from_tool(cls, row: dict[str, object]) -> Candidate:
@@ -113,7 +124,9 @@ class Candidate:
                    shipped_at=_day(row.get("shipped_at")), cancelled_at=_day(row.get("cancelled_at")),
                    return_requested_at=_day(row.get("return_requested_at")),
                    return_received_at=_day(row.get("return_received_at")),
-                   ship_to_city=str(row["ship_to_city"]) if row.get("ship_to_city") else None)
+                   ship_to_city=str(row["ship_to_city"]) if row.get("ship_to_city") else None,
+                   deliver_by=_day(row.get("deliver_by")), ship_by=_day(row.get("ship_by")),
+                   parcels=tuple(str(p) for p in listed("parcel_statuses")), last_scan_at=_day(row.get("last_scan_at")))
 
     def dates(self, kind: DateKind) -> list[date]:
         """The order's dates a time in the message can be about: "ordered Monday" the order date, "came
@@ -121,8 +134,10 @@ class Candidate:
         returned = [self.return_requested_at, self.return_received_at]
         by_kind: dict[str, list[date | None]] = {
             "placed": [self.placed_at], "shipped": [self.shipped_at], "delivered": [self.delivered_at],
-            "returned": returned, "cancelled": [self.cancelled_at],
+            "returned": returned, "cancelled": [self.cancelled_at], "promised": [self.deliver_by, self.ship_by],
         }
+        if kind == "promised":
+            return [d for d in by_kind[kind] if d is not None]
         chosen = by_kind.get(kind) or [self.placed_at, self.shipped_at, self.delivered_at, self.cancelled_at,
                                        *returned]
         return [d for d in chosen if d is not None]
@@ -655,9 +670,10 @@ _NOUN = re.compile(r"(?:order|orders|pedido|purchase)", _I)
 _NOUN_DISTANCE = 30  # the noun "order" names the order date less surely than a verb ("I cancelled order X Monday")
 
 
-def _refers_to(text: str, span: tuple[int, int], needs_verb: bool) -> DateKind | None:
+def _refers_to(text: str, span: tuple[int, int], needs_verb: bool, promised: bool = False) -> DateKind | None:
     """The date a time is about, from the nearest verb in its clause (a verb after it counts a little less:
-    "Monday's order" still reads as the order date); None when the time is expected, not past."""
+    "Monday's order" still reads as the order date); None when the time is expected, not past, or, with
+    `promised`, the order's promised dates when a past promise is told ("was supposed to be here Monday")."""
     start, end = span
     before = text[max(0, start - 160):start]
     cuts = [m.end() for m in _CLAUSE.finditer(before)]
@@ -679,6 +695,8 @@ def _refers_to(text: str, span: tuple[int, int], needs_verb: bool) -> DateKind |
             distance += _NOUN_DISTANCE if _NOUN.fullmatch(m.group(0)) else 0
             if 0 <= distance <= _VERB_REACH and (best is None or distance < best[0]):
                 best = (distance, kind, m.start(), m.group(0))
+    if promised and PROMISED.search(text[left:start]):
+        return "promised"
     if _UPCOMING.search(text[max(left, start - 25):start]):
         return None
     if best is None:
@@ -688,8 +706,9 @@ def _refers_to(text: str, span: tuple[int, int], needs_verb: bool) -> DateKind |
     return None if _EXPECTED.search(lead) else kind
 
 
-def time_cues(text: str, today: date) -> list[TimeCue]:
-    """Every past time the message gives, in text order, each with the order date it is about."""
+def time_cues(text: str, today: date, *, promised: bool = False) -> list[TimeCue]:
+    """Every past time the message gives, in text order, each with the order date it is about; with
+    `promised`, also past times a promise named ("you told me it would ship Monday")."""
     text = text[:MAX_TEXT]
     taken = bytearray(len(text))
     found: list[tuple[tuple[int, int], Window, bool | DateKind]] = []
@@ -706,7 +725,7 @@ def time_cues(text: str, today: date) -> list[TimeCue]:
     blanked = "".join(" " if flag else ch for ch, flag in zip(text, taken, strict=True))
     cues = []
     for span, (start, end), verb in sorted(found, key=lambda f: f[0])[:MAX_TIMES]:
-        kind = verb if isinstance(verb, str) else _refers_to(blanked, span, needs_verb=verb)
+        kind = verb if isinstance(verb, str) else _refers_to(blanked, span, needs_verb=verb, promised=promised)
         if kind is not None:
             cues.append(TimeCue(start, end, kind, span))
     return cues
@@ -782,18 +801,25 @@ def resolve(text: str, intent: str, candidates: Sequence[Candidate], *, today: d
     if len(pool) == 1:
         return Resolution(pool[0].order_id, pool, reason="the only order on this channel")
     text = text[:MAX_TEXT]
-    times = time_cues(text, today)
+    times = time_cues(text, today, promised=any(c.deliver_by or c.ship_by for c in pool))
     said = amounts(text)
     words_text = _blank(text, [t.span for t in times] + [m.span() for m in _AMOUNT.finditer(text)])
     titles = _Titles(pool)
     cues: list[str] = []
     scores = [0.0] * len(pool)
-    product = titles.scores(_message_words(words_text))
+    roles = product_roles(words_text)
+    words_text = _blank(words_text, roles.aside + roles.excluded)  # what the request itself names
+    product = _product_scores(titles, _message_words(words_text), roles, text)
     if any(product):
         top = max(product)
         cues.append("product")
         for i, s in enumerate(product):
             scores[i] += PRODUCT_WEIGHT * s / top  # the best product match counts most, the others in proportion
+    others = _not_excluded(titles, roles, text)
+    if any(others) and not all(others):
+        cues.append("not that one")
+        for i, hit in enumerate(others):
+            scores[i] += EXCLUDED_WEIGHT * hit
     quantity = _quantity_matches(words_text, pool, titles)
     if any(quantity):
         cues.append("quantity")
@@ -821,6 +847,11 @@ def resolve(text: str, intent: str, candidates: Sequence[Candidate], *, today: d
         for i, c in enumerate(pool):
             if _states_fit(c, described[0][1]):
                 scores[i] += STATE_WEIGHT
+    promise = _promise_fits(delivery_cues(text), pool, today)
+    if any(promise) and len(set(promise)) > 1:  # a situation every order is in tells none apart
+        cues.append("delivery")
+        for i, share in enumerate(promise):
+            scores[i] += PROMISE_WEIGHT * share
     if recency_cue(text):  # the newest of the orders the other cues leave plausible: the customer's own pointer
         cues.append("recency")
         top = max(scores)
@@ -856,6 +887,61 @@ def resolve(text: str, intent: str, candidates: Sequence[Candidate], *, today: d
     if len(group) == 1 and by_id[group[0].order_id] >= MIN_SCORE:
         return Resolution(group[0].order_id, group, cues, reason=reason)
     return _ask(intent, group, cues, "several orders fit " + ", ".join(cues))
+
+
+def _spans_text(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    return " . ".join(text[s:e] for s, e in spans)
+
+
+def _product_scores(titles: _Titles, asked: set[str], roles: ProductRoles, text: str) -> list[float]:
+    """Per order, the product cue: the products the request names. A product set aside (kept, fine, sent by
+    mistake) counts only when the request names none of its own ("the grinders shipped, fine, cancel the
+    rest": the grinders' order), and then, for "the rest", only orders with lines besides it."""
+    scores = titles.scores(asked)
+    if any(scores) or not roles.aside:
+        return scores
+    aside = _message_words(_spans_text(text, roles.aside))
+    scores = titles.scores(aside)
+    if roles.rest:
+        scores = [s if any(not titles.weight(aside, words) for _, words, _ in lines) else 0.0
+                  for s, lines in zip(scores, titles.lines, strict=True)]
+    return scores
+
+
+def _not_excluded(titles: _Titles, roles: ProductRoles, text: str) -> list[bool]:
+    """Per order, whether it carries none of the products the message sets against the one meant ("not the
+    one with the plates"); all False when it sets none against it."""
+    if not roles.excluded:
+        return [False] * titles.n
+    return [not s for s in titles.scores(_message_words(_spans_text(text, roles.excluded)))]
+
+
+def _situation_fits(kind: str, c: Candidate, today: date) -> bool:
+    """Whether the order's records show the situation the message describes; unknown (the tool did not say)
+    fits nothing, so an order is never favoured on a record it lacks."""
+    open_parcels = [p for p in c.parcels if p != "delivered"]
+    if kind == "late_delivery":
+        return c.status in UNDELIVERED and c.deliver_by is not None and c.deliver_by < today
+    if kind == "late_ship":
+        unsent = c.status in UNSHIPPED or "label_created" in c.parcels
+        return unsent and c.ship_by is not None and c.ship_by < today
+    if kind == "stalled":
+        quiet = c.last_scan_at is not None and (today - c.last_scan_at).days >= STALLED_DAYS
+        return c.status in UNDELIVERED and bool(open_parcels) and (
+            quiet or any(p in ("label_created", "exception", "lost") for p in open_parcels))
+    if kind == "label_only":
+        return "label_created" in c.parcels
+    if kind == "traced":
+        return any(p in ("exception", "lost") for p in c.parcels)
+    return False
+
+
+def _promise_fits(said: DeliveryCues, pool: Sequence[Candidate], today: date) -> list[float]:
+    """Per order, the share of the parcel situations the message describes that its records show."""
+    kinds = said.kinds()
+    if not kinds:
+        return [0.0] * len(pool)
+    return [sum(_situation_fits(k, c, today) for k in kinds) / len(kinds) for c in pool]
 
 
 def _ask(intent: str, group: list[Candidate], cues: list[str], reason: str) -> Resolution:

@@ -143,7 +143,8 @@ def get_order(ctx: ToolContext, order_id: str) -> dict[str, Any]:
 def list_customer_orders(ctx: ToolContext, limit: int = 5) -> dict[str, Any]:
     """READ. The customer's most recent orders on every channel, newest first, with what tells them apart:
     each item's unit price and quantity (in the order of `items`), the refunds made (failed ones left out),
-    and when the order shipped, was cancelled, and its latest return was opened and received back."""
+    and when the order shipped, was cancelled, and its latest return was opened and received back; its ship-by and
+    deliver-by promises, each parcel's status and the latest carrier scan (the order resolver's state cues)."""
     _proven(ctx)
     if ctx.customer_id is None:
         raise ToolDenied("I don't know which customer account this is yet.", code="unknown_customer")
@@ -166,6 +167,10 @@ def list_customer_orders(ctx: ToolContext, limit: int = 5) -> dict[str, Any]:
             "return_requested_at": when(max((r.requested_at for r in returns), default=None)),
             "return_received_at": when(max((r.received_at for r in returns if r.received_at), default=None)),
             "ship_to_city": o.shipping_address.city,
+            # what the promise and the parcels say: "it was supposed to be here last week", "tracking hasn't moved"
+            "ship_by": o.ship_by.isoformat(), "deliver_by": o.deliver_by.isoformat(),
+            "parcel_statuses": [s.status for s in o.shipments],
+            "last_scan_at": when(max((e.at for s in o.shipments if (e := s.last_event)), default=None)),
         })
     return {"orders": rows}
 
@@ -315,11 +320,13 @@ def get_product(ctx: ToolContext, product_id: str | None = None, sku: str | None
 
 
 def list_subscriptions(ctx: ToolContext) -> dict[str, Any]:
-    """READ. The customer's subscriptions (own store)."""
+    """READ. The customer's subscriptions (own store), and the delivery intervals the store offers."""
     _proven(ctx)
     if ctx.customer_id is None:
         raise ToolDenied("I don't know which customer account this is yet.", code="unknown_customer")
-    return {"subscriptions": [_subscription_view(s) for s in ctx.backend.customer_subscriptions(ctx.customer_id)]}
+    offered = ctx.seller.subscriptions.get("intervals_days", [])  # what a person can change an interval to
+    return {"subscriptions": [_subscription_view(s) for s in ctx.backend.customer_subscriptions(ctx.customer_id)],
+            "intervals_offered_days": list(offered) if isinstance(offered, list) else []}
 
 
 def _subscription_view(sub: Subscription) -> dict[str, Any]:

@@ -579,3 +579,152 @@ def test_a_variant_named_by_its_words_together_tells_the_orders_apart() -> None:
     apart = resolve("the red pot is fine. plaid blanket question: is it washable?", "product_question",
                     [mixed, red], today=TODAY, platform="tiktok")
     assert apart.order_id != "R" or "red+plaid" not in str(apart.reason)  # "red" and "plaid" are phrases apart
+
+
+# ---------------------------------------------------------------- set-aside products, wrong items, promises (h6 C)
+
+GRINDER = "Northfork Ridgetop Hand Burr Coffee Grinder"
+PLATES = "Northfork Enamelware Camp Plates, Set of 4 - Speckled White"
+GLASS = "Northfork Glass Food Storage Container Set, 18-Piece"
+CHAIR = "Northfork Cedar Adirondack Chair - Natural Cedar"
+DINING = "Northfork Cedar Patio Dining Table, 60 in"
+PROPANE = "Northfork Trailhead Propane Cylinder, 16.4 oz - 2-Pack"
+
+
+@pytest.mark.parametrize(("text", "intent", "pool", "expected"), [
+    # kept / fine / still wanted: the request is about the other product
+    ("I see the grinders already shipped, that's fine, keep those coming. Can you cancel the camp plates?",
+     "cancel_order", [line("MIXED", "shipped", date(2026, 11, 23), GRINDER, PLATES),
+                      line("GRINDS", "in_transit", date(2026, 11, 24), GRINDER)], "MIXED"),
+    ("I still want the chairs, just cancel the table", "cancel_order",
+     [line("CHAIRS", "unshipped", date(2026, 11, 24), CHAIR), line("TABLE", "unshipped", date(2026, 11, 23), DINING)],
+     "TABLE"),
+    ("the grinder came fine but the plates never showed", "order_status",
+     [line("G", "delivered", date(2026, 11, 10), GRINDER, delivered=date(2026, 11, 14)),
+      line("P", "in_transit", date(2026, 11, 12), PLATES)], "P"),
+    # set against the one meant
+    ("not the glass set, the other one", "order_status",
+     [line("GLASS", "in_transit", date(2026, 11, 20), GLASS), line("OTHER", "in_transit", date(2026, 11, 21), GRINDER)],
+     "OTHER"),
+    ("where's the propane 2-pack? (not the one with the plates)", "order_status",
+     [line("WITH_PLATES", "in_transit", date(2026, 11, 21), PLATES, PROPANE),
+      line("ALONE", "in_transit", date(2026, 11, 17), PROPANE)], "ALONE"),
+])
+def test_a_product_set_aside_does_not_pull_toward_its_orders(text: str, intent: str, pool: list[Candidate],
+                                                              expected: str) -> None:
+    found = resolve(text, intent, pool, today=TODAY, platform="amazon")
+    assert found.order_id == expected, found
+
+
+def test_a_set_aside_product_alone_still_names_its_order_and_the_rest_is_its_other_lines() -> None:
+    """"the grinders shipped, that's fine, cancel the rest": nothing else is named, so the grinders' order is
+    meant, and of two it is the one with lines besides the grinders."""
+    mixed = line("MIXED", "shipped", date(2026, 11, 23), GRINDER, PLATES)
+    alone = line("ALONE", "in_transit", date(2026, 11, 24), GRINDER)
+    other = line("OTHER", "unshipped", date(2026, 11, 24), DINING)
+    found = resolve("the grinders shipped, that's fine. cancel the rest", "cancel_order", [mixed, alone, other],
+                    today=TODAY, platform="amazon")
+    assert found.order_id == "MIXED", found
+    found = resolve("I already have the grinder, cancel it", "cancel_order", [alone, other], today=TODAY,
+                    platform="amazon")
+    assert found.order_id == "ALONE", found
+
+
+@pytest.mark.parametrize("text", [
+    "I don't want to keep the grinder, can I return it?",  # denied: the grinder is the request
+    "keep me posted on the grinder",
+    "this is not the grinder I ordered",  # "not" after a verb: a wrong item, not another order
+])
+def test_words_that_only_look_like_setting_aside_leave_the_product_named(text: str) -> None:
+    pool = [line("G", "delivered", date(2026, 11, 10), GRINDER, delivered=date(2026, 11, 14)),
+            line("P", "delivered", date(2026, 11, 12), PLATES, delivered=date(2026, 11, 16))]
+    found = resolve(text, "return_request", pool, today=TODAY, platform="amazon")
+    assert found.order_id == "G", (text, found)
+
+
+@pytest.mark.parametrize("text", [
+    "I ordered the 10 inch skillet and got a 12 inch. Do I have to pay to send it back?",
+    "you sent me a 12 inch skillet instead of the 10 inch",
+    "you sent the 12 inch skillet, not the 10 inch",
+    "I got a 12 inch skillet but I ordered the 10 inch",
+])
+def test_the_product_ordered_names_the_order_not_the_one_sent_by_mistake(text: str) -> None:
+    found = resolve(text, "damaged_or_wrong_item", SIZED, today=TODAY, platform="amazon")
+    assert found.order_id == "S10", (text, found)
+
+
+def test_a_colour_sent_instead_of_the_one_ordered() -> None:
+    chairs = [line(oid, "delivered", date(2026, 11, d), f"Northfork Trailside Folding Camp Chair - {colour}",
+                   delivered=date(2026, 11, d + 4)) for oid, d, colour in (("RUST", 5, "Rust"), ("SLATE", 8, "Slate"))]
+    found = resolve("you sent me a slate chair instead of rust", "damaged_or_wrong_item", chairs, today=TODAY,
+                    platform="amazon")
+    assert found.order_id == "RUST", found
+
+
+# delivery promise and tracking: two orders carry the product, the records say which is late or stalled
+def _propane(oid: str, placed: date, *, deliver_by: date, parcels: tuple[str, ...] = ("in_transit",),
+             last_scan: date | None = None, ship_by: date | None = None, status: str = "in_transit") -> Candidate:
+    from dataclasses import replace
+
+    return replace(line(oid, status, placed, PROPANE), deliver_by=deliver_by, parcels=parcels,
+                   last_scan_at=last_scan, ship_by=ship_by or placed)
+
+
+LATE = _propane("LATE", date(2026, 11, 12), deliver_by=date(2026, 11, 20), last_scan=date(2026, 11, 17))
+ON_TIME = _propane("ON_TIME", date(2026, 11, 23), deliver_by=date(2026, 11, 30), last_scan=date(2026, 11, 25))
+
+
+@pytest.mark.parametrize("text", [
+    "where's my propane? it was supposed to be here last week",
+    "the propane should have arrived by now",
+    "propane tracking hasn't moved in days",
+    "my propane has had no updates since last week, where is it",
+])
+def test_a_late_or_stalled_parcel_names_the_order_whose_records_show_it(text: str) -> None:
+    found = resolve(text, "order_status", [ON_TIME, LATE], today=TODAY, platform="amazon")
+    assert found.order_id == "LATE" and "delivery" in found.cues, (text, found)
+
+
+def test_still_label_created_and_a_promise_to_ship_name_the_order_that_never_left() -> None:
+    waiting = _propane("LABEL", date(2026, 11, 18), deliver_by=date(2026, 11, 28), parcels=("label_created",),
+                       ship_by=date(2026, 11, 20), status="unshipped")
+    moving = _propane("MOVING", date(2026, 11, 19), deliver_by=date(2026, 11, 28), last_scan=date(2026, 11, 25))
+    assert resolve("the propane tracking still says label created", "order_status", [moving, waiting],
+                   today=TODAY, platform="amazon").order_id == "LABEL"
+    assert resolve("you told me the propane would ship monday, what happened?", "order_status", [moving, waiting],
+                   today=TODAY, platform="amazon").order_id == "LABEL"
+
+
+def test_a_trace_mentioned_earlier_names_the_order_with_a_carrier_trace_or_loss() -> None:
+    lost = _propane("LOST", date(2026, 10, 29), deliver_by=date(2026, 11, 8), parcels=("lost",))
+    delivered = line("OLD", "delivered", date(2026, 11, 1), PROPANE, delivered=date(2026, 11, 6))
+    found = resolve("any update on my propane?? u said there was a trace like 2 weeks ago", "order_status",
+                    [delivered, lost], today=TODAY, platform="amazon")
+    assert found.order_id == "LOST" and "delivery" in found.cues, found
+
+
+def test_a_promise_cue_without_the_records_changes_nothing() -> None:
+    """Orders the tool gave no promised dates or parcels for: the cue fits none, so it is no cue (both stay)."""
+    plain = [line("A", "in_transit", date(2026, 11, 12), PROPANE), line("B", "in_transit", date(2026, 11, 23), PROPANE)]
+    found = resolve("propane tracking hasn't moved, it was supposed to be here last week", "order_status", plain,
+                    today=TODAY, platform="amazon")
+    assert found.order_id is None and "delivery" not in found.cues
+
+
+def test_a_promised_time_is_read_against_the_promised_date() -> None:
+    early = _propane("EARLY", date(2026, 11, 10), deliver_by=date(2026, 11, 16))
+    later = _propane("LATER", date(2026, 11, 12), deliver_by=date(2026, 11, 23))
+    found = resolve("the propane was supposed to be here last monday", "order_status", [early, later], today=TODAY,
+                    platform="amazon")  # Monday the 23rd: the later order's promise (both are late)
+    assert found.order_id == "LATER" and "date" in found.cues, found
+    assert [c.refers_to for c in time_cues("it was supposed to be here Monday", TODAY, promised=True)] == ["promised"]
+    assert time_cues("it was supposed to be here Monday", TODAY) == []  # without promised dates: not a date at all
+
+
+def test_the_tool_row_may_carry_promised_dates_and_parcels() -> None:
+    row = {"order_id": "A1", "platform": "amazon", "status": "in_transit", "placed_at": "2026-11-02T10:00:00+00:00",
+           "total": "31.87", "items": [PROPANE], "deliver_by": "2026-11-10", "ship_by": "2026-11-04",
+           "parcel_statuses": ["exception"], "last_scan_at": "2026-11-06T09:00:00+00:00"}
+    c = Candidate.from_tool(row)
+    assert (c.deliver_by, c.ship_by, c.parcels, c.last_scan_at) == (
+        date(2026, 11, 10), date(2026, 11, 4), ("exception",), date(2026, 11, 6))

@@ -71,3 +71,16 @@ def test_the_resolver_finds_an_order_by_a_partial_refund_the_tool_lists(store: S
     found = resolve(f"what happened to my ${amount} refund?", "refund_status", [Candidate.from_tool(r) for r in rows],
                     today=store.clock.now().date(), platform=order.platform)
     assert found.order_id == order.id, found
+
+
+def test_each_row_carries_its_promises_parcels_and_latest_scan(store: SandboxStore) -> None:
+    """"It was supposed to be here last week", "tracking hasn't moved in days": the promise and the parcels are
+    what the resolver compares those cues with."""
+    order = next(o for o in store.find_orders(status="in_transit", limit=None) if o.shipments)
+    row = next(r for r in _rows(store, order) if r["order_id"] == order.id)
+    assert row["ship_by"] == order.ship_by.isoformat() and row["deliver_by"] == order.deliver_by.isoformat()
+    assert row["parcel_statuses"] == [s.status for s in order.shipments]
+    scans = [s.last_event.at for s in order.shipments if s.last_event]
+    assert row["last_scan_at"] == (max(scans).isoformat() if scans else None)
+    candidate = Candidate.from_tool(row)
+    assert candidate.deliver_by == order.deliver_by and candidate.ship_by == order.ship_by
