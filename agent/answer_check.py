@@ -83,7 +83,8 @@ _WH_ASKING = re.compile(r"\b(?:when|where|cuando|donde)(?:\s*(?:\?|$)|\s+(?:will
 _PART_BREAK = re.compile(r"(?<=[?!.;])\s+|\n+")
 _JOINED_QUESTION = re.compile(
     r",?\s+(?:and|or|also|plus|y|o|tambi[eé]n)\s+(?=(?:how|what|when|where|which|who|why|is|are|was|were|do|does|"
-    r"did|can|could|will|would|should|may|might|has|have|if|whether|c[oó]mo|cu[aá]ndo|d[oó]nde|qu[eé]|cu[aá]l|"
+    r"did|can|could|will|would|should|may|might|has|have(?=\s+(?:i|you|u|we|they)\b)|if|whether|c[oó]mo|cu[aá]ndo|"
+    r"d[oó]nde|qu[eé]|cu[aá]l|"
     r"cu[aá]nto|puedo|pueden|hay)\b)", re.I)
 _QUESTION_OPENING = re.compile(
     r"^\W*(?:(?:hi|hello|hey|ok|okay|so|and|also|plus|but|btw|oh|y|pero|hola|tambien)\W+)*"

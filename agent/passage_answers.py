@@ -22,6 +22,10 @@ from functools import lru_cache
 from typing import Literal
 
 from agent.answer_check import Term, focus_terms, judge, question_parts, reading_of
+from agent.passage_focus import (
+    ANSWERS, DELIVERY_CONCEPTS, DELIVERY_PARTS, UNRELATED, delivery_time, destination, gives_delivery_time, names_all,
+    rank, refers_back,
+)
 from agent.schemas import Passage
 from knowledge.scope import (
     PLATFORM_WORDS, Block, Reference, applies_to, blocks, platform_rows, platforms_named, reference, referent,
@@ -421,10 +425,16 @@ def _among(names: frozenset[str], platform: str) -> bool:
     return bool(names & {"shopify", "meta"}) if platform in STORE_FAMILY else _kb_platform(platform) in names
 
 
+# "On every channel, our online store, Amazon, ..., and eBay, we ship...": the names only spell out "every channel".
+_EVERY_CHANNEL = re.compile(rf"(?P<head>\b(?:every|each|all(?: of)?(?: our)?)\s+(?:channels?|platforms?|marketplaces?)),"
+                            rf"\s*(?P<items>{_NAMES}),", re.I)
+
+
 def narrowed(sentence: str, platform: str) -> str:
     """The sentence with each series of channels after a preposition ("on TikTok Shop or eBay") cut down to
     the customer's own ("on eBay"), so a rule stated for several channels reads as theirs and names no other.
-    A series that does not name the customer's channel stays whole (the sentence is about other channels)."""
+    A series that does not name the customer's channel stays whole (the sentence is about other channels); one
+    that spells out "every channel" is left out ("On every channel, we ship only...")."""
     def cut(match: re.Match[str]) -> str:
         series = match.group("items") or match.group("items2")
         items = [x.strip() for x in _SERIES_BREAK.split(series) if x.strip()]
@@ -440,7 +450,10 @@ def narrowed(sentence: str, platform: str) -> str:
                 else article
         lead = " ".join(x for x in (match.group("prep"), article) if x)
         return f"{lead} {listed}" if lead else listed
-    return _SERIES.sub(cut, sentence)
+
+    def every(match: re.Match[str]) -> str:
+        return match.group("head") + "," if _among(platforms_named(match.group("items")), platform) else match.group(0)
+    return _SERIES.sub(cut, _EVERY_CHANNEL.sub(every, sentence))
 
 
 def _joined(items: Sequence[str]) -> str:
@@ -553,12 +566,15 @@ def _units(passage_text: str, doc_platform: str, platform: str) -> tuple[Unit, .
         if block.kind == "text":
             lines = [s for line in block.lines for s in sentences(line)]
             nxt = parts[position + 1] if position + 1 < len(parts) else None
+            kept = True  # whether the sentence before is for customers: one pointing back at the team's is not
             for index, sentence in enumerate(lines):
                 if index == len(lines) - 1 and sentence.endswith(":") and nxt is not None and nxt.rows:
                     continue  # a lead-in: quoted with the rows it introduces
-                if len(sentence) > MIN_SENTENCE and (text := _for_customer(sentence, position, parts, platform,
-                                                                            said, heading)):
+                text = _for_customer(sentence, position, parts, platform, said, heading) \
+                    if len(sentence) > MIN_SENTENCE and (kept or index == 0 or not _leans_on(sentence)) else None
+                if text:
                     found.append(Unit(text))
+                kept = bool(text) or not staff_guidance(sentence)
                 said.append(sentence)
             continue
         lead = _lead_in(parts, position, platform, said, heading)
@@ -575,12 +591,35 @@ def _units(passage_text: str, doc_platform: str, platform: str) -> tuple[Unit, .
     return tuple(found)
 
 
+def _leans_on(sentence: str) -> bool:
+    """Whether the sentence needs the one before it to be understood ("We treat that as a normal US order" after
+    a line for the team): it points back, and not at channels or orders `resolved` names in its place ("one of
+    these orders")."""
+    return refers_back(sentence) and reference(sentence) is None
+
+
 def _for_customer(sentence: str, position: int, parts: Sequence[Block], platform: str, before: Sequence[str],
                   heading: str) -> str | None:
     text = resolved(narrowed(sentence, platform), position, parts, platform, before, heading)
-    if text is None or about_another_channel(text, platform):
+    if text is None:
         return None
-    return customer_part(text)
+    if about_another_channel(text, platform):
+        text = _own_clauses(text, platform)
+    return customer_part(text) if text else None
+
+
+def _own_clauses(sentence: str, platform: str) -> str | None:
+    """The opening clauses of a sentence whose later clause is about another channel ("Orders we ship leave
+    within 2 business days; orders fulfilled by Amazon or Walmart leave within 1 business day" keeps its first
+    clause for a TikTok buyer); None when the first clause already is."""
+    clauses = re.split(r";\s+", sentence)
+    kept: list[str] = []
+    for clause in clauses:
+        if about_another_channel(clause, platform):
+            break
+        kept.append(clause)
+    text = "; ".join(kept).rstrip(" ,;")
+    return _as_quote(text) if kept and len(kept) < len(clauses) and len(text) > MIN_SENTENCE else None
 
 
 def _lead_in(parts: Sequence[Block], position: int, platform: str, before: Sequence[str], heading: str) -> str | None:
@@ -676,8 +715,11 @@ def unasked_case(passage: Passage, question: str, terms: Sequence[Term], platfor
     the sentences it would quote (`said`; default: all a customer may read) speak of nothing specific the
     question names (`mentions`: "returned in January" reaches the holiday extension, "is it dishwasher safe?"
     the care section; "do I mail it?" does not reach the refund section by its "Walmart sends the money back").
-    Those topics are returned."""
+    Those topics are returned. The parts of a delivery estimate (the handling time) are asked by "how long does
+    shipping take?" (agent/passage_focus.py: `delivery_time`)."""
     asked = frozenset(c for t in terms for c in t.concepts)
+    if delivery_time(terms):
+        asked |= _delivery_part_concepts()
     named = frozenset(c for t in focus_terms(heading_of(passage)) if t.kind == "topic" for c in t.concepts)
     if not named or named & asked:
         return frozenset()
@@ -714,6 +756,17 @@ def gives_value(terms: Sequence[Term], text: str) -> bool:
     return asks <= covered and (not topic or bool(covered & topic))
 
 
+class Section(Passage):
+    """A section chosen to answer a question (`best_section`), with the sections that complete its answer: the
+    transit time beside the handling time, the extra days and the items that cannot go beside "we ship to
+    Hawaii". `extract_answer` quotes from them what answers the question."""
+
+    complements: tuple[Passage, ...] = ()
+
+
+COMPLEMENT_UNITS = 3  # a complementing section adds at most this many quoted units (one less than the limit)
+
+
 def extract_answer(passages: Sequence[Passage], query: str, limit: int = 3, platform: str = "shopify") -> PassageAnswer:
     """The sentences across the passages that best answer the question, for each of its parts.
 
@@ -722,10 +775,12 @@ def extract_answer(passages: Sequence[Passage], query: str, limit: int = 3, plat
     weakly and the rest of the question tells the sections apart (`product_titles`). For a part that asks for
     a value (a duration, amount, date), a sentence that gives one about the topic comes before one that only
     names the topic. A short single section is quoted whole (the sentences around the match carry the
-    answer); with nothing relevant, the top passage's opening is the nearest text, and `matched` is False
-    (and so it is when only a special case the question does not ask about speaks to it: `_answers`). A
-    section with nothing a customer may read gives no text, and so does a question that names nothing to look
-    for ("what is that for?": no passage can answer it).
+    answer) but for sentences that share nothing with the question; with nothing relevant, the top passage's
+    opening is the nearest text, and `matched` is False (and so it is when only a special case the question
+    does not ask about speaks to it: `_answers`). A section with nothing a customer may read gives no text,
+    and so does a question that names nothing to look for ("what is that for?": no passage can answer it).
+    A `Section`'s complements add what answers the question in them (`_completing`). The quoted sentences
+    that answer come first, then those that only touch the question (`_in_order`; agent/passage_focus.py).
     """
     parts = _parts(query, product_titles(passages))
     if not any(terms for _, terms in parts):
@@ -736,8 +791,12 @@ def extract_answer(passages: Sequence[Passage], query: str, limit: int = 3, plat
         return PassageAnswer("", [], False, [part for part, _ in parts], [])
     scores = {c: [judge(terms, c.text).score for _, terms in parts] for c in candidates}
     values = {c: [gives_value(terms, c.text) for _, terms in parts] for c in candidates}
+    ranks = {c: rank([terms for _, terms in parts], c.text) for c in candidates}
+    nearest = False
     if len(passages) == 1 and len(candidates) <= limit:
-        chosen = list(candidates)
+        chosen = _with_followers([c for c in candidates if ranks[c] < UNRELATED], candidates)
+        if not chosen:
+            chosen, nearest = list(candidates), True
     else:
         chosen = []
         for index in range(len(parts)):  # the best sentence for each part first, then the next best overall
@@ -746,15 +805,61 @@ def extract_answer(passages: Sequence[Passage], query: str, limit: int = 3, plat
                 chosen.append(best)
         ranked = sorted(candidates, key=lambda c: (-max(scores[c]), c.passage, c.position))
         chosen += [c for c in ranked if max(scores[c]) > 0 and c not in chosen][:max(0, limit - len(chosen))]
+        chosen = _with_followers(chosen, candidates)
         if not chosen:
-            nearest = candidates[0].passage  # nothing relevant: the opening of the first quotable passage
-            chosen = [c for c in candidates if c.passage == nearest][:limit]
-    chosen.sort(key=lambda c: (c.passage, c.position))
-    quoted = _quoted(chosen)
+            nearest = True
+            first = candidates[0].passage  # nothing relevant: the opening of the first quotable passage
+            chosen = [c for c in candidates if c.passage == first][:limit]
+    everything = list(passages)
+    if not nearest:
+        for passage in passages:
+            for complement in getattr(passage, "complements", ()):
+                if complement.id not in {x.id for x in everything}:
+                    chosen += _completing(complement, len(everything), parts, platform, chosen,
+                                          min(COMPLEMENT_UNITS, max(1, limit - 1)))
+                    everything.append(complement)
+    ordered = _in_order(chosen, [terms for _, terms in parts])
+    quoted = _quoted(ordered)
     text = " ".join(quoted)
-    unanswered = [part for part, terms in parts if terms and not _answers(part, terms, chosen, passages, platform)]
-    cited = list(dict.fromkeys(passages[c.passage].id for c in chosen))
+    unanswered = [part for part, terms in parts if terms and not _answers(part, terms, chosen, everything, platform)]
+    cited = list(dict.fromkeys(everything[c.passage].id for c in ordered))
     return PassageAnswer(text, cited, not unanswered, unanswered, quoted)
+
+
+def _with_followers(kept: Sequence[_Candidate], candidates: Sequence[_Candidate]) -> list[_Candidate]:
+    """The kept units with each unit after them that opens by pointing back at them ("Packages to these
+    places..."): it says what the kept one means, and is never quoted without it."""
+    found = list(kept)
+    for c in candidates:
+        before = next((x for x in found if x.passage == c.passage and x.position == c.position - 1), None)
+        if c not in found and before is not None and refers_back(c.text):
+            found.append(c)
+    return sorted(found, key=lambda c: (c.passage, c.position))
+
+
+def _completing(passage: Passage, index: int, parts: Sequence[tuple[str, tuple[Term, ...]]], platform: str,
+                chosen: Sequence[_Candidate], most: int) -> list[_Candidate]:
+    """What a complementing section adds: at most `most` of its units that answer a part of the question, none
+    already quoted, each with the units that point back at it (the extra days after "we ship to Hawaii"), at
+    most `COMPLEMENT_UNITS` in all."""
+    candidates = [_Candidate(index, si, u.text, u.lead, u.row) for si, u in enumerate(units(passage, platform))]
+    said = {c.text for c in chosen}
+    answering = [c for c in candidates if c.text not in said and rank([t for _, t in parts], c.text) == ANSWERS]
+    return _with_followers(answering[:most], candidates)[:COMPLEMENT_UNITS]
+
+
+def _in_order(chosen: Sequence[_Candidate], parts: Sequence[Sequence[Term]]) -> list[_Candidate]:
+    """The chosen units, the answer first: runs of units (a unit with those that point back at it) by their
+    best rank (agent/passage_focus.py: `rank`), then in the order of the passages; a run keeps its order."""
+    runs: list[list[_Candidate]] = []
+    for c in sorted(chosen, key=lambda c: (c.passage, c.position)):
+        last = runs[-1][-1] if runs else None
+        if last is not None and last.passage == c.passage and last.position == c.position - 1 and refers_back(c.text):
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    runs.sort(key=lambda run: (min(rank(parts, c.text) for c in run), run[0].passage, run[0].position))
+    return [c for run in runs for c in run]
 
 
 def _answers(part: str, terms: Sequence[Term], chosen: Sequence[_Candidate], passages: Sequence[Passage],
@@ -763,10 +868,16 @@ def _answers(part: str, terms: Sequence[Term], chosen: Sequence[_Candidate], pas
     a passage answer. Sentences from sections about a case the part does not ask about (`unasked_case`) do not
     count: they are at most the nearest text. And a part that names something specific (`specific_terms`: "in
     January", "a Christmas gift") is answered only by text that speaks of it: in the customer's own channel's
-    article every sentence names the channel, which on its own says nothing about what is asked."""
+    article every sentence names the channel, which on its own says nothing about what is asked. A question
+    how long delivery takes is answered by both parts of the estimate, each from its own section, whatever
+    word it uses for the delivery ("get here", "arrive")."""
     general = {i for i in {c.passage for c in chosen}
                if not unasked_case(passages[i], part, terms, platform, [c.text for c in chosen if c.passage == i])}
     text = " ".join(_quoted([c for c in chosen if c.passage in general]))
+    if delivery_time(terms) and len({c.passage for c in chosen if c.passage in general
+                                     and gives_delivery_time(c.text)}) >= len(DELIVERY_PARTS):
+        # both parts of the estimate are quoted: "arrive", "get here" are what they answer, in other words
+        terms = [t for t in terms if not t.concepts & DELIVERY_CONCEPTS]
     named = [t for t in specific_terms(part, terms) if t.kind == "topic"]
     return judge(terms, text).answered and (not named or any(mentions(t, text) for t in named))
 
@@ -798,7 +909,8 @@ def best_section(top: Passage, question: str, search: Callable[[str, str | None]
     """Among the sections of the best document, the one that gives the value each part asks for (a duration,
     an amount, a date: `gives_value`); then the general rule over a special case the question does not ask
     about (`unasked_case`: the return window, not the holiday extension, for "how long do I have to return
-    it?"); then the one that speaks of the specific things the question names ("January": `mentions`); then
+    it?"); then the one that speaks of the specific things the question names ("January": `mentions`), by
+    their own words more than by a related one ("Canada" over "a US address"); then
     the one whose heading is about what is asked (`about_the_value`: "return window" for "how long", "How to
     start a return" for "how do returns work?"); then whose quotable sentences answer the question best (each
     part's two best sentences, summed: a section on the topic answers it more than once), then whose heading
@@ -818,10 +930,76 @@ def best_section(top: Passage, question: str, search: Callable[[str, str | None]
         best = [sorted(lines, key=lambda s, terms=terms: judge(terms, s).score, reverse=True)[:2] for _, terms in parts]
         read = list(zip(parts, best, strict=True))
         general = sum(not unasked_case(section, part, terms, platform, said) for (part, terms), said in read)
-        specific = sum(mentions(t, " ".join(lines)) for part, terms in parts for t in specific_terms(part, terms))
+        text = " ".join(lines)
+        specific = sum(mentions(t, text) + names_all([t], text) for part, terms in parts
+                       for t in specific_terms(part, terms))
         about = sum(about_the_value(section, terms, part) for part, terms in parts)
         matching = sum(sum(sorted((judge(terms, s).score for s in lines), reverse=True)[:2]) for terms in apart)
         heading = heading_of(section)
         return (valued, general, specific, about, matching, sum(judge(terms, heading).score for terms in apart), -index)
 
-    return sections[max(range(len(sections)), key=score)]
+    chosen = sections[max(range(len(sections)), key=score)]
+    return completed(chosen, question, sections, search, platform)
+
+
+@lru_cache(maxsize=1)
+def _delivery_part_concepts() -> frozenset[str]:
+    """The answer check's concepts of the parts of a delivery estimate ("handling")."""
+    return frozenset(c for words in DELIVERY_PARTS for t in focus_terms(words) for c in t.concepts)
+
+
+def _named(words: str) -> list[Term]:
+    return [t for t in focus_terms(words) if t.kind == "topic"]
+
+
+def completed(section: Passage, question: str, sections: Sequence[Passage],
+              search: Callable[[str, str | None], list[Passage]] | None, platform: str) -> Passage:
+    """The chosen section with the sections that complete its answer (a `Section`; agent/passage_focus.py).
+
+    "How long does shipping take?" is answered by the parts of a delivery estimate, each from the section
+    that is about it (`delivery_section`: the handling time, then the transit time), whatever section was
+    chosen. A question about shipping to a place the article is about ("do you ship to Hawaii?") gets the
+    article's other sections whose headings name that place (the extra transit time, the items that cannot
+    go there), and, when it asks how long, the parts of the estimate the section does not speak of."""
+    main = section
+    found: dict[str, Passage] = {}
+    for _, terms in _parts(question, product_titles([section])):
+        place = destination(terms, section.title)
+        if place:
+            nearby = [*sections, *(search(" ".join(t.text for t in place), section.doc_id) if search else [])]
+            for x in nearby:
+                if x.doc_id == section.doc_id and x.id != section.id and names_all(place, heading_of(x)) \
+                        and quotable(x, platform):
+                    found.setdefault(x.id, x)
+        if not delivery_time(terms) or search is None:
+            continue
+        said = " ".join(quotable(section, platform))
+        parts = [x for words in DELIVERY_PARTS if not (place and names_all(_named(words), said))
+                 and (x := delivery_section(words, question, search, platform)) is not None]
+        if parts and not place:
+            main = parts[0]
+        found |= {x.id: x for x in parts if x.id != main.id}
+    found.pop(main.id, None)
+    return Section(**main.model_dump(), complements=tuple(found.values())) if found else main
+
+
+def delivery_section(words: str, question: str, search: Callable[[str, str | None], list[Passage]],
+                     platform: str) -> Passage | None:
+    """The section about one part of a delivery estimate ("transit time"): among the sections a search for it
+    finds, and the sections of their articles, one whose heading names it and a customer on this channel may
+    read; the one whose heading names the fewest specific things the question does not ("Transit time by
+    service" before "Extra transit time for Alaska, Hawaii and Puerto Rico")."""
+    named = _named(words)
+    found = {x.id: x for x in search(words, None)}
+    for doc in dict.fromkeys(x.doc_id for x in list(found.values())):
+        found |= {x.id: x for x in search(words, doc) if x.id not in found}
+    about = [x for x in found.values() if names_all(named, heading_of(x)) and quotable(x, platform)]
+    if not about:
+        return None
+    asked = reading_of(question).stems | {s for t in named for s in t.stems}
+
+    def unasked(x: Passage) -> int:
+        heading = heading_of(x)
+        return sum(1 for t in specific_terms(heading, focus_terms(heading)) if not set(t.stems) <= asked)
+
+    return min(about, key=unasked)

@@ -56,6 +56,7 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     )
     results: list[ToolResult] = []
     passages_update: list[dict[str, Any]] | None = None
+    searched: dict[str, Passage] = {}  # every passage a plan's own searches returned, by id
     asked: list[Asked] = []
 
     def run(name: str, args: dict[str, Any]) -> ToolResult:
@@ -93,14 +94,15 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
             intent=intent, triage=triage, text=text, platform=state["platform"], customer=customer,  # type: ignore[arg-type]
             passages=[Passage.model_validate(p) for p in state.get("passages", [])], run=run,
             today=ctx.clock.now().date(), policy=ctx.policies[state["platform"]], seller=ctx.seller,  # type: ignore[index]
-            search=_searcher(ctx, state["platform"]),
+            search=_searcher(ctx, state["platform"], searched),
             active_order_id=state.get("active_order_id"), pending_action=pending,
             confirmed=confirmed or approved, declined=declined,
         )
         outcome = run_plan(plan_input)
+        passages_update = _with_cited(state.get("passages", []), searched, outcome.citations)
         if triage.source != "conversation" and outcome.template not in UNANSWERED:
             outcome, extra_passages, asked = _further_requests(ctx, plan_input, outcome)
-            passages_update = [*state.get("passages", []), *extra_passages]
+            passages_update = _with_cited([*passages_update, *extra_passages], searched, outcome.citations)
             if "asks_if_automated" in triage.risk_flags:  # the reply opens with the honest answer (agent/tone.py)
                 asked = [replace(a, answered_by_plan=True, plan_intent=None) if rules.asks_if_automated(a.text) else a
                          for a in asked]
@@ -215,14 +217,27 @@ def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) 
                                       "review_reason": review}), passages, asked
 
 
-def _searcher(ctx: AgentContext, platform: str):  # type: ignore[no-untyped-def]
-    """Knowledge search scoped to the customer's platform, for plans that need a specific document."""
+def _searcher(ctx: AgentContext, platform: str, seen: dict[str, Passage]):  # type: ignore[no-untyped-def]
+    """Knowledge search scoped to the customer's platform, for plans that need a specific document. Every
+    passage it returns is kept in `seen`, so one a plan quotes joins the evidence the checks read."""
     retriever = ctx.retriever
     if retriever is None:
         return None
 
     def search(query: str, doc_id: str | None = None) -> list[Passage]:
-        return [Passage.model_validate(p.model_dump(exclude={"section", "similarity"}))
-                for p in retriever.search(query, platform=platform, k=3, doc_id=doc_id)]
+        found = [Passage.model_validate(p.model_dump(exclude={"section", "similarity"}))
+                 for p in retriever.search(query, platform=platform, k=3, doc_id=doc_id)]
+        seen.update((p.id, p) for p in found)
+        return found
 
     return search
+
+
+def _with_cited(passages: list[dict[str, Any]], searched: dict[str, Passage], citations: list[str]) -> list[dict[str, Any]]:
+    """The turn's passages plus those a plan found by its own search and quotes (a delivery estimate's transit
+    section, a destination's extra days): without them grounding and the compliance check would not see the
+    text the reply quotes and would hold its numbers as unsupported."""
+    kept = list({p.get("id"): p for p in passages}.values())  # each passage once, where it first came
+    have = {p.get("id") for p in kept}
+    return [*kept, *(searched[c].model_dump(mode="json") for c in dict.fromkeys(citations)
+                     if c in searched and c not in have)]

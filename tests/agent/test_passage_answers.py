@@ -3,6 +3,7 @@ about the customer's channel, and only when they answer the question."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from agent.passage_answers import (
     about_another_channel, audience, best_section, customer_part, extract, extract_answer, gives_value, narrowed,
     quotable, sentences, staff_guidance, unasked_case, units,
 )
-from agent.answer_check import focus_terms
+from agent.answer_check import focus_terms, question_parts
+from agent.passage_focus import delivery_time, refers_back
 from agent.plans import NO_ANSWER, PlanInput, plan_policy
 from agent.schemas import Passage, Triage
 from tools.policy.loader import load_policies, load_seller
@@ -535,3 +537,139 @@ def test_the_words_of_an_articles_title_tell_its_sections_apart_only_weakly() ->
         topic="shipping")
     question = "do you ship to Hawaii? how much longer does it take?"
     assert best_section(items, question, _sections(items, extra), "amazon").id == "remote#extra"
+
+
+# ---------------------------------------------------------------- the answer first, and the whole answer
+
+def _shipping(pid: str, heading: str, body: str, title: str) -> Passage:
+    return _passage(pid, heading, body, title=title, topic="shipping")
+
+
+REMOTE_TITLE = "Shipping to Alaska, Hawaii, Puerto Rico and US territories"
+REMOTE_EXTRA = _shipping("remote#extra", "Extra transit time for Alaska, Hawaii and Puerto Rico", (
+    "Northfork Goods ships to Alaska, Hawaii, and Puerto Rico. Packages to these places travel farther, so we add up "
+    "to 5 days to the normal transit time of the service. The delivery date shown at checkout already includes the "
+    "extra days. Orders to these places count toward the free shipping threshold like any US order."), REMOTE_TITLE)
+REMOTE_ITEMS = _shipping("remote#items", "Items that cannot ship to Alaska, Hawaii or Puerto Rico", (
+    "The Trailhead Propane Cylinder 2-Pack ships by ground only within the contiguous US, so it cannot be sent to "
+    "Alaska, Hawaii, Puerto Rico, or any US territory. The camp stove itself can ship there."), REMOTE_TITLE)
+REMOTE_OTHER = _shipping("remote#other", "Other US territories", (
+    "For Guam and the US Virgin Islands, availability depends on the carrier. Accepted orders follow the same extra "
+    "transit time as Alaska and Hawaii."), REMOTE_TITLE)
+HANDLING = _shipping("handling#ours", "Handling time for orders we ship", (
+    "Handling time is how long it takes us to pick, pack, and hand an order to the carrier. Orders we ship leave "
+    "within 2 business days of the order. Business days are Monday to Friday."), "Handling time before an order ships")
+TRANSIT = _shipping("methods#transit", "Transit time by service", (
+    "Typical time in transit after the carrier picks up the package:\n- USPS Ground Advantage: 2–5 days.\n"
+    "- UPS Ground: 1–5 days.\n- FedEx Ground: 1–5 days."), "Shipping carriers, services and transit times")
+DELAYS = _shipping("ftc#carrier", "Delays caused by the carrier", (
+    "The rule is about when we ship, not how long the carrier takes afterward. Still, we check tracking and open a "
+    "trace after 7 days without a scan."), "FTC shipping rules")
+
+
+def _knowledge(*found: Passage):  # type: ignore[no-untyped-def]
+    """A search over the hand-built sections: by article when one is named, else those sharing a word with the
+    query, most shared first."""
+    def search(query: str, doc_id: str | None) -> list[Passage]:
+        if doc_id:
+            return [x for x in found if x.doc_id == doc_id]
+        asked = set(query.lower().split())
+        shared = [(len(asked & set(x.text.lower().split())), i, x) for i, x in enumerate(found)]
+        return [x for n, _, x in sorted(shared, key=lambda s: (-s[0], s[1])) if n][:3]
+    return search
+
+
+KNOWLEDGE = _knowledge(DELAYS, HANDLING, TRANSIT, REMOTE_EXTRA, REMOTE_ITEMS, REMOTE_OTHER)
+
+
+@pytest.mark.parametrize("question", ["how long does shipping take?", "how soon would it get here if I order today?",
+                                      "How many days does delivery take?"])
+def test_how_long_shipping_takes_is_the_handling_time_then_the_transit_time(question: str) -> None:
+    """Whatever section the retrieval puts first (a carrier-delay rule), the answer is both parts of the estimate."""
+    out = plan_policy(replace(_plan_input(question, [DELAYS, HANDLING], platform="tiktok"), search=KNOWLEDGE))
+    answer = out.slots["answer"]
+    assert out.template == "policy_answer" and out.review_reason is None, out
+    assert answer.startswith("Orders we ship leave within 2 business days of the order.")
+    assert "USPS Ground Advantage: 2–5 days" in answer and "carrier takes afterward" not in answer
+    assert answer.index("2 business days") < answer.index("in transit")
+    assert set(out.citations) == {"handling#ours", "methods#transit"}
+
+
+@pytest.mark.parametrize("question", ["how long do refunds take?", "how long do I have to return it?",
+                                      "is shipping free?", "do you ship to Hawaii?"])
+def test_other_questions_are_not_delivery_time_questions(question: str) -> None:
+    assert not delivery_time(focus_terms(question))
+
+
+@pytest.mark.parametrize("question", ["do you guys ship to Hawaii?", "Can you ship both to Puerto Rico?"])
+def test_a_destination_question_says_we_ship_there_then_the_extra_days_and_what_cannot_go(question: str) -> None:
+    section = best_section(REMOTE_ITEMS, question, KNOWLEDGE, "facebook")
+    assert {x.id for x in getattr(section, "complements", ())} | {section.id} == {"remote#extra", "remote#items"}
+    found = extract_answer([section], question, limit=4, platform="facebook")
+    assert found.matched and found.text.startswith("Northfork Goods ships to Alaska, Hawaii, and Puerto Rico. Packages "
+                                                   "to these places travel farther, so we add up to 5 days")
+    assert "Propane Cylinder 2-Pack" in found.text and "Guam" not in found.text
+    assert found.text.index("up to 5 days") < found.text.index("Propane")
+
+
+def test_a_sentence_that_shares_nothing_with_the_question_is_not_quoted_and_the_answer_leads() -> None:
+    section = _passage("returns#short", "Returns", "Gift receipts are available on request. Orders can be returned "
+                       "within 30 days of delivery.")
+    found = extract_answer([section], "how long do I have to return it?", limit=4)
+    assert found.text == "Orders can be returned within 30 days of delivery." and found.matched
+    found = extract_answer([DELAYS, HANDLING], "how long does it take you to ship an order out?", limit=2,
+                           platform="tiktok")
+    assert found.text.startswith("Orders we ship leave within 2 business days")
+
+
+def test_a_sentence_leaning_on_one_written_for_the_team_is_not_quoted() -> None:
+    section = _passage("intl#forwarders", "Freight forwarders", (
+        "A customer abroad can order for delivery to a US forwarding address. We treat that as a normal US order. "
+        "We cannot help with customs duties."))
+    assert quotable(section, "shopify") == ["We cannot help with customs duties."]
+
+
+def test_a_clause_about_another_channel_is_cut_and_the_customers_clause_kept() -> None:
+    section = _passage("estimate#two-parts", "How to estimate a delivery date", (
+        "Orders we ship ourselves leave within 2 business days; orders fulfilled by Amazon or Walmart leave within 1 "
+        "business day."))
+    assert quotable(section, "tiktok") == ["Orders we ship ourselves leave within 2 business days."]
+    assert quotable(section, "amazon") == ["Orders we ship ourselves leave within 2 business days; orders fulfilled by "
+                                           "Amazon leave within 1 business day."]
+
+
+def test_a_section_naming_the_place_beats_one_related_to_it_loosely() -> None:
+    title = "International shipping"
+    only_us = _shipping("intl#us-only", "We ship within the United States only", (
+        "Northfork Goods does not ship internationally. That means no shipping to Canada or Mexico."), title)
+    abroad = _shipping("intl#abroad", "Orders from abroad", (
+        "Returns and warranty claims go through the channel where the order was placed, from a US address."), title)
+    question = "Can I still order from you and have it shipped to Canada?"
+    assert question_parts(question) == [question]  # "and have it shipped" is no second question
+    assert best_section(abroad, question, _sections(abroad, only_us), "shopify").id == "intl#us-only"
+
+
+@pytest.mark.parametrize(("sentence", "leans"), [
+    ("Packages to these places travel farther.", True),
+    ("We treat that as a normal US order.", True),
+    ("Still, we check tracking.", True),
+    ("Items that cannot ship to Alaska are listed here.", False),
+    ("Orders that we ship leave within 2 business days.", False),
+])
+def test_a_sentence_pointing_back_at_the_one_before(sentence: str, leans: bool) -> None:
+    assert refers_back(sentence) is leans
+
+
+def test_a_sentence_after_one_about_another_channel_still_stands() -> None:
+    section = _passage("intl#us-only", "US only", (
+        "Northfork Goods does not ship internationally. On Walmart and eBay we ship only to US addresses. That means "
+        "no shipping to Canada."))
+    assert quotable(section, "amazon") == ["Northfork Goods does not ship internationally.",
+                                           "That means no shipping to Canada."]
+
+
+def test_a_list_spelling_out_every_channel_is_left_out() -> None:
+    sentence = ("On every channel, our online store, Amazon, Walmart, TikTok Shop, eBay, and Facebook and Instagram "
+                "Shops, we ship only to addresses in the United States.")
+    assert narrowed(sentence, "amazon") == "On every channel, we ship only to addresses in the United States."
+    assert narrowed(sentence, "instagram") == "On every channel, we ship only to addresses in the United States."
