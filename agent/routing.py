@@ -38,6 +38,7 @@ REVIEW_FLAGS = {
     "off_platform_request": "asks to move off the platform",
     "abusive": "abusive language",
     "other_customer_data": "mentions another customer's data",
+    "asks_for_exception": "asks for an exception to a policy (the seller's call)",
 }
 
 

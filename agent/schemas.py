@@ -32,6 +32,7 @@ RiskFlag = Literal[
     "legal_threat", "bbb_or_attorney_general", "injury_or_safety", "claim_or_chargeback", "prompt_injection",
     "off_platform_request", "review_manipulation", "other_customer_data", "abusive",
     "asks_for_person", "asks_if_automated",  # about the assistant itself (agent/triage/rules.py, agent/tone.py)
+    "asks_for_exception",  # leniency beyond a stated rule: whether to grant it is the seller's call
 ]
 Route = Literal["auto_send", "review", "handoff"]
 AttachmentKind = Literal["image", "video", "audio", "file"]

@@ -119,7 +119,39 @@ def risk_flags(text: str) -> list[RiskFlag]:
     flags: list[RiskFlag] = [flag for flag, pattern in _FLAGS.items() if pattern.search(text)]
     if "prompt_injection" not in flags and instructs_assistant(text):  # the class, by its shape
         flags.append("prompt_injection")
+    if asks_for_exception(text):
+        flags.append("asks_for_exception")
     return flags + assistant_flags(text)
+
+
+# Leniency beyond a stated rule (issue 11): the customer knows the rule is against them, or asks by name for an
+# exception, a courtesy or a waived fee. The plan's answer is the rule ("the window closed on ..."), which is
+# right as far as it goes, but whether to make the exception is the seller's call, so a person reads it first.
+# The second kind is read as written ("I know the window closed last week" speaks of the rule, not of an
+# earlier conversation), the first skips a request denied or told of as past (`_said`).
+_OUT_OF_BOUNDS = (r"(?:past|passed|over\s+(?:the|your|\d+|a\s+month)|closed|expired|outside\s+(?:the|your|of)|beyond|"
+                  r"after\s+the\s+(?:window|deadline|cutoff|\d+)|late\s+(?:for|on)\s+(?:the|a)\s+return)")
+_ASKS_FOR_EXCEPTION: tuple[tuple[re.Pattern[str], bool | None], ...] = (
+    # by name: "make an exception", "as a one-time courtesy", "bend the rules", "waive the restocking fee"
+    (re.compile(r"\b(?:make|making|grant|granting|allow|do)\s+(?:me\s+|us\s+)?(?:an?|one|one[- ]time|a\s+one[- ]time)\s+"
+                r"exception\b|\b(?:as\s+an?|one[- ]time)\s+(?:exception|courtesy|favou?r)\b|\bexception\s+for\s+"
+                r"(?:me|us|this|my)\b|\bbend\s+(?:the|your|a)\s+(?:rules?|polic(?:y|ies))\b|\b(?:courtesy|goodwill)\s+"
+                r"(?:refund|return|credit|exception|gesture)\b|\bwaive\s+(?:the|that|this|my|your)\s+(?:\w+\s+)?"
+                r"(?:fee|fees|charge|restocking|shipping)\b|\blet\s+(?:it|this)\s+slide\b|"
+                r"\b(?:hacer(?:me|nos)?|hagan|haga|hacen|una)\s+(?:una\s+)?excepci[oó]n\b", re.I), True),
+    # knowing the rule is against them: "I know it's been a bit over 30 days, but...", "even though the window closed"
+    (re.compile(r"\b(?:even\s+though|although|though|i\s+know|i\s+realize|i\s+realise|i\s+understand|i'?m\s+aware|"
+                r"i\s+am\s+aware|i\s+get\s+that|s[eé]\s+que|aunque)\b[^.?!\n]{0,50}?\b" + _OUT_OF_BOUNDS + r"\b"
+                r"|\b(?:days?|weeks?)\s+(?:past|over|after|outside)\s+(?:the|your|my)\s+(?:return\s+)?"
+                r"(?:window|deadline|cutoff|return\s+period|period|policy)\b", re.I), None),
+)
+
+
+def asks_for_exception(text: str) -> bool:
+    """"Could you make an exception?", "I know it's been a bit over 30 days, but could you take them back?",
+    "can you waive the restocking fee?", "¿pueden hacer una excepción?": a request to go beyond a rule."""
+    return any(p.search(s) if negatable is None else _said(s.strip(), p, negatable)
+               for s in _SENTENCE.findall(text[:HINT_TEXT]) for p, negatable in _ASKS_FOR_EXCEPTION)
 
 
 def sentiment(text: str) -> Sentiment:

@@ -33,3 +33,11 @@ def test_other_review_flags_hold_the_reply_everywhere() -> None:
     for platform in ("amazon", "shopify"):
         held = _decide(platform, ["prompt_injection"])
         assert held.route == "review" and "message tries to instruct the assistant" in held.reasons
+
+
+def test_an_exception_request_goes_to_a_person_as_a_draft_not_a_handoff() -> None:
+    """The plan's answer states the rule; granting an exception is the seller's call, so a person reads it."""
+    for platform in ("amazon", "shopify"):
+        held = _decide(platform, ["asks_for_exception"])
+        assert held.route == "review", platform
+        assert "asks for an exception to a policy (the seller's call)" in held.reasons

@@ -123,3 +123,27 @@ def test_a_yes_after_a_warm_word_is_still_a_yes_and_the_warm_word_alone_is_not()
     assert rules.is_confirmation("Perfect! go ahead") and rules.is_confirmation("Thanks, sure")
     assert not rules.is_confirmation("great") and not rules.is_confirmation("Oh wait, no")
     assert not rules.is_confirmation("Hi, no thanks")
+
+
+@pytest.mark.parametrize("text", [
+    "I know it's been a bit over 30 days, but could you make an exception and take the chairs back?",
+    "Even though it's past the return window, is there any way to send the kettle back?",
+    "I know the window closed last week, but the lantern was never used.",
+    "it's only 2 days past the return window, please?",
+    "Can you waive the restocking fee this time?",
+    "would you do a one-time courtesy refund on the shipping?",
+    "¿Pueden hacer una excepción? Se me pasó el plazo por unos días.",
+])
+def test_a_request_to_go_beyond_a_rule_is_flagged_for_the_seller(text: str) -> None:
+    """Whether to make an exception is the seller's call, whatever the rule says (issue 11)."""
+    assert "asks_for_exception" in rules.risk_flags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "What is your return window?", "Are there any exceptions to the 30 day return window?",
+    "my package is 3 days late", "I know you're busy, but where is my order?",
+    "I'm not asking for an exception, just want to know the rule",
+    "I realize it shipped already but can you tell me when it arrives?",
+])
+def test_questions_about_a_rule_and_late_parcels_are_not_exception_requests(text: str) -> None:
+    assert "asks_for_exception" not in rules.risk_flags(text)
