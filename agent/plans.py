@@ -34,6 +34,7 @@ from agent.passage_answers import (  # passage answers (agent/passage_answers.py
 )
 from agent.refund_reasons import asks_what_for, customer_reason
 from agent.schemas import Passage, Triage
+from agent.subscription_requests import ChangeRequest, change_request
 from agent.templates import format_date
 from tools.contacts import has_contact
 from tools.models import Customer, Platform
@@ -263,6 +264,8 @@ def plan_order_status(p: PlanInput) -> PlanOutcome:
                              "deliver_by": format_date(order["deliver_by"]),
                              "platform_name": p.policy.display_name}
     status = order["status"]
+    if status in ("pending", "unshipped") and (blocked := _cannot_ship_there(p, order)):
+        return blocked
     if status == "pending":
         return PlanOutcome(template="status_pending", slots=slots, order_id=oid)
     if status == "unshipped":
@@ -355,6 +358,40 @@ def _shipped_status(p: PlanInput, order: dict[str, Any], slots: dict[str, Any], 
     if not any(e["type"] not in ("label_created", "accepted") for e in events):
         return PlanOutcome(template="status_shipped", slots=slots, order_id=oid)
     return PlanOutcome(template="status_in_transit", slots=slots, order_id=oid)
+
+
+# Ship-to states outside the contiguous US (USPS codes, with the military ones), named as a reply says them
+OUTSIDE_CONTIGUOUS = {"AK": "Alaska", "HI": "Hawaii", "PR": "Puerto Rico", "VI": "the US Virgin Islands",
+                      "GU": "Guam", "AS": "American Samoa", "MP": "the Northern Mariana Islands",
+                      "AA": "a military address", "AE": "a military address", "AP": "a military address"}
+
+
+def _cannot_ship_there(p: PlanInput, order: dict[str, Any]) -> PlanOutcome | None:
+    """An unshipped order with an item whose listing ships only within the contiguous US (propane: ground only)
+    going to Alaska, Hawaii, Puerto Rico, a territory or a military address cannot ship as placed. "It ships by
+    Friday" would be a promise the seller cannot keep: the reply says why it can't go there, and a person
+    decides what happens to it (cancel the item for a refund, or another address) before anything is sent.
+    The rule is the product's own listing (`get_product` specs), read only for such an address."""
+    state = str((order.get("ship_to") or {}).get("state") or "").upper()
+    if state not in OUTSIDE_CONTIGUOUS:
+        return None
+    blocked = []
+    for item in order.get("items", []):
+        found = p.run("get_product", {"sku": item["sku"]})
+        specs = (found.data or {}).get("specs", {}) if found.ok else {}
+        if any(re.search(r"\bcontiguous\b", str(v), re.I) for v in specs.values()):
+            blocked.append(item["title"])
+    if not blocked:
+        return None
+    oid = order["order_id"]
+    rest = len(blocked) < len(order["items"])
+    return PlanOutcome(
+        template="status_cannot_ship_there", order_id=oid,
+        review_reason=f"order holds {', '.join(blocked)}, which ships only within the contiguous US, and goes to "
+                      f"{OUTSIDE_CONTIGUOUS[state]}: cancel it for a refund or take another address",
+        slots={"order_id": oid, "items": " and ".join(blocked),
+               "ship_place": f"{order['ship_to'].get('city')}, {state}",  # as the record says it (grounding reads it)
+               "rest_line": " The rest of your order can still ship as planned." if rest else ""})
 
 
 _STILL_MISSING = frozenset({"delivered, not received", "not arrived"})  # state cues: "says delivered but", "not here"
@@ -595,8 +632,15 @@ def _already_returned(p: PlanInput, oid: str, return_id: str) -> PlanOutcome:
     return PlanOutcome(template="return_already_back", order_id=oid, slots={
         "order_id": oid, "return_id": return_id,
         "back_line": f" We received it on {format_date(ret['received_at'])}." if ret and ret.get("received_at") else "",
-        "refunded_line": f" We refunded ${refund['amount']} for it on {format_date(refund['issued_at'])}."
+        "refunded_line": f" We refunded ${refund['amount']} for it on {format_date(refund['issued_at'])}"
+                         + (f", and {_bank_line(data, refund, p.today)}" if _posting(refund, p.today) else ".")
         if refund else ""})
+
+
+def _posting(refund: dict[str, Any], today: date) -> bool:
+    """The refund is issued and the bank may not have posted it yet: "I don't see it on my card" is still the
+    bank's part of the wait, which the reply then says (a refund posted long ago needs no such line)."""
+    return bool(refund.get("expected_by")) and today <= date.fromisoformat(refund["expected_by"])
 
 
 def _window_slots(check: dict[str, Any]) -> dict[str, str]:
@@ -857,6 +901,9 @@ def _refund_difference(p: PlanInput, order: dict[str, Any], data: dict[str, Any]
         lines.insert(0, f"That leaves ${data['not_refunded']} of the order not refunded."
                         + (f" Of what you paid, ${data['shipping']} was the shipping charge." if returned and shipping > 0
                            else ""))
+    latest = max(refunds, key=lambda r: r["issued_at"])  # "I don't see the 30 on my card yet": the bank's part
+    if _posting(latest, p.today):
+        lines.append(f"For the refund of ${latest['amount']}, {_bank_line(data, latest, p.today)}")
     return PlanOutcome(template="refund_difference", slots={**slots, "explanation": " ".join(lines)}, order_id=oid,
                        citations=cited, review_reason=review)
 
@@ -1474,6 +1521,10 @@ def plan_subscription(p: PlanInput) -> PlanOutcome:
         return _no_subscription(p)
     sub = next((s for s in subs if s["sku"] in p.triage.entities.skus), subs[0])
     action = next((name for name, pattern in _SUB_ACTIONS if pattern.search(p.text)), None)
+    change = change_request(p.text)
+    if change is not None and (action is None or change.kind != "interval" or change.interval_days is not None):
+        offered = [int(d) for d in (listed.data or {}).get("intervals_offered_days", [])]
+        return _change_by_person(p, sub, change, action, offered)  # "cancel it, too many piling up" is the cancel
     if action is None:
         return PlanOutcome(template="subscription_which_action", slots={"subscription": _subscription_name(p, sub)})
     proposal = p.run("update_subscription", {"subscription_id": sub["subscription_id"], "action": action})
@@ -1486,6 +1537,33 @@ def plan_subscription(p: PlanInput) -> PlanOutcome:
                        awaiting="confirmation",
                        slots={"action_words": words, "subscription": _subscription_name(p, sub),
                               "interval_days": sub["interval_days"], "next_line": next_line})
+
+
+def _change_by_person(p: PlanInput, sub: dict[str, Any], change: ChangeRequest, action: str | None,
+                      offered: list[int]) -> PlanOutcome:
+    """An interval, quantity or product change: a person on the team makes it (the subscriptions article), so
+    the reply says the request is passed on, with the intervals the store offers (`list_subscriptions`) when
+    the one asked for is not among them, and a person reads it first (and makes the change, or the fallback
+    the customer named)."""
+    asked = ""
+    offered_line = ""
+    if change.kind == "interval" and change.interval_days in offered:  # a number the tool's list vouches for
+        asked = f" (every {change.interval_days} days instead of every {sub['interval_days']})"
+    elif change.kind == "interval" and offered:
+        offered_line = f" We offer deliveries every {_join_or([str(d) for d in offered])} days, so they'll check " \
+                       "which one suits you best."
+    what = {"interval": "delivery interval", "quantity": "quantity", "product": "product"}[change.kind]
+    reason = f"subscription {what} change: a person updates it" + (
+        f" (every {change.interval_days} days asked, every {sub['interval_days']} now)" if change.interval_days else "")
+    if action:
+        reason += f"; the customer also mentions: {action}"
+    return PlanOutcome(template="subscription_change_by_person", review_reason=reason,
+                       slots={"what": what, "subscription": _subscription_name(p, sub), "asked": asked,
+                              "offered_line": offered_line})
+
+
+def _join_or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 NO_SUBSCRIPTION = "no subscription on file for this customer"

@@ -29,6 +29,11 @@ TEMPLATES: dict[str, str] = {
                                   "due to ship by {ship_by} and hasn't left us yet. You can wait for it, or cancel "
                                   "it for a full refund of that part; a member of our team will confirm which you'd "
                                   "like. What has shipped: {parcel_list}.",
+    # an item whose listing ships only within the contiguous US, going outside it (the reply goes to review)
+    "status_cannot_ship_there": "Your order {order_id} hasn't shipped yet, and I'm sorry: the {items} can only ship by "
+                                "ground within the contiguous US, so we can't send it to {ship_place}. A member of our "
+                                "team will follow up here about cancelling what can't ship, for a full refund, or "
+                                "sending your order to an address in the contiguous US.{rest_line}",
     "status_unshipped": "Your order {order_id} hasn't shipped yet: we're preparing it, and it ships by {ship_by}. It "
                         "should arrive by {deliver_by}; you'll see tracking as soon as the label is scanned.",
     "status_late_unshipped": "I'm sorry: your order {order_id} was due to ship by {ship_by} and hasn't left us yet. "
@@ -251,6 +256,8 @@ TEMPLATES: dict[str, str] = {
                                   "your account, so no further subscription orders or charges are scheduled.",
     "subscription_declined": "No problem, I'll leave your subscription as it is. Is there anything else I can help "
                              "with?",
+    "subscription_change_by_person": "Changing the {what} of your {subscription} is something a person on our team "
+                                     "does, so I've passed your request on{asked}.{offered_line}",
     "subscription_which_action": "I can skip the next delivery of your {subscription}, or pause, resume or cancel "
                                  "it. Which would you like?",
     # the assistant itself (automated-replies-disclosure article); agent/tone.py puts the honest "I'm Northfork

@@ -78,6 +78,11 @@ TEMPLATES: dict[str, str] = {
                                   "enviarse a más tardar {ship_by} y todavía no ha salido. Puede esperarlo o cancelarlo "
                                   "con un reembolso completo de esa parte; una persona de nuestro equipo confirmará lo "
                                   "que prefiera. Lo que ya se envió: {parcel_list}.",
+    "status_cannot_ship_there": "Su pedido {order_id} todavía no se ha enviado, y lo siento: {items} solo se puede "
+                                "enviar por vía terrestre dentro de los Estados Unidos continentales, así que no podemos "
+                                "enviarlo a {ship_place}. Una persona de nuestro equipo le escribirá aquí para cancelar "
+                                "lo que no se puede enviar, con un reembolso completo, o para enviar su pedido a una "
+                                "dirección dentro de los Estados Unidos continentales.{rest_line}",
     "status_unshipped": "Su pedido {order_id} todavía no se ha enviado: lo estamos preparando y se envía a más tardar "
                         "{ship_by}. Debería llegar a más tardar {deliver_by}; verá el número de seguimiento en cuanto "
                         "se escanee la etiqueta.",
@@ -463,7 +468,12 @@ SLOTS: dict[str, Callable[[str], str]] = {
                             ("holiday return window", "plazo de devolución extendido por las fiestas"),
                             ("return window", "plazo de devolución")),
     "back_line": _phrases((" We received it on {date}.", " La recibimos {date}.")),
-    "refunded_line": _phrases((" We refunded ${amount} for it on {date}.", " Le reembolsamos ${amount} por ella {date}.")),
+    "refunded_line": _phrases((" We refunded ${amount} for it on {date}.", " Le reembolsamos ${amount} por ella {date}."),
+                              (" We refunded ${amount} for it on {date}, and banks usually post a refund within {days} "
+                               "business days, so you should see it on your original payment method by {date2}.",
+                               " Le reembolsamos ${amount} por ella {date}, y los bancos suelen reflejar un reembolso en "
+                               "un plazo de {days} días hábiles, así que debería verlo en su método de pago original a "
+                               "más tardar {date2}.")),
     "received_line": _phrases(("We received your return {return_id} on {date}. ",
                                "Recibimos su devolución {return_id} {date}. ")),
     "platform_name": _table({"Shopify store": "nuestra tienda en línea"}, others_as_is=True),
@@ -513,6 +523,10 @@ SLOTS: dict[str, Callable[[str], str]] = {
         ("The refund of ${amount} is for your return {return_id}.",
          "El reembolso de ${amount} corresponde a su devolución {return_id}."),
         ("The refund of ${amount} was {reason}.", "El reembolso de ${amount} fue {reason}."),
+        ("For the refund of ${amount}, banks usually post a refund within {days} business days, so you should see it "
+         "on your original payment method by {date}.",
+         "En cuanto al reembolso de ${amount}, los bancos suelen reflejar un reembolso en un plazo de {days} días "
+         "hábiles, así que debería verlo en su método de pago original a más tardar {date}."),
         *_TERMS,
         ("Because that return was our fault, a member of our team will also review the original shipping charge.",
          "Como esa devolución fue por un error nuestro, una persona de nuestro equipo también revisará el cargo de "
@@ -550,6 +564,8 @@ SLOTS: dict[str, Callable[[str], str]] = {
     "customer_reason": _REASONS,
     "reason_line": _phrases((" It's {reason}.", " Es {reason}.")),
     "items": _items,
+    "rest_line": _phrases((" The rest of your order can still ship as planned.",
+                           " El resto de su pedido puede enviarse como estaba previsto.")),
     "bank_line": _phrases(
         ("banks usually post a refund within {days} business days, so you should see it on your original payment "
          "method by {date}.",
