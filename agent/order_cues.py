@@ -55,11 +55,12 @@ _ORDER_VERB = (r"(?:ordered|orderd|bought|purchased|paid for|asked for|picked|se
 _GOT_VERB = (r"(?:got|received|recieved|(?:you|they|u|y'all|you guys|the seller)\s+(?:\w+\s+)?(?:sent|shipped|"
              r"mailed|gave)(?:\s+(?:me|us))?|sent\s+(?:me|us)|came|arrived|showed up|was delivered|me llego|"
              r"me mandaron|me enviaron|recibi)")
-_ORDERED_THEN_GOT = re.compile(rf"\b{_ORDER_VERB}\b.*?(?:\band\b|\bbut\b|,|\bpero\b|\by\b)\s*(?:then\s+)?"
+_GAP = 160  # the most text between the two halves of a wrong-item report: bounded, so each match is linear
+_ORDERED_THEN_GOT = re.compile(rf"\b{_ORDER_VERB}\b.{{0,{_GAP}}}?(?:\band\b|\bbut\b|,|\bpero\b|\by\b)\s*(?:then\s+)?"
                                rf"(?:i\s+|we\s+|instead\s+)?(?P<got>{_GOT_VERB})\b")
-_GOT_THEN_ORDERED = re.compile(rf"\b(?P<got>{_GOT_VERB})\b(?P<what>.*?)(?:\b(?:but|when|though|pero)\b|,)"
+_GOT_THEN_ORDERED = re.compile(rf"\b(?P<got>{_GOT_VERB})\b(?P<what>.{{0,{_GAP}}}?)(?:\b(?:but|when|though|pero)\b|,)"
                                rf"\s*(?:i\s+|we\s+)?(?:had\s+|have\s+|originally\s+)?{_ORDER_VERB}\b")
-_GOT_NOT = re.compile(rf"\b(?P<got>{_GOT_VERB})\b(?P<what>[^,]*?),?\s+(?:and\s+)?(?P<not>not\s+(?:the|a|an|my)\b)")
+_GOT_NOT = re.compile(rf"\b(?P<got>{_GOT_VERB})\b(?P<what>[^,]{{0,{_GAP}}}?),?\s+(?:and\s+)?(?P<not>not\s+(?:the|a|an|my)\b)")
 _INSTEAD = re.compile(r"\b(?:instead of|rather than|en lugar de|en vez de)\b")
 
 # "the rest", "everything else": the order the set-aside product is in, its other lines

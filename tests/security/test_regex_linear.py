@@ -21,7 +21,7 @@ from datetime import date
 
 import pytest
 
-from agent import order_resolver, plans, requests
+from agent import order_cues, order_resolver, plans, requests, subscription_requests
 from agent.compliance import (
     ComplianceInput,
     check_echoed_contact,
@@ -44,6 +44,7 @@ FRAGMENTS = [
     "a", " ", "\n \n", "1 ", "1-", "(1", "+1 ", "a.", "a@", "@a", "a.a@", "order ", "order no ", "--- Message ",
     "On Mon wrote ", "1 a st, ", "1 st, ab 12345 ", "http://", "evil dot ", "one two ", "\u200b.",
     "refund remove review ", "how long do refunds ", "burns ", "9400 1118 ", "1Z 999 ",
+    "ordered ", "got ", "every 2 ", "to every ", "i know ",
 ]
 POLICIES = load_policies()
 
@@ -76,6 +77,9 @@ PATTERNS: dict[str, Callable[[str], object]] = {
     "order_resolver.state_cues": order_resolver.state_cues,
     "order_resolver.date_window": lambda t: order_resolver.date_window(t, date(2026, 11, 26)),
     "order_resolver.amounts": order_resolver.amounts,
+    "order_cues.product_roles": order_cues.product_roles,
+    "order_cues.delivery_cues": order_cues.delivery_cues,
+    "subscription_requests.change_request": subscription_requests.change_request,
     "requests.pieces": requests.pieces,
     "entities.amazon": lambda t: extract_entities(t, "amazon"),
     "entities.walmart": lambda t: extract_entities(t, "walmart"),
