@@ -28,8 +28,10 @@ from typing import Any
 
 import httpx
 
+from channels import http_calls
 from channels.base import PlatformApiError, SendError, SendReceipt, json_object
-from channels.ratelimit import Throttled, TokenBucket, header_rate, retry_after_s
+from channels.http_calls import ApiCallError, CallPolicy
+from channels.ratelimit import TokenBucket, retry_after_s
 from channels.tokens import CachedToken
 from shopdesk.settings import Settings
 from tools.clock import Clock, SystemClock
@@ -117,7 +119,12 @@ class AmazonClient:
         self._clock = clock or SystemClock()
         self.marketplace_id = marketplace_id
         self._customer_ids, self._product_ids = customer_ids, product_ids
-        self._max_wait_s, self._max_attempts = max_wait_s, max_attempts
+        # Only a 429 is retried (reads only, paced by the operation's bucket); 5xx and timeouts go back
+        # to the caller. Retrying 5xx/timeouts on reads is a policy change: add them here.
+        self._sleep = sleep
+        self._policy = CallPolicy(max_attempts=max_attempts, max_wait_s=max_wait_s, retry_statuses=frozenset({429}),
+                                  retry_timeouts=False, default_wait_s=None,
+                                  rate_header="x-amzn-ratelimit-limit", api_code=_error_code)
         self.tokens = LwaTokens(http, settings.amazon_lwa_url, settings.amazon_client_id, secret.get_secret_value(),
                                 refresh.get_secret_value(), self._clock)
         seconds = lambda: self._clock.now().timestamp()
@@ -207,38 +214,25 @@ class AmazonClient:
 
     def _call(self, op: str, method: str, path: str, *, params: Mapping[str, Any] | None = None,
               json: Any = None) -> httpx.Response:
-        """One throttled SP-API call. GETs wait and retry a 429 (bounded by max_wait_s) and any call
-        retries once with a fresh token after a 403 Unauthorized; POSTs hand a 429 back (the outbox retries)."""
-        bucket = self.buckets[op]
-        fresh_token = False
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                bucket.acquire(max_wait_s=self._max_wait_s)
-            except Throttled as exc:
-                raise AmazonApiError(f"{op} is rate limited", status=429, api_code="QuotaExceeded", retryable=True,
-                                     retry_after_s=exc.retry_after_s) from None
+        """One throttled SP-API call (channels.http_calls): GETs wait out a 429 in the operation's bucket
+        (bounded by max_wait_s) and retry; any call is resent once with a fresh token after a 403
+        Unauthorized; POSTs hand a 429 back (the outbox retries)."""
+        def send() -> httpx.Response:
             headers = {"x-amz-access-token": self.tokens.get(), "accept": "application/json"}
-            try:
-                resp = self._http.request(method, self._base + path, params=params, json=json, headers=headers)
-            except httpx.HTTPError as exc:
-                raise AmazonApiError(f"{op} failed ({type(exc).__name__})", retryable=True) from None
-            if (rate := header_rate(resp.headers)) is not None:
-                bucket.set_rate(rate)
-            if resp.status_code == 429:
-                wait = max(retry_after_s(resp.headers) or 0.0, 1 / bucket.rate)
-                bucket.drain(hold_s=wait - 1 / bucket.rate)
-                if method != "GET" or attempt == self._max_attempts:
-                    raise AmazonApiError(f"{op} was throttled by Amazon", status=429, api_code="QuotaExceeded",
-                                         retryable=True, retry_after_s=wait)
-                continue
-            if resp.status_code == 403 and not fresh_token and _error_code(resp) == "Unauthorized":
-                self.tokens.invalidate()
-                fresh_token = True
-                continue
-            if resp.is_success:
-                return resp
-            raise _api_error(op, resp)
-        raise AmazonApiError(f"{op} failed after {self._max_attempts} attempts", retryable=True)
+            return self._http.request(method, self._base + path, params=params, json=json, headers=headers)
+
+        try:
+            return http_calls.call(send, method=method, policy=self._policy, bucket=self.buckets[op],
+                                   sleep=self._sleep, renew_auth=self._renew_auth)
+        except ApiCallError as exc:
+            raise _call_error(op, exc, self._policy.max_attempts) from None
+
+    def _renew_auth(self, resp: httpx.Response) -> bool:
+        """SP-API answers a stale LWA token with 403 Unauthorized: drop it so the resend fetches a new one."""
+        if resp.status_code == 403 and _error_code(resp) == "Unauthorized":
+            self.tokens.invalidate()
+            return True
+        return False
 
 
 # -------------------------------------------------------------------- proactive message rules
@@ -398,6 +392,21 @@ def _retryable(status: int) -> bool:
 def _error_code(resp: httpx.Response) -> str | None:
     errors = json_object(resp).get("errors")
     return errors[0].get("code") if isinstance(errors, list) and errors and isinstance(errors[0], dict) else None
+
+
+def _call_error(op: str, exc: ApiCallError, attempts: int) -> AmazonApiError:
+    """The shared call failure in SP-API's words (QuotaExceeded for both our bucket and Amazon's 429)."""
+    if exc.kind == "rate_limited":
+        return AmazonApiError(f"{op} is rate limited", status=429, api_code="QuotaExceeded", retryable=True,
+                              retry_after_s=exc.retry_after_s)
+    if exc.kind in ("timeout", "network"):
+        return AmazonApiError(f"{op} failed ({exc.cause})", retryable=True)
+    if exc.kind == "http" and exc.response is not None:
+        if exc.status == 429:
+            return AmazonApiError(f"{op} was throttled by Amazon", status=429, api_code="QuotaExceeded",
+                                  retryable=True, retry_after_s=exc.retry_after_s)
+        return _api_error(op, exc.response)
+    return AmazonApiError(f"{op} failed after {attempts} attempts", retryable=True)
 
 
 def _api_error(op: str, resp: httpx.Response) -> AmazonApiError:

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 from pydantic import BaseModel
 
+from channels import http_calls
 from channels.attachments import AttachmentFetchError, ebay_attachments, fetch_media
 from channels.base import (
     Attachment,
@@ -43,8 +44,9 @@ from channels.base import (
     SendError,
     SendReceipt,
 )
+from channels.http_calls import ApiCallError, CallPolicy
 from channels.payload import load_json, utc_from_iso
-from channels.ratelimit import TokenBucket, retry_after_s
+from channels.ratelimit import TokenBucket
 from channels.signatures import SignatureError
 from shopdesk.settings import Settings
 from tools.clock import Clock, SystemClock
@@ -288,20 +290,26 @@ def _error_text(resp: httpx.Response) -> str:
         return resp.reason_phrase
 
 
+# One try per call: a failed send goes back to the outbox, a failed read to its caller, both with the wait.
+_POLICY = CallPolicy(max_attempts=1, default_wait_s=None)
+
+
 def _call(http: httpx.Client, method: str, url: str, headers: dict[str, str], **kw: Any) -> httpx.Response:
+    """One REST / Post-Order call (channels.http_calls); failures become `EbayApiError`."""
     try:
-        resp = http.request(method, url, headers=headers, **kw)
-    except httpx.TimeoutException:
-        raise EbayApiError("timeout: eBay did not answer in time", retryable=True) from None
-    except httpx.HTTPError as exc:
-        raise EbayApiError(f"network: {type(exc).__name__}", retryable=True) from None
-    code = resp.status_code
-    if code < 400:
-        return resp
-    reason = f"HTTP {code}: {_error_text(resp)}"
-    if code == 429 or code >= 500:
-        raise EbayApiError(reason, retryable=True, retry_after_s=retry_after_s(resp.headers), status_code=code)
-    raise EbayApiError(reason, retryable=False, status_code=code)
+        return http_calls.call(lambda: http.request(method, url, headers=headers, **kw), method=method,
+                               policy=_POLICY)
+    except ApiCallError as exc:
+        raise _call_error(exc) from None
+
+
+def _call_error(exc: ApiCallError) -> EbayApiError:
+    if exc.kind == "timeout":
+        return EbayApiError("timeout: eBay did not answer in time", retryable=True)
+    if exc.kind == "http" and exc.response is not None:
+        return EbayApiError(f"HTTP {exc.status}: {_error_text(exc.response)}", retryable=exc.retryable,
+                            retry_after_s=exc.retry_after_s, status_code=exc.status)
+    return EbayApiError(f"network: {exc.cause or exc.message}", retryable=True)
 
 
 def _money(amount: dict[str, Any]) -> Decimal:

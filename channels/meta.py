@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from channels import http_calls
 from channels.attachments import AttachmentFetchError, fetch_media, meta_attachments
 from channels.base import (
     Attachment,
@@ -28,6 +29,7 @@ from channels.base import (
     json_object,
     validated_payload,
 )
+from channels.http_calls import ApiCallError, CallPolicy
 from channels.payload import load_json, utc_from_unix
 from channels.ratelimit import retry_after_s
 from channels.signatures import verify_meta
@@ -187,14 +189,14 @@ class MetaClient:
         body = {"recipient": {"id": recipient}, **self.messaging_type(route, human=human, now=now),
                 "message": {"text": text}}
         url = f"{self._settings.meta_graph_url.rstrip('/')}/{page_id}/messages"
+        headers = {"Authorization": f"Bearer {token.get_secret_value()}"}
         try:
-            resp = self._http.post(url, json=body, headers={"Authorization": f"Bearer {token.get_secret_value()}"})
-        except httpx.TimeoutException:
-            raise SendError("Meta Send API timed out", retryable=True) from None
-        except httpx.TransportError as exc:
-            raise SendError(f"Meta Send API unreachable ({type(exc).__name__})", retryable=True) from None
+            resp = http_calls.call(lambda: self._http.post(url, json=body, headers=headers), method="POST",
+                                   policy=_POLICY)
+        except ApiCallError as exc:
+            raise _call_error(exc) from None
         payload = json_object(resp)
-        if resp.status_code >= 400 or "error" in payload:
+        if "error" in payload:  # Graph can refuse inside a 200
             raise _error(resp, payload)
         message_id = payload.get("message_id") or f"meta-sent:{idempotency_key}"
         return SendReceipt(platform_message_id=str(message_id), sent_at=now)
@@ -203,6 +205,14 @@ class MetaClient:
 def _platform(route: Mapping[str, str]) -> Platform:
     return "instagram" if route.get("platform") == "instagram" else "facebook"
 
+
+
+def _call_error(exc: ApiCallError) -> SendError:
+    if exc.kind == "timeout":
+        return SendError("Meta Send API timed out", retryable=True)
+    if exc.kind == "http" and exc.response is not None:
+        return _error(exc.response, json_object(exc.response))
+    return SendError(f"Meta Send API unreachable ({exc.cause or exc.message})", retryable=True)
 
 
 def _error(resp: httpx.Response, payload: Mapping[str, Any]) -> SendError:
@@ -228,3 +238,14 @@ def _retry_after(resp: httpx.Response) -> float | None:
     except (ValueError, AttributeError, TypeError):
         return None
     return max(minutes) * 60.0 if minutes and max(minutes) > 0 else None
+
+
+def _graph_code(resp: httpx.Response) -> int | None:
+    """The Graph error's `code` (4, 17, 32, 613: rate limits; 190: bad token...)."""
+    err = json_object(resp).get("error")
+    code = err.get("code") if isinstance(err, dict) else None
+    return code if isinstance(code, int) else None
+
+
+# One try per send: the outbox retries with the wait the error carries.
+_POLICY = CallPolicy(max_attempts=1, default_wait_s=None, wait_hint=_retry_after, api_code=_graph_code)

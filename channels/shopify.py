@@ -19,7 +19,9 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
+from channels import http_calls
 from channels.base import ContextEvent, PayloadError, SendError
+from channels.http_calls import ApiCallError, CallPolicy
 from channels.payload import load_json, utc_from_iso
 from channels.signatures import verify_shopify
 from shopdesk.settings import Settings
@@ -160,6 +162,18 @@ class ShopifyApiError(SendError):
     """A Shopify call failed: retryable for timeouts, 429, 5xx and THROTTLED; userErrors never are."""
 
 
+# One try per call; the caller (outbox, tool) retries with the wait the error carries.
+_POLICY = CallPolicy(max_attempts=1, default_wait_s=None)
+
+
+def _call_error(exc: ApiCallError) -> ShopifyApiError:
+    if exc.kind == "timeout":
+        return ShopifyApiError("timeout: Shopify did not answer in time", retryable=True)
+    if exc.kind == "http":
+        return ShopifyApiError(f"HTTP {exc.status}", retryable=exc.retryable, retry_after_s=exc.retry_after_s)
+    return ShopifyApiError(f"network: {exc.cause or exc.message}", retryable=True)
+
+
 class ShopifyReturn(BaseModel):
     id: str
     name: str | None = None
@@ -225,19 +239,13 @@ class ShopifyClient:
         if not self._url or not self._token:
             raise ShopifyApiError("not_configured: SHOPDESK_SHOPIFY_API_URL/ACCESS_TOKEN are not set", retryable=False)
         self._wait_for(self._costs.get(op, DEFAULT_COST))
-        try:
-            resp = self._http.post(self._url, json={"query": document, "variables": variables},
-                                   headers={"X-Shopify-Access-Token": self._token, "Accept": "application/json"})
-        except httpx.TimeoutException:
-            raise ShopifyApiError("timeout: Shopify did not answer in time", retryable=True) from None
-        except httpx.HTTPError as exc:
-            raise ShopifyApiError(f"network: {type(exc).__name__}", retryable=True) from None
-        if resp.status_code == 429 or resp.status_code >= 500:
-            after = resp.headers.get("retry-after")
-            raise ShopifyApiError(f"HTTP {resp.status_code}", retryable=True,
-                                  retry_after_s=float(after) if after and after.replace(".", "").isdigit() else None)
-        if resp.status_code >= 400:
-            raise ShopifyApiError(f"HTTP {resp.status_code}", retryable=False)
+        url, headers = self._url, {"X-Shopify-Access-Token": self._token, "Accept": "application/json"}
+        try:  # GraphQL is always a POST, so a call is never resent here (a mutation must not run twice)
+            resp = http_calls.call(lambda: self._http.post(url, json={"query": document, "variables": variables},
+                                                           headers=headers),
+                                   method="POST", policy=_POLICY, sleep=self._sleep)
+        except ApiCallError as exc:
+            raise _call_error(exc) from None
         try:
             body = resp.json()
         except ValueError:

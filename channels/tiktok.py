@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from channels import http_calls
 from channels.attachments import AttachmentFetchError, fetch_media, tiktok_attachment
 from channels.base import (
     Attachment,
@@ -30,8 +31,9 @@ from channels.base import (
     SendReceipt,
     validated_payload,
 )
+from channels.http_calls import ApiCallError, CallPolicy
 from channels.payload import load_json, utc_from_unix
-from channels.ratelimit import Throttled, TokenBucket, retry_after_s
+from channels.ratelimit import TokenBucket, retry_after_s
 from channels.signatures import tiktok_request_sign, verify_tiktok_webhook
 from shopdesk.settings import Settings
 from tools.errors import NotFoundError
@@ -297,33 +299,50 @@ class TikTokClient:
         if not (s.tiktok_app_key and s.tiktok_app_secret and s.tiktok_access_token):
             raise TikTokApiError("TikTok API credentials are not configured", retryable=False)
         bucket = self._buckets.setdefault(api, TokenBucket(self._rate, max(1, int(self._rate)), sleep=self._sleep))
-        try:
-            bucket.acquire(max_wait_s=MAX_WAIT_S)  # short waits pace us; long ones go back to the caller
-        except Throttled as exc:
-            raise TikTokApiError(f"TikTok {api} is rate limited", retryable=True,
-                                 retry_after_s=exc.retry_after_s) from None
-        params = {**(query or {}), "app_key": s.tiktok_app_key, "timestamp": str(int(time.time()))}
-        if s.tiktok_shop_cipher:
-            params["shop_cipher"] = s.tiktok_shop_cipher
         raw = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
-        params["sign"] = tiktok_request_sign(path, params, raw, s.tiktok_app_secret.get_secret_value())
+        app_key, secret = s.tiktok_app_key, s.tiktok_app_secret.get_secret_value()
         headers = {"x-tts-access-token": s.tiktok_access_token.get_secret_value(), "content-type": "application/json"}
-        try:
-            resp = self._http.request(method, s.tiktok_api_url.rstrip("/") + path, params=params, content=raw,
+
+        def send() -> httpx.Response:  # signed per attempt: the signature covers the timestamp
+            params = {**(query or {}), "app_key": app_key, "timestamp": str(int(time.time()))}
+            if s.tiktok_shop_cipher:
+                params["shop_cipher"] = s.tiktok_shop_cipher
+            params["sign"] = tiktok_request_sign(path, params, raw, secret)
+            return self._http.request(method, s.tiktok_api_url.rstrip("/") + path, params=params, content=raw,
                                       headers=headers)
-        except httpx.TimeoutException:
-            raise TikTokApiError(f"TikTok {api} timed out", retryable=True) from None
-        except httpx.TransportError as exc:
-            raise TikTokApiError(f"TikTok {api} unreachable ({type(exc).__name__})", retryable=True) from None
-        try:
-            return _unwrap(resp, api)
-        except TikTokApiError as exc:
-            if exc.http_status == 429:  # throttled: hold this API back for as long as TikTok asked
-                bucket.drain(exc.retry_after_s or 1.0)
-            raise
+
+        try:  # short bucket waits pace us; long ones, and a 429 (which holds the API back), go to the caller
+            resp = http_calls.call(send, method=method, policy=_POLICY, bucket=bucket, sleep=self._sleep)
+        except ApiCallError as exc:
+            raise _call_error(exc, api) from None
+        return _unwrap(resp, api)
+
+
+# One try per call; a 429 holds the API's bucket for Retry-After (else 1 s) so the next call waits.
+_POLICY = CallPolicy(max_attempts=1, max_wait_s=MAX_WAIT_S, default_wait_s=1.0)
+
+
+def _call_error(exc: ApiCallError, api: str) -> TikTokApiError:
+    if exc.kind == "rate_limited":
+        return TikTokApiError(f"TikTok {api} is rate limited", retryable=True, retry_after_s=exc.retry_after_s)
+    if exc.kind == "timeout":
+        return TikTokApiError(f"TikTok {api} timed out", retryable=True)
+    if exc.kind == "http" and exc.response is not None:
+        return _failure(exc.response, api) or TikTokApiError(
+            f"TikTok {api} failed (HTTP {exc.status})", retryable=False, http_status=exc.status)
+    return TikTokApiError(f"TikTok {api} unreachable ({exc.cause})", retryable=True)
 
 
 def _unwrap(resp: httpx.Response, api: str) -> dict[str, Any]:
+    """The `data` of a successful answer; TikTok's {"code": non-zero} in a 200 is a failure too."""
+    if (failure := _failure(resp, api)) is not None:
+        raise failure
+    data = resp.json().get("data")
+    return data if isinstance(data, dict) else {}
+
+
+def _failure(resp: httpx.Response, api: str) -> TikTokApiError | None:
+    """429 and 5xx are retryable (with Retry-After); other HTTP errors and a non-zero `code` are not."""
     try:
         payload = resp.json()
     except ValueError:
@@ -331,14 +350,13 @@ def _unwrap(resp: httpx.Response, api: str) -> dict[str, Any]:
     code = payload.get("code") if isinstance(payload, dict) else None
     message = str(payload.get("message") or "") if isinstance(payload, dict) else ""
     if resp.status_code == 429 or resp.status_code >= 500:
-        raise TikTokApiError(f"TikTok {api}: HTTP {resp.status_code} {message}".strip(), retryable=True, code=code,
-                             http_status=resp.status_code, retry_after_s=retry_after_s(resp.headers))
+        return TikTokApiError(f"TikTok {api}: HTTP {resp.status_code} {message}".strip(), retryable=True, code=code,
+                              http_status=resp.status_code, retry_after_s=retry_after_s(resp.headers))
     if resp.status_code >= 400 or code != 0:
         detail = f"code {code}: {message}" if code is not None else f"HTTP {resp.status_code}"
-        raise TikTokApiError(f"TikTok {api} failed ({detail})", retryable=False, code=code,
-                             http_status=resp.status_code)
-    data = payload.get("data")  # type: ignore[union-attr]
-    return data if isinstance(data, dict) else {}
+        return TikTokApiError(f"TikTok {api} failed ({detail})", retryable=False, code=code,
+                              http_status=resp.status_code)
+    return None
 
 
 # ---------------------------------------------------------------- TikTok records -> domain models

@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
+from channels import http_calls
 from channels.base import (
     ChannelEvent,
     ContextEvent,
@@ -36,6 +37,7 @@ from channels.base import (
     PlatformApiError,
     json_object,
 )
+from channels.http_calls import ApiCallError, CallPolicy
 from channels.payload import load_json, utc_from_iso, utc_from_unix
 from channels.ratelimit import retry_after_s
 from channels.signatures import SignatureError
@@ -195,12 +197,16 @@ class WalmartClient:
         self._http, self._base = http, settings.walmart_api_url.rstrip("/")
         self._clock, self._sleep = clock or SystemClock(), sleep
         self._customer_ids, self._product_ids = customer_ids, product_ids
-        self._max_wait_s, self._max_attempts = max_wait_s, max_attempts
+        # Only a 429 is retried (reads only): Retry-After, else the replenish time, else 1 s each time;
+        # 5xx and timeouts go back to the caller. Retrying those on reads is a policy change: add them here.
+        self._policy = CallPolicy(max_attempts=max_attempts, max_wait_s=max_wait_s, retry_statuses=frozenset({429}),
+                                  retry_timeouts=False, default_wait_s=1.0, backoff=1.0, wait_hint=self._wait_hint,
+                                  api_code=_error_code)
         self.tokens = WalmartTokens(http, settings.walmart_api_url, settings.walmart_client_id,
                                     settings.walmart_client_secret.get_secret_value(), self._clock)
 
     def get_order(self, purchase_order_id: str) -> Order:
-        return self._order(self._orderjson_object(purchase_order_id))
+        return self._order(self._raw_order(purchase_order_id))
 
     def list_orders(self, *, created_start: datetime, created_end: datetime | None = None, status: str | None = None,
                     customer_email: str | None = None, max_orders: int = 200, page_size: int = 100) -> list[Order]:
@@ -222,11 +228,11 @@ class WalmartClient:
 
     def returns(self, *, customer_order_id: str | None = None, return_order_id: str | None = None,
                 customer_email: str | None = None) -> list[Return]:
-        return [self._return(r) for r in self._returnsjson_object(customer_order_id, return_order_id, customer_email)]
+        return [self._return(r) for r in self._raw_returns(customer_order_id, return_order_id, customer_email)]
 
     def order_returns(self, purchase_order_id: str) -> list[Return]:
         """The returns of one purchase order (found through its customerOrderId)."""
-        coid = str(self._orderjson_object(purchase_order_id).get("customerOrderId") or "")
+        coid = str(self._raw_order(purchase_order_id).get("customerOrderId") or "")
         return [r for r in self.returns(customer_order_id=coid) if r.order_id == purchase_order_id] if coid else []
 
     def refund_return(self, return_order_id: str, amount: Decimal | str | float, reason: str) -> WalmartRefund:
@@ -238,7 +244,7 @@ class WalmartClient:
             amount = Decimal("NaN")
         if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
             raise PreconditionFailed("A refund must be a positive amount in whole cents.", code="invalid_amount")
-        found = self._returnsjson_object(None, return_order_id, None)
+        found = self._raw_returns(None, return_order_id, None)
         if not found:
             raise NotFoundError(f"Walmart has no return {return_order_id}.", record_id=return_order_id)
         raw = found[0]
@@ -247,7 +253,7 @@ class WalmartClient:
             raise PreconditionFailed(f"Return {return_order_id} is already refunded or closed.",
                                      code="already_refunded")
         po_id = str(open_lines[0]["purchaseOrderId"])
-        if (self._orderjson_object(po_id).get("shipNode") or {}).get("type") == "WFSFulfilled":
+        if (self._raw_order(po_id).get("shipNode") or {}).get("type") == "WFSFulfilled":
             raise PreconditionFailed("Walmart handles refunds of WFS orders; their returns are view-only.",
                                      code="wfs_view_only")
         plan, remaining = [], amount
@@ -276,7 +282,7 @@ class WalmartClient:
 
     # ---------------------------------------------------------------- plumbing
 
-    def _orderjson_object(self, purchase_order_id: str) -> dict[str, Any]:
+    def _raw_order(self, purchase_order_id: str) -> dict[str, Any]:
         poid = purchase_order_id.strip()
         if not poid.isdigit():
             raise ValueError(f"{purchase_order_id!r} is not a Walmart purchase order id")
@@ -290,8 +296,8 @@ class WalmartClient:
             raise WalmartApiError("getOrder answered without an order", api_code="unexpected_response")
         return data["order"]
 
-    def _returnsjson_object(self, customer_order_id: str | None, return_order_id: str | None,
-                      customer_email: str | None) -> list[dict[str, Any]]:
+    def _raw_returns(self, customer_order_id: str | None, return_order_id: str | None,
+                     customer_email: str | None) -> list[dict[str, Any]]:
         params = {k: v for k, v in (("customerOrderId", customer_order_id), ("returnOrderId", return_order_id),
                                     ("customerEmailId", customer_email)) if v}
         return list(self._pages("/v3/returns", params, lambda d: d.get("meta"), lambda d: d.get("returnOrders") or []))
@@ -317,31 +323,30 @@ class WalmartClient:
 
     def _call(self, op: str, method: str, path: str, *, params: Mapping[str, str] | None = None,
               json: Any = None) -> httpx.Response:
-        """GETs wait out a 429 (Retry-After / x-next-replenish-time, bounded by max_wait_s) and retry; any
-        call retries once with a fresh token after a 401. A refused POST is never retried here."""
-        fresh_token = False
-        for attempt in range(1, self._max_attempts + 1):
+        """One v3 call (channels.http_calls): GETs wait out a 429 (Retry-After / x-next-replenish-time,
+        bounded by max_wait_s) and retry; any call is resent once with a fresh token after a 401. A refused
+        POST is never retried here."""
+        def send() -> httpx.Response:
             headers = {"WM_SEC.ACCESS_TOKEN": self.tokens.get(), "WM_QOS.CORRELATION_ID": str(uuid.uuid4()),
                        "WM_SVC.NAME": SVC_NAME, "Accept": "application/json"}
-            try:
-                resp = self._http.request(method, self._base + path, params=params, json=json, headers=headers)
-            except httpx.HTTPError as exc:
-                raise WalmartApiError(f"{op} failed ({type(exc).__name__})", retryable=True) from None
-            if resp.status_code == 429:
-                wait = retry_after_s(resp.headers) or self._replenish_wait(resp) or 1.0
-                if method != "GET" or attempt == self._max_attempts or wait > self._max_wait_s:
-                    raise WalmartApiError(f"{op} was throttled by Walmart", status=429, retryable=True,
-                                          retry_after_s=wait)
-                self._sleep(wait)
-                continue
-            if resp.status_code == 401 and not fresh_token:
-                self.tokens.invalidate()
-                fresh_token = True
-                continue
-            if resp.is_success:
-                return resp
-            raise _api_error(op, resp)
-        raise WalmartApiError(f"{op} failed after {self._max_attempts} attempts", retryable=True)
+            return self._http.request(method, self._base + path, params=params, json=json, headers=headers)
+
+        try:
+            return http_calls.call(send, method=method, policy=self._policy, sleep=self._sleep,
+                                   renew_auth=self._renew_auth)
+        except ApiCallError as exc:
+            raise _call_error(op, exc, self._policy.max_attempts) from None
+
+    def _renew_auth(self, resp: httpx.Response) -> bool:
+        """A 401 means the access token went stale: drop it so the resend fetches a new one."""
+        if resp.status_code == 401:
+            self.tokens.invalidate()
+            return True
+        return False
+
+    def _wait_hint(self, resp: httpx.Response) -> float | None:
+        """Retry-After, else x-next-replenish-time."""
+        return retry_after_s(resp.headers) or self._replenish_wait(resp)
 
     def _replenish_wait(self, resp: httpx.Response) -> float | None:
         """x-next-replenish-time: epoch milliseconds when the quota refills [U]."""
@@ -530,11 +535,33 @@ def _iso(value: datetime) -> str:
 
 
 
-def _api_error(op: str, resp: httpx.Response) -> WalmartApiError:
+def _first_error(resp: httpx.Response) -> dict[str, Any]:
     """Walmart errors: {"errors": [{"code", "field", "description", ...}]} (or {"error": [...]} from /v3/token)."""
     data = json_object(resp)
     errors = _listed(data.get("errors") or data.get("error") or {}, "error")
-    first = errors[0] if errors and isinstance(errors[0], dict) else {}
+    return errors[0] if errors and isinstance(errors[0], dict) else {}
+
+
+def _error_code(resp: httpx.Response) -> str | None:
+    code = _first_error(resp).get("code")
+    return str(code) if code is not None else None
+
+
+def _call_error(op: str, exc: ApiCallError, attempts: int) -> WalmartApiError:
+    """The shared call failure in Walmart's words."""
+    if exc.kind in ("timeout", "network"):
+        return WalmartApiError(f"{op} failed ({exc.cause})", retryable=True)
+    if exc.kind == "http" and exc.response is not None:
+        if exc.status == 429:
+            return WalmartApiError(f"{op} was throttled by Walmart", status=429, retryable=True,
+                                   retry_after_s=exc.retry_after_s)
+        return _api_error(op, exc.response)
+    return WalmartApiError(f"{op} failed after {attempts} attempts", retryable=True)
+
+
+def _api_error(op: str, resp: httpx.Response) -> WalmartApiError:
+    """A refused call, with Walmart's first error code and description."""
+    first = _first_error(resp)
     code = first.get("code")
     message = first.get("description") or first.get("info") or resp.reason_phrase
     return WalmartApiError(f"{op}: {resp.status_code} {code or ''} {message}".replace("  ", " "),
