@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent import grounding
 from agent.schemas import ComplianceReport, Violation
-from tools.contacts import HANDLE, find_contacts, find_emails, find_links, find_phones
+from tools.contacts import HANDLE, find_contacts, find_emails, find_links, find_phones, names_the_marketplace
 from tools.models import ID_ANY, ID_BODY, Platform
 from tools.policy.loader import PlatformPolicy
 
@@ -123,17 +123,13 @@ def check_html(text: str, data: ComplianceInput, policy: PlatformPolicy) -> list
             for m in _HTML.finditer(text)]
 
 
-# A marketplace's own name ("Your Orders on Amazon.com") is the marketplace itself, not a link out.
-_MARKETPLACE_NAME = {"amazon": "amazon.com", "walmart": "walmart.com", "ebay": "ebay.com"}
-
-
 def check_links(text: str, data: ComplianceInput, policy: PlatformPolicy) -> list[Violation]:
     """Marketplaces forbid links that take the buyer elsewhere; where links are allowed, only our domains.
     Any host ending in a public suffix counts (tools/contacts.py), however it is disguised."""
     rules = policy.messaging
     found = []
     for link in find_links(text):
-        if link.text.lower() == _MARKETPLACE_NAME.get(data.platform):
+        if names_the_marketplace(link, data.platform):  # "Your Orders on Amazon.com": not a link out
             continue
         if not rules.links_allowed:
             found.append(_violation("link", f"Links are not allowed on {policy.display_name}.", link.text))

@@ -31,7 +31,7 @@ import yaml
 
 from agent.intents import DELIVERED, INTENT_TABLE, UNDELIVERED, UNSHIPPED, intents_where
 from agent.order_cues import PROMISED, DeliveryCues, ProductRoles, delivery_cues, product_roles
-from tools.context import STORE_FAMILY  # one store behind the site and the Meta shops
+from tools.platform_profiles import same_store  # one store behind the site and the Meta shops
 
 _I = re.IGNORECASE
 
@@ -742,7 +742,7 @@ def date_window(text: str, today: date) -> Window | None:
 
 def on_channel(candidates: Iterable[Candidate], platform: str) -> list[Candidate]:
     """The orders a message on this channel can be about: the same marketplace, or the store family."""
-    return [c for c in candidates if c.platform == platform or {c.platform, platform} <= STORE_FAMILY]
+    return [c for c in candidates if same_store(c.platform, platform)]
 
 
 def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:

@@ -31,7 +31,7 @@ from knowledge.scope import (
     PLATFORM_WORDS, Block, Reference, applies_to, blocks, platform_rows, platforms_named, reference, referent,
     section_scope,
 )
-from tools.context import STORE_FAMILY
+from tools.platform_profiles import MARKETPLACES, META_SHOPS, STORE_FAMILY
 
 # ---------------------------------------------------------------- channels
 
@@ -39,7 +39,6 @@ CHANNELS = {  # the words that name each channel (knowledge/scope.py; Facebook a
     **{p: words for p, words in PLATFORM_WORDS.items() if p != "meta"},
     "facebook": PLATFORM_WORDS["meta"], "instagram": PLATFORM_WORDS["meta"],
 }
-MARKETPLACES = ("amazon", "walmart", "tiktok", "ebay")
 
 
 def about_another_channel(sentence: str, platform: str) -> bool:
@@ -408,7 +407,7 @@ _HEAD_END = re.compile(r"\s*(?:\(|:|;|,\s*which\b|\s[—–-]\s)")
 
 
 def _kb_platform(platform: str) -> str:
-    return "meta" if platform in ("facebook", "instagram") else platform
+    return "meta" if platform in META_SHOPS else platform
 
 
 def _own(names: frozenset[str], platform: str) -> bool:

@@ -238,7 +238,6 @@ class AmazonClient:
 # -------------------------------------------------------------------- proactive message rules
 
 _HTML = re.compile(r"<\s*/?\s*[a-z][a-z0-9-]*(\s[^<>]*)?/?\s*>|&(?:[a-z]+|#\d+);", re.IGNORECASE)
-_OWN_NAME = {"amazon.com"}  # "your orders on Amazon.com" names the marketplace, not a link out
 
 
 def check_proactive_text(text: str) -> None:
@@ -253,7 +252,8 @@ def check_proactive_text(text: str) -> None:
         problem = "HTML is not allowed; send plain text"
     elif not rules.email_addresses_allowed and contacts.find_emails(text):
         problem = "email addresses are not allowed"
-    elif not rules.links_allowed and any(link.text.lower() not in _OWN_NAME for link in contacts.find_links(text)):
+    elif not rules.links_allowed and any(not contacts.names_the_marketplace(link, "amazon")
+                                         for link in contacts.find_links(text)):
         problem = "links are not allowed"
     elif not rules.phone_numbers_allowed and contacts.find_phones(text):
         problem = "phone numbers are not allowed"

@@ -35,12 +35,15 @@ from channels.ratelimit import retry_after_s
 from channels.signatures import verify_meta
 from shopdesk.settings import Settings
 from tools.models import Platform
+from tools.platform_profiles import PROFILES
 from tools.policy.loader import PlatformPolicy, load_policies
 
 OBJECTS: dict[str, Platform] = {"page": "facebook", "instagram": "instagram"}
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})  # app, user, page and custom-level throttling
 TRANSIENT_CODES = frozenset({1, 2})  # "unknown error" / "service temporarily unavailable": Meta says retry
-_ORDER_NAME = re.compile(r"#\d{4,}\b|\border\s*(?:no\.?|number)?\s*#?\s*(\d{4,})\b", re.IGNORECASE)
+_STORE_NAME = PROFILES["facebook"].order_id  # Meta shop orders carry the store's order names ("#1001")
+_ORDER_NAME = re.compile(rf"{_STORE_NAME.pattern}\b|\border\s*(?:no\.?|number)?\s*{_STORE_NAME.prefix}?\s*"
+                         rf"({_STORE_NAME.number})\b", re.IGNORECASE)
 _SAFE_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 
 
@@ -112,11 +115,12 @@ def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]
             at = utc_from_unix(event.timestamp, "messaging timestamp", millis=True)
             customer, business = event.sender.id, event.recipient.id
             hint = _ORDER_NAME.search(text)
+            order_hint = (f"{_STORE_NAME.prefix}{hint.group(1)}" if hint.group(1) else hint.group(0)) if hint else None
             events.append(ChannelMessage(
                 platform=platform, delivery_id=message.mid, conversation_key=f"{platform}:{business}:{customer}",
                 customer_identity=customer, text=text, received_at=at, platform_message_id=message.mid,
                 attachments=attachments,
-                order_hint=(f"#{hint.group(1)}" if hint.group(1) else hint.group(0)) if hint else None,
+                order_hint=order_hint,
                 reply_route={"recipient_id": customer, "page_id": business, "customer_at": at.isoformat(),
                              "platform": platform},
             ))

@@ -14,9 +14,11 @@ from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tools.context import ToolContext, emails_on_file, same_channel_family
+from tools.context import ToolContext, emails_on_file
+from tools.eligibility import return_standing
 from tools.errors import CommerceError, NotFoundError, PreconditionFailed
 from tools.models import DEFECT_REASONS, Address, Order, Platform, Product, ReturnItem, ReturnReason, Subscription
+from tools.platform_profiles import same_store
 from tools.refund_reasons import refund_kind
 from tools.results import PendingAction
 
@@ -72,7 +74,7 @@ def _owned_order(ctx: ToolContext, order_id: str) -> Order:
 
 
 def _same_channel(ctx: ToolContext, order: Order) -> None:
-    if not same_channel_family(order.platform, ctx.platform):
+    if not same_store(order.platform, ctx.platform):
         raise ToolDenied(
             f"Order {order.id} was placed on {ctx.policies[order.platform].display_name}; changes to it are made there.",
             code="other_channel",
@@ -224,31 +226,14 @@ def check_return_eligibility(ctx: ToolContext, order_id: str, reason: ReturnReas
     order = _owned_order(ctx, order_id)
     policy = ctx.policies[order.platform]
     reason = return_reason_for(order, reason)
-    today = ctx.clock.now().date()
-    window_ends = policy.return_window_end(order, reason)
     returns = ctx.backend.order_returns(order.id)
-    returned = {i.sku: 0 for i in order.items}
-    for r in returns:
-        if r.status != "rejected":
-            for item in r.items:
-                returned[item.sku] = returned.get(item.sku, 0) + item.quantity
+    standing = return_standing(order, policy, reason, ctx.clock.now().date(), returns)
+    window_ends = standing.window_ends
     lines = [i for i in order.items if sku is None or i.sku == sku.upper()]
-    returnable = [{"sku": i.sku, "title": i.title, "quantity": i.quantity - returned.get(i.sku, 0)}
-                  for i in lines if i.quantity - returned.get(i.sku, 0) > 0]
-    if order.status in ("pending", "unshipped"):
-        eligible, why = False, "not_shipped"
-    elif order.status == "cancelled":
-        eligible, why = False, "order_cancelled"
-    elif order.status in ("shipped", "in_transit"):
-        eligible, why = False, "not_delivered"
-    elif not returnable and any(r.status != "rejected" for r in returns):  # sent back already: that, not the window
-        eligible, why = False, "already_returned"
-    elif window_ends is None or today > window_ends:
-        eligible, why = False, "window_closed"
-    elif not returnable:
-        eligible, why = False, "already_returned"
-    else:
-        eligible, why = True, "eligible"
+    returnable = [{"sku": i.sku, "title": i.title, "quantity": standing.returnable(i)}
+                  for i in lines if standing.returnable(i) > 0]
+    why = standing.reason_code(lines)
+    eligible = why == "eligible"
     return {
         "order_id": order.id, "platform": order.platform, "eligible": eligible, "reason_code": why,
         "return_reason": reason, "window_ends": window_ends.isoformat() if window_ends else None,

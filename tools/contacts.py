@@ -12,6 +12,8 @@ Why it looks the way it does:
 - A phone number is whatever libphonenumber considers possible, in any country's international form,
   after digit groups joined by underscores are rejoined and spelled-out digits are turned into digits.
   Order ids and tracking numbers (`tools.models` formats) and ids the caller knows are never phones.
+- A marketplace's own site name ("Your Orders on Amazon.com") names the platform, it is no link out
+  (`names_the_marketplace`, from `PlatformProfile.own_site`): the reply check and Amazon's pre-send check agree.
 - Every pattern is linear in the length of the text (bounded or possessive quantifiers, look-behinds
   that allow one start per token), so customer text of any size can be scanned:
   `tests/security/test_regex_linear.py` guards it.
@@ -29,6 +31,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict
 
 from tools.models import ID_ANY, ID_BODY
+from tools.platform_profiles import PROFILES, Platform
 
 if TYPE_CHECKING:
     import tldextract
@@ -117,6 +120,13 @@ def _host(link: str) -> str:
     except ValueError:
         host = link.split("://", 1)[-1]
     return host.lower().rstrip(".")
+
+
+def names_the_marketplace(link: Contact, platform: Platform) -> bool:
+    """Whether a found link is just the marketplace's own name ("Your Orders on Amazon.com"): that names the
+    platform the buyer is already on, it does not send them elsewhere (`PlatformProfile.own_site`)."""
+    own_site = PROFILES[platform].own_site
+    return own_site is not None and link.text.lower() == own_site
 
 
 def find_links(text: str) -> list[Contact]:

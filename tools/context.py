@@ -17,15 +17,9 @@ from decimal import Decimal
 from tools.backend import CommerceBackend
 from tools.clock import Clock, SystemClock
 from tools.models import Customer, Platform
+from tools.platform_profiles import STORE_FAMILY, same_store
 from tools.policy.loader import PlatformPolicy, SellerPolicy, load_policies, load_seller
 from tools.results import PendingAction
-
-STORE_FAMILY: frozenset[str] = frozenset({"shopify", "facebook", "instagram"})
-
-
-def same_channel_family(a: Platform, b: Platform) -> bool:
-    """Facebook and Instagram shops check out on the own store, so the three share orders."""
-    return a == b or (a in STORE_FAMILY and b in STORE_FAMILY)
 
 
 @dataclass
@@ -52,7 +46,7 @@ def emails_on_file(customer: Customer, platform: Platform) -> set[str]:
     """The addresses an order on `platform` knows its buyer by: the relay or store email of that channel
     family, and the account email for own-store (Shopify, Facebook, Instagram) orders."""
     found = {i.value for i in customer.identities if i.kind in ("email", "relay_email")
-             and same_channel_family(i.platform, platform)}
+             and same_store(i.platform, platform)}
     if platform in STORE_FAMILY and customer.email:
         found.add(customer.email)
     return {e.strip().lower() for e in found}

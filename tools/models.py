@@ -22,8 +22,13 @@ from pydantic import (
     model_validator,
 )
 
-Platform = Literal["amazon", "walmart", "shopify", "tiktok", "ebay", "facebook", "instagram"]
-PLATFORMS: tuple[Platform, ...] = ("amazon", "walmart", "shopify", "tiktok", "ebay", "facebook", "instagram")
+from tools.platform_profiles import (  # the platform table; re-exported here for the many `tools.models` readers
+    ORDER_ID_PATTERNS,
+    PLATFORMS,
+    IdentityKind,
+    Platform,
+    StorePlatform,
+)
 
 OrderStatus = Literal["pending", "unshipped", "shipped", "in_transit", "delivered", "cancelled", "returned"]
 ORDER_STATUSES: tuple[OrderStatus, ...] = (
@@ -36,7 +41,6 @@ ShipmentStatus = Literal["label_created", "in_transit", "out_for_delivery", "del
 TrackingEventType = Literal[
     "label_created", "accepted", "in_transit", "out_for_delivery", "delivered", "exception", "delayed", "lost"
 ]
-IdentityKind = Literal["relay_email", "email", "phone", "im_user_id", "buyer_id", "username", "psid", "igsid"]
 
 ReturnReason = Literal[
     "changed_mind", "no_longer_needed", "damaged", "defective", "wrong_item", "not_as_described", "arrived_late"
@@ -88,17 +92,7 @@ class Model(BaseModel):
 
 # ---------------------------------------------------------------- identifiers
 
-ORDER_ID_PATTERNS: dict[Platform, re.Pattern[str]] = {
-    "amazon": re.compile(r"^\d{3}-\d{7}-\d{7}$"),
-    "walmart": re.compile(r"^\d{13,15}$"),
-    "shopify": re.compile(r"^#\d{4,}$"),
-    "tiktok": re.compile(r"^\d{18}$"),
-    "ebay": re.compile(r"^\d{2}-\d{5}-\d{5}$"),
-    # US Facebook and Instagram Shops check out on the seller's own (Shopify) site, so their
-    # orders carry Shopify order names from the same sequence.
-    "facebook": re.compile(r"^#\d{4,}$"),
-    "instagram": re.compile(r"^#\d{4,}$"),
-}
+# Order-id formats: `ORDER_ID_PATTERNS`, from the platform table (`tools/platform_profiles.py`).
 
 TRACKING_PATTERNS: dict[Carrier, re.Pattern[str]] = {
     "USPS": re.compile(r"^9[2345]\d{20}$"),
@@ -449,7 +443,7 @@ class CartItem(Model):
 class AbandonedCart(Model):
     id: str = Field(pattern=r"^K\d{5}$")
     customer_id: str
-    platform: Literal["shopify", "facebook", "instagram"]
+    platform: StorePlatform
     items: list[CartItem] = Field(min_length=1)
     created_at: UTCDateTime
     recovered_order_id: str | None = None

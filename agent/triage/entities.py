@@ -12,22 +12,36 @@ import re
 
 from agent.schemas import Entities
 from tools.contacts import find_emails, find_phones
-from tools.models import Platform
+from tools.models import TRACKING_PATTERNS, Platform
+from tools.platform_profiles import PROFILES, STORE_HOME
 
-_AMAZON = re.compile(r"\b\d{3}-\d{7}-\d{7}\b")
-_EBAY = re.compile(r"\b\d{2}-\d{5}-\d{5}\b")
-# possessive spaces: "order" followed by thousands of blanks must not be split every possible way
-_STORE = re.compile(r"(?:#|order\s*+(?:number|no\.?|num)?\s*+:?\s*+#?)\s*+(\d{4,7})\b", re.IGNORECASE)
-_TIKTOK = re.compile(r"(?<![\d-])\d{18}(?![\d-])")
-_WALMART = re.compile(r"(?<![\d-])\d{13,15}(?![\d-])")
+
+def _format(pattern: re.Pattern[str]) -> str:
+    """An anchored format (`tools.models`) as a regex to find inside text; each finder adds its boundaries."""
+    return pattern.pattern.removeprefix("^").removesuffix("$")
+
+
+# Order ids in each platform's format (`tools/platform_profiles.py`). Dashed ids stop at word boundaries;
+# all-digit ids must not touch another digit or a dash.
+_AMAZON = re.compile(rf"\b{PROFILES['amazon'].order_id.pattern}\b")
+_EBAY = re.compile(rf"\b{PROFILES['ebay'].order_id.pattern}\b")
+_TIKTOK = re.compile(rf"(?<![\d-]){PROFILES['tiktok'].order_id.pattern}(?![\d-])")
+_WALMART = re.compile(rf"(?<![\d-]){PROFILES['walmart'].order_id.pattern}(?![\d-])")
+# A store order name ("#1001"; the whole family shares it) is often typed without its sign after an "order"
+# cue ("order number 1001"). A person types at most 7 digits of it (the format allows more); the bound also
+# keeps the scan linear. Possessive spaces: "order" followed by thousands of blanks must not be split every
+# possible way.
+_STORE_NAME = PROFILES[STORE_HOME].order_id
+_STORE_NUMBER = r"\d{4,7}"
+_STORE = re.compile(rf"(?:{_STORE_NAME.prefix}|order\s*+(?:number|no\.?|num)?\s*+:?\s*+{_STORE_NAME.prefix}?)\s*+"
+                    rf"({_STORE_NUMBER})\b", re.IGNORECASE)
+# Tracking numbers (`tools.models.TRACKING_PATTERNS`); USPS ones are often written in groups of four.
 _USPS = re.compile(r"(?<!\d)9[2345]\d{2}\s?\d{4}\s?\d{4}\s?\d{4}\s?\d{4}\s?\d{2}(?!\d)")
-_UPS = re.compile(r"\b1Z[0-9A-Z]{16}\b", re.IGNORECASE)
-_AMZL = re.compile(r"\bTBA\d{12}\b", re.IGNORECASE)
-_FEDEX = re.compile(r"(?<![\d-])(\d{12}|\d{15})(?![\d-])")
+_UPS = re.compile(rf"\b{_format(TRACKING_PATTERNS['UPS'])}\b", re.IGNORECASE)
+_AMZL = re.compile(rf"\b{_format(TRACKING_PATTERNS['Amazon Logistics'])}\b", re.IGNORECASE)
+_FEDEX = re.compile(rf"(?<![\d-]){_format(TRACKING_PATTERNS['FedEx'])}(?![\d-])")
 _SKU = re.compile(r"\bNF-[A-Z0-9]+(?:-[A-Z0-9]+)*\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"\$\s?\d+(?:,\d{3})*(?:\.\d{2})?")
-
-STORE_PLATFORMS = ("shopify", "facebook", "instagram")
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -46,7 +60,7 @@ def extract_entities(text: str, platform: Platform) -> Entities:
     tracking += [m.group(0).upper() for m in _UPS.finditer(text)]
     tracking += [m.group(0).upper() for m in _AMZL.finditer(text)]
     orders = _AMAZON.findall(text) + _EBAY.findall(text)
-    orders += [f"#{m.group(1)}" for m in _STORE.finditer(text)]
+    orders += [f"{_STORE_NAME.prefix}{m.group(1)}" for m in _STORE.finditer(text)]
     orders += _TIKTOK.findall(text)
     long_numbers = [n for n in _WALMART.findall(text) if n not in tracking and n not in orders]
     if platform == "walmart":

@@ -49,6 +49,7 @@ from tools.models import (
     Subscription,
     TrackingEvent,
 )
+from tools.platform_profiles import PROFILES, STORE_FAMILY, STORE_HOME, STORE_PLATFORMS, IdentityKind
 from tools.platform_status import native_status
 from tools.policy.loader import PlatformPolicy, SellerPolicy, load_policies, load_seller
 from tools.sandbox import reference as ref
@@ -62,6 +63,10 @@ PENDING: dict[Platform, tuple[float, float]] = {  # (hours an order may stay unp
     "amazon": (8.0, 0.4), "walmart": (4.0, 0.3), "tiktok": (2.0, 0.3), "shopify": (6.0, 0.1),
 }
 CENT = Decimal("0.01")
+RELAYS: dict[Platform, tuple[str, int, str]] = {  # a marketplace's relay addresses: (alphabet, length, domain)
+    "amazon": (string.ascii_lowercase + string.digits, 15, "marketplace.amazon.com"),
+    "walmart": ("0123456789abcdef", 32, "relay.walmart.com"),
+}
 
 # What happens to an order after it is placed, with its probability. "normal" is the rest.
 FATES: dict[str, float] = {
@@ -169,31 +174,32 @@ class _Generator:
         return Address(name=name, line1=line1, line2=line2, city=city, state=state, zip=zip_code)
 
     def _identities(self, platform: Platform, first: str, last: str, email: str, phone: str) -> list[Identity]:
-        lower = string.ascii_lowercase + string.digits
-        if platform == "amazon":
-            relay = self._unique(lambda: "".join(self.rng.choice(lower) for _ in range(15)))
-            return [Identity(platform="amazon", kind="relay_email", value=f"{relay}@marketplace.amazon.com")]
-        if platform == "walmart":
-            relay = self._unique(lambda: "".join(self.rng.choice("0123456789abcdef") for _ in range(32)))
-            return [Identity(platform="walmart", kind="relay_email", value=f"{relay}@relay.walmart.com")]
-        if platform == "shopify":
-            return [
-                Identity(platform="shopify", kind="email", value=email),
-                Identity(platform="shopify", kind="phone", value=phone),
-            ]
-        if platform == "tiktok":
-            return [
-                Identity(platform="tiktok", kind="im_user_id", value=self._unique(lambda: "7" + self._digits(18))),
-                Identity(platform="tiktok", kind="buyer_id", value=self._unique(lambda: "75" + self._digits(17))),
-            ]
-        if platform == "ebay":
-            handle = self._unique(
+        """One identity of each kind the platform names its customers by (`tools/platform_profiles.py`)."""
+        return [Identity(platform=platform, kind=kind, value=self._identity_value(platform, kind, first, last, email,
+                                                                                  phone))
+                for kind in PROFILES[platform].identity_kinds]
+
+    def _identity_value(self, platform: Platform, kind: IdentityKind, first: str, last: str, email: str,
+                        phone: str) -> str:
+        if kind == "relay_email":
+            alphabet, length, domain = RELAYS[platform]
+            relay = self._unique(lambda: "".join(self.rng.choice(alphabet) for _ in range(length)))
+            return f"{relay}@{domain}"
+        if kind == "email":
+            return email
+        if kind == "phone":
+            return phone
+        if kind == "im_user_id":
+            return self._unique(lambda: "7" + self._digits(18))
+        if kind == "buyer_id":
+            return self._unique(lambda: "75" + self._digits(17))
+        if kind == "username":
+            return self._unique(
                 lambda: f"{first.lower()}{self.rng.choice(['_', '.', ''])}{last.lower()[:4]}{self.rng.randint(1, 99)}"
             )
-            return [Identity(platform="ebay", kind="username", value=handle)]
-        if platform == "facebook":
-            return [Identity(platform="facebook", kind="psid", value=self._unique(lambda: "2" + self._digits(15)))]
-        return [Identity(platform="instagram", kind="igsid", value=self._unique(lambda: "17" + self._digits(15)))]
+        if kind == "psid":
+            return self._unique(lambda: "2" + self._digits(15))
+        return self._unique(lambda: "17" + self._digits(15))  # igsid
 
     def customers(self) -> None:
         shares = dict(PLATFORM_SHARE)
@@ -212,8 +218,8 @@ class _Generator:
                 if self.rng.random() < extra_chance:
                     other = self._weighted({p: w for p, w in shares.items() if p not in platforms})
                     platforms.append(other)
-            if {"facebook", "instagram"} & set(platforms) and "shopify" not in platforms:
-                platforms.append("shopify")  # Meta shops check out on the store: the store knows the email
+            if STORE_FAMILY & set(platforms) and STORE_HOME not in platforms:
+                platforms.append(STORE_HOME)  # Meta shops check out on the store: the store knows the email
             identities: list[Identity] = []
             for platform in platforms:
                 identities += self._identities(platform, first, last, email, phone)  # type: ignore[arg-type]
@@ -283,12 +289,12 @@ class _Generator:
             return Decimal("0.00")
         if platform == "ebay" and self.rng.random() < 0.7:
             return Decimal("0.00")
-        if platform in ("shopify", "facebook", "instagram"):
+        if platform in STORE_FAMILY:
             return Decimal(str(self.seller.shipping.standard_shipping_fee))
         return Decimal(str(self.seller.shipping.marketplace_shipping_fee))
 
     def _payment(self, platform: Platform) -> PaymentMethod:
-        if platform not in ("shopify", "facebook", "instagram"):
+        if platform not in STORE_FAMILY:
             return PaymentMethod(kind="marketplace")
         kind = self.rng.choices(["card", "shop_pay", "paypal", "apple_pay"], weights=[55, 20, 15, 10])[0]
         if kind == "card":
@@ -311,8 +317,8 @@ class _Generator:
         drafts.sort(key=lambda d: (d[0], d[1]))
         store_number = 1001
         for created, platform in drafts:
-            if platform in ("shopify", "facebook", "instagram"):
-                order_id = f"#{store_number}"
+            if platform in STORE_FAMILY:  # one sequence of store order names for the whole family
+                order_id = f"{PROFILES[platform].order_id.prefix}{store_number}"
                 platform_ref = str(5_500_000_000_000 + store_number * 7919)
                 store_number += 1
             else:
@@ -671,10 +677,10 @@ class _Generator:
             ))
 
     def carts(self) -> None:
-        pool = self.by_platform["shopify"] + self.by_platform["facebook"] + self.by_platform["instagram"]
+        pool = [customer for platform in STORE_PLATFORMS for customer in self.by_platform[platform]]
         for _ in range(self.cfg.carts):
             customer = self.rng.choice(pool)
-            platform = self.rng.choice([p for p in customer.platforms if p in ("shopify", "facebook", "instagram")])
+            platform = self.rng.choice([p for p in customer.platforms if p in STORE_FAMILY])
             products = self.rng.choices(self.data.products, weights=self.popularity, k=self.rng.randint(1, 3))
             items: dict[str, CartItem] = {}
             for product in products:

@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from tools.calendar import add_business_days
 from tools.clock import Clock, SystemClock
+from tools.eligibility import return_standing
 from tools.errors import NotFoundError, PreconditionFailed, StoreNotSeededError
 from tools.models import (
     AbandonedCart,
@@ -407,32 +408,27 @@ class SandboxStore:
                 return done
             order = self.get_order(order_id)
             policy = self.policy(order.platform)
-            if order.status in ("pending", "unshipped"):
+            standing = return_standing(order, policy, reason, self.clock.now().date(), self.order_returns(order.id))
+            window_ends = standing.window_ends
+            if standing.block == "not_shipped":
                 raise PreconditionFailed(
                     f"Order {order.id} has not shipped yet; it can be cancelled instead of returned.",
                     code="not_shipped", order_id=order.id,
                 )
-            if order.status == "cancelled":
+            if standing.block == "order_cancelled":
                 raise PreconditionFailed(f"Order {order.id} was cancelled.", code="order_cancelled")
-            if order.status in ("shipped", "in_transit"):
+            if standing.block == "not_delivered":
                 raise PreconditionFailed(
                     f"Order {order.id} has not been delivered yet; a return can start once it arrives.",
                     code="not_delivered", order_id=order.id,
                 )
-            today = self.clock.now().date()
-            window_ends = policy.return_window_end(order, reason)
-            if window_ends is None or today > window_ends:
+            if standing.block == "window_closed" or window_ends is None:  # None: the window never opened
                 raise PreconditionFailed(
                     f"The return window for order {order.id} closed on {window_ends}.",
                     code="return_window_closed", order_id=order.id, window_ends=str(window_ends),
                 )
             if not items:
                 raise PreconditionFailed("A return needs at least one item.", code="no_items")
-            already: dict[str, int] = {}
-            for earlier in self.order_returns(order.id):
-                if earlier.status != "rejected":
-                    for item in earlier.items:
-                        already[item.sku] = already.get(item.sku, 0) + item.quantity
             value = Decimal("0")
             for item in items:
                 line = order.line_for_sku(item.sku)
@@ -440,7 +436,7 @@ class SandboxStore:
                     raise PreconditionFailed(
                         f"{item.sku} is not part of order {order.id}.", code="item_not_in_order", sku=item.sku
                     )
-                returnable = line.quantity - already.get(item.sku, 0)
+                returnable = standing.returnable(line)
                 if item.quantity > returnable:
                     raise PreconditionFailed(
                         f"Only {returnable} of {item.sku} can still be returned on order {order.id}.",
