@@ -4,7 +4,8 @@ A handed-off message used to leave the customer in silence until someone picked 
 marketplace's response clock ran. The acknowledgment says a person has it and by when (that platform's
 clock), in the customer's language; a safety report's leads with concern and the safety step from the
 knowledge base (get safe, call 911 for an injury, fire or gas leak, stop using the product). It states no
-fact about the order, so it is safe to send before anyone has looked.
+fact about the order, so it is safe to send before anyone has looked. Asked whether a bot answers, it says so
+first (the disclosure article: an honest yes on every channel).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 
 from agent import templates_es
 from agent.templates import GREETING, GREETING_ANON, SIGN_OFF, format_date
+from agent.tone import DISCLOSURE
 from tools.contacts import has_contact
 
 SAFETY_FLAGS = frozenset({"injury_or_safety"})
@@ -60,6 +62,8 @@ def acknowledgment(*, risk_flags: list[str], language: str | None, deadline: dat
     lang = "es" if language == "es" else "en"
     plain = _RECEIVED[(lang, received)] if (lang, received) in _RECEIVED else _BODY[lang]
     body = _SAFETY[lang] if SAFETY_FLAGS & set(risk_flags) else plain.format(when=_when(deadline, now, lang))
+    if "asks_if_automated" in risk_flags and not SAFETY_FLAGS & set(risk_flags):
+        body = f"{DISCLOSURE[lang]} {body}"  # "is this a bot? I want a person": the honest answer, then the person
     if first_name and has_contact(first_name):
         first_name = None
     if lang == "es":

@@ -72,6 +72,16 @@ def test_an_unfamiliar_topic_goes_to_a_person(say, runtime, store: SandboxStore)
     assert "passed it to a member of our team, who will reply within 24 hours" in trace.acknowledgment
 
 
+def test_asked_whether_a_bot_answers_while_asking_for_a_person_the_acknowledgment_says_so(say, runtime, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    """"Is this a person or a bot? I want a real human": the person is on it, and the honest answer comes first
+    (the disclosure article: an honest yes on every channel, handoff or not)."""
+    trace = say(store.list_customers()[4].id, "facebook", "is this an actual person or a bot? I want to talk to a "
+                                                            "real human about my order please")
+    assert trace.route == "handoff" and "asks_for_person" in trace.risk_flags
+    assert outbox_texts(runtime, trace.thread) == [trace.acknowledgment]
+    assert "AI assistant, not a person" in trace.acknowledgment and "member of our team" in trace.acknowledgment
+
+
 def test_delivered_but_not_received_gets_the_steps(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
     order = orders(store, "walmart", "delivered", lambda o: o.delivered_at > ANCHOR - timedelta(days=5))
     trace = say(order.customer_id, "walmart", f"tracking says delivered but I never got it. order {order.id}")
