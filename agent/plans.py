@@ -149,6 +149,18 @@ def _resolve_order(p: PlanInput) -> dict[str, Any]:
     raise _NeedOrder(PlanOutcome(template="which_order", slots={"order_list": listing}, awaiting="order_id"))
 
 
+def order_named_by_product(p: PlanInput) -> str | None:
+    """The order `p.text` points at by the products it names, when one order plausibly fits; else None. For a
+    further request of a message about several orders ("1) the French press is still not here 2) when is the
+    refund for the table?"): the main request's order must not answer a piece that names another one."""
+    if p.triage.entities.order_ids or p.triage.entities.tracking_numbers:
+        return None  # the message names its orders outright; the plan reads them
+    listed = p.run("list_customer_orders", {"limit": 20})
+    rows = (listed.data or {}).get("orders", []) if listed.ok else []
+    found = resolve(p.text, p.intent, [Candidate.from_tool(r) for r in rows], today=p.today, platform=p.platform)
+    return found.order_id if found.order_id and "product" in found.cues else None
+
+
 def _short_title(title: str) -> str:
     """"Northfork Basecamp 45 Qt Rolling Cooler - Juniper" -> "Basecamp 45 Qt Rolling Cooler - Juniper": the
     product as the customer knows it, without the brand every item carries."""
@@ -570,12 +582,35 @@ def _exchange_request(text: str) -> bool:
                for m in _INSTEAD.finditer(text))
 
 
+_DAMAGED = re.compile(r"\b(broken|cracked|damaged|dented|chipped|shattered|smashed|crushed|bent|torn)\b", re.I)
+# What undoes a fault word before it in its clause: a denial ("nothing wrong with it", "it isn't damaged", "no
+# cracks") or the customer's own choice ("I ordered the wrong size", "we measured wrong").
+_DENIED = re.compile(r"\b(?:nothing|not|no|never|none|without|isn'?t|wasn'?t|aren'?t|weren'?t|ain'?t|nada|sin)\b"
+                     r"|n't\b|\b(?:i|we)\s+(?:\w+\s+)?(?:ordered|picked|chose|bought|selected|clicked|measured|"
+                     r"grabbed|typed|entered)\b", re.I)
+_CLAUSE_END = re.compile(r"[.!?;,\n]|\b(?:but|though|although|however|except)\b", re.I)
+
+
+def _says(pattern: re.Pattern[str], text: str) -> bool:
+    """A fault cue the customer asserts: some match of `pattern` with no denial or own-choice words among the
+    (up to five) words before it in its clause. "Nothing wrong with it, we just measured badly" once read as a
+    wrong item, and the auto-sent reply waived the restocking fee "because we sent the wrong item"."""
+    for m in pattern.finditer(text):
+        before = text[max(0, m.start() - 80):m.start()]
+        clause = _CLAUSE_END.split(before)[-1]
+        if not _DENIED.search(" ".join(clause.split()[-5:])):
+            return True
+    return False
+
+
 def _return_reason(text: str, *, exchange: bool = False) -> str:
-    if (_WRONG_SENT if exchange else _WRONG).search(text):
+    """Why the customer sends it back, from the fault they assert (a denied one is no reason): it decides
+    the restocking fee and who pays the label."""
+    if _says(_WRONG_SENT if exchange else _WRONG, text):
         return "wrong_item"
-    if _DEFECT.search(text):
+    if _says(_DEFECT, text):
         return "defective"
-    if re.search(r"\b(broken|cracked|damaged|dented|chipped|shattered|smashed|crushed|bent|torn)\b", text, re.I):
+    if _says(_DAMAGED, text):
         return "damaged"
     if _LATE.search(text):
         return "arrived_late"
@@ -1152,8 +1187,10 @@ def plan_cancel(p: PlanInput) -> PlanOutcome:
         return answer
     if answer is not None and p.pending_action is not None:
         done, oid = answer, p.pending_action.args["order_id"]
-        refund_line = (f"A refund of ${done.data['refund_amount']} is on its way to your original payment method."
-                       if done.data and done.data.get("refund_amount") else "You haven't been charged for it.")
+        refunds = p.policy.refunds  # the money's last leg is the bank's: say how long it takes (the customer asks next)
+        refund_line = (f"A refund of ${done.data['refund_amount']} is on its way to your original payment method; "
+                       f"banks usually post it within {refunds.posting_days_min}-{refunds.posting_days_max} business "
+                       "days." if done.data and done.data.get("refund_amount") else "You haven't been charged for it.")
         return PlanOutcome(template="cancel_done", order_id=oid, slots={"order_id": oid, "refund_line": refund_line})
     order = _resolve_order(p)
     oid = order["order_id"]

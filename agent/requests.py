@@ -18,6 +18,8 @@ from agent.triage.classifier import IntentGuess
 
 READ_ONLY_ANSWERS = intents_where(read_only=True)  # answering changes nothing: several share one reply
 NOT_REQUESTS = intents_where(is_request=False)  # tone, thanks, venting: no answer owed
+# intents answered with words only: a piece asking for an action is never part of such a request
+QUESTIONS_ONLY = frozenset({"policy_question", "product_question"})
 MIN_WORDS = 4
 MIN_CONFIDENCE = 0.6
 MAX_PIECES = 8
@@ -74,3 +76,49 @@ def split_requests(text: str, main_intent: str, classify: Callable[[list[str]], 
         if guess.intent not in found or guess.confidence > found[guess.intent].confidence:
             found[guess.intent] = Request(part, guess.intent, guess.confidence)
     return list(found.values())
+
+
+# A piece that asks the seller to DO something (not a question, so the answer gate's question check never
+# sees it): "I want to return something I bought", "please cancel the lamp", "can you swap it for the blue
+# one", "quiero devolver el termo". The verbs are the actions a plan can take or a person must; the subject
+# is the customer (I/we want, need, would like) or the request is addressed to the seller (please, can you,
+# or the verb itself opening the sentence).
+_ACTION_VERB = (r"(?:return|send\s+(?:it|them|this|that|these|those)\s+back|cancel|refund|exchange|swap|switch|"
+                r"replace|change|update|correct|fix|reship|resend|re-send|re-ship|ship|send|redirect|reroute|"
+                r"skip|pause|stop|resume|get\s+(?:a|my)\s+(?:refund|replacement|money)|have\s+(?:a|my)\s+refund)")
+_DIRECTIVE = re.compile(
+    rf"\b(?:i|we)(?:'d\s+(?:really\s+)?like|'m\s+trying|(?:\s+(?:really|just|still|also))?\s+(?:want|need|"
+    rf"would\s+like|wanna|wish|am\s+trying|was\s+hoping|were\s+hoping))\s+(?:to\s+)?(?:you\s+to\s+)?{_ACTION_VERB}\b"
+    rf"|^(?:please|pls|plz|kindly)\s+{_ACTION_VERB}\b"
+    rf"|\b(?:can|could|would|will)\s+(?:you|u|y'all|someone)\s+(?:please\s+|pls\s+|just\s+)?{_ACTION_VERB}\b"
+    r"|^(?:cancel|return|refund|exchange|swap|replace|resend|reship|redirect|reroute|skip|pause)\b(?!\s+(?:policy|window|label|date|status|of)\b)"
+    r"|\b(?:quiero|queremos|necesito|necesitamos|quisiera|quisi[eé]ramos|me\s+gustar[ií]a)\s+"
+    r"(?:que\s+(?:me\s+)?)?(?:devolver|cancelar|cambiar|reembols|un\s+reembolso|mi\s+dinero|otro|reemplaz|"
+    r"pausar|saltar)"
+    r"|^(?:por\s+favor\s+)?(?:cancel[ea]n?|devuelv[ae]n?|cambi[ea]n?|reemb[oó]ls[ea]n?)\b", re.I)
+
+
+def is_directive(piece: str) -> bool:
+    """The piece asks the seller to do something (return, cancel, refund, change, send...), in English or
+    Spanish. Read on the piece after its leading joiners ("Also, please cancel...")."""
+    text = re.sub(r"^(?:\W*(?:also|and|plus|but|so|oh|ok|okay|hi|hello|hey|btw|y|tambi[eé]n|pero|hola)\b)+\W*", "",
+                  piece.strip(), flags=re.I)
+    return bool(_DIRECTIVE.search(text))
+
+
+def unsure_requests(parts: list[str], guesses: list[IntentGuess], main_intent: str, taken: set[str]) -> list[str]:
+    """The intents of pieces that ask for an action but whose reading is too unsure to become a request of
+    their own (below MIN_CONFIDENCE), other than the message's main request (its top reading, or its second
+    one when the main request is an action) and the requests already found (`taken`). Left out, "I want to
+    return something I bought. Also, do you ship to Canada?" auto-sent the shipping answer alone: the return
+    was never read. Nothing answers these; they keep the reply for a person."""
+    found: list[str] = []
+    for part, guess in zip(parts, guesses, strict=True):
+        if guess.confidence >= MIN_CONFIDENCE or guess.intent in NOT_REQUESTS or not is_directive(part):
+            continue
+        if guess.intent == main_intent or guess.intent in taken or guess.intent in found:
+            continue
+        if guess.runner_up == main_intent and main_intent not in QUESTIONS_ONLY:
+            continue  # its other reading is the main request's own action: that plan answers it
+        found.append(guess.intent)
+    return found

@@ -493,8 +493,10 @@ SLOTS: dict[str, Callable[[str], str]] = {
     "refund_line": _phrases(
         (" A refund of ${amount} was issued on {date}.", " Se emitió un reembolso de ${amount} {date}."),
         (" We already refunded ${amount} on {date}.", " Ya le reembolsamos ${amount} {date}."),
-        ("A refund of ${amount} is on its way to your original payment method.",
-         "Un reembolso de ${amount} va en camino a su método de pago original."),
+        ("A refund of ${amount} is on its way to your original payment method; banks usually post it within {days} "
+         "business days.",
+         "Un reembolso de ${amount} va en camino a su método de pago original; los bancos suelen reflejarlo en un "
+         "plazo de {days} días hábiles."),
         ("You haven't been charged for it.", "No se le cobró nada por este pedido."),
     ),
     "expected_line": _phrases((" It should reach you by {date}.", " Debería recibirlo a más tardar {date}."),

@@ -19,9 +19,9 @@ from agent.attachment_turn import attachment_outcome
 from agent.context import AgentContext
 from agent.llm_engine import handoff_already_decided, llm_answer
 from agent.intents import intents_where
-from agent.plans import HANDOFF_INTENTS, PlanInput, PlanOutcome, run_plan
+from agent.plans import HANDOFF_INTENTS, PlanInput, PlanOutcome, order_named_by_product, run_plan
 from agent.answer_gate import Asked, questions
-from agent.requests import READ_ONLY_ANSWERS, pieces, split_requests
+from agent.requests import READ_ONLY_ANSWERS, pieces, split_requests, unsure_requests
 from agent.routing import HANDOFF_FLAGS
 from agent.schemas import Passage, Triage
 from agent.state import AgentState
@@ -178,14 +178,17 @@ def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) 
     held: list[str] = []  # review reasons of the further answers
     citations = list(outcome.citations)
     passages: list[dict[str, Any]] = []
-    for request in split_requests(main.text, main.intent, lambda batch: [read[t] for t in batch]):
+    requests = split_requests(main.text, main.intent, lambda batch: [read[t] for t in batch])
+    for request in requests:
         if request.intent not in READ_ONLY_ANSWERS:
             unanswered.append(request.intent)
             continue
         found = main.search(request.text, None) if main.search else []
-        sub = run_plan(replace(main, intent=request.intent, text=request.text, pending_action=None, confirmed=False,
-                               declined=False, passages=found or main.passages,
-                               active_order_id=outcome.order_id or main.active_order_id))
+        piece = replace(main, intent=request.intent, text=request.text, pending_action=None, confirmed=False,
+                        declined=False, passages=found or main.passages)
+        # a piece naming another order's product is about that order, not the main request's
+        named = order_named_by_product(piece) if request.intent in NEEDS_CUSTOMER else None
+        sub = run_plan(replace(piece, active_order_id=named or outcome.order_id or main.active_order_id))
         if sub.template in UNANSWERED:
             unanswered.append(request.intent)
             continue
@@ -199,6 +202,9 @@ def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) 
             held.append(sub.review_reason)
         citations += [c for c in sub.citations if c not in citations]
         passages += [p.model_dump(mode="json") for p in found if p.id in sub.citations]
+    # a piece asking for an action, read too unsure to be a request of its own, is still asked: a person sees it
+    unanswered += unsure_requests(request_texts, [read[t] for t in request_texts], main.intent,
+                                  {r.intent for r in requests})
     primary = _primary_question(asked_texts, read, main.intent)
     if primary is not None and outcome.template not in PASSAGE_ANSWERS:
         by_plan.add(primary)  # the main plan answered (or asked what it needs to answer) the main question

@@ -44,7 +44,7 @@ FRAGMENTS = [
     "a", " ", "\n \n", "1 ", "1-", "(1", "+1 ", "a.", "a@", "@a", "a.a@", "order ", "order no ", "--- Message ",
     "On Mon wrote ", "1 a st, ", "1 st, ab 12345 ", "http://", "evil dot ", "one two ", "\u200b.",
     "refund remove review ", "how long do refunds ", "burns ", "9400 1118 ", "1Z 999 ",
-    "ordered ", "got ", "every 2 ", "to every ", "i know ",
+    "ordered ", "got ", "every 2 ", "to every ", "i know ", "i really ", "also ",
 ]
 POLICIES = load_policies()
 
@@ -81,6 +81,7 @@ PATTERNS: dict[str, Callable[[str], object]] = {
     "order_cues.delivery_cues": order_cues.delivery_cues,
     "subscription_requests.change_request": subscription_requests.change_request,
     "requests.pieces": requests.pieces,
+    "requests.is_directive": requests.is_directive,
     "entities.amazon": lambda t: extract_entities(t, "amazon"),
     "entities.walmart": lambda t: extract_entities(t, "walmart"),
     "entities.shopify": lambda t: extract_entities(t, "shopify"),
