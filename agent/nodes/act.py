@@ -194,8 +194,9 @@ def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) 
             continue
         if sub.template not in PASSAGE_ANSWERS:
             by_plan.add(request.text)
-        if sub.order_id and sub.order_id == outcome.order_id and request.intent in ORDER_STATE_ANSWERS:
-            continue  # the main answer already says where this order stands
+        if sub.order_id and sub.order_id == outcome.order_id and request.intent in ORDER_STATE_ANSWERS \
+                and main.intent in ORDER_STATE_ANSWERS:
+            continue  # the main answer already says where this order stands (a return offer does not)
 
         extra.append({"template": sub.template, "slots": sub.slots})
         if sub.review_reason:  # the further answer is not sure either: a person reads the whole reply

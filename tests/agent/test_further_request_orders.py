@@ -31,3 +31,15 @@ def test_a_piece_that_names_no_product_stays_with_the_main_order(say, store: San
                                      "amount?")
     assert mine["delivered"].id in trace.draft  # type: ignore[attr-defined,operator]
     assert mine["in_transit"].id not in trace.draft  # type: ignore[attr-defined,operator]
+
+
+def test_a_refund_question_beside_an_open_return_gets_its_answer(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    """The main reply says a return is already open; "how soon after you get it do I get my refund" about the same
+    order was once dropped as if the return reply had said where the money stands. Only an answer that states
+    the order's state (status, refund status) makes a second one about the same order redundant."""
+    open_return = next(r for r in store.list_records("returns") if r.status == "approved")
+    order = store.get_order(open_return.order_id)  # type: ignore[attr-defined]
+    trace = say(order.customer_id, order.platform, "I'd like to return the dining table, it doesn't fit our patio. "
+                                                   "Also how soon would I get my refund?")
+    assert trace.intent == "return_request"
+    assert open_return.id in trace.draft and "of receiving it" in trace.draft  # type: ignore[attr-defined,operator]
