@@ -27,18 +27,18 @@ from agent.passage_focus import (
     rank, refers_back,
 )
 from agent.schemas import Passage
+from knowledge.loader import kb_platform
 from knowledge.scope import (
     PLATFORM_WORDS, Block, Reference, applies_to, blocks, platform_rows, platforms_named, reference, referent,
     section_scope,
 )
-from tools.platform_profiles import MARKETPLACES, META_SHOPS, STORE_FAMILY
+from tools.platform_profiles import MARKETPLACES, META_SHOPS, PLATFORMS, STORE_FAMILY
 
 # ---------------------------------------------------------------- channels
 
-CHANNELS = {  # the words that name each channel (knowledge/scope.py; Facebook and Instagram are filed as Meta)
-    **{p: words for p, words in PLATFORM_WORDS.items() if p != "meta"},
-    "facebook": PLATFORM_WORDS["meta"], "instagram": PLATFORM_WORDS["meta"],
-}
+# The words that name each channel (knowledge/scope.py), for every platform in the table: a Meta shop is named
+# by the words of Meta, the knowledge-base platform it is filed under.
+CHANNELS: dict[str, str] = {p: PLATFORM_WORDS[kb_platform(p)] for p in PLATFORMS}
 
 
 def about_another_channel(sentence: str, platform: str) -> bool:

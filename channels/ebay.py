@@ -52,13 +52,20 @@ from shopdesk.settings import Settings
 from tools.clock import Clock, SystemClock
 from tools.errors import NotFoundError
 from tools.models import Address, LineItem, Order, OrderStatus, PaymentMethod, Shipment
+from tools.platform_profiles import PROFILES
+from tools.policy.loader import policy_for
 
-MAX_MESSAGE_CHARS = 2000
 MESSAGE_TOPIC = "MESSAGE"
-ORDER_ID = re.compile(r"\b\d{2}-\d{5}-\d{5}\b")
+ORDER_ID = re.compile(rf"\b{PROFILES['ebay'].order_id.pattern}\b")  # the table's eBay order-id format
 _CONTEXT_KINDS = {"ORDER": "order", "RETURN": "return", "REFUND": "refund"}
 _DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {"SHA1": hashes.SHA1, "SHA256": hashes.SHA256}
 _CARRIERS = {"USPS": "USPS", "UPS": "UPS", "FEDEX": "FedEx"}
+
+
+def max_message_chars() -> int:
+    """The longest message eBay takes: read from the eBay policy file (`messaging.max_chars`, the limit the
+    reply checks enforce too) when a message is sent, so the two cannot drift and nothing loads at import."""
+    return policy_for("ebay").messaging.max_chars
 
 
 # ---------------------------------------------------------------- signatures
@@ -370,8 +377,9 @@ class EbayClient:
              now: datetime) -> SendReceipt:
         """POST /commerce/message/v1/send_message in the buyer's conversation (eBay takes no idempotency key)."""
         del idempotency_key, human
-        if not text.strip() or len(text) > MAX_MESSAGE_CHARS:
-            raise SendError(f"invalid_text: eBay messages are 1-{MAX_MESSAGE_CHARS} characters", retryable=False)
+        limit = max_message_chars()
+        if not text.strip() or len(text) > limit:
+            raise SendError(f"invalid_text: eBay messages are 1-{limit} characters", retryable=False)
         if not route.get("conversation_id"):
             raise SendError("no_route: the reply route has no eBay conversation_id", retryable=False)
         body = self._request("POST", "/commerce/message/v1/send_message",

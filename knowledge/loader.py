@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tools.models import Platform, Product
+from tools.platform_profiles import META_SHOPS
 from tools.policy.loader import policy_data
 
 KBPlatform = Literal["all", "amazon", "walmart", "shopify", "tiktok", "ebay", "meta"]
@@ -60,8 +61,8 @@ class KBDocument(BaseModel):
 
 
 def kb_platform(platform: Platform) -> KBPlatform:
-    """The knowledge base files Facebook and Instagram together as Meta."""
-    return "meta" if platform in ("facebook", "instagram") else platform  # type: ignore[return-value]
+    """The knowledge base files the Meta shops (Facebook and Instagram) together as Meta."""
+    return "meta" if platform in META_SHOPS else platform  # type: ignore[return-value]
 
 
 def docs_dir() -> Path:

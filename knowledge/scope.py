@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Literal
 
 from knowledge.loader import KB_PLATFORMS
+from tools.platform_profiles import MARKETPLACES as _MARKETPLACE_PLATFORMS, META_SHOPS
 
 # Every platform a passage can be scoped to (the knowledge base files Facebook and Instagram as Meta).
 EVERY_PLATFORM: frozenset[str] = frozenset(p for p in KB_PLATFORMS if p != "all")
@@ -30,11 +31,11 @@ PLATFORM_WORDS: dict[str, str] = {
 _NAMED = {platform: re.compile(rf"\b(?:{words})\b", re.I) for platform, words in PLATFORM_WORDS.items()}
 # A heading that speaks of platforms without naming them ("Refund timeline on each platform", "Platforms
 # without the holiday return extension"): its body names the ones it is about. The marketplaces are the
-# platforms whose orders run through the marketplace's own account; Facebook and Instagram Shop orders check
-# out on the seller's store.
+# platforms whose orders run through the marketplace's own account (tools/platform_profiles.py; the knowledge
+# base files each under its own id); Facebook and Instagram Shop orders check out on the seller's store.
 _GENERIC = re.compile(r"\b(?:platforms?|channels?|marketplaces?)\b", re.I)
 _MARKETPLACE = re.compile(r"\bmarketplaces?\b", re.I)
-MARKETPLACES: frozenset[str] = frozenset({"amazon", "walmart", "tiktok", "ebay"})
+MARKETPLACES: frozenset[str] = frozenset(_MARKETPLACE_PLATFORMS)
 
 
 def platforms_named(text: str) -> frozenset[str]:
@@ -238,7 +239,7 @@ def section_scope(heading: str, body: str, doc_platform: str = "all") -> frozens
 def applies_to(scope: frozenset[str], platform: str) -> bool:
     """Whether a passage of this scope applies to a customer on `platform` (a knowledge-base platform, or
     facebook/instagram, filed as meta)."""
-    key = "meta" if platform in ("facebook", "instagram") else platform
+    key = "meta" if platform in META_SHOPS else platform
     return key not in EVERY_PLATFORM or key in scope
 
 

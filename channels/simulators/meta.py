@@ -23,9 +23,11 @@ from fastapi.responses import JSONResponse
 from channels.simulators.log import SimLog
 from channels.simulators.media import add_media_route, publish
 from tools.models import Customer
+from tools.platform_profiles import PROFILES
 from tools.sandbox.store import SandboxStore
 
-KINDS = {"facebook": "psid", "instagram": "igsid"}
+# How each Meta shop names a customer (PSID, IGSID), in the table's platform order: Facebook is tried first.
+KINDS: dict[str, str] = {p: profile.identity_kinds[0] for p, profile in PROFILES.items() if profile.meta_shop}
 WINDOW, TAG_WINDOW = timedelta(hours=24), timedelta(days=7)
 TAGS = {"facebook": {"HUMAN_AGENT", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE"},
         "instagram": {"HUMAN_AGENT"}}
