@@ -58,7 +58,7 @@ INTENT_TABLE: dict[Intent, IntentSpec] = {s.name: s for s in (
     IntentSpec("product_question", "product question", "plan_product", read_only=True, auto_send_default=True),
     IntentSpec("policy_question", "policy question", "plan_policy", read_only=True, auto_send_default=True),
     IntentSpec("damaged_or_wrong_item", "damaged or wrong item", "plan_damaged", needs_customer=True,
-               order_states=DELIVERED, tone="arrived_wrong"),
+               order_states=DELIVERED, spanish=True, tone="arrived_wrong"),
     IntentSpec("subscription_change", "subscription change", "plan_subscription", needs_customer=True,
                retrieval=False, auto_send_default=True),
     IntentSpec("claim_or_chargeback", "claim or chargeback", None, "A-to-z claim, chargeback or dispute",

@@ -1,8 +1,8 @@
 """Spanish replies for the requests the engine answers in Spanish (issue 11, class 10).
 
-Many US customers write in Spanish. For order status, returns, refund status and cancellations the reply is
-the English template's twin: the same slots, the same facts in the same order, nothing the English one does
-not say, in the brand's voice in neutral Latin-American Spanish ("usted").
+Many US customers write in Spanish. For order status, returns, refund status, cancellations and damaged,
+defective or wrong items the reply is the English template's twin: the same slots, the same facts in the same
+order, nothing the English one does not say, in the brand's voice in neutral Latin-American Spanish ("usted").
 
 The plans fill their slots in English (dates through `format_date`, short phrases such as a shipping line),
 so each slot a Spanish template shows is put into Spanish here: a date through the calendar, a closed value
@@ -201,6 +201,19 @@ TEMPLATES: dict[str, str] = {
     "return_already_back": "El pedido {order_id} ya fue devuelto (devolución {return_id}).{back_line}{refunded_line}",
     "return_cancelled_order": "El pedido {order_id} fue cancelado, así que no hay nada que devolver.",
     "which_item": "¿Qué artículo del pedido {order_id} desea devolver: {item_list}?",
+    # damaged, defective or wrong item (KB returns-damaged-defective)
+    "damage_offer": "Lamento que su {item} del pedido {order_id} {problem}. Vamos a solucionarlo con un reembolso "
+                    "completo, y el envío de la devolución corre por nuestra cuenta. {replacement_line}Puedo iniciar "
+                    "la devolución ahora mismo con una etiqueta prepagada. ¿Quiere que prepare la devolución? Responda "
+                    "\"sí\" para confirmar. {photo_line}",
+    "damage_in_marketplace": "Lamento que su {item} del pedido {order_id} {problem}. Puede devolverlo para recibir "
+                             "un reembolso completo hasta {window_ends}, y el envío de la devolución corre por nuestra "
+                             "cuenta. {how_to_start} Elija el motivo que corresponda (artículo dañado, defectuoso o "
+                             "equivocado). Hacemos el reembolso dentro de los {refund_days} días {refund_day_kind} "
+                             "siguientes a recibirlo. {replacement_line}{photo_line}",
+    "damage_window_closed": "Lamento que su {item} del pedido {order_id} {problem}. El plazo de devolución terminó "
+                            "{window_ends}, así que una persona de nuestro equipo revisará las opciones de garantía "
+                            "para usted.{warranty_line}{claim_line}",
     # refunds
     "refund_issued": "{received_line}Emitimos un reembolso de ${amount} para el pedido {order_id} {issued_date}."
                      "{reason_line} Los bancos suelen reflejarlo en un plazo de {posting_days} días hábiles, así que "
@@ -437,6 +450,32 @@ _GROUPS.update({"daykind": _table({"business": "hábiles", "calendar": "calendar
                 "settle": _table({"so we'd collect the difference": "así que le cobraríamos la diferencia",
                                   "so we'd refund you the difference": "así que le reembolsaríamos la diferencia",
                                   "so there's no difference to pay": "así que no hay ninguna diferencia que pagar"})})
+
+
+def _warranty(value: str) -> str:
+    """A product's written warranty as the catalog lexicon words it ('a limited 2-year warranty', 'a limited
+    lifetime warranty', agent/data/product_attributes.yaml): its kind and its length."""
+    m = re.fullmatch(r"an? (limited|full) (?:(lifetime)|(\d+)-year) warranty", value.strip())
+    if m is None:
+        raise NoSpanish(f"no Spanish wording for the warranty {value!r}")
+    kind = {"limited": "limitada", "full": "completa"}[m.group(1)]
+    years = int(m.group(3) or 0)
+    length = "de por vida" if m.group(2) else f"de {years} año{'' if years == 1 else 's'}"
+    return f"una garantía {kind} {length}"
+
+
+_GROUPS.update({
+    # who arranges a replacement: the customer's word on our store, a person on a marketplace (plans._replacement_line)
+    "ask": _table({"just say so": "solo dígamelo",
+                   "tell me here and a member of our team will arrange it":
+                       "dígamelo aquí y una persona de nuestro equipo lo gestionará"}),
+    "restock": _phrases((", expected back {date}", ", y esperamos tenerlo de nuevo {date}")),
+    "warranty": _warranty,
+    # what a warranty claim needs (seller.toml warranty.claim_needs), each part with its article
+    "needs": _phrases(("order number", "el número de pedido"),
+                      ("a photo or short video of the problem", "una foto o un video corto del problema"),
+                      listed=(" and ", " y ")),
+})
 # What a refund was for, in the customer's words (agent/refund_reasons.py holds both languages).
 _REASONS = _phrases(*refund_reasons.phrase_pairs())
 _GROUPS["reason"] = _REASONS
@@ -599,11 +638,52 @@ SLOTS: dict[str, Callable[[str], str]] = {
          "Esta devolución no tiene cargo de reposición, porque {because}. "),
         ("There's no restocking fee on this return. ", "Esta devolución no tiene cargo de reposición. "),
     ),
-    "warranty_line": _phrases((
-        " If something is wrong with the product itself, our warranty may still cover it; reply with what happened "
-        "and we'll check.",
-        " Si el problema es del producto en sí, es posible que nuestra garantía lo cubra; responda contándonos qué "
-        "pasó y lo revisamos.")),
+    "warranty_line": _phrases(
+        (" If something is wrong with the product itself, our warranty may still cover it; reply with what happened "
+         "and we'll check.",
+         " Si el problema es del producto en sí, es posible que nuestra garantía lo cubra; responda contándonos qué "
+         "pasó y lo revisamos."),
+        # a defect after the window: the product's own warranty (plans._warranty_slots, product_answers lexicon)
+        (" The {name} comes with {warranty} from Northfork Goods.", " El {name} tiene {warranty} de Northfork Goods."),
+        (" The {name} come with {warranty} from Northfork Goods.", " Los {name} tienen {warranty} de Northfork Goods."),
+        (" The {name} comes with no warranty (it's a consumable).",
+         " El {name} no tiene garantía (es un producto consumible)."),
+        (" The {name} come with no warranty (it's a consumable).",
+         " Los {name} no tienen garantía (son productos consumibles)."),
+    ),
+    # damaged, defective or wrong item (plans.plan_return with damage=True)
+    "problem": _table({"arrived damaged": "haya llegado con daños", "isn't working properly": "no funcione bien",
+                       "wasn't what you ordered": "no sea lo que usted pidió",
+                       "isn't right": "no esté como debería"}),
+    "replacement_line": _phrases(
+        ("If you'd rather have a replacement than a refund, {ask}; we send one when the item is in stock. ",
+         "Si prefiere un reemplazo en lugar de un reembolso, {ask}; le enviamos uno cuando el artículo esté "
+         "disponible. "),
+        ("If you'd rather have a replacement than a refund, {ask}: it's in stock right now. ",
+         "Si prefiere un reemplazo en lugar de un reembolso, {ask}: ahora mismo lo tenemos disponible. "),
+        ("A replacement would have to wait: this item is out of stock right now{restock}, so a full refund is the "
+         "quicker way. ",
+         "Un reemplazo tendría que esperar: este artículo está agotado por ahora{restock}, así que un reembolso "
+         "completo es la opción más rápida. "),
+        ("A replacement would have to wait: this item is out of stock right now, so a full refund is the quicker "
+         "way. ",
+         "Un reemplazo tendría que esperar: este artículo está agotado por ahora, así que un reembolso completo es "
+         "la opción más rápida. "),
+    ),
+    "photo_line": _phrases(
+        ("If you can, reply with a photo or short video of the damage and of the shipping box; it helps us file a "
+         "claim with the carrier and spot packing problems, but your replacement or refund doesn't wait on it.",
+         "Si puede, responda con una foto o un video corto del daño y de la caja de envío; nos ayuda a abrir un "
+         "reclamo con la empresa de transporte y a detectar problemas de empaque, pero su reemplazo o reembolso no "
+         "depende de ello."),
+        ("If you can, reply with a photo or short video of the problem; it helps us see what went wrong, but your "
+         "replacement or refund doesn't wait on it.",
+         "Si puede, responda con una foto o un video corto del problema; nos ayuda a ver qué salió mal, pero su "
+         "reemplazo o reembolso no depende de ello."),
+    ),
+    "claim_line": _phrases((" A warranty claim needs the {needs}, so please reply here with them.",
+                            " Para un reclamo de garantía necesitamos {needs}, así que por favor respóndanos aquí con "
+                            "esa información.")),
     "window_note": _phrases(("{days} days after it's delivered", "{days} días después de la entrega"),
                             ("{days} days after delivery", "{days} días después de la entrega"),
                             ("the end of its return window", "el final de su plazo de devolución")),
@@ -672,10 +752,11 @@ def body(key: str, slots: dict[str, Any]) -> str:
     return template.format(**values)
 
 
-READ_FROM_ENGLISH = frozenset({"fee_line", "shipping_line", "exchange_shipping_line"})
+READ_FROM_ENGLISH = frozenset({"fee_line", "shipping_line", "exchange_shipping_line", "problem", "photo_line"})
 """Slots whose value follows from what a plan reads in the message with English word lists: the return reason
 ("arrived broken", "wrong item", "changed my mind") decides the restocking fee, who pays return shipping and the
-window. The plans do not read Spanish words, so a Spanish offer stating them is checked by a person first."""
+window, and for a damaged item the fault the reply names and the photo it asks for. The plans do not read Spanish
+words ("llegó roto" reads as no fault at all), so a Spanish reply stating them is checked by a person first."""
 
 
 def read_from_english(key: str, extra: Iterable[dict[str, Any]] | None = None) -> list[str]:

@@ -83,11 +83,10 @@ def _plan_templates() -> set[str]:
     return keys
 
 
-# Reached from those plans only on paths a Spanish message never takes: plan_return(damage=True) is the
-# damaged-item intent, a declined subscription change needs a subscription offer (both still go to a person
-# in Spanish); a handoff has no text.
-NOT_SPANISH_PATHS = {"handoff", "damage_offer", "damage_in_marketplace", "damage_window_closed",
-                     "subscription_declined"}
+# Reached from those plans only on paths a Spanish message never takes: a declined subscription change needs a
+# subscription offer (it still goes to a person in Spanish); a handoff has no text. The damaged-item intent's
+# templates (plan_damaged is plan_return(damage=True)) are Spanish since it has twins, so the walk checks them.
+NOT_SPANISH_PATHS = {"handoff", "subscription_declined"}
 
 
 def test_every_template_of_the_four_plans_has_a_spanish_twin_with_the_same_slots() -> None:
@@ -360,3 +359,168 @@ def test_model_wording_is_never_applied_to_a_spanish_reply(make_runtime, say, st
                 rt=make_runtime(llm=model, settings=wording_on()))
     assert model.received == [] and f"Su pedido {order.id}" in trace.draft
     spanish(trace.draft, first_name(store, order))
+
+
+# ------------------------------------------------------------------ damaged, defective or wrong items
+
+# Words of the English damage replies and of the sentences their plan writes into slots: none may be left in a
+# Spanish reply (product names stay as the catalog writes them, so these are the plan's words, not a title's).
+DAMAGE_ENGLISH = ("I'm sorry", "If you", "replacement", "refund", "in stock", "out of stock", "photo", "warranty",
+                  "shipping box", "return shipping", "Shall I", "arrived damaged", "isn't", "wasn't", "doesn't")
+
+
+def no_english_damage_words(text: str) -> None:
+    left = [w for w in DAMAGE_ENGLISH if w in text]
+    assert not left, (left, text)
+
+
+def _catalog() -> list[dict]:  # type: ignore[type-arg]
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "tools" / "sandbox" / "catalog.json"
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def test_every_sentence_the_damage_plan_writes_into_a_slot_reads_in_spanish() -> None:
+    """The replacement line (every stock state, store and marketplace), the photo request (every reason), the
+    fault the reply names, and the written warranty of every catalog product with what a claim needs: each has a
+    Spanish form with the same facts (dates as dates), and none leaves an English word behind."""
+    from types import SimpleNamespace
+
+    from tools.policy.loader import load_seller
+
+    def product(in_stock: bool, restock: str | None) -> dict:  # type: ignore[type-arg]
+        return {"variants": [{"sku": "NF-X1", "in_stock": in_stock, "restock_date": restock}]}
+
+    for found in (None, product(True, None), product(False, "2026-12-14"), product(False, None)):
+        for marketplace in (True, False):
+            line = plans._replacement_line(found, "NF-X1", marketplace=marketplace)
+            said = templates_es.SLOTS["replacement_line"](line)
+            no_english_damage_words(said)
+            assert ("reemplazo" in said) and ("14 de diciembre" in said) == ("December 14" in line), said
+    for reason in ("damaged", "defective", "wrong_item", "changed_mind", "arrived_late"):
+        said = templates_es.SLOTS["photo_line"](plans._photo_line(reason))
+        assert "una foto o un video corto" in said and "no depende de ello" in said, said
+        no_english_damage_words(said)
+    for fault in ("arrived damaged", "isn't working properly", "wasn't what you ordered", "isn't right"):
+        no_english_damage_words(templates_es.SLOTS["problem"](fault))
+    seller = SimpleNamespace(seller=load_seller())
+    for item in _catalog():
+        slots = plans._warranty_slots(seller, item)  # type: ignore[arg-type]
+        for name in ("warranty_line", "claim_line"):
+            said = templates_es.SLOTS[name](slots[name])
+            no_english_damage_words(said)
+            assert said.startswith(" ") or not said, said
+        assert item["name"] in templates_es.SLOTS["warranty_line"](slots["warranty_line"])
+
+
+def test_a_damage_reply_renders_in_spanish_with_the_english_replys_facts() -> None:
+    """The Spanish twin of each damage template says what the English one says: the ids, dates and counts of the
+    English reply are all in the Spanish one."""
+    slots = {"item": "Northfork Glass Food Storage Container Set, 18-Piece", "order_id": "112-2837108-9902721",
+             "problem": "arrived damaged", "window_ends": "Sunday, January 31", "refund_days": 2,
+             "refund_day_kind": "business",
+             "how_to_start": "Start it in your Amazon account: Your Orders, choose the order, then Return or Replace "
+                             "Items.",
+             "replacement_line": plans._replacement_line(
+                 {"variants": [{"sku": "NF-X1", "in_stock": False, "restock_date": "2026-12-14"}]}, "NF-X1",
+                 marketplace=True),
+             "photo_line": plans._photo_line("damaged"),
+             "warranty_line": " The Northfork Precision Electric Gooseneck Kettle, 0.9 L comes with a limited 2-year "
+                              "warranty from Northfork Goods.",
+             "claim_line": " A warranty claim needs the order number and a photo or short video of the problem, so "
+                           "please reply here with them."}
+    for key in ("damage_offer", "damage_in_marketplace", "damage_window_closed"):
+        english = render(key, slots, first_name="Ana")
+        text = render(key, slots, first_name="Ana", language="es")
+        spanish(text, "Ana")
+        no_english_damage_words(text.replace(slots["item"], ""))
+        assert slots["order_id"] in text and slots["item"] in text and text.startswith("Hola Ana,\n\nLamento que")
+        for number in ("2-year", "2 business days", "January 31", "December 14"):
+            if number in english:
+                assert {"2-year": "2 años", "2 business days": "2 días hábiles", "January 31": "31 de enero",
+                        "December 14": "14 de diciembre"}[number] in text, (number, text)
+
+
+def _damage_case(store: SandboxStore, platform: str) -> tuple[Order, ToolContext]:
+    order = orders(store, platform, "delivered", lambda o: len(o.items) == 1
+                   and o.delivered_at > ANCHOR - timedelta(days=8))
+    return order, ToolContext(backend=store, customer_id=order.customer_id, platform=order.platform,
+                              clock=store.clock)
+
+
+def _stock_words(ctx: ToolContext, sku: str) -> str:
+    """How the Spanish replacement line must state the item's stock, from `get_product`."""
+    found = run_tool(ctx, "get_product", {"sku": sku})
+    variant = next(v for v in found.data["variants"] if v["sku"] == sku)  # type: ignore[index]
+    if variant["in_stock"]:
+        return "ahora mismo lo tenemos disponible"
+    return "este artículo está agotado por ahora" + (
+        f", y esperamos tenerlo de nuevo el {es_date(variant['restock_date'])}" if variant.get("restock_date") else "")
+
+
+def damage_check(trace) -> bool:  # type: ignore[no-untyped-def]
+    """The review reason of a Spanish damage reply: the fault it names was read from English words."""
+    return any("Spanish message: damage_" in r and "English words" in r for r in trace.reasons)
+
+
+def test_a_spanish_broken_item_on_the_store_gets_the_remedy_in_spanish(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    order, ctx = _damage_case(store, "shopify")
+    item = order.items[0]
+    trace = say(order.customer_id, "shopify", f"Hola, mi pedido {order.id} llegó roto, la tapa viene rajada y el "
+                                              "vidrio está quebrado. ¿Qué puedo hacer?")
+    assert trace.language == "es" and trace.intent == "damaged_or_wrong_item"
+    assert trace.pending_action["tool"] == "start_return" and store.order_returns(order.id) == []
+    text = trace.draft
+    assert f"Lamento que su {item.title} del pedido {order.id}" in text
+    assert "reembolso completo" in text and ("Si prefiere un reemplazo" in text or "Un reemplazo tendría" in text)
+    assert _stock_words(ctx, item.sku) in text
+    assert "Si puede, responda con una foto o un video corto" in text and "no depende de ello" in text
+    assert "Responda \"sí\" para confirmar" in text
+    spanish(text, first_name(store, order))
+    no_english_damage_words(text.replace(item.title, ""))
+    # a person confirms the remedy, told that the fault was read from English words
+    assert trace.compliance["ok"], trace.compliance
+    assert trace.route == "review" and damage_check(trace), trace.reasons
+
+
+def test_a_spanish_broken_item_on_a_marketplace_says_where_to_return_it_in_spanish(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    order, ctx = _damage_case(store, "amazon")
+    item = order.items[0]
+    trace = say(order.customer_id, "amazon", f"Buenas tardes, mi pedido {order.id} llegó roto, la tapa viene rajada y "
+                                             "el vidrio está quebrado. ¿Qué puedo hacer?")
+    assert trace.language == "es" and trace.intent == "damaged_or_wrong_item" and trace.pending_action is None
+    checked = next(c for c in trace.tool_calls if c.name == "check_return_eligibility")
+    eligibility = run_tool(ctx, "check_return_eligibility", checked.args).data
+    text = trace.draft
+    assert f"Lamento que su {item.title} del pedido {order.id}" in text
+    assert f"reembolso completo hasta el {es_date(eligibility['window_ends'])}" in text  # type: ignore[index]
+    assert f"dentro de los {eligibility['refund_days_after_receipt']} días" in text  # type: ignore[index]
+    assert "Iníciela en su cuenta de Amazon" in text and "Return or Replace Items" in text
+    assert "dígamelo aquí y una persona de nuestro equipo lo gestionará" in text or "Un reemplazo tendría" in text
+    assert _stock_words(ctx, item.sku) in text
+    assert "Si puede, responda con una foto o un video corto" in text
+    spanish(text, first_name(store, order))
+    no_english_damage_words(text.replace(item.title, ""))
+    assert trace.compliance["ok"] and trace.route == "review" and damage_check(trace), trace.reasons
+
+
+def test_a_damage_sentence_with_no_spanish_wording_sends_the_reply_to_a_person(say, runtime, store: SandboxStore,  # type: ignore[no-untyped-def]
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slot sentence the Spanish tables have never seen (a plan's new wording): the reply goes to a person with
+    the Spanish acknowledgment, never out in English or half translated."""
+    monkeypatch.setattr(plans, "_photo_line", lambda reason: "Pictures help us a lot.")
+    order, _ = _damage_case(store, "shopify")
+    trace = say(order.customer_id, "shopify", f"Hola, mi pedido {order.id} llegó roto, la tapa viene rajada y el "
+                                              "vidrio está quebrado. ¿Qué puedo hacer?")
+    assert trace.intent == "damaged_or_wrong_item" and trace.route == "handoff" and trace.draft is None
+    assert any("no Spanish reply" in r and "Pictures help us" in r for r in trace.reasons), trace.reasons
+    assert [r.message.text for r in runtime.context.outbox.for_conversation(trace.thread)] == [trace.acknowledgment]
+    assert "Ya lo pasé a una persona de nuestro equipo" in trace.acknowledgment
+
+
+def test_the_twin_walk_covers_the_damaged_item_intent() -> None:
+    """The damaged-item intent answers in Spanish, so the walk above checks its plan's templates too."""
+    assert "damaged_or_wrong_item" in templates_es.SPANISH_INTENTS
+    assert {"damage_offer", "damage_in_marketplace", "damage_window_closed"} <= _plan_templates() - NOT_SPANISH_PATHS
+    assert templates_es.read_from_english("damage_offer") == ["damage_offer"]  # its fault was read from English
