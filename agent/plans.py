@@ -48,8 +48,11 @@ _NOT_RECEIVED = re.compile(
     r"isn'?t here|wasn'?t there|no package|missing|stolen|can'?t find|nothing (at|on|by|in) (my|the)|nothing there|"
     r"not at my|wasn'?t delivered|never showed)\b", re.I)
 _DEFECT = re.compile(r"\b(stopped working|doesn'?t work|does not work|won'?t (?:work|turn on|start|charge|heat|light|"
-                     r"power on|close|seal|lock)|defective|faulty|not working)\b", re.I)
-_WRONG = re.compile(r"\bwrong\b|not what i ordered|different (one|item|color|size)", re.I)
+                     r"power on|close|seal|lock)|defective|faulty|not working"
+                     r"|no funciona|dej[oó] de funcionar|no (?:enciende|prende|calienta|carga|cierra|sella|sirve)|"
+                     r"defectuos[oa]s?)\b", re.I)
+_WRONG = re.compile(r"\bwrong\b|not what i ordered|different (one|item|color|size)"
+                    r"|\b(?:equivocad[oa]s?|incorrect[oa]s?)\b|no es lo que (?:ped[ií]|orden[eé]|compr[eé])", re.I)
 _STREET = (r"street|st|avenue|ave|road|rd|drive|dr|lane|ln|court|ct|way|blvd|boulevard|place|pl|terrace|ter|circle|cir|"
            r"trail|trl|highway|hwy|parkway|pkwy")
 # Every part is bounded, and the pattern only ever runs on a short window that ends at a "state ZIP"
@@ -582,7 +585,9 @@ def _exchange_request(text: str) -> bool:
                for m in _INSTEAD.finditer(text))
 
 
-_DAMAGED = re.compile(r"\b(broken|cracked|damaged|dented|chipped|shattered|smashed|crushed|bent|torn)\b", re.I)
+_DAMAGED = re.compile(r"\b(broken|cracked|damaged|dented|chipped|shattered|smashed|crushed|bent|torn|"
+                      r"rot[oa]s?|quebrad[oa]s?|dañad[oa]s?|abollad[oa]s?|rajad[oa]s?|astillad[oa]s?|"
+                      r"estrellad[oa]s?|aplastad[oa]s?|doblad[oa]s?)\b", re.I)
 # What undoes a fault word before it in its clause: a denial ("nothing wrong with it", "it isn't damaged", "no
 # cracks") or the customer's own choice ("I ordered the wrong size", "we measured wrong").
 _DENIED = re.compile(r"\b(?:nothing|not|no|never|none|without|isn'?t|wasn'?t|aren'?t|weren'?t|ain'?t|nada|sin)\b"

@@ -22,6 +22,10 @@ from agent.plans import _return_reason
     ("it stopped working after two days", "defective"),
     ("the lid arrived cracked", "damaged"),
     ("Not the one I wanted but it's also broken", "damaged"),
+    ("la tetera llegó rota", "damaged"),
+    ("el termo no funciona", "defective"),
+    ("me mandaron el color equivocado", "wrong_item"),
+    ("no está dañado, solo no me gustó", "changed_mind"),
 ])
 def test_only_a_fault_the_customer_asserts_is_a_reason(text: str, reason: str) -> None:
     assert _return_reason(text) == reason
