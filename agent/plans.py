@@ -27,9 +27,9 @@ from agent.product_answers import (
     rank as rank_products, unanswered_reason, warranty_sentence,
 )
 from agent.passage_answers import (  # passage answers (agent/passage_answers.py), under the plans' old names
-    CHANNELS as _CHANNELS, EXPANSIONS as _EXPANSIONS, MARKETPLACES, NO_ANSWER, QUESTION_WORDS as _QUESTION_WORDS,
+    NO_ANSWER, QUESTION_WORDS as _QUESTION_WORDS,
     SECTION_SENTENCES, PassageAnswer, about_another_channel as _about_another_channel, best_section,
-    extract as _extract, extract_answer, key_word as _key_word, query_words as _query_words,
+    extract as _extract, extract_answer, key_word as _key_word,
     MIN_SENTENCE, sentences as passage_sentences, staff_guidance,
 )
 from agent.refund_reasons import asks_what_for, customer_reason
