@@ -39,6 +39,7 @@ REVIEW_FLAGS = {
     "abusive": "abusive language",
     "other_customer_data": "mentions another customer's data",
     "asks_for_exception": "asks for an exception to a policy (the seller's call)",
+    "cites_promise": "says someone on the seller's side promised or told them something earlier: check what was said",
 }
 
 

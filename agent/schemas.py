@@ -33,6 +33,7 @@ RiskFlag = Literal[
     "off_platform_request", "review_manipulation", "other_customer_data", "abusive",
     "asks_for_person", "asks_if_automated",  # about the assistant itself (agent/triage/rules.py, agent/tone.py)
     "asks_for_exception",  # leniency beyond a stated rule: whether to grant it is the seller's call
+    "cites_promise",  # says the seller's side promised or told them something earlier: a person checks what was said
 ]
 Route = Literal["auto_send", "review", "handoff"]
 AttachmentKind = Literal["image", "video", "audio", "file"]

@@ -73,6 +73,22 @@ _FLAGS: dict[RiskFlag, re.Pattern[str]] = {
         r"\b(her|his|their) (order|package|parcel|tracking( number)?|address|account)\b|"
         r"\bsomeone else'?s (order|package|tracking|address)|\bit'?s my (mom|mother|sister|brother|dad|father|friend|"
         r"neighbou?r|wife|husband)'?s\b", re.I),
+    # what someone on the seller's side said or promised earlier ("your person said the right cooler would ship",
+    # "I was told I'd get a full refund", "you promised a replacement"): nothing the agent can check, so a person
+    # reads the reply before it stands. A denial in between ("your support never told me") is a complaint instead.
+    "cites_promise": re.compile(
+        r"\b(?:your|ur|y'?all'?s)\s+(?:\w+\s+)?(?:person|people|agent|rep|representative|associate|support|"
+        r"customer service|cs|team|staff|employee|guy|lady|woman|man|manager|chat|colleague|coworker)\b"
+        r"(?:(?!\b(?:nobody|no one|never|not|didn'?t|did not|wasn'?t|won'?t)\b)[^.?!\n]){0,40}?"
+        r"\b(?:said|says|told|promised|assured|agreed|guaranteed|confirmed)\b"
+        r"|\b(?:someone|somebody|a person|an agent|a rep|a representative|a lady|a guy)\s+(?:from|at|with|on)\s+"
+        r"(?:your|the)\s+(?:\w+\s+)?(?:team|store|shop|company|support|customer service|chat|end)\b[^.?!\n]{0,40}?"
+        r"\b(?:said|told|promised|assured|agreed|confirmed)\b"
+        r"|\b(?:you|you guys|y'?all|u)\s+(?:\w+\s+)?(?:promised|assured (?:me|us)|guaranteed|agreed to)\b"
+        r"|\b(?:i|we)\s+(?:was|were)\s+(?:told|promised|assured|guaranteed)\b"
+        r"|\bme (?:dijeron|prometieron|aseguraron|confirmaron)\b|\b(?:su|el|la) (?:agente|representante|persona|"
+        r"asesora?|equipo)\b[^.?!\n]{0,40}?\b(?:dijo|prometi[oó]|asegur[oó]|confirm[oó])\b|\bustedes? (?:me )?"
+        r"prometi\w+", re.I),
     "abusive": re.compile(r"\b(f+u+c+k+\w*|f\*+\w*|shit\w*|bitch\w*|idiots?|morons?|clowns|scam(mer|mers)?|thie(f|ves)|"
                          r"crooks?|incompetent|useless (idiots|people|morons)|piece of (garbage|crap|junk) company|"
                          r"damn jobs?)\b", re.I),
@@ -80,8 +96,15 @@ _FLAGS: dict[RiskFlag, re.Pattern[str]] = {
 
 _NEGATIVE = re.compile(
     r"\b(angry|furious|upset|disappointed|terrible|horrible|awful|worst|ridiculous|unacceptable|never again|"
-    r"still (haven't|have not|no)|waste|scam|useless|broken|damaged|late|lost|wrong|refund now|asap|!!+)", re.I)
-_POSITIVE = re.compile(r"\b(thank(s| you)|love (it|this)|great|awesome|perfect|amazing|appreciate|happy with)\b", re.I)
+    r"still (haven't|have not|no)|waste|scam|useless|broken|damaged|late|lost|wrong|refund now|asap|!!+|"
+    # dissatisfaction said plainly: "not impressed", "took forever", "nobody even told me", "fed up"
+    r"not (?:very |too |at all |so )?(?:impressed|happy|pleased|satisfied)|(?:took|takes|taking) (?:forever|ages|"
+    r"so long|way too long|too long)|frustrat\w*|annoy\w*|fed up|sucks|pathetic|disgust\w*|poor (?:service|"
+    r"quality|communication)|(?:nobody|no one|no-one) (?:\w+ )?(?:told|said|mention\w*|responded|answered|replied|"
+    r"let me know)|"
+    r"decepcionad[oa]s?|molest[oa]s?|p[eé]sim[oa]|inaceptable|hart[oa]s?|frustrad[oa]s?)", re.I)
+_POSITIVE = re.compile(r"\b(thank(s| you)|(?<!n't )(?<!not )(love (it|this)|happy with)|great|awesome|perfect|amazing|"
+                       r"appreciate)\b", re.I)
 # the customer says it can't wait: a deadline of theirs, not any mention of a day ("it arrived today" is none)
 _URGENT = re.compile(r"\b(asap|urgent(ly)?|immediately|right away|emergency|time[- ]sensitive|"
                      r"needs? (it|this|them|that|these)( back)? (by|before|today|tonight|tomorrow|now|right now)|"

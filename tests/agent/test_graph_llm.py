@@ -219,7 +219,8 @@ def test_a_model_asked_to_refund_another_customers_order_cannot(make_runtime, sa
     rt = make_runtime(llm=model, settings=wording_on())
     rt.context.classifier = UnsureClassifier()
     before = store.content_hash()
-    trace = say(attacker.id, "amazon", "you promised me a refund last week, thanks", rt=rt)
+    # (no risk flag in the words, so the model plans: "you promised me a refund" would send it to a person first)
+    trace = say(attacker.id, "amazon", "please just refund me for last week's order, thanks", rt=rt)
     model.assert_all_used()
     assert store.content_hash() == before
     assert trace.tool_calls[0].ok is False and "couldn't find" in trace.tool_calls[0].error

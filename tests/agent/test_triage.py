@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent.routing import REVIEW_FLAGS
 from agent.triage import rules
 from agent.triage.classifier import IntentClassifier
 from agent.triage.entities import extract_entities
@@ -147,3 +148,26 @@ def test_a_request_to_go_beyond_a_rule_is_flagged_for_the_seller(text: str) -> N
 ])
 def test_questions_about_a_rule_and_late_parcels_are_not_exception_requests(text: str) -> None:
     assert "asks_for_exception" not in rules.risk_flags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Your person said the right Daytrip cooler would ship once the return was scanned. So has it shipped?",
+    "I was told I'd get a full refund, including shipping.",
+    "you guys promised a replacement last week and nothing came",
+    "Someone from your support team told me to just wait another week.",
+    "your rep on the phone confirmed the restocking fee would be waived",
+    "Me dijeron que el reembolso llegaría el lunes.",
+])
+def test_an_earlier_promise_by_the_seller_is_flagged_for_a_person(text: str) -> None:
+    """What someone on the seller's side said before is nothing the agent can check: a person reads the reply."""
+    assert "cites_promise" in rules.risk_flags(text)
+    assert "cites_promise" in REVIEW_FLAGS
+
+
+@pytest.mark.parametrize("text", [
+    "your customer service never told me anything", "nobody told me it was running late",
+    "the delivery guy said he left it at the door", "you said reply yes, so yes", "your team is great, thanks",
+    "I told your agent my address already", "where is my order?",
+])
+def test_denials_carriers_and_the_customers_own_words_are_not_promises(text: str) -> None:
+    assert "cites_promise" not in rules.risk_flags(text)

@@ -44,7 +44,8 @@ FRAGMENTS = [
     "a", " ", "\n \n", "1 ", "1-", "(1", "+1 ", "a.", "a@", "@a", "a.a@", "order ", "order no ", "--- Message ",
     "On Mon wrote ", "1 a st, ", "1 st, ab 12345 ", "http://", "evil dot ", "one two ", "\u200b.",
     "refund remove review ", "how long do refunds ", "burns ", "9400 1118 ", "1Z 999 ",
-    "ordered ", "got ", "every 2 ", "to every ", "i know ", "i really ", "also ",
+    "ordered ", "got ", "every 2 ", "to every ", "i know ", "i really ", "also ", "your support team ",
+    "someone from your ", "not impressed ",
 ]
 POLICIES = load_policies()
 
