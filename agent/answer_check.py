@@ -451,9 +451,14 @@ class Given:
     concepts: frozenset[str] = frozenset()
 
     def holds(self, term: Term) -> bool:
+        """A term the table knows is held by its concepts alone: "original box" names the packaging whatever
+        words a return's examples share ("box" is common in them, and a return offer still says nothing of
+        the box). A term the table does not know is held by its stems."""
         if term.kind not in ("topic", "generic"):
             return False
-        return bool(term.concepts) and term.concepts <= self.concepts or (bool(term.stems) and set(term.stems) <= self.stems)
+        if term.concepts:
+            return term.concepts <= self.concepts
+        return bool(term.stems) and set(term.stems) <= self.stems
 
 
 def reading_of(text: str) -> _Reading:

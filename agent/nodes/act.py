@@ -209,11 +209,20 @@ def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) 
     primary = _primary_question(asked_texts, read, main.intent)
     if primary is not None and outcome.template not in PASSAGE_ANSWERS:
         by_plan.add(primary)  # the main plan answered (or asked what it needs to answer) the main question
-    # a further question on the main request's topic ("how do I pause it? is there a fee for pausing?") is
-    # checked for what it adds beyond that topic (agent/answer_gate.py); the plan's own question is not
+    # every question a plan speaks to is checked for what it adds beyond that plan's topic (agent/answer_gate.py):
+    # a further question on the main request's topic ("how do I pause it? is there a fee for pausing?"), and the
+    # plan's own question too ("do I have to fit it back in the original box? when do I get my refund?": the
+    # refund answer says nothing of the box)
     same_topic = main.intent if outcome.template not in PASSAGE_ANSWERS else None
-    asked = [Asked(q, read[q].intent, read[q].confidence, answered_by_plan=q in by_plan,
-                   plan_intent=same_topic if q not in by_plan and read[q].intent == main.intent else None)
+
+    def topic_of(q: str) -> str | None:
+        if q == primary and q in by_plan:
+            return main.intent
+        if q in by_plan:
+            return read[q].intent
+        return same_topic if read[q].intent == main.intent else None
+
+    asked = [Asked(q, read[q].intent, read[q].confidence, answered_by_plan=q in by_plan, plan_intent=topic_of(q))
              for q in asked_texts]
     if not extra and not unanswered:
         return outcome, [], asked

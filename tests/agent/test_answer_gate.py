@@ -143,6 +143,32 @@ def test_a_further_question_on_the_same_topic_needs_its_own_answer() -> None:
     assert _gate(asked, reply + " Pausing is free.") == []
 
 
+def test_a_packaging_question_beside_the_plans_topic_needs_its_own_answer() -> None:
+    """"Do I have to put it back in the original box?" asks about packaging, which no return or refund answer
+    says by itself: the reply goes to a person unless it speaks to the box."""
+    reply = ("Your return for order 1708615424329 is approved. We haven't received it yet; you can follow it with "
+             "return tracking 1ZV8W3190314050859. We refund within 2 calendar days of receiving it.")
+    asked = [Asked("do i have to fit it back in the original box??", "return_request", 0.8,
+                   plan_intent="refund_status"),
+             Asked("how soon after u get it do i get my refund", "refund_status", 0.9, answered_by_plan=True,
+                   plan_intent="refund_status")]
+    assert _gate(asked, reply) == [asked[0].text]
+    assert _gate(asked, reply + " You don't need the original box: any sturdy packaging works.") == []
+    # a box named for something else is no answer to whether the original one is needed
+    assert _gate(asked, reply + " Propane cylinders must not go in a return box.") == [asked[0].text]
+
+
+def test_a_holiday_named_beside_the_status_question_needs_its_own_answer() -> None:
+    """"Is it shipping today or are you closed for Thanksgiving?": the order's status does not say whether the
+    store is closed on the holiday, whichever holiday the customer names (a delivery date does answer "will it
+    come before Christmas", so the holiday alone is the status plan's topic; being closed is not)."""
+    for holiday in ("Thanksgiving", "Memorial Day", "New Year's", "Christmas"):
+        question = f"is it shipping today or r u guys closed for {holiday}?"
+        asked = [Asked(question, "order_status", 0.9, answered_by_plan=True, plan_intent="order_status")]
+        assert _gate(asked, STATUS_REPLY) == [question], holiday
+        assert _gate(asked, STATUS_REPLY + f" We're closed on {holiday}, so it ships the day after.") == [], holiday
+
+
 def test_a_question_no_plan_speaks_to_is_checked_whole() -> None:
     asked = [Asked("Would your 4 person tent actually fit me, my wife and our 2 kids?", "product_question", 0.8)]
     reply = "Your Ridgeline 2-Person Tent from order 1000519827572 can be returned until Sunday, January 31."
