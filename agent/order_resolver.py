@@ -899,13 +899,21 @@ def _product_scores(titles: _Titles, asked: set[str], roles: ProductRoles, text:
     rest": the grinders' order), and then, for "the rest", only orders with lines besides it."""
     scores = titles.scores(asked)
     if any(scores) or not roles.aside:
-        return scores
+        return _undominated(titles, asked, scores)
     aside = _message_words(_spans_text(text, roles.aside))
     scores = titles.scores(aside)
     if roles.rest:
         scores = [s if any(not titles.weight(aside, words) for _, words, _ in lines) else 0.0
                   for s, lines in zip(scores, titles.lines, strict=True)]
     return scores
+
+
+def _undominated(titles: _Titles, asked: set[str], scores: list[float]) -> list[float]:
+    """Scores with an order dropped when another order carries every word of the request it carries and more:
+    "the High Desert coffee bags" fits the High Desert coffee orders, not the High Desert blanket's, although
+    the blanket shares the line name (weighed by rarity alone, the shared words kept it close)."""
+    matched = [asked & set().union(*(words for _, words, _ in lines)) if lines else set() for lines in titles.lines]
+    return [0.0 if s and any(matched[i] < other for other in matched) else s for i, s in enumerate(scores)]
 
 
 def _not_excluded(titles: _Titles, roles: ProductRoles, text: str) -> list[bool]:

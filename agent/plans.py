@@ -19,8 +19,9 @@ from pydantic import BaseModel, Field
 
 from agent.address_amend import find_amendment, find_new_address, gives_whole_address, unit_missing
 from agent.answer_check import question_parts
+from agent.answer_gate import questions
 from agent.intents import INTENT_TABLE, handoff_intents
-from agent.order_resolver import Candidate, amounts as said_amounts, on_channel, resolve, state_cues
+from agent.order_resolver import ACTIONS, Candidate, amounts as said_amounts, on_channel, resolve, state_cues
 from agent.order_sets import asks_about_several, in_period, named_orders, refund_relevant
 from agent.product_answers import (
     CATALOG_SECTIONS, answer as answer_from_catalog, find_products, from_pages, mentions, product_pages,
@@ -127,6 +128,9 @@ class _NeedOrder(Exception):
 
 def _resolve_order(p: PlanInput) -> dict[str, Any]:
     """The order the customer means: named in the message, the one we were discussing, or the only recent one."""
+    named_ids = list(dict.fromkeys(p.triage.entities.order_ids))
+    if len(named_ids) >= 2 and p.intent in ACTIONS:
+        raise _NeedOrder(_several_for_one_action(p, named_ids))
     for order_id in p.triage.entities.order_ids:
         found = p.run("get_order", {"order_id": order_id})
         if found.ok:
@@ -145,11 +149,29 @@ def _resolve_order(p: PlanInput) -> dict[str, Any]:
     found = resolve(p.text, p.intent, [Candidate.from_tool(r) for r in rows], today=p.today, platform=p.platform)
     if found.order_id:
         return p.run("get_order", {"order_id": found.order_id}).data  # type: ignore[return-value]
+    if len(found.order_ids) >= 2 and p.intent in ACTIONS and _MORE_THAN_ONE.search(p.text):
+        raise _NeedOrder(_several_for_one_action(p, found.order_ids))
     if not found.candidates:
         raise _NeedOrder(PlanOutcome(template="no_orders", awaiting="order_id"))
     listing = " or ".join(f"the {' and '.join(_short_title(t) for t in c.items[:2])} (order {c.order_id}, placed "
                           f"{format_date(c.placed_at)})" for c in found.candidates)
     raise _NeedOrder(PlanOutcome(template="which_order", slots={"order_list": listing}, awaiting="order_id"))
+
+
+# The customer says the request is for more than one thing ("both", "my other order too", "same thing"): the
+# resolver's reading that the message names several orders is then the request's, not a word of context ("no
+# combina con mi patio" names no patio table to return).
+_MORE_THAN_ONE = re.compile(r"\b(?:both|each|all of them|two orders|other order|another order|second order|also|too|"
+                            r"as well|same thing|same for|ambos|ambas|los dos|las dos|cada uno|tambi[eé]n)\b", re.I)
+
+
+def _several_for_one_action(p: PlanInput, order_ids: Sequence[str]) -> PlanOutcome:
+    """The message asks for one change on several orders it names ("switch both orders to my sister's address",
+    "cancel 1717 and 1723"): a plan proposes a change on one order at a time, so acting on the first would drop
+    the rest, and asking "which order?" asks what the customer already said. A person makes each change."""
+    return PlanOutcome(template="handoff", handoff_reason=(
+        f"the customer asks for the same {p.intent.replace('_', ' ')} on several orders ({', '.join(order_ids)}): "
+        "make it on each"))
 
 
 def order_named_by_product(p: PlanInput) -> str | None:
@@ -414,6 +436,18 @@ _STILL_MISSING = frozenset({"delivered, not received", "not arrived"})  # state 
 _SPOTS_TO_CHECK = ("the property", "the mailbox or parcel locker", "your building's mailroom or front desk")
 
 
+_DELIVERY_COMPLAINT = ("the order was delivered and the customer complains without asking where it is (a late or "
+                       "slow delivery, a missed date): the status is no answer, and an apology or goodwill for the "
+                       "delay is the seller's call")
+
+
+def complains_without_asking(p: PlanInput) -> bool:
+    """An unhappy message that asks nothing ("10 days to get a grinder to San Juan. Not impressed.", "it showed up
+    the 22nd, after the party"): about a delivered order it is a complaint about the delivery, not a question
+    about where the parcel is, so neither its status nor the missing-parcel steps answer it."""
+    return p.triage.sentiment == "negative" and not questions(p.text)
+
+
 def _delivered_answer(p: PlanInput, order: dict[str, Any], shipment: dict[str, Any],
                       slots: dict[str, Any]) -> PlanOutcome:
     """A delivered order the customer asks about: unless they say they have it, they ask because they can't
@@ -423,6 +457,8 @@ def _delivered_answer(p: PlanInput, order: dict[str, Any], shipment: dict[str, A
     oid = order["order_id"]
     cues = {name for name, _ in state_cues(p.text)}
     missing = bool(cues & _STILL_MISSING) or bool(_NOT_RECEIVED.search(p.text))
+    if not missing and complains_without_asking(p):
+        return PlanOutcome(template="status_delivered", slots=slots, order_id=oid, review_reason=_DELIVERY_COMPLAINT)
     if "received" in cues and not missing:
         return PlanOutcome(template="status_delivered", slots=slots, order_id=oid)
     wait = p.seller.shipping.delivered_not_received_wait_hours
@@ -1186,6 +1222,22 @@ def _charge_line(p: PlanInput, order: dict[str, Any]) -> str:
     return "You haven't been charged yet, so there's nothing to refund. "
 
 
+def _items_note(order: dict[str, Any]) -> str:
+    """' (the Chimney Starter and Refresh Bar)': the order's products beside its number, so a customer who did
+    not name the order (or has several) can tell which one the reply means before saying yes. An order of more
+    than two products gets no note: half a list would mislead."""
+    titles = _item_titles(order)
+    if not titles or len(titles) > 2:
+        return ""
+    return f" (the {' and '.join(_short_title(t) for t in titles)})"
+
+
+def _return_route(p: PlanInput) -> str:
+    """' Start it in ...': where the customer starts a return on a marketplace that runs its own return flow (the
+    policy file's how_to_start); empty where the seller starts returns (store channels)."""
+    return f" {p.policy.returns.how_to_start}" if p.policy.returns.how_to_start else ""
+
+
 def plan_cancel(p: PlanInput) -> PlanOutcome:
     answer = _answer_to_pending(p, "cancel_order", "cancellation")
     if isinstance(answer, PlanOutcome):
@@ -1208,16 +1260,19 @@ def plan_cancel(p: PlanInput) -> PlanOutcome:
         if pending is None:
             return PlanOutcome(template="handoff", order_id=oid, handoff_reason=proposal.error)
         return PlanOutcome(template="cancel_offer", order_id=oid,
-                           slots={"order_id": oid, "charge_line": _charge_line(p, order)},
+                           slots={"order_id": oid, "order_items": _items_note(order),
+                                  "charge_line": _charge_line(p, order)},
                            pending_action=pending, awaiting="confirmation")
     shipment = _first_shipment(order) or {}
     if status == "delivered":
         check = p.run("check_return_eligibility", {"order_id": oid})
         return PlanOutcome(template="cancel_delivered", order_id=oid, slots={
-            "order_id": oid, "delivered_date": format_date(shipment.get("delivered_at")),
+            "order_id": oid, "order_items": _items_note(order), "return_route": _return_route(p),
+            "delivered_date": format_date(shipment.get("delivered_at")),
             "window_ends": format_date((check.data or {}).get("window_ends"))})
     return PlanOutcome(template="cancel_too_late", order_id=oid, slots={
-        "order_id": oid, "carrier": shipment.get("carrier", "the carrier"),
+        "order_id": oid, "order_items": _items_note(order), "return_route": _return_route(p),
+        "carrier": shipment.get("carrier", "the carrier"),
         "tracking_number": shipment.get("tracking_number", "in your order details"),
         "window_note": f"{p.policy.returns.window_days} days after delivery"
         if p.policy.returns.window_starts == "delivery" else "the end of its return window"})

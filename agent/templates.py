@@ -194,13 +194,14 @@ TEMPLATES: dict[str, str] = {
     "refund_full": "You paid ${paid} for order {order_id}, and we refunded {refunds}, which is the full amount you "
                    "paid.",
     # cancellations
-    "cancel_offer": "Order {order_id} hasn't shipped yet, so I can cancel it. {charge_line}Shall I go ahead and "
+    "cancel_offer": "Order {order_id}{order_items} hasn't shipped yet, so I can cancel it. {charge_line}Shall I go ahead and "
                     "cancel it? Reply \"yes\" to confirm.",
     "cancel_done": "Done: order {order_id} is cancelled. {refund_line}",
-    "cancel_too_late": "I'm sorry: order {order_id} has already shipped ({carrier}, tracking {tracking_number}), so it "
-                       "can't be cancelled now. Once it arrives you can return it until {window_note}.",
-    "cancel_delivered": "Order {order_id} was already delivered on {delivered_date}, so it can't be cancelled, but "
-                        "you can return it until {window_ends}. Would you like me to check the return for you?",
+    "cancel_too_late": "I'm sorry: order {order_id}{order_items} has already shipped ({carrier}, tracking "
+                       "{tracking_number}), so it can't be cancelled now. Once it arrives you can return it until "
+                       "{window_note}.{return_route}",
+    "cancel_delivered": "Order {order_id}{order_items} was already delivered on {delivered_date}, so it can't be "
+                        "cancelled, but you can return it until {window_ends}.{return_route} Would you like me to check the return for you?",
     "cancel_already": "Order {order_id} is already cancelled.{refund_line}",
     # address changes
     "address_not_allowed": "{platform_name} doesn't let sellers change the shipping address on an order, so I can't "

@@ -252,13 +252,14 @@ TEMPLATES: dict[str, str] = {
                         "camino? Avíseme, y una persona de nuestro equipo lo revisará con usted.",
     "refund_each_order": "Así está cada uno de estos pedidos: {checked_orders}.",
     # cancellations
-    "cancel_offer": "El pedido {order_id} todavía no se ha enviado, así que puedo cancelarlo. {charge_line}¿Quiere "
+    "cancel_offer": "El pedido {order_id}{order_items} todavía no se ha enviado, así que puedo cancelarlo. {charge_line}¿Quiere "
                     "que lo cancele? Responda \"sí\" para confirmar.",
     "cancel_done": "Listo: el pedido {order_id} está cancelado. {refund_line}",
-    "cancel_too_late": "Lo siento: el pedido {order_id} ya se envió ({carrier}, seguimiento {tracking_number}), así "
-                       "que ya no se puede cancelar. Cuando llegue, puede devolverlo hasta {window_note}.",
-    "cancel_delivered": "El pedido {order_id} ya se entregó {delivered_date}, así que no se puede cancelar, pero "
-                        "puede devolverlo hasta {window_ends}. ¿Quiere que revise la devolución por usted?",
+    "cancel_too_late": "Lo siento: el pedido {order_id}{order_items} ya se envió ({carrier}, seguimiento "
+                       "{tracking_number}), así que ya no se puede cancelar. Cuando llegue, puede devolverlo hasta "
+                       "{window_note}.{return_route}",
+    "cancel_delivered": "El pedido {order_id}{order_items} ya se entregó {delivered_date}, así que no se puede "
+                        "cancelar, pero puede devolverlo hasta {window_ends}.{return_route} ¿Quiere que revise la devolución por usted?",
     "cancel_already": "El pedido {order_id} ya está cancelado.{refund_line}",
     # address changes
     "address_amend_offer": "El pedido {order_id} todavía no se ha enviado, así que puedo {correction}. Entonces se "
@@ -480,6 +481,26 @@ _GROUPS.update({
 _REASONS = _phrases(*refund_reasons.phrase_pairs())
 _GROUPS["reason"] = _REASONS
 
+# the marketplaces' own return steps (the policy files' how_to_start): their menu names stay as the app shows them
+_HOW_TO_START = _table({
+    "Start it in your Amazon account: Your Orders, choose the order, then Return or Replace Items.":
+        "Iníciela en su cuenta de Amazon: \"Your Orders\", elija el pedido y luego \"Return or Replace Items\".",
+    "Start it at Walmart.com or in the Walmart app: Account, Purchase history, choose the order, then Start a "
+    "return.":
+        "Iníciela en Walmart.com o en la app de Walmart: \"Account\", \"Purchase history\", elija el pedido y "
+        "luego \"Start a return\".",
+    "Start it in the TikTok app: Profile, Orders, choose the order, then Return/refund.":
+        "Iníciela en la app de TikTok: \"Profile\", \"Orders\", elija el pedido y luego \"Return/refund\".",
+    "Start it in My eBay: Purchases, choose the item, then Return this item.":
+        "Iníciela en My eBay: \"Purchases\", elija el artículo y luego \"Return this item\".",
+})
+
+
+def _return_route(value: str) -> str:
+    """' Start it in ...' (a marketplace's own return flow) in Spanish; empty where the seller starts returns."""
+    return f" {_HOW_TO_START(value.strip())}" if value.strip() else ""
+
+
 # What each slot of the Spanish templates holds and how it reads in Spanish. A slot not listed here has no
 # Spanish form: a template that shows it cannot go out in Spanish.
 SLOTS: dict[str, Callable[[str], str]] = {
@@ -605,6 +626,9 @@ SLOTS: dict[str, Callable[[str], str]] = {
     "customer_reason": _REASONS,
     "reason_line": _phrases((" It's {reason}.", " Es {reason}.")),
     "items": _items,
+    # cancellations: the order's products beside its number, and where a marketplace's own return starts
+    "order_items": _phrases((" (the {items})", " ({items})")),
+    "return_route": _return_route,
     "rest_line": _phrases((" The rest of your order can still ship as planned.",
                            " El resto de su pedido puede enviarse como estaba previsto.")),
     "bank_line": _phrases(
@@ -713,19 +737,7 @@ SLOTS: dict[str, Callable[[str], str]] = {
         ("You haven't been charged yet, so there's nothing to refund. ",
          "Todavía no se le ha cobrado, así que no hay nada que reembolsar. "),
     ),
-    # the marketplaces' own return steps (the policy files' how_to_start): their menu names stay as the app shows them
-    "how_to_start": _table({
-        "Start it in your Amazon account: Your Orders, choose the order, then Return or Replace Items.":
-            "Iníciela en su cuenta de Amazon: \"Your Orders\", elija el pedido y luego \"Return or Replace Items\".",
-        "Start it at Walmart.com or in the Walmart app: Account, Purchase history, choose the order, then Start a "
-        "return.":
-            "Iníciela en Walmart.com o en la app de Walmart: \"Account\", \"Purchase history\", elija el pedido y "
-            "luego \"Start a return\".",
-        "Start it in the TikTok app: Profile, Orders, choose the order, then Return/refund.":
-            "Iníciela en la app de TikTok: \"Profile\", \"Orders\", elija el pedido y luego \"Return/refund\".",
-        "Start it in My eBay: Purchases, choose the item, then Return this item.":
-            "Iníciela en My eBay: \"Purchases\", elija el artículo y luego \"Return this item\".",
-    }),
+    "how_to_start": _HOW_TO_START,
 }
 
 

@@ -23,6 +23,7 @@ from agent.order_resolver import Candidate, resolve
 from agent.plans import PlanInput, PlanOutcome, run_plan
 from agent.schemas import Entities, Triage
 from agent.templates import TEMPLATES, render
+from agent.triage.rules import sentiment
 from tools.errors import NotFoundError
 from tools.models import (
     Address, Cancellation, Customer, LineItem, Order, PaymentMethod, Refund, Return, Shipment, TrackingEvent,
@@ -129,7 +130,8 @@ class Desk:
     calls: list[ToolResult] = field(default_factory=list)
 
     def say(self, text: str, intent: str, *, order_ids: tuple[str, ...] = (), pending: PendingAction | None = None,
-            confirmed: bool = False, declined: bool = False, active_order_id: str | None = None) -> PlanOutcome:
+            confirmed: bool = False, declined: bool = False, active_order_id: str | None = None,
+            sentiment: str = "neutral") -> PlanOutcome:
         ctx = ToolContext(backend=self.backend, customer_id="C00001", platform=self.platform,  # type: ignore[arg-type]
                           confirmed=pending if confirmed else None, clock=Clock(), policies=POLICIES, seller=SELLER)
 
@@ -138,7 +140,8 @@ class Desk:
             self.calls.append(result)
             return result
 
-        triage = Triage(intent=intent, confidence=0.9, entities=Entities(order_ids=list(order_ids)))  # type: ignore[arg-type]
+        triage = Triage(intent=intent, confidence=0.9, entities=Entities(order_ids=list(order_ids)),  # type: ignore[arg-type]
+                        sentiment=sentiment)  # type: ignore[arg-type]
         return run_plan(PlanInput(intent=intent, triage=triage, text=text, platform=self.platform,  # type: ignore[arg-type]
                                   customer=CUSTOMER, passages=[], run=run, today=TODAY,
                                   policy=POLICIES[self.platform], seller=SELLER,  # type: ignore[index]
@@ -388,10 +391,137 @@ def test_other_marketplaces_keep_their_own_way_and_shipped_ebay_orders_cannot_be
     assert _ebay("delivered").say("wrong address on my order", "change_address").template == "address_delivered"
 
 
+# ================================================================ a cancellation names what it is about
+
+def in_transit_parcel(*, shipped_days_ago: int = 1) -> Shipment:
+    shipped = NOW - timedelta(days=shipped_days_ago)
+    return Shipment(id="SH000002", carrier="USPS", service="Ground Advantage", tracking_number="9400111899223197428490",
+                    status="in_transit", shipped_at=shipped, estimated_delivery=(NOW + timedelta(days=3)).date(),
+                    line_numbers=[1], events=[TrackingEvent(at=shipped, type="accepted", location="Bethlehem, PA",
+                                                            description="Accepted at origin facility")])
+
+
+def test_the_one_cancellable_order_is_offered_by_its_products() -> None:
+    """A bare "cancel my order" with one unshipped order (the other already shipped) is offered on that order: the
+    offer names its products, so a customer who meant the other one can say so before the yes."""
+    desk = Desk(Backend([make_order("#1723", "shopify", "unshipped", BLANKET, TOOLS_SET, placed_days_ago=1),
+                         make_order("#1722", "shopify", "shipped", GRILL, placed_days_ago=3,
+                                    shipments=[in_transit_parcel()])]), "shopify")
+    out = desk.say("pls cancel my order", "cancel_order")
+    assert out.template == "cancel_offer" and out.pending_action is not None
+    assert reply(out).startswith("Hi Dana,\n\nOrder #1723 (the High Desert Wool Blanket - Basalt Gray and Stainless "
+                                 "Steel Grill Tool Set, 5-Piece) hasn't shipped yet, so I can cancel it.")
+    es = templates_es.body(out.template, out.slots)
+    assert es.startswith("El pedido #1723 (High Desert Wool Blanket - Basalt Gray y Stainless Steel Grill Tool Set, "
+                         "5-Piece) todavía no se ha enviado")
+
+
+def test_an_order_of_many_products_is_named_by_its_number_alone() -> None:
+    """Half a list would mislead: an order of three products is named by its number only."""
+    desk = Desk(Backend([make_order("#1723", "shopify", "unshipped", BLANKET, TOOLS_SET, GRILL)]), "shopify")
+    out = desk.say("please cancel order #1723", "cancel_order", order_ids=("#1723",))
+    assert out.slots["order_items"] == "" and "Order #1723 hasn't shipped yet" in reply(out)
+
+
+@pytest.mark.parametrize("platform", ["walmart", "amazon", "tiktok", "ebay"])
+def test_a_shipped_order_on_a_marketplace_says_where_its_return_starts(platform: str) -> None:
+    """Too late to cancel: the reply says how to return it, and on a marketplace that runs its own return flow
+    that is the marketplace's own steps (the policy file's how_to_start), in English and in Spanish."""
+    oid = {"walmart": "1369531542526", "amazon": "111-2426132-7030218", "tiktok": "577296172797352819",
+           "ebay": "14-42613-27030"}[platform]
+    desk = Desk(Backend([make_order(oid, platform, "shipped", GRILL, shipments=[in_transit_parcel()])]), platform)
+    out = desk.say("pls cancel my grill order, changed my mind", "cancel_order")
+    assert out.template == "cancel_too_late" and out.pending_action is None
+    text = reply(out)
+    assert "(the Tailgate Portable Charcoal Grill, 14 in - Black) has already shipped" in text
+    assert text.split("\n\n")[1].endswith(f". {POLICIES[platform].returns.how_to_start}")
+    es = templates_es.body(out.template, out.slots)
+    assert "(Tailgate Portable Charcoal Grill, 14 in - Black) ya se envió" in es and "Iníciela en" in es
+
+
+def test_a_shipped_store_order_has_no_marketplace_steps() -> None:
+    """On the seller's own store the seller starts the return, so no marketplace steps are added."""
+    desk = Desk(Backend([make_order("#1717", "shopify", "shipped", GRILL, shipments=[in_transit_parcel()])]), "shopify")
+    out = desk.say("I need to cancel order 1717 please", "cancel_order", order_ids=("#1717",))
+    assert out.template == "cancel_too_late" and out.slots["return_route"] == ""
+    assert reply(out).split("\n\n")[1].endswith("Once it arrives you can return it until 30 days after delivery.")
+
+
+# ================================================================ one change asked for several orders
+
+def test_one_change_for_two_orders_named_by_product_goes_to_a_person() -> None:
+    """"Switch my propane order to my sister, and my other order (chimney starter) too": asking "which order?"
+    asks what the customer said, and changing the first would drop the second. A person makes each change."""
+    desk = Desk(Backend([make_order("#1717", "shopify", "unshipped", BLANKET, placed_days_ago=3),
+                         make_order("#1723", "shopify", "unshipped", TOOLS_SET, placed_days_ago=2)]), "shopify")
+    out = desk.say("Both the wool blanket and the grill tool set were supposed to go to my sister, can you switch "
+                   "them to her address?", "change_address")
+    assert out.template == "handoff" and out.pending_action is None and desk.proposed() == []
+    assert out.handoff_reason and "#1717" in out.handoff_reason and "#1723" in out.handoff_reason
+
+
+def test_a_word_of_context_that_fits_another_order_is_not_a_second_request() -> None:
+    """"I want to return the wool blanket, it doesn't go with my grill": the grill's order is named in passing,
+    not asked about, so the blanket's return is handled (or its order asked for), never passed on as two."""
+    desk = Desk(Backend([make_order("#1649", "shopify", "delivered", BLANKET, shipments=[delivered_parcel("Austin, TX")]),
+                         make_order("#1549", "shopify", "delivered", GRILL, shipments=[delivered_parcel("Austin, TX")])]),
+                "shopify")
+    out = desk.say("I want to return the wool blanket, it doesn't go with my grill", "return_request")
+    assert out.template != "handoff"
+
+
+def test_one_change_for_two_order_numbers_goes_to_a_person_and_a_lookup_still_answers() -> None:
+    desk = Desk(Backend([make_order("#1717", "shopify", "unshipped", BLANKET, placed_days_ago=3),
+                         make_order("#1723", "shopify", "unshipped", TOOLS_SET, placed_days_ago=2)]), "shopify")
+    out = desk.say("please cancel orders 1717 and 1723", "cancel_order", order_ids=("#1717", "#1723"))
+    assert out.template == "handoff" and desk.proposed() == [] and desk.writes() == []
+    looked_up = desk.say("where are orders 1717 and 1723?", "order_status", order_ids=("#1717", "#1723"))
+    assert looked_up.template != "handoff"  # reading is not changing: the status plan answers as before
+
+
+# ================================================================ a complaint about a delivery is not a status question
+
+@pytest.mark.parametrize("text", [
+    "10 days to get a coffee grinder to San Juan. Ten. Your page says free shipping but nobody mentions it takes "
+    "forever to get to PR. Not impressed.",
+    "I'm pretty disappointed. I ordered it for my son's birthday on the 18th and it showed up on the 22nd. Nobody "
+    "even told me it was running late.",
+])
+def test_an_unhappy_message_about_a_delivered_order_that_asks_nothing_goes_to_a_person(text: str) -> None:
+    """The customer has it and complains about the delivery: neither the status nor the missing-parcel steps answer
+    that, and an apology or goodwill for the delay is the seller's call."""
+    desk = Desk(Backend([make_order("#1654", "shopify", "delivered", GRILL, shipments=[delivered_parcel("Austin, TX")])]),
+                "shopify")
+    out = desk.say(text, "order_status", sentiment=sentiment(text))
+    assert out.template == "status_delivered" and out.review_reason and "complains" in out.review_reason
+    assert "can't find it" not in reply(out)
+
+
+@pytest.mark.parametrize(("text", "template"), [
+    ("has my order been delivered yet?? this is ridiculous", "status_delivered_help"),  # asks: the usual answer
+    ("tracking says delivered but it's not here, I'm so frustrated", "delivered_not_received"),  # missing
+])
+def test_a_question_or_a_missing_parcel_keeps_its_answer(text: str, template: str) -> None:
+    desk = Desk(Backend([make_order("#1654", "shopify", "delivered", GRILL, shipments=[delivered_parcel("Austin, TX")])]),
+                "shopify")
+    out = desk.say(text, "order_status", sentiment=sentiment(text))
+    assert sentiment(text) == "negative" and out.template == template and out.review_reason is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Not impressed.", "negative"), ("took forever to get here smh", "negative"),
+    ("nobody even told me it was late", "negative"), ("I'm fed up with this", "negative"),
+    ("Estoy muy decepcionada con el pedido", "negative"), ("I'm not happy with the color", "negative"),
+    ("I'm happy with it, thanks!", "positive"), ("where is my order", "neutral"),
+])
+def test_dissatisfaction_said_plainly_is_negative(text: str, expected: str) -> None:
+    assert sentiment(text) == expected
+
+
 # ================================================================ every new reply has its Spanish twin
 
 @pytest.mark.parametrize("key", ["address_amend_offer", "address_ask_unit", "address_cancel_offer",
-                                 "delivered_elsewhere"])
+                                 "delivered_elsewhere", "cancel_offer", "cancel_too_late", "cancel_delivered"])
 def test_new_replies_have_spanish_twins_with_the_same_slots(key: str) -> None:
     assert templates_es.slot_names(templates_es.TEMPLATES[key]) == templates_es.slot_names(TEMPLATES[key])
 

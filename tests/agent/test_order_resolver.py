@@ -728,3 +728,25 @@ def test_the_tool_row_may_carry_promised_dates_and_parcels() -> None:
     c = Candidate.from_tool(row)
     assert (c.deliver_by, c.ship_by, c.parcels, c.last_scan_at) == (
         date(2026, 11, 10), date(2026, 11, 4), ("exception",), date(2026, 11, 6))
+
+
+def test_an_order_carrying_fewer_of_the_words_asked_is_not_a_candidate() -> None:
+    """A line name two products share ("High Desert" coffee and blanket) does not keep the blanket's order in
+    play when the message also says "coffee": another order carries every word it carries and more."""
+    coffee = order("E", "delivered", date(2026, 11, 17), "60.00", "Northfork Cedar Patio Dining Table, 60 in",
+                   "Northfork High Desert Roast Coffee, 12 oz - Whole Bean")
+    old_coffee = order("F", "delivered", date(2026, 9, 26), "40.00", "Northfork High Desert Roast Coffee, 12 oz - Ground",
+                       "Northfork Basecamp 45 Qt Rolling Cooler - Sand")
+    blanket = order("G", "delivered", date(2026, 10, 2), "90.00", "Northfork Cedar Patio Dining Table, 60 in",
+                    "Northfork High Desert Wool Blanket - Juniper Ridge")
+    grinder = order("H", "delivered", date(2026, 11, 15), "64.97", "Northfork Ridgetop Hand Burr Coffee Grinder")
+    found = resolve("we opened one of the High Desert coffee bags and it's too dark. can we send both back?",
+                    "return_request", [coffee, old_coffee, blanket, grinder], today=TODAY, platform="amazon")
+    assert found.order_id is None and {c.order_id for c in found.candidates} == {"E", "F"}
+    # words the orders do not share still tell them apart as before
+    assert resolve("where is the wool blanket", "order_status", [coffee, blanket], today=TODAY,
+                   platform="amazon").order_id == "G"
+    # two products of two orders, each named: neither order carries the other's words, both stay
+    both = resolve("the high desert coffee and the high desert blanket, can I return them?", "return_request",
+                   [coffee, blanket], today=TODAY, platform="amazon")
+    assert both.order_id is None and {c.order_id for c in both.candidates} == {"E", "G"}

@@ -207,7 +207,9 @@ def test_spanish_cancel_is_offered_then_done_after_si(say, runtime, store: Sandb
     first = say(order.customer_id, "shopify", f"Por favor cancelen mi pedido {order.id}, ya no lo quiero. Gracias")
     assert first.language == "es" and first.intent == "cancel_order"
     assert first.pending_action["tool"] == "cancel_order" and store.get_order(order.id).status == "unshipped"
-    assert f"El pedido {order.id} todavía no se ha enviado, así que puedo cancelarlo." in first.draft
+    titles = [item.title.removeprefix("Northfork ") for item in order.items]
+    note = f" ({' y '.join(titles)})" if len(titles) <= 2 else ""  # the products beside the number, in Spanish
+    assert f"El pedido {order.id}{note} todavía no se ha enviado, así que puedo cancelarlo." in first.draft
     assert f"${order.total}" in first.draft and "Responda \"sí\" para confirmar" in first.draft
     spanish(first.draft, first_name(store, order))
     assert first.compliance["ok"]
@@ -341,7 +343,8 @@ def test_a_spanish_claim_of_an_action_no_tool_did_is_caught(store: SandboxStore)
     assert any(v.rule == "action_honesty" and "cancelado" in (v.evidence or "") for v in claimed.violations)
     done = check_reply(ComplianceInput(text=text, platform="shopify", done_actions=["cancel_order"]), policy)
     assert not any(v.rule == "action_honesty" for v in done.violations)
-    offer = render("cancel_offer", {"order_id": order.id, "charge_line": ""}, first_name="Ana", language="es")
+    offer = render("cancel_offer", {"order_id": order.id, "order_items": "", "charge_line": ""}, first_name="Ana",
+                   language="es")
     assert not any(v.rule == "action_honesty" for v in check_reply(
         ComplianceInput(text=offer, platform="shopify"), policy).violations)  # "¿Quiere que lo cancele?" offers
 
