@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.outbox import Outbox
+from agent.ports import ReplySink
 from agent.seller_settings import SellerSettings
 from agent.triage.classifier import IntentClassifier
 from knowledge.retriever import Retriever
@@ -18,7 +18,7 @@ from tools.policy.loader import PlatformPolicy, SellerPolicy, load_policies, loa
 @dataclass
 class AgentContext:
     backend: CommerceBackend
-    outbox: Outbox
+    outbox: ReplySink  # runtime/outbox.py Outbox or DryRunOutbox, passed in by the composition root
     classifier: IntentClassifier
     retriever: Retriever | None = None
     llm: Any | None = None  # a LangChain chat model; None = the embedded deterministic engine

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -65,12 +65,22 @@ if TYPE_CHECKING:
     from langchain_core.outputs import LLMResult
     from langchain_core.runnables import Runnable
 
-    from shopdesk.settings import Settings
-
 NO_KEY_PLACEHOLDER = "sk-no-key-required"
 """Sent as the API key when none is configured (local servers ignore it)."""
 
 _OPENAI_HOST_SUFFIXES = ("api.openai.com", ".openai.azure.com")
+
+
+class LLMSettings(Protocol):
+    """The settings `LLMConfig.from_settings` reads (shopdesk/settings.py `Settings` has them; the agent does not
+    import the application's settings, issue 16: the caller passes them in)."""
+
+    llm_base_url: str | None
+    llm_model: str | None
+    llm_api_key: SecretStr | None
+    llm_timeout_s: float
+    llm_max_retries: int
+    llm_max_tokens: int
 
 
 class LLMConfig(BaseModel):
@@ -87,7 +97,7 @@ class LLMConfig(BaseModel):
     temperature: float = Field(default=0.2, ge=0, le=2)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Self | None:
+    def from_settings(cls, settings: LLMSettings) -> Self | None:
         """The configured endpoint, or None when no endpoint is set (the embedded engine runs)."""
         if not settings.llm_base_url:
             return None

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tools.models import Platform
+from tools.models import AttachmentKind, Platform
 from tools.results import PendingAction, ToolResult
 
 __all__ = ["PendingAction", "ToolResult"]  # re-exported: they are part of the agent's vocabulary too
@@ -36,8 +36,6 @@ RiskFlag = Literal[
     "cites_promise",  # says the seller's side promised or told them something earlier: a person checks what was said
 ]
 Route = Literal["auto_send", "review", "handoff"]
-AttachmentKind = Literal["image", "video", "audio", "file"]
-"""What a customer attached, as the platform or the MIME part declared it (channels/attachments.py)."""
 
 
 class _Model(BaseModel):

@@ -33,11 +33,11 @@ from langchain_core.outputs import ChatGeneration, ChatResult  # noqa: E402
 from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: E402
 
 from agent.context import AgentContext  # noqa: E402
-from agent.seller_settings import SellerSettings  # noqa: E402
-from agent.outbox import Outbox  # noqa: E402
 from agent.runtime import AgentRuntime  # noqa: E402
 from agent.schemas import InboundMessage  # noqa: E402
+from agent.seller_settings import SellerSettings  # noqa: E402
 from agent.triage.classifier import IntentClassifier  # noqa: E402
+from runtime.outbox import Outbox  # noqa: E402
 from fake_llm import CountingChatModel  # noqa: E402
 from knowledge.loader import docs_dir, load_documents  # noqa: E402
 from knowledge.retriever import Retriever  # noqa: E402

@@ -24,8 +24,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
 
-from agent.schemas import AttachmentKind
 from channels.base import Attachment
+from tools.models import AttachmentKind
 
 MAX_PER_MESSAGE = 10
 """Attachments kept per message (Meta allows 10 per message; Amazon and eBay 5): later ones are not read."""

@@ -17,9 +17,8 @@ from typing import Any, Literal, Protocol, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from agent.schemas import AttachmentKind
 from tools.errors import CommerceError
-from tools.models import Platform
+from tools.models import AttachmentKind, Platform
 
 
 class _Model(BaseModel):

@@ -21,7 +21,6 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.context import AgentContext
-from agent.outbox import Outbox
 from agent.runtime import AgentRuntime, ReplyTrace
 from agent.schemas import InboundMessage
 from agent.seller_settings import SellerSettings
@@ -29,6 +28,7 @@ from agent.triage.classifier import IntentClassifier
 from evals.metrics import ScenarioResult
 from evals.scenarios import EndState, OrderPick, Scenario, Trajectory, fill
 from knowledge.retriever import Retriever
+from runtime.outbox import Outbox
 from tools.clock import FixedClock
 from tools.models import Order
 from tools.sandbox.generator import GeneratorConfig, generate

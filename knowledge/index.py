@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlparse
 
 import chromadb
@@ -20,13 +22,21 @@ from pydantic import BaseModel
 from knowledge.chunking import Chunk, chunk_document
 from knowledge.embeddings import MiniLMEmbeddingFunction
 from knowledge.loader import KBDocument
-from shopdesk.settings import Settings
 
 COLLECTION = "knowledge"
 Progress = Callable[[int, int], None]
 
 
-def chroma_client(settings: Settings) -> ClientAPI:
+class IndexSettings(Protocol):
+    """What `chroma_client` reads (shopdesk/settings.py `Settings` has it; knowledge/ does not import the
+    application's settings, issue 16: the caller passes them in)."""
+
+    chroma_url: str | None
+
+    def ensure_data_dir(self) -> Path: ...
+
+
+def chroma_client(settings: IndexSettings) -> ClientAPI:
     """Embedded persistent Chroma under the data dir, or an HTTP client for SHOPDESK_CHROMA_URL."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     if settings.chroma_url:

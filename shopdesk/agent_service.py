@@ -1,7 +1,7 @@
 """Application layer over the agent: open a runtime on the embedded defaults, answer one message.
 
 `shopdesk reply` and `shopdesk chat` are tries: their threads live in their own namespace ("cli:...") and
-their replies go to a dry-run sink (agent/outbox.py `DryRunOutbox`), never to the service's outbox or a
+their replies go to a dry-run sink (runtime/outbox.py `DryRunOutbox`), never to the service's outbox or a
 platform. Only `--send` queues a reply for the real channel, and only on a conversation the service received
 (its reply route is what reaches the customer); the run is then recorded on that conversation as a worker's is.
 """
@@ -19,15 +19,15 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from pydantic import BaseModel, Field
 
 from agent.context import AgentContext
-from agent.conversations import ConversationRow, ConversationStore
-from agent.outbox import DryRunOutbox, Outbox
 from agent.routing import held_flags
 from agent.runtime import AgentRuntime, ReplyTrace
 from agent.schemas import InboundMessage, OutboundMessage
 from agent.seller_settings import SellerSettings
 from agent.triage.classifier import IntentClassifier
-from agent.worker import status_after
 from knowledge.retriever import Retriever
+from runtime.conversations import ConversationRow, ConversationStore
+from runtime.outbox import DryRunOutbox, Outbox
+from runtime.worker import status_after
 from shopdesk import kb_service
 from shopdesk.settings import Settings
 from shopdesk.store_service import open_store, resolve_customer
@@ -61,7 +61,7 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None, llm: Any | N
     connection.execute("PRAGMA journal_mode=WAL")
     checkpointer = SqliteSaver(connection)
     context = AgentContext(
-        # a DryRunOutbox is a ReplySink like the outbox: the nodes only enqueue (agent/outbox.py)
+        # a DryRunOutbox is a ReplySink like the outbox: the nodes only enqueue (agent/ports.py)
         backend=store, outbox=outbox, classifier=IntentClassifier(cache_dir=data_dir / "cache"), retriever=Retriever(index),  # type: ignore[arg-type]
         llm=llm if llm is not None else (make_llm(settings) if use_settings_llm else None),
         seller_settings=SellerSettings.load(data_dir / "seller_settings.json"), clock=store.clock,

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from agent.conversations import MessageRow
 from channels.attachment_store import StoredFile
 from channels.attachments import describe
+from runtime.conversations import MessageRow
 
 if TYPE_CHECKING:  # console_service imports this module (the thread's attachments)
     from shopdesk.console_service import ConsoleService

@@ -21,18 +21,18 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field
 
 from agent.compliance import ComplianceInput, check_reply
-from agent.conversations import OPEN_STATUSES, ConversationRow
 from agent.nodes.review import PENDING_CHOICES, REFUSED, PendingChoice, awaits_approval, choice_problem
 from agent.schemas import OutboundMessage
 from agent.seller_settings import SellerSettings, refund_above
 from agent.urgency import Assessment, clock_name, displayed
-from agent.worker import status_after
+from runtime.conversations import OPEN_STATUSES, ConversationRow
+from runtime.worker import status_after
 from shopdesk import metrics_service
 from shopdesk.account_health import HealthFigure, account_health
-from shopdesk.metrics_service import Metrics
 from shopdesk.attachment_service import preview_text, thread_attachments
-from shopdesk.inbox_search import QueryError, SearchIndex, inbox_keys
 from shopdesk.autopilot import autopilot_changes, autopilot_problem
+from shopdesk.inbox_search import QueryError, SearchIndex, inbox_keys
+from shopdesk.metrics_service import Metrics
 from shopdesk.reply_authors import attribute, author_of, authors_by_outbox_id
 from shopdesk.service import Service
 from shopdesk.store_service import customer_profile

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from agent.conversations import ConversationStore
-from agent.outbox import Outbox
-from channels.inbox import Inbox
+from runtime.conversations import ConversationStore
+from runtime.inbox import Inbox
+from runtime.outbox import Outbox
 
 
 class Mark(BaseModel):

@@ -26,7 +26,7 @@ from pathlib import Path
 from sqlite3 import OperationalError
 from typing import Any
 
-from agent.conversations import ConversationStore
+from runtime.conversations import ConversationStore
 from shopdesk.workspace import UNASSIGNED, WorkspaceStore, app_db
 from tools.errors import NotFoundError
 from tools.sqlite import immediate

@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from agent.conversations import ConversationStore
-from agent.outbox import Outbox, OutboxRecord
-from channels.inbox import Inbox, InboxItem
+from runtime.conversations import ConversationStore
+from runtime.inbox import Inbox, InboxItem
+from runtime.outbox import Outbox, OutboxRecord
 from shopdesk.settings import Settings
 from tools.clock import Clock, SystemClock
 

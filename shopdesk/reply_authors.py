@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agent.conversations import AuditRow
-from agent.outbox import OutboxRecord
+from runtime.conversations import AuditRow
+from runtime.outbox import OutboxRecord
 
 AGENT = "shopdesk agent"
 UNKNOWN_PERSON = "a person"

@@ -24,10 +24,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agent.conversations import ConversationStore
 from agent.nodes.review import REFUSED, awaits_approval
 from agent.runtime import AgentRuntime, ReplyTrace
-from agent.worker import status_after
+from runtime.conversations import ConversationStore
+from runtime.worker import status_after
 from shopdesk.settings import Settings
 
 CLI_ACTOR = "cli"

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 
-from channels.webhooks import webhook_router
+from runtime.webhooks import webhook_router
 from shopdesk.service import Service
 
 

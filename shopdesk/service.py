@@ -1,5 +1,5 @@
 """The running service: inbox intake, worker threads, the outbox dispatcher, the email poller and the
-attachment fetcher (customers' photos by URL, channels/attachment_fetch.py).
+attachment fetcher (customers' photos by URL, runtime/attachment_fetch.py).
 
 `Service` owns every long-lived object (stores, the agent runtime, channel clients) and the background
 threads; the HTTP app (`shopdesk.server`) and the console call into it. Worker threads share one agent
@@ -19,16 +19,16 @@ from typing import Any
 
 import httpx
 
-from agent.conversations import ConversationStore
-from agent.dispatcher import Dispatcher
 from agent.intent_vocabulary import vocabularies
 from agent.runtime import AgentRuntime
-from agent.worker import Worker
-from channels.attachment_fetch import AttachmentFetcher
 from channels.attachment_store import AttachmentStore
 from channels.base import ChannelSender
-from channels.inbox import Inbox
-from channels.intake import Intake
+from runtime.attachment_fetch import AttachmentFetcher
+from runtime.conversations import ConversationStore
+from runtime.dispatcher import Dispatcher
+from runtime.inbox import Inbox
+from runtime.intake import Intake
+from runtime.worker import Worker
 from shopdesk.agent_service import open_runtime
 from shopdesk.settings import Settings
 from tools.clock import Clock
@@ -156,7 +156,7 @@ class Service:
         """One IMAP poll: store what arrived, then mark it seen (an email is never marked before it is stored)."""
         if self.email is None:
             return False
-        from channels.email_intake import poll_into
+        from runtime.email_intake import poll_into
 
         return poll_into(self.email, self.intake, self.conversations, self.clock) > 0
 

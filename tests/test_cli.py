@@ -208,12 +208,12 @@ def test_reply_rejects_bad_input(agent_dir: Path) -> None:
 
 
 def test_inbox_and_outbox_commands(data_dir: Path) -> None:
-    from agent.conversations import ConversationStore
-    from agent.outbox import Outbox
     from agent.schemas import OutboundMessage
     from channels.base import ChannelMessage
-    from channels.inbox import Inbox
-    from channels.intake import Intake
+    from runtime.conversations import ConversationStore
+    from runtime.inbox import Inbox
+    from runtime.intake import Intake
+    from runtime.outbox import Outbox
     from tools.policy.loader import load_policies
 
     db = data_dir / "app.db"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.conversations import AuditRow, ConversationStore
 from channels.base import ChannelMessage
-from channels.inbox import Inbox
-from channels.intake import Intake
+from runtime.conversations import AuditRow, ConversationStore
+from runtime.inbox import Inbox
+from runtime.intake import Intake
 from shopdesk import review_audit
 from shopdesk.cli import app
 from tools.models import Order

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.conversations import ConversationStore
-from agent.dispatcher import Dispatcher
-from agent.outbox import Outbox
 from channels.base import ChannelMessage
-from channels.inbox import Inbox
-from channels.intake import Intake
+from runtime.conversations import ConversationStore
+from runtime.dispatcher import Dispatcher
+from runtime.inbox import Inbox
+from runtime.intake import Intake
+from runtime.outbox import Outbox
 from shopdesk.cli import app
 from shopdesk.settings import Settings
 from tools.clock import FixedClock

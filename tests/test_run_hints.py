@@ -15,10 +15,10 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from agent.conversations import ConversationStore
 from channels.base import ChannelMessage
-from channels.inbox import Inbox
-from channels.intake import Intake
+from runtime.conversations import ConversationStore
+from runtime.inbox import Inbox
+from runtime.intake import Intake
 from shopdesk import run_hints
 from shopdesk.cli import app
 from shopdesk.settings import Settings

@@ -50,6 +50,9 @@ ReturnStatus = Literal["requested", "approved", "in_transit", "received", "refun
 RefundStatus = Literal["pending", "processed", "failed"]
 SubscriptionStatus = Literal["active", "paused", "cancelled"]
 SubscriptionAction = Literal["skip", "pause", "resume", "cancel"]
+AttachmentKind = Literal["image", "video", "audio", "file"]
+"""What a customer attached, as the platform or the MIME part declared it (channels/attachments.py). Here, below
+both, because the agent (agent/schemas.py) and the channel adapters (channels/base.py) share it."""
 ClaimType = Literal["a_to_z", "item_not_received", "not_as_described"]
 ClaimStatus = Literal["open", "responded", "granted", "denied", "closed"]
 ChargebackStatus = Literal["open", "won", "lost"]

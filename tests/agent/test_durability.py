@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from agent.outbox import Outbox
+from runtime.outbox import Outbox
 from tools.sandbox.store import SandboxStore
 
 from testdata import ANCHOR

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from agent.held_turn import FOLDED_REASON, combine_texts, dropped_write, merge_decisions
 from agent.runtime import AgentRuntime
-from agent.worker import status_after
+from runtime.worker import status_after
 from tests.agent.test_review_pending_choice import _out, held  # noqa: F401  (the same lost-parcel set-up)
 from tools.sandbox.store import SandboxStore
 

@@ -9,7 +9,7 @@ import pytest
 
 from agent.nodes.review import REFUSED, choice_problem
 from agent.runtime import AgentRuntime, ReplyTrace
-from agent.worker import status_after
+from runtime.worker import status_after
 from tools.models import Order
 from tools.sandbox.store import SandboxStore
 

@@ -21,19 +21,19 @@ import pytest
 from PIL import ExifTags, Image
 from PIL.PngImagePlugin import PngInfo
 
-from agent.conversations import ConversationStore
 from agent.runtime import AgentRuntime
 from agent.schemas import InboundMessage
 from agent.seller_settings import SellerSettings
 from channels import attachments as attachments_module
 from channels import ebay, meta, tiktok
-from channels.attachment_fetch import AttachmentFetcher
 from channels.attachment_store import AttachmentLimits, AttachmentStore, sniff
 from channels.attachments import AttachmentFetchError, describe, fetch_media, safe_filename
 from channels.base import Attachment, ChannelMessage
 from channels.email_parse import parse_email
-from channels.inbox import Inbox
-from channels.intake import Intake
+from runtime.attachment_fetch import AttachmentFetcher
+from runtime.conversations import ConversationStore
+from runtime.inbox import Inbox
+from runtime.intake import Intake
 from tools.policy.loader import load_policies
 from tools.sandbox.store import SandboxStore
 

@@ -20,7 +20,7 @@ from channels.simulators import shopify as shopify_sim
 from channels.simulators import tiktok as tiktok_sim
 from channels.simulators import walmart as walmart_sim
 from channels.simulators.log import SimLog
-from channels.webhooks import UNAUTHORIZED
+from runtime.webhooks import UNAUTHORIZED
 from shopdesk.server import build_app
 from shopdesk.service import Service
 from shopdesk.settings import Settings

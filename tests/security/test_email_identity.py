@@ -23,7 +23,6 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.context import AgentContext
-from agent.outbox import Outbox
 from agent.runtime import AgentRuntime
 from agent.schemas import InboundMessage
 from agent.triage.classifier import IntentClassifier
@@ -31,6 +30,7 @@ from channels.email_auth import AuthResultsError, parse_authentication_results, 
 from channels.email_parse import parse_email
 from channels.simulators.mail import stamp
 from knowledge.retriever import Retriever
+from runtime.outbox import Outbox
 from shopdesk import kb_service
 from shopdesk.service import Service
 from shopdesk.settings import Settings

@@ -23,7 +23,7 @@ from fastapi import FastAPI
 
 from channels.ebay import EbayKeyCache
 from channels.serving import BackgroundServer
-from channels.webhooks import UNAUTHORIZED
+from runtime.webhooks import UNAUTHORIZED
 from shopdesk.settings import Settings
 
 from webhook_env import EBAY_KID, EbayKeyEndpoint, Stack, ebay_signature, templates, webhook_stack

@@ -12,9 +12,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from agent.conversations import ConversationStore
-from agent.outbox import Outbox
 from agent.schemas import OutboundMessage
+from runtime.conversations import ConversationStore
+from runtime.outbox import Outbox
 from shopdesk import metrics_service as m
 from shopdesk.metrics_service import ConversationFacts, Reply
 from tools.clock import FixedClock

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from agent.conversations import AuditRow
+from runtime.conversations import AuditRow
 from shopdesk.reply_authors import ReplyAuthor, authors_by_outbox_id
 
 AT = datetime(2026, 11, 26, 9, tzinfo=UTC)

@@ -13,8 +13,8 @@ import pytest
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from agent.conversations import ConversationStore
 from channels.base import ChannelMessage
+from runtime.conversations import ConversationStore
 from shopdesk.console_service import ConsoleError, ConsoleService, User
 from shopdesk.inbox_search import MAX_QUERY_CHARS, SearchIndex, parse_query
 from shopdesk.service import Service

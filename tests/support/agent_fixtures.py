@@ -11,12 +11,12 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.context import AgentContext
-from agent.outbox import Outbox
 from agent.runtime import AgentRuntime, ReplyTrace
 from agent.schemas import InboundMessage
 from agent.seller_settings import SellerSettings
 from agent.triage.classifier import IntentClassifier
 from knowledge.retriever import Retriever
+from runtime.outbox import Outbox
 from shopdesk import kb_service
 from shopdesk.settings import Settings
 from tools.sandbox.store import SandboxStore

@@ -23,8 +23,8 @@ def _die(point: str, wanted: str) -> None:
 
 def main() -> None:
     data_dir, sent_file, now, point = sys.argv[1:5]
-    from agent import outbox as outbox_module
     from agent.nodes import check as check_module
+    from runtime import outbox as outbox_module
     from shopdesk.service import Service
     from shopdesk.settings import Settings
     from tools.models import PLATFORMS

@@ -23,12 +23,12 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from agent.conversations import ConversationStore
 from channels import ebay, meta, shopify, tiktok, walmart
 from channels.base import ChannelEvent, PayloadError
-from channels.intake import Intake
 from channels.signatures import SignatureError, meta_handshake
 from channels.webhook_body import BodyBusy, BodyReader, BodyTooLarge
+from runtime.conversations import ConversationStore
+from runtime.intake import Intake
 from shopdesk.settings import Settings
 from tools.clock import Clock
 

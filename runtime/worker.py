@@ -15,11 +15,11 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from agent.conversations import ConversationStatus, ConversationStore
 from agent.routing import held_flags
 from agent.runtime import AgentRuntime, ReplyTrace
-from channels.inbox import Inbox, InboxItem
-from channels.intake import record_conversation
+from runtime.conversations import ConversationStatus, ConversationStore
+from runtime.inbox import Inbox, InboxItem
+from runtime.intake import record_conversation
 from tools.clock import Clock
 from tools.policy.loader import PlatformPolicy
 

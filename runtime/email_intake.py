@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from agent.conversations import ConversationStore
 from channels.email import EmailChannel, FetchedEmail, MailboxUnavailable
-from channels.intake import Intake
+from runtime.conversations import ConversationStore
+from runtime.intake import Intake
 from tools.clock import Clock
 
 log = logging.getLogger("shopdesk.email")

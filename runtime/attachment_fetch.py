@@ -15,10 +15,10 @@ from collections.abc import Mapping
 
 from pydantic import ValidationError
 
-from agent.conversations import ConversationStore
 from channels.attachment_store import AttachmentStore
 from channels.attachments import FETCH_TIMEOUT_S, AttachmentFetchError, AttachmentSource
 from channels.base import Attachment
+from runtime.conversations import ConversationStore
 
 log = logging.getLogger("shopdesk.attachments")
 

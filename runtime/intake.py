@@ -15,11 +15,11 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from agent.clocks import reply_deadline
-from agent.conversations import ConversationStore
 from agent.schemas import InboundMessage
 from channels.attachment_store import AttachmentStore
 from channels.base import ChannelEvent, ChannelMessage, ContextEvent
-from channels.inbox import Inbox, InboxItem
+from runtime.conversations import ConversationStore
+from runtime.inbox import Inbox, InboxItem
 from tools.policy.loader import PlatformPolicy
 
 log = logging.getLogger("shopdesk.intake")
@@ -42,7 +42,7 @@ def channel_fields(event: ChannelMessage) -> dict[str, object]:
 
 def keep_inline_attachments(event: ChannelMessage, store: AttachmentStore | None) -> ChannelMessage:
     """Store the files an email carried inline (its MIME parts); attachments with a URL stay `pending` for the
-    fetcher (channels/attachment_fetch.py), never fetched inside a webhook request."""
+    fetcher (runtime/attachment_fetch.py), never fetched inside a webhook request."""
     if not any(a.data is not None for a in event.attachments):
         return event
     kept = []

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from sqlite3 import Connection
-from typing import Literal, Protocol
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -160,12 +160,6 @@ class Outbox:
 
     def close(self) -> None:
         release_db(self._path)
-
-
-class ReplySink(Protocol):
-    """What the send and handoff nodes need from the context's outbox (agent/context.py): a place to queue a reply."""
-
-    def enqueue(self, message: OutboundMessage, at: datetime) -> OutboxRecord: ...
 
 
 class DryRunOutbox:

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.conversations import ConversationStore
-from agent.outbox import Outbox
 from channels.base import ChannelMessage
-from channels.inbox import Inbox
-from channels.intake import Intake
+from runtime.conversations import ConversationStore
+from runtime.inbox import Inbox
+from runtime.intake import Intake
+from runtime.outbox import Outbox
 from shopdesk.settings import Settings
 from tools.policy.loader import load_policies
 from tools.sandbox.store import SandboxStore

@@ -14,11 +14,11 @@ import pytest
 from recording import RecordingSender
 from testdata import ANCHOR
 
-from agent.conversations import ConversationStore
-from agent.outbox import Outbox
 from channels.base import ChannelMessage, SendError
-from channels.inbox import Inbox
-from channels.intake import Intake
+from runtime.conversations import ConversationStore
+from runtime.inbox import Inbox
+from runtime.intake import Intake
+from runtime.outbox import Outbox
 from shopdesk.service import Service
 from shopdesk.settings import Settings
 from tools.models import PLATFORMS

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.schemas import InboundMessage
-from channels.inbox import Inbox
+from runtime.inbox import Inbox
 
 T0 = datetime(2026, 11, 26, 9, tzinfo=UTC)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 
-from agent.conversations import ConversationStore
-from agent.outbox import Outbox, OutboxRecord
 from channels.base import ChannelSender, SendError
+from runtime.conversations import ConversationStore
+from runtime.outbox import Outbox, OutboxRecord
 from tools.clock import Clock
 
 log = logging.getLogger("shopdesk.dispatcher")

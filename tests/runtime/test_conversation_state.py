@@ -11,8 +11,8 @@ import pytest
 from recording import RecordingSender
 from testdata import ANCHOR
 
-from agent.conversations import ConversationStore, main_intent, max_urgency
 from channels.base import ChannelMessage
+from runtime.conversations import ConversationStore, main_intent, max_urgency
 from shopdesk.console_service import ConsoleError, ConsoleService, User
 from shopdesk.service import Service
 from shopdesk.settings import Settings
