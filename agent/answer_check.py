@@ -246,6 +246,14 @@ def _table() -> _Table:
     )
 
 
+@lru_cache(maxsize=1)
+def situation_concepts() -> frozenset[str]:
+    """The concepts that tell the order's situation or the action wanted (the synonym file's `situations`): a
+    plan's answer speaks to them by answering its request."""
+    raw = yaml.safe_load(data_path().read_text(encoding="utf-8")) or {}
+    return frozenset(str(c) for c in raw.get("situations") or [])
+
+
 def _key(entry: str) -> Phrase:
     return tuple(_stem(w) for w in words(normalise(entry)))
 
@@ -459,6 +467,9 @@ class Given:
         if term.concepts:
             return term.concepts <= self.concepts
         return bool(term.stems) and set(term.stems) <= self.stems
+
+    def with_concepts(self, more: frozenset[str]) -> Given:
+        return Given(stems=self.stems, concepts=self.concepts | more)
 
 
 def reading_of(text: str) -> _Reading:

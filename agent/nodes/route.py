@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
-from agent.answer_check import coverage, residual
+from agent.answer_check import Given, coverage, residual, situation_concepts
 from agent.answer_gate import Asked, unanswered
 from agent.attachment_turn import attachment_review_reason
 from agent.clocks import reply_deadline
@@ -79,8 +79,16 @@ def _open_questions(state: AgentState, product_names: list[str]) -> list[str]:
     if not draft or draft.get("engine") == "human" or not asked:
         return []
     return unanswered(asked, draft.get("text", ""), lambda q, reply: coverage(q, reply, product_names).answered,
-                      lambda a, reply: residual(a.text, reply, vocabulary(a.plan_intent or a.intent),
-                                                product_names=product_names, keep_asks=not a.answered_by_plan).answered)
+                      lambda a, reply: residual(a.text, reply, _given(a), product_names=product_names,
+                                                keep_asks=not a.answered_by_plan).answered)
+
+
+def _given(asked: Asked) -> Given:
+    """What a plan's answer already speaks to for this question: its intent's own words, and for a question the
+    plan answered, the order's situation words too ("is it too late to return it?", "where's my refund for the
+    apron I sent back?"); what it names beyond them (the original box, a holiday closing) must be in the reply."""
+    given = vocabulary(asked.plan_intent or asked.intent)
+    return given.with_concepts(situation_concepts()) if asked.answered_by_plan else given
 
 
 def handoff_summary(state: AgentState, reasons: list[str]) -> str:

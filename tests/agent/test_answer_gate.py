@@ -169,6 +169,26 @@ def test_a_holiday_named_beside_the_status_question_needs_its_own_answer() -> No
         assert _gate(asked, STATUS_REPLY + f" We're closed on {holiday}, so it ships the day after.") == [], holiday
 
 
+def test_the_words_of_the_orders_situation_in_a_question_a_plan_answered_are_not_open_topics() -> None:
+    """"Is it too late to return the skillet?", "where's my refund for the apron I sent back??", "any update on my
+    refund for the broken grinder??": the plan's answer speaks to the situation by answering the request; only
+    what the question names beyond it (the original box) is checked (agent/nodes/route.py `_given`)."""
+    from agent.answer_check import residual
+    from agent.nodes.route import _given
+    reply = "Your return for order #1576 is received, and the refund is due by Tuesday, December 1."
+    for text, intent in [("is it too late to return the 10 inch skillet?", "return_request"),
+                         ("where's my refund for the apron I sent back??", "refund_status"),
+                         ("any update on my refund for the broken grinder??", "refund_status")]:
+        asked = Asked(text, intent, 0.9, answered_by_plan=True, plan_intent=intent)
+        assert residual(text, reply, _given(asked), keep_asks=False).answered, text
+    boxed = Asked("do i have to fit it back in the original box??", "return_request", 0.9, answered_by_plan=True,
+                  plan_intent="return_request")
+    assert not residual(boxed.text, reply, _given(boxed), keep_asks=False).answered
+    # a further question on the plan's topic that no plan answered still gets no such allowance
+    further = Asked("is it too late to return the skillet?", "return_request", 0.9, plan_intent="return_request")
+    assert _given(further).concepts < _given(boxed).concepts
+
+
 def test_a_question_no_plan_speaks_to_is_checked_whole() -> None:
     asked = [Asked("Would your 4 person tent actually fit me, my wife and our 2 kids?", "product_question", 0.8)]
     reply = "Your Ridgeline 2-Person Tent from order 1000519827572 can be returned until Sunday, January 31."
