@@ -53,7 +53,11 @@ _FLAGS: dict[RiskFlag, re.Pattern[str]] = {
         r"(assistant|agent|ai|bot) (is authorized|must (immediately |now )?(issue|approve|refund|update|disclose|"
         r"confirm|ignore))|disregard (prior|previous|all|any) (policies|policy|instructions|rules))", re.I),
     "off_platform_request": re.compile(
-        r"\b(your (email|phone|number|website|site|instagram|insta|whatsapp)|email me|call me|text me|whatsapp|"
+        # "your website" as the place the customer read something ("your website said it would arrive by the
+        # 16th") asks for nothing off the platform
+        r"\b(your (email|phone|number|instagram|insta|whatsapp)|your (website|site)(?!\s+(said|says|shows|showed|"
+        r"listed|lists|stated|states|claimed|claims|promised|promises|mentioned|mentions|advertised|advertises)\b)|"
+        r"email me|call me|text me|whatsapp|"
         r"outside (of )?(amazon|ebay|tiktok|walmart)|pay (you )?directly|venmo|zelle|cash ?app|text me|"
         r"(insta|instagram|ig) handle|dm me|skip the (ebay|amazon|tiktok|walmart) fees?|"
         r"(give|send|share) me (a|your|the) (phone|telephone|number|email|e-mail)|"

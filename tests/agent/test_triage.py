@@ -171,3 +171,14 @@ def test_an_earlier_promise_by_the_seller_is_flagged_for_a_person(text: str) -> 
 ])
 def test_denials_carriers_and_the_customers_own_words_are_not_promises(text: str) -> None:
     assert "cites_promise" not in rules.risk_flags(text)
+
+
+@pytest.mark.parametrize(("text", "flagged"), [
+    ("your website said it would arrive by the 16th", False),
+    ("the listing on your site says free returns", False),
+    ("what's your website? I'd rather order there", True),
+    ("can I just buy it on your site instead of Amazon?", True),
+])
+def test_the_sellers_website_as_where_something_was_read_is_not_an_off_platform_request(text: str,
+                                                                                       flagged: bool) -> None:
+    assert ("off_platform_request" in rules.risk_flags(text)) is flagged
