@@ -136,6 +136,7 @@ class _Table:
     ignore: frozenset[str]
     colours: frozenset[str]
     product_words: frozenset[str]
+    situations: frozenset[str]  # concepts that tell the order's situation (the file's `situations`)
 
     @cached_property
     def generic_concepts(self) -> frozenset[str]:
@@ -243,15 +244,14 @@ def _table() -> _Table:
         ignore=frozenset(ignore) | frozenset(_stem(w) for w in ignore),
         colours=frozenset(p[0] for p, kinds in answers.items() if "color" in kinds and len(p) == 1),
         product_words=frozenset(product_words),
+        situations=frozenset(str(c) for c in raw.get("situations") or []),
     )
 
 
-@lru_cache(maxsize=1)
 def situation_concepts() -> frozenset[str]:
     """The concepts that tell the order's situation or the action wanted (the synonym file's `situations`): a
     plan's answer speaks to them by answering its request."""
-    raw = yaml.safe_load(data_path().read_text(encoding="utf-8")) or {}
-    return frozenset(str(c) for c in raw.get("situations") or [])
+    return _table().situations
 
 
 def _key(entry: str) -> Phrase:

@@ -9,7 +9,7 @@ that too) and hands off what it cannot answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -126,6 +126,13 @@ class _NeedOrder(Exception):
         self.outcome = outcome
 
 
+# The customer says the request is for more than one thing ("both", "my other order too", "same thing"): the
+# resolver's reading that the message names several orders is then the request's, not a word of context ("no
+# combina con mi patio" names no patio table to return).
+_MORE_THAN_ONE = re.compile(r"\b(?:both|each|all of them|two orders|other order|another order|second order|also|too|"
+                            r"as well|same thing|same for|ambos|ambas|los dos|las dos|cada uno|tambi[eé]n)\b", re.I)
+
+
 def _resolve_order(p: PlanInput) -> dict[str, Any]:
     """The order the customer means: named in the message, the one we were discussing, or the only recent one."""
     named_ids = list(dict.fromkeys(p.triage.entities.order_ids))
@@ -153,16 +160,8 @@ def _resolve_order(p: PlanInput) -> dict[str, Any]:
         raise _NeedOrder(_several_for_one_action(p, found.order_ids))
     if not found.candidates:
         raise _NeedOrder(PlanOutcome(template="no_orders", awaiting="order_id"))
-    listing = " or ".join(f"the {' and '.join(_short_title(t) for t in c.items[:2])} (order {c.order_id}, placed "
-                          f"{format_date(c.placed_at)})" for c in found.candidates)
+    listing = " or ".join(_order_line(c.order_id, c.items, c.placed_at) for c in found.candidates)
     raise _NeedOrder(PlanOutcome(template="which_order", slots={"order_list": listing}, awaiting="order_id"))
-
-
-# The customer says the request is for more than one thing ("both", "my other order too", "same thing"): the
-# resolver's reading that the message names several orders is then the request's, not a word of context ("no
-# combina con mi patio" names no patio table to return).
-_MORE_THAN_ONE = re.compile(r"\b(?:both|each|all of them|two orders|other order|another order|second order|also|too|"
-                            r"as well|same thing|same for|ambos|ambas|los dos|las dos|cada uno|tambi[eé]n)\b", re.I)
 
 
 def _several_for_one_action(p: PlanInput, order_ids: Sequence[str]) -> PlanOutcome:
@@ -190,6 +189,12 @@ def _short_title(title: str) -> str:
     """"Northfork Basecamp 45 Qt Rolling Cooler - Juniper" -> "Basecamp 45 Qt Rolling Cooler - Juniper": the
     product as the customer knows it, without the brand every item carries."""
     return re.sub(r"^Northfork\s+", "", title)
+
+
+def _product_names(titles: Iterable[str]) -> str:
+    """"Skillet and Lid": products as the customer knows them, joined the way the Spanish twins read them
+    (agent/templates_es.py `_items` splits on " and ")."""
+    return " and ".join(_short_title(t) for t in titles)
 
 
 def _first_shipment(order: dict[str, Any], named: Sequence[str] = ()) -> dict[str, Any] | None:
@@ -234,7 +239,7 @@ def _partly_shipped(p: PlanInput, order: dict[str, Any], slots: dict[str, Any], 
     every parcel with its items, never "your order has shipped". Past the ship-by date the customer may wait or
     cancel those items for a full refund (KB ftc-shipping-delay-rights): a person confirms the choice."""
     oid = order["order_id"]
-    items = " and ".join(_short_title(t) for t in dict.fromkeys(missing))
+    items = _product_names(dict.fromkeys(missing))
     full = {**slots, "items": items, "parcel_list": "; ".join(_parcel_line(s) for s in shipments)}
     if p.today > date.fromisoformat(order["ship_by"]):
         return PlanOutcome(template="status_partly_shipped_late", slots=full, order_id=oid, delay_notice=True,
@@ -328,7 +333,7 @@ def plan_order_status(p: PlanInput) -> PlanOutcome:
 
 def _parcel_line(shipment: dict[str, Any]) -> str:
     """One parcel of a split shipment: what is in it, its carrier and tracking, and where it stands."""
-    items = " and ".join(_short_title(t) for t in shipment.get("items") or []) or "one parcel"
+    items = _product_names(shipment.get("items") or []) or "one parcel"
     place = _place(shipment, with_town=False)
     where = (f"delivered on {format_date(shipment['delivered_at'])}" + (f" ({place})" if place.startswith("left at")
                                                                           else "")
@@ -1067,7 +1072,7 @@ def _refund_choice(p: PlanInput, options: list[Candidate], *,
 
 def _order_line(order_id: str, titles: Sequence[str], placed_at: str | date) -> str:
     """'the Basecamp 45 Qt Rolling Cooler - Sand (order 112-..., placed Monday, October 5)'."""
-    return (f"the {' and '.join(_short_title(t) for t in list(titles)[:2])} (order {order_id}, placed "
+    return (f"the {_product_names(list(titles)[:2])} (order {order_id}, placed "
             f"{format_date(placed_at)})")
 
 
@@ -1131,7 +1136,7 @@ def _refund_what_for(p: PlanInput, order: dict[str, Any], data: dict[str, Any],
     when it was issued and reaches them. A reason with no customer wording is not guessed: a person explains it."""
     oid = order["order_id"]
     slots = {"order_id": oid, "amount": refund["amount"], "issued_date": format_date(refund["issued_at"]),
-             "items": " and ".join(_short_title(i["title"]) for i in order["items"][:2])}
+             "items": _product_names(i["title"] for i in order["items"][:2])}
     reason = customer_reason(refund)
     if reason is None:
         recorded = refund.get("reason") or "none"
@@ -1229,7 +1234,7 @@ def _items_note(order: dict[str, Any]) -> str:
     titles = _item_titles(order)
     if not titles or len(titles) > 2:
         return ""
-    return f" (the {' and '.join(_short_title(t) for t in titles)})"
+    return f" (the {_product_names(titles)})"
 
 
 def _return_route(p: PlanInput) -> str:
