@@ -105,6 +105,7 @@ class Candidate:
     ship_by: date | None = None
     parcels: tuple[str, ...] = ()  # each shipment's status (label_created, in_transit, exception, lost...)
     last_scan_at: date | None = None  # the latest tracking event of any of its parcels
+    return_window_ends: date | None = None  # the last day a changed-mind return can start (None: not delivered)
 
     @classmethod
     def from_tool(cls, row: dict[str, object]) -> Candidate:
@@ -126,7 +127,8 @@ class Candidate:
                    return_received_at=_day(row.get("return_received_at")),
                    ship_to_city=str(row["ship_to_city"]) if row.get("ship_to_city") else None,
                    deliver_by=_day(row.get("deliver_by")), ship_by=_day(row.get("ship_by")),
-                   parcels=tuple(str(p) for p in listed("parcel_statuses")), last_scan_at=_day(row.get("last_scan_at")))
+                   parcels=tuple(str(p) for p in listed("parcel_statuses")), last_scan_at=_day(row.get("last_scan_at")),
+                   return_window_ends=_day(row.get("return_window_ends")))
 
     def dates(self, kind: DateKind) -> list[date]:
         """The order's dates a time in the message can be about: "ordered Monday" the order date, "came
@@ -774,6 +776,8 @@ def _tie_break(group: list[Candidate], intent: str, described: list[str], today:
     if intent in ACTIONS and len(group) > 1 and (ready := ready_for(intent, group)):
         if len(ready) == 1:
             return ready, "the only one in the state the action needs"
+        if intent == "return_request" and len(open_ := _window_open(ready, today)) == 1:
+            return open_, "the only one still inside its return window"
         return group, why  # several could take the action: which one is the customer's to say, not a guess
     if len(group) > 1 and not dated and (intent in TIME_SENSITIVE or "delivered, not received" in described):
         age = {c.order_id: (today - max(c.dates("any"))).days for c in group}  # since it last moved
@@ -781,6 +785,12 @@ def _tie_break(group: list[Candidate], intent: str, described: list[str], today:
         if len(recent) == 1 and all(age[c.order_id] >= STALE_DAYS for c in group if c is not recent[0]):
             group, why = recent, "the only recent one"
     return group, why
+
+
+def _window_open(group: Sequence[Candidate], today: date) -> list[Candidate]:
+    """The delivered orders a changed-mind return can still start on: one whose window closed cannot take the
+    action any more than an unshipped one can (a defect's remedy past the window is the damage plan's)."""
+    return [c for c in group if c.return_window_ends is not None and c.return_window_ends >= today]
 
 
 def _place_matches(text: str, pool: Sequence[Candidate]) -> list[bool]:

@@ -34,6 +34,7 @@ from agent.passage_answers import (  # passage answers (agent/passage_answers.py
     MIN_SENTENCE, sentences as passage_sentences, staff_guidance,
 )
 from agent.refund_reasons import asks_what_for, customer_reason
+from agent.return_timing import asked_return_time, timing_lead
 from agent.schemas import Passage, Triage
 from agent.subscription_requests import ChangeRequest, change_request
 from agent.templates import format_date
@@ -114,6 +115,7 @@ class PlanInput:
     policy: PlatformPolicy
     seller: SellerPolicy
     search: Callable[[str, str | None], list[Passage]] | None = None  # (query, doc_id) -> passages
+    sections: Callable[[str], list[Passage]] | None = None  # doc_id -> every section of it a search can reach
     active_order_id: str | None = None
     pending_action: PendingAction | None = None
     confirmed: bool = False
@@ -724,6 +726,23 @@ def _posting(refund: dict[str, Any], today: date) -> bool:
     return bool(refund.get("expected_by")) and today <= date.fromisoformat(refund["expected_by"])
 
 
+# A return question asked around a holiday or of extra time: the customer wants to know whether an extension applies
+_HOLIDAY_ASKED = re.compile(
+    r"\b(?:holidays?|christmas|xmas|x-mas|gift\w*|present|extension|extend\w*|extra (?:time|days)|longer|navidad"
+    r"|regalo|fiestas|m[aá]s tiempo)\b", re.I)
+
+
+def _timing_slots(p: PlanInput, check: dict[str, Any]) -> dict[str, str]:
+    """The direct answer to "can she return it in January?" (agent/return_timing.py), and, when the customer
+    asks around a holiday and no holiday extension sets this order's last day, that none does."""
+    ends = date.fromisoformat(check["window_ends"]) if check.get("window_ends") else None
+    lead = timing_lead(asked_return_time(p.text, p.today), ends, format_date(check["window_ends"]) if ends else "")
+    holiday = ""
+    if not check.get("holiday_extended") and not check.get("is_defect") and _HOLIDAY_ASKED.search(p.text):
+        holiday = "No holiday extension applies to this order. "
+    return {"timing_lead": lead, "holiday_line": holiday}
+
+
 def _window_slots(check: dict[str, Any]) -> dict[str, str]:
     """How long the return window is, said beside its last day: the usual window's length, or the holiday
     extension when that is what sets the day (from `check_return_eligibility`)."""
@@ -813,6 +832,8 @@ def plan_return(p: PlanInput, *, damage: bool = False) -> PlanOutcome:
     answer = _answer_to_pending(p, "start_return", "creating the return")
     if isinstance(answer, PlanOutcome):
         return answer
+    if answer is None and (notice := _notice_question(p)) is not None:
+        return notice
     if answer is not None and p.pending_action is not None:
         done, oid = answer, p.pending_action.args["order_id"]
         check = p.run("check_return_eligibility", {"order_id": oid, "reason": p.pending_action.args["reason"]})
@@ -850,10 +871,13 @@ def plan_return(p: PlanInput, *, damage: bool = False) -> PlanOutcome:
                                slots={"order_id": oid, "window_ends": format_date(c["window_ends"]),
                                       "warranty_line": warranty, "window_name": _window_slots(c)["window_name"]})
         if code == "not_delivered":
+            note = f"{p.policy.returns.window_days} days after it's delivered" \
+                if p.policy.returns.window_starts == "delivery" else "the end of its return window"
+            if c.get("holiday_return_by"):  # bought in the holiday period: the extension's day, or later
+                note += f" (or until {format_date(c['holiday_return_by'])}, under our holiday return extension, " \
+                        "if that is later)"
             return PlanOutcome(template="return_not_delivered", order_id=oid,
-                               slots={"order_id": oid, "window_note": f"{p.policy.returns.window_days} days after it's "
-                                      "delivered" if p.policy.returns.window_starts == "delivery"
-                                      else "the end of its return window"})
+                               slots={"order_id": oid, "window_note": note})
         if code == "not_shipped":
             return PlanOutcome(template="return_not_shipped", order_id=oid, slots={"order_id": oid})
         if code == "order_cancelled":
@@ -869,7 +893,7 @@ def plan_return(p: PlanInput, *, damage: bool = False) -> PlanOutcome:
         listing = "; ".join(f"{i['title']} (SKU {i['sku']})" for i in items)
         return PlanOutcome(template="which_item", order_id=oid, slots={"order_id": oid, "item_list": listing},
                            awaiting="order_id")
-    slots = {**_return_slots(p, c), "item": item["title"], "problem": problem}
+    slots = {**_return_slots(p, c), "item": item["title"], "problem": problem, **_timing_slots(p, c)}
     if damage:
         marketplace = p.policy.returns.started_by == "buyer"
         slots |= {"replacement_line": _replacement_line(_damage_product(p, item["sku"]), item["sku"],
@@ -1516,6 +1540,8 @@ def _notice_answer(p: PlanInput, sections: list[Passage]) -> PlanOutcome:
     needs the rest to act on it; a section that opens with guidance for the team is the team's and is left out."""
     doc = sections[0].doc_id
     found = {x.id: x for x in sections}
+    if p.sections is not None:  # the whole notice: a search of three may miss "stop using it now"
+        found |= {x.id: x for x in p.sections(doc) if x.id not in found}
     for query in [sections[0].title, *question_parts(p.text)]:
         found |= {x.id: x for x in (p.search(query, doc) if p.search else []) if x.id not in found}
     quoted: list[str] = []
@@ -1535,6 +1561,22 @@ def _notice_answer(p: PlanInput, sections: list[Passage]) -> PlanOutcome:
 
 def plan_damaged(p: PlanInput) -> PlanOutcome:
     return plan_return(p, damage=True)
+
+
+def _notice_question(p: PlanInput) -> PlanOutcome | None:
+    """A return or damage message that asks about a notice on the product (the stove's recall: "is mine one of
+    the bad ones?") gets the notice, not a return offer: the remedy, the lot to check and what to do now are the
+    notice's. The customer owns one, so a person arranges the remedy and reads the reply first."""
+    if p.pending_action is not None or not any(x.topic in NOTICE_TOPICS for x in p.passages):
+        return None  # no notice came up for the message: no catalog lookup on every return
+    found = find_products(p.text, p.triage.entities.skus, p.run, p.active_order_id)
+    if found.mode == "unclear" or not (notice := _product_notice(p, found.products)):
+        return None
+    answer = _notice_answer(p, notice)
+    if answer.template == "handoff":
+        return None
+    return answer.model_copy(update={"review_reason": "a notice about a product the customer owns: a person "
+                                                      "arranges the remedy"})
 
 
 def _damage_citations(p: PlanInput) -> list[str]:
@@ -1635,6 +1677,8 @@ def plan_subscription(p: PlanInput) -> PlanOutcome:
         return PlanOutcome(template="handoff", handoff_reason=proposal.error)
     words = {"skip": "skip the next delivery of", "pause": "pause", "resume": "resume", "cancel": "cancel"}[action]
     next_line = f", next order {format_date(sub['next_charge_date'])}" if sub.get("next_charge_date") else ""
+    if action == "skip" and sub.get("next_charge_after_skip"):  # what the skip leaves: the order after it
+        next_line += f"; skipping it moves your next order to {format_date(sub['next_charge_after_skip'])}"
     return PlanOutcome(template="subscription_offer", pending_action=pending,
                        awaiting="confirmation",
                        slots={"action_words": words, "subscription": _subscription_name(p, sub),

@@ -22,6 +22,9 @@ NOT_REQUESTS = intents_where(is_request=False)  # tone, thanks, venting: no answ
 QUESTIONS_ONLY = frozenset({"policy_question", "product_question"})
 MIN_WORDS = 4
 MIN_CONFIDENCE = 0.6
+# below this similarity to every labelled example a piece has no reading of its own: it leans on the message
+# around it ("still in the box", "did that actually happen??")
+UNFAMILIAR = 0.5
 MAX_PIECES = 8
 
 _PIECE = re.compile(r"(?:[^.?!\n;]|(?<=\d)\.(?=\d))+[.?!;]*")  # "$3.73" is not two sentences
@@ -73,6 +76,8 @@ def split_requests(text: str, main_intent: str, classify: Callable[[list[str]], 
     for part, guess in zip(parts, classify(parts), strict=True):
         if guess.intent in NOT_REQUESTS or guess.intent == main_intent or guess.confidence < MIN_CONFIDENCE:
             continue
+        if guess.nearest_similarity < UNFAMILIAR and "?" not in part and not is_directive(part):
+            continue  # a remark unlike every example ("still in the box"): context for the main request, not another
         if guess.intent not in found or guess.confidence > found[guess.intent].confidence:
             found[guess.intent] = Request(part, guess.intent, guess.confidence)
     return list(found.values())

@@ -115,11 +115,12 @@ TEMPLATES: dict[str, str] = {
     "order_not_found": "I couldn't find order {requested} on your account. Could you double-check the order number? "
                        "It's in your order confirmation.",
     # returns
-    "return_offer": "Your {item} from order {order_id} can be returned until {window_ends}{window_terms}. {shipping_line}"
+    "return_offer": "{timing_lead}Your {item} from order {order_id} can be returned until {window_ends}{window_terms}. "
+                    "{holiday_line}{shipping_line}"
                     "{fee_line}We refund within {refund_days} {refund_day_kind} days of receiving it. Would you like me "
                     "to start the return? Reply \"yes\" and I'll set it up.",
-    "return_in_marketplace": "Your {item} from order {order_id} can be returned until {window_ends}{window_terms}. "
-                             "{how_to_start} "
+    "return_in_marketplace": "{timing_lead}Your {item} from order {order_id} can be returned until {window_ends}"
+                             "{window_terms}. {holiday_line}{how_to_start} "
                              "{shipping_line}{fee_line}We refund within {refund_days} {refund_day_kind} days of "
                              "receiving it.",
     "return_started": "Your return for order {order_id} is set up (return {return_id}). The {label_carrier} label "

@@ -166,11 +166,11 @@ TEMPLATES: dict[str, str] = {
     "order_not_found": "No encontré el pedido {requested} en su cuenta. ¿Podría verificar el número de pedido? "
                        "Aparece en la confirmación de su pedido.",
     # returns
-    "return_offer": "Su {item} del pedido {order_id} se puede devolver hasta {window_ends}{window_terms}. "
-                    "{shipping_line}{fee_line}Hacemos el reembolso dentro de los {refund_days} días {refund_day_kind} "
+    "return_offer": "{timing_lead}Su {item} del pedido {order_id} se puede devolver hasta {window_ends}"
+                    "{window_terms}. {holiday_line}{shipping_line}{fee_line}Hacemos el reembolso dentro de los {refund_days} días {refund_day_kind} "
                     "siguientes a recibirlo. ¿Quiere que inicie la devolución? Responda \"sí\" y la preparo.",
-    "return_in_marketplace": "Su {item} del pedido {order_id} se puede devolver hasta {window_ends}{window_terms}. "
-                             "{how_to_start} "
+    "return_in_marketplace": "{timing_lead}Su {item} del pedido {order_id} se puede devolver hasta {window_ends}"
+                             "{window_terms}. {holiday_line}{how_to_start} "
                              "{shipping_line}{fee_line}Hacemos el reembolso dentro de los {refund_days} días "
                              "{refund_day_kind} siguientes a recibirlo.",
     "return_started": "Su devolución del pedido {order_id} está lista (devolución {return_id}). El número de "
@@ -524,6 +524,13 @@ SLOTS: dict[str, Callable[[str], str]] = {
                               ", el final de nuestro plazo de devolución de {days} días"),
                              (", under our holiday return extension",
                               ", gracias a nuestra extensión de devoluciones por las fiestas")),
+    "timing_lead": _phrases(("Yes, there's still time then. ", "Sí, para entonces todavía hay tiempo. "),
+                            ("No, that's after the return window ends. ",
+                             "No, para entonces el plazo de devolución ya habrá terminado. "),
+                            ("Yes, if you start the return by {date}. ",
+                             "Sí, si inicia la devolución a más tardar {date}. ")),
+    "holiday_line": _phrases(("No holiday extension applies to this order. ",
+                              "A este pedido no se le aplica la extensión de devoluciones por las fiestas. ")),
     "window_name": _phrases(("{days}-day return window", "plazo de devolución de {days} días"),
                             ("holiday return window", "plazo de devolución extendido por las fiestas"),
                             ("return window", "plazo de devolución")),
@@ -708,7 +715,15 @@ SLOTS: dict[str, Callable[[str], str]] = {
     "claim_line": _phrases((" A warranty claim needs the {needs}, so please reply here with them.",
                             " Para un reclamo de garantía necesitamos {needs}, así que por favor respóndanos aquí con "
                             "esa información.")),
-    "window_note": _phrases(("{days} days after it's delivered", "{days} días después de la entrega"),
+    "window_note": _phrases(("{days} days after it's delivered (or until {date}, under our holiday return "
+                             "extension, if that is later)",
+                             "{days} días después de la entrega (o hasta {date}, gracias a nuestra extensión de "
+                             "devoluciones por las fiestas, si esa fecha es posterior)"),
+                            ("the end of its return window (or until {date}, under our holiday return extension, if "
+                             "that is later)",
+                             "el final de su plazo de devolución (o hasta {date}, gracias a nuestra extensión de "
+                             "devoluciones por las fiestas, si esa fecha es posterior)"),
+                            ("{days} days after it's delivered", "{days} días después de la entrega"),
                             ("{days} days after delivery", "{days} días después de la entrega"),
                             ("the end of its return window", "el final de su plazo de devolución")),
     "return_line": _sentences(

@@ -172,6 +172,9 @@ def list_customer_orders(ctx: ToolContext, limit: int = 5) -> dict[str, Any]:
             # what the promise and the parcels say: "it was supposed to be here last week", "tracking hasn't moved"
             "ship_by": o.ship_by.isoformat(), "deliver_by": o.deliver_by.isoformat(),
             "parcel_statuses": [s.status for s in o.shipments],
+            # the last day a changed-mind return can start (holiday extension included): "how do I send these
+            # back?" is about an order still inside it, not one whose window closed months ago
+            "return_window_ends": when(ctx.policies[o.platform].return_window_end(o, "changed_mind")),
             "last_scan_at": when(max((e.at for s in o.shipments if (e := s.last_event)), default=None)),
         })
     return {"orders": rows}
@@ -238,6 +241,8 @@ def check_return_eligibility(ctx: ToolContext, order_id: str, reason: ReturnReas
         "order_id": order.id, "platform": order.platform, "eligible": eligible, "reason_code": why,
         "return_reason": reason, "window_ends": window_ends.isoformat() if window_ends else None,
         "window_days": policy.return_window_days(reason), "holiday_extended": policy.holiday_extended(order, reason),
+        "holiday_return_by": holiday.isoformat() if (holiday := policy.holiday_return_by(order)) and
+        reason not in DEFECT_REASONS else None,
         "delivered_at": order.delivered_at.isoformat() if order.delivered_at else None,
         "returnable_items": returnable,
         "return_shipping_paid_by": policy.return_shipping_paid_by(reason),
@@ -317,6 +322,7 @@ def list_subscriptions(ctx: ToolContext) -> dict[str, Any]:
 def _subscription_view(sub: Subscription) -> dict[str, Any]:
     return {"subscription_id": sub.id, "sku": sub.sku, "status": sub.status, "interval_days": sub.interval_days,
             "next_charge_date": sub.next_charge_date.isoformat() if sub.next_charge_date else None,
+            "next_charge_after_skip": after.isoformat() if (after := sub.next_after_skip()) else None,
             "price": str(sub.price), "quantity": sub.quantity}
 
 

@@ -8,7 +8,7 @@ tracking number fails loudly where it enters instead of silently matching nothin
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
 
@@ -435,6 +435,11 @@ class Subscription(Model):
     price: Money
     created_at: UTCDateTime
     skipped: list[date] = Field(default_factory=list)
+
+    def next_after_skip(self) -> date | None:
+        """The order date a skip moves the next delivery to: one interval after the skipped one (what the store
+        does, and what the reply proposing a skip tells the customer)."""
+        return self.next_charge_date + timedelta(days=self.interval_days) if self.next_charge_date else None
 
 
 class CartItem(Model):

@@ -10,6 +10,7 @@ conversation and turn, so a run resumed after a crash replays a finished write i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -21,7 +22,7 @@ from agent.llm_engine import handoff_already_decided, llm_answer
 from agent.intents import intents_where
 from agent.plans import HANDOFF_INTENTS, PlanInput, PlanOutcome, order_named_by_product, run_plan
 from agent.answer_gate import Asked, questions
-from agent.requests import READ_ONLY_ANSWERS, pieces, split_requests, unsure_requests
+from agent.requests import READ_ONLY_ANSWERS, UNFAMILIAR, pieces, split_requests, unsure_requests
 from agent.routing import HANDOFF_FLAGS
 from agent.schemas import Passage, Triage
 from agent.state import AgentState
@@ -94,7 +95,7 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
             intent=intent, triage=triage, text=text, platform=state["platform"], customer=customer,  # type: ignore[arg-type]
             passages=[Passage.model_validate(p) for p in state.get("passages", [])], run=run,
             today=ctx.clock.now().date(), policy=ctx.policies[state["platform"]], seller=ctx.seller,  # type: ignore[index]
-            search=_searcher(ctx, state["platform"], searched),
+            search=_searcher(ctx, state["platform"], searched), sections=_sections(ctx, state["platform"], searched),
             active_order_id=state.get("active_order_id"), pending_action=pending,
             confirmed=confirmed or approved, declined=declined,
         )
@@ -141,9 +142,6 @@ def _in_context(guess: IntentGuess, main_intent: str) -> IntentGuess:
 
 
 NO_READING = 0.45  # below this a piece's intent is a guess among several: it may well be the main request
-# below this similarity to every labelled example a short piece ("did that actually happen??", "why the
-# difference?") has no reading of its own: it leans on the message around it
-UNFAMILIAR = 0.5
 
 
 def _primary_question(asked: list[str], read: dict[str, IntentGuess], main_intent: str) -> str | None:
@@ -192,6 +190,8 @@ def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) 
         if sub.template in UNANSWERED:
             unanswered.append(request.intent)
             continue
+        if sub.template in PASSAGE_ANSWERS and sub.citations and set(sub.citations) <= set(outcome.citations):
+            continue  # the main answer already quotes every section this piece's answer would (a notice, whole)
         if sub.template not in PASSAGE_ANSWERS:
             by_plan.add(request.text)
         if sub.order_id and sub.order_id == outcome.order_id and request.intent in ORDER_STATE_ANSWERS \
@@ -231,6 +231,25 @@ def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) 
         "not answer" if unanswered else None) or (held[0] if held else None)
     return outcome.model_copy(update={"extra": [*outcome.extra, *extra], "unanswered": unanswered, "citations": citations,
                                       "review_reason": review}), passages, asked
+
+
+DOC_SECTIONS = 12  # more than any article's sections
+
+
+def _sections(ctx: AgentContext, platform: str, seen: dict[str, Passage]) -> Callable[[str], list[Passage]] | None:
+    """Every section of one article the customer's channel may see, in the article's order as ranked by its
+    title, for a plan that quotes an article whole (a notice); kept in `seen` like any search's passages."""
+    retriever = ctx.retriever
+    if retriever is None:
+        return None
+
+    def sections(doc_id: str) -> list[Passage]:
+        found = [Passage.model_validate(p.model_dump(exclude={"section", "similarity"}))
+                 for p in retriever.search(doc_id.replace("-", " "), platform=platform, k=DOC_SECTIONS, doc_id=doc_id)]
+        seen.update((p.id, p) for p in found)
+        return found
+
+    return sections
 
 
 def _searcher(ctx: AgentContext, platform: str, seen: dict[str, Passage]):  # type: ignore[no-untyped-def]

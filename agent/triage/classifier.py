@@ -46,8 +46,14 @@ _OWN = re.compile(
     r"(?:the|this|these|that) \w+ (?:i|we) (?:ordered|bought|got)|came|arrived|mi|mis|me lleg\w*)\b"
     r"|#\s?\d{3,}|\b\d{3}-\d{7}-\d{7}\b|\b\d{2}-\d{5}-\d{5}\b|\b\d{9,}\b", re.I)
 _GENERAL = re.compile(
-    r"\b(?:polic(?:y|ies)|if (?:i|you|someone|my)|something|anything|in general|usually|typically|"
+    # "if I return an item" is general; "if I return the grill", "if my nephew doesn't like it" are about an order
+    r"\b(?:polic(?:y|ies)|if (?:you|someone|somebody|a customer)|if (?:i|we) (?:\w+ ){0,3}?(?:a|an|any|items?|"
+    r"products?|orders?)\b|something|anything|in general|usually|typically|"
     r"how do(?:es)? \w+ work|do you (?:offer|accept|ship|have|allow|charge)|what happens if)\b", re.I)
+
+
+# a return the customer only considers: nothing of it can be looked up yet (no refund, no parcel)
+_IF_RETURNED = re.compile(r"\bif (?:i|we) (?:\w+ ){0,2}?(?:return|send (?:\w+ ){0,2}?back)\b", re.I)
 
 
 def policy_or_lookup(text: str, first: str, second: str) -> str | None:
@@ -56,6 +62,9 @@ def policy_or_lookup(text: str, first: str, second: str) -> str | None:
     pair = {first, second}
     if "policy_question" not in pair or len(pair) != 2 or not (pair - {"policy_question"}) <= LOOKUPS:
         return None
+    lookup = (pair - {"policy_question"}).pop()
+    if _IF_RETURNED.search(text[:2000]) and lookup != "return_request":
+        return "policy_question"  # "if I return my blanket, how long till I get my money back?": no return yet
     own, general = bool(_OWN.search(text[:2000])), bool(_GENERAL.search(text[:2000]))
     if own and general:
         return None

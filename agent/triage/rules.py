@@ -73,7 +73,8 @@ _FLAGS: dict[RiskFlag, re.Pattern[str]] = {
         r"\b(my|our) (neighbou?r|friend|sister|brother|mom|mother|mum|dad|father|son|daughter|aunt|uncle|cousin|"
         r"co-?worker|roommate|boss|grandma|grandmother|grandpa|grandfather|wife|husband|partner|girlfriend|boyfriend)"
         r"(?:'s (order|package|parcel|tracking|address|account|purchase)\b|\b[^.?!\n]{0,60}\b(asked me to|wants me to|"
-        r"ordered|placed an order|bought|purchased)\b)|"
+        # "my wife already bought the same plates": her purchase is why this one goes back, not her order asked about
+        r"(?<!already )(?<!also )(?:ordered|placed an order|bought|purchased))\b)|"
         r"\b(her|his|their) (order|package|parcel|tracking( number)?|address|account)\b|"
         r"\bsomeone else'?s (order|package|tracking|address)|\bit'?s my (mom|mother|sister|brother|dad|father|friend|"
         r"neighbou?r|wife|husband)'?s\b", re.I),

@@ -229,6 +229,30 @@ def test_subscription_skip_is_confirmed_then_done(say, store: SandboxStore) -> N
     assert store.get_subscription(sub.id).skipped == [sub.next_charge_date]
 
 
+def test_a_recall_question_about_an_owned_stove_gets_the_notice_not_a_return(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    """"Is mine one of the bad ones?" read as a damage report got a return offer; the recall notice says what is
+    affected, what to do now and the remedy, and a person arranges the remedy."""
+    order = orders(store, "shopify", "delivered", lambda o: any(i.sku.startswith("NF-TH2B") for i in o.items))
+    trace = say(order.customer_id, "shopify", "saw something about a recall on the Trailhead camp stove I got from "
+                "you. is mine one of the bad ones?? it seems fine so far")
+    assert "voluntary recall" in trace.draft and "stop using it" in trace.draft
+    assert not trace.pending_action and trace.status != "sent"
+
+
+def test_a_skip_offer_says_when_the_order_after_it_comes(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    """"Don't charge me tomorrow, skip this one": the customer needs the date the skip leaves, and it is the
+    date the store then keeps (one interval after the skipped order)."""
+    from agent.templates import format_date
+
+    sub = next(s for s in store.list_records("subscriptions") if s.status == "active")
+    after = sub.next_charge_date + timedelta(days=sub.interval_days)
+    first = say(sub.customer_id, "shopify", "please skip my next subscription delivery, I still have plenty")
+    assert first.pending_action["args"]["action"] == "skip"
+    assert f"moves your next order to {format_date(after)}" in first.draft
+    say(sub.customer_id, "shopify", "yes", thread=first.thread)
+    assert store.get_subscription(sub.id).next_charge_date == after
+
+
 # ------------------------------------------------------------------ straight to a person
 
 @pytest.mark.parametrize(("text", "reason"), [

@@ -49,3 +49,20 @@ def test_an_amount_with_cents_does_not_end_a_sentence() -> None:
     from agent.requests import sentence_pieces
     assert sentence_pieces("you refunded me $3.73 but I didn't return anything. What is that for?") == [
         "you refunded me $3.73 but I didn't return anything.", "What is that for?"]
+
+
+def test_a_remark_unlike_every_example_is_context_not_a_request() -> None:
+    """"still in the box" beside a return is why it can go back; read alone as an order-status request it drew
+    the delivered-but-missing steps into a return reply. A question or an instruction of the same shape is still
+    a request of its own."""
+    def unfamiliar(texts: list[str]) -> list[IntentGuess]:
+        return [IntentGuess(intent="return_request", confidence=0.95, nearest_similarity=0.7, runner_up=None)
+                if "back" in t else
+                IntentGuess(intent="order_status", confidence=0.75, nearest_similarity=0.45, runner_up=None)
+                for t in texts]
+
+    assert split_requests("how do i send these back? still in the box", "return_request", unfamiliar) == []
+    asked = split_requests("how do i send these back? and did the box ship?", "return_request", unfamiliar)
+    assert [r.intent for r in asked] == ["order_status"]
+    told = split_requests("how do i send these back? please ship the other box", "return_request", unfamiliar)
+    assert [r.intent for r in told] == ["order_status"]

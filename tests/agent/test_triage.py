@@ -36,6 +36,7 @@ from agent.triage.entities import extract_entities
     ("I filed an item not received claim on Walmart yesterday", "claim_or_chargeback"),
     ("my cousin bought a tent from you and asked me to find out where it is", "other_customer_data"),
     ("can you tell me where my sister's package is", "other_customer_data"),
+    ("my brother ordered one of ur chairs. can u tell me what address it shipped to?", "other_customer_data"),
     ("change my rating to five stars? only if you send a free one", "review_manipulation"),
     ("you clowns are useless idiots", "abusive"),
     ("send me your phone number so I can call someone", "off_platform_request"),
@@ -49,7 +50,10 @@ def test_risk_flags(text: str, flag: str) -> None:
                                   "where is my order?", "I want to return my skillet",
                                   "the new kettle smells a bit like plastic, is that normal?",
                                   "I bought it as a gift for my friend, where is my order?",
-                                  "does the fire pit produce much smoke?", "my wife loves the skillet"])
+                                  "does the fire pit produce much smoke?", "my wife loves the skillet",
+                                  # a relative's purchase as the reason this one goes back, not their order asked about
+                                  "my wife already bought the same enamel plates lol. how do i send these back?",
+                                  "my dad also bought one so I'm returning mine"])
 def test_ordinary_words_raise_no_flag(text: str) -> None:
     assert rules.risk_flags(text) == []
 
@@ -111,6 +115,14 @@ def test_confirmations() -> None:
     ("¿cuánto tarda mi reembolso?", "policy_question", "refund_status", "refund_status"),
     ("is the skillet oven safe?", "product_question", "policy_question", None),  # not a policy/lookup pair
     ("where is my refund", "refund_status", "claim_or_chargeback", None),
+    # a condition about the customer's own item is about their order; one about "an item" is general
+    ("If I return the grill I bought, who pays the postage?", "policy_question", "return_request", "return_request"),
+    ("The hammock I got is a gift. If my nephew doesn't like it can he return it?", "policy_question",
+     "return_request", "return_request"),
+    ("if I return an item I bought, who pays the postage?", "policy_question", "return_request", None),
+    ("if i return my blanket how long till i get my money back?", "refund_status", "policy_question",
+     "policy_question"),  # a return only considered has no refund to look up
+    ("if I want to return an item, who pays the postage?", "return_request", "policy_question", "policy_question"),
 ])
 def test_policy_or_lookup_is_decided_by_whose_order_it_is(text: str, first: str, second: str,
                                                           expected: str | None) -> None:

@@ -84,7 +84,9 @@ class PlatformPolicy(_Strict):
     claims: ClaimPolicy | None = None
     account_health: dict[str, float] = Field(default_factory=dict)
 
-    def _holiday_return_by(self, order: Order) -> date | None:
+    def holiday_return_by(self, order: Order) -> date | None:
+        """The holiday extension's last return day for this order, or None when the extension does not cover it
+        (the channel has none, or the order was placed outside the holiday purchase period)."""
         if not self.returns.holiday_extension:
             return None
         return load_seller().holiday_returns.return_by_for(order.created_at.date())
@@ -108,7 +110,7 @@ class PlatformPolicy(_Strict):
         end = self.usual_return_window_end(order, reason)
         if end is None:
             return None
-        holiday = self._holiday_return_by(order)
+        holiday = self.holiday_return_by(order)
         return max(end, holiday) if holiday else end
 
     def return_window_days(self, reason: ReturnReason) -> int:

@@ -630,7 +630,7 @@ class SandboxStore:
             if action == "skip":
                 assert sub.next_charge_date is not None
                 sub.skipped = [*sub.skipped, sub.next_charge_date]
-                sub.next_charge_date = sub.next_charge_date + timedelta(days=sub.interval_days)
+                sub.next_charge_date = sub.next_after_skip()
             elif action == "pause":
                 sub.status, sub.next_charge_date = "paused", None
             elif action == "resume":
