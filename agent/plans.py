@@ -1572,6 +1572,9 @@ def _notice_question(p: PlanInput) -> PlanOutcome | None:
     found = find_products(p.text, p.triage.entities.skus, p.run, p.active_order_id)
     if found.mode == "unclear" or not (notice := _product_notice(p, found.products)):
         return None
+    if p.triage.language != "en":  # the notice is quoted from English articles: a person answers in Spanish
+        return PlanOutcome(template="handoff", handoff_reason="a notice about a product the customer owns, asked "
+                           "in a language the notice is not written in")
     answer = _notice_answer(p, notice)
     if answer.template == "handoff":
         return None

@@ -108,6 +108,22 @@ def test_a_recall_question_is_answered_from_the_notice_not_the_catalog() -> None
     assert set(out.citations) == {x.id for x in RECALL}
 
 
+def test_a_recall_question_in_a_return_message_gets_the_notice_and_in_spanish_a_person() -> None:
+    """Read as a damage report, "is mine one of the bad ones?" got a return offer; it gets the notice, for a
+    person to send (the remedy is theirs to arrange). A Spanish one cannot quote the English notice: a person."""
+    from dataclasses import replace
+
+    from agent.plans import plan_damaged
+
+    base = replace(_input("saw the trailhead camp stove recall, is mine one of the bad ones?", [STOVE], RECALL),
+                   intent="damaged_or_wrong_item", passages=RECALL)
+    out = plan_damaged(base)
+    assert out.template == "product_answer" and "NF-TS-2608" in out.slots["answer"] and out.pending_action is None
+    assert out.review_reason and "person" in out.review_reason
+    spanish = replace(base, triage=base.triage.model_copy(update={"language": "es"}))
+    assert plan_damaged(spanish).template == "handoff"
+
+
 def test_a_product_question_the_notice_is_not_about_stays_with_the_catalog() -> None:
     out = plan_product(_input("how heavy is the trailhead camp stove?", [STOVE], RECALL))
     assert "11.5 lb" in out.slots["answer"] and "NF-TS" not in out.slots["answer"]

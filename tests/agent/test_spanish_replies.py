@@ -86,7 +86,10 @@ def _plan_templates() -> set[str]:
 # Reached from those plans only on paths a Spanish message never takes: a declined subscription change needs a
 # subscription offer (it still goes to a person in Spanish); a handoff has no text. The damaged-item intent's
 # templates (plan_damaged is plan_return(damage=True)) are Spanish since it has twins, so the walk checks them.
-NOT_SPANISH_PATHS = {"handoff", "subscription_declined"}
+# "product_answer": a return or damage message asking about a recall notice (plans._notice_question) quotes the
+# notice's English sections; in Spanish that path hands off before it (tests/agent/test_complete_answers.py
+# test_a_recall_question_in_a_return_message_gets_the_notice_and_in_spanish_a_person).
+NOT_SPANISH_PATHS = {"handoff", "subscription_declined", "product_answer"}
 
 
 def test_every_template_of_the_four_plans_has_a_spanish_twin_with_the_same_slots() -> None:
