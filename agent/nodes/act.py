@@ -236,6 +236,13 @@ def _further_requests(ctx: AgentContext, main: PlanInput, outcome: PlanOutcome) 
 DOC_SECTIONS = 12  # more than any article's sections
 
 
+def _kept(hits: Any, seen: dict[str, Passage]) -> list[Passage]:
+    """The retriever's hits as the plans' passages, each kept in `seen` so one a plan quotes joins the evidence."""
+    found = [Passage.model_validate(p.model_dump(exclude={"section", "similarity"})) for p in hits]
+    seen.update((p.id, p) for p in found)
+    return found
+
+
 def _sections(ctx: AgentContext, platform: str, seen: dict[str, Passage]) -> Callable[[str], list[Passage]] | None:
     """Every section of one article the customer's channel may see, in the article's order as ranked by its
     title, for a plan that quotes an article whole (a notice); kept in `seen` like any search's passages."""
@@ -244,10 +251,8 @@ def _sections(ctx: AgentContext, platform: str, seen: dict[str, Passage]) -> Cal
         return None
 
     def sections(doc_id: str) -> list[Passage]:
-        found = [Passage.model_validate(p.model_dump(exclude={"section", "similarity"}))
-                 for p in retriever.search(doc_id.replace("-", " "), platform=platform, k=DOC_SECTIONS, doc_id=doc_id)]
-        seen.update((p.id, p) for p in found)
-        return found
+        return _kept(retriever.search(doc_id.replace("-", " "), platform=platform, k=DOC_SECTIONS, doc_id=doc_id),
+                     seen)
 
     return sections
 
@@ -260,10 +265,7 @@ def _searcher(ctx: AgentContext, platform: str, seen: dict[str, Passage]):  # ty
         return None
 
     def search(query: str, doc_id: str | None = None) -> list[Passage]:
-        found = [Passage.model_validate(p.model_dump(exclude={"section", "similarity"}))
-                 for p in retriever.search(query, platform=platform, k=3, doc_id=doc_id)]
-        seen.update((p.id, p) for p in found)
-        return found
+        return _kept(retriever.search(query, platform=platform, k=3, doc_id=doc_id), seen)
 
     return search
 
