@@ -330,9 +330,12 @@ def build_console(console: ConsoleService, *, refresh_s: float = REFRESH_S) -> g
                         return {session: state}
                     updates = _open(state, target)
                 else:  # in the inbox they move the cursor; Enter or o opens it
-                    target = shortcuts.step(listed, picked, delta)
+                    # from the cursor this lane left (server-side, read when the press is handled), not the picker's
+                    # value sent with the press: a press made while the previous one is in flight carries a stale one
+                    target = shortcuts.step(listed, state.get("cursor") or picked, delta)
                     updates = {session: state}
                 if target is not None:
+                    state["cursor"] = target
                     updates.update({inbox.open_select: gr.Dropdown(value=target), keys.cursor: target})
                 return updates
 
@@ -340,13 +343,19 @@ def build_console(console: ConsoleService, *, refresh_s: float = REFRESH_S) -> g
             return run
 
         # one lane for j and k, so quick presses land in the order pressed (two lanes answered "j, k" as "k, j"
-        # on a loaded machine and left the cursor a row off)
+        # on a loaded machine and left the cursor a row off); every press counts ("once", Gradio's default, dropped
+        # a k pressed while the j before it was still in flight)
         for button, delta in ((keys.next, 1), (keys.prev, -1)):
             button.click(on_step(delta), [session, inbox.open_select],
                          [session, tabs, inbox.open_select, keys.cursor, *conv.outputs], show_progress="hidden",
-                         concurrency_limit=1, concurrency_id="keyboard-steps")
-        inbox.open_select.input(lambda picked: picked or "", [inbox.open_select], [keys.cursor],
-                                show_progress="hidden")
+                         concurrency_limit=1, concurrency_id="keyboard-steps", trigger_mode="multiple")
+
+        def on_pick(state: dict[str, Any], picked: str | None) -> dict[Any, Any]:
+            state["cursor"] = picked or None  # a pick with the mouse moves the keyboard cursor there too
+            return {session: state, keys.cursor: picked or ""}
+
+        inbox.open_select.input(on_pick, [session, inbox.open_select], [session, keys.cursor],
+                                show_progress="hidden", concurrency_limit=1, concurrency_id="keyboard-steps")
         kbd_help.click(None, None, None, js=shortcuts.OPEN_JS)
 
     for fn in demo.fns.values():  # callbacks serve this page only: not listed in, nor callable through, Gradio's API

@@ -18,6 +18,7 @@ from shopdesk.console_service import ConsoleError, ConsoleService, ConversationV
 from ui.auth import current_user
 from ui.format import (conversation_label, frame, md_code, md_escape, md_table, money, status_label, thread_html,
                        time_left, when)
+from ui.session import redrawn, unchanged
 from ui.urgency import urgency_line
 from ui.attachments_view import annotated_thread, attachments_html
 from ui import macros_panel
@@ -243,7 +244,9 @@ def render(console: ConsoleService, tab: ConversationTab, view: ConversationView
            json.dumps(view.outbox, default=str), json.dumps(view.compliance, default=str),
            view.assignee, tuple(view.tags), len(view.notes),
            tuple((a.get("sha256"), a.get("state")) for a in view.attachments))
-    if not force and session.get("conv_sig") == sig:
+    if force:
+        redrawn(session, "conv")
+    elif unchanged(session, "conv", sig):
         return {}
     session["conv_sig"] = sig
     awaiting = view.awaiting_review

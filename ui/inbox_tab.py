@@ -162,6 +162,7 @@ def refresh(console: ConsoleService, tab: InboxTab, session: dict[str, Any], pla
         listed = {k for _, k in choices}
         keep = next((k for k in (picked, session.get("key")) if k in listed), None)
         updates[tab.open_select] = gr.Dropdown(choices=choices, value=keep)
+        session["cursor"] = keep  # the keyboard cursor (j/k) goes on from what the picker shows
     elif session.get("inbox_choices") != choices:
         # a timer refresh may cross the person's pick in flight: change the list, never the picked value
         # (and leave an unchanged list alone, so an open list is not closed under their keyboard)

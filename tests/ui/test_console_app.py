@@ -23,7 +23,7 @@ from shopdesk.settings import Settings
 from ui import conversation_tab, inbox_tab, settings_tab
 from ui.app import build_console, mount_console
 from ui.format import md_escape, thread_html, time_left
-from ui.session import new_session
+from ui.session import RESEND_TICKS, new_session
 
 from testdata import ANCHOR
 from service_env import recording_console
@@ -135,6 +135,24 @@ def test_actions_show_the_services_answer(console: ConsoleService) -> None:
     assert [s["text"] for s in console.sender.sent] == [text]  # type: ignore[attr-defined]
     nobody = conversation_tab.act(console, tab, "approve", session, form, SimpleNamespace(username=None))
     assert "not signed in" in nobody[tab.result]
+
+
+def test_ticks_after_a_forced_redraw_redraw_again_so_a_late_stale_tick_cannot_stick(console: ConsoleService) -> None:
+    """An action and a timer tick run in different lanes, so the browser may apply them in either order. After
+    a forced redraw the next RESEND_TICKS ticks redraw whatever the fingerprint says; then unchanged ticks skip."""
+    key = _write(console, "amazon", "my order arrived damaged, the lid is cracked and it leaks")
+    console.service.drain()
+    with gr.Blocks():
+        tab = conversation_tab.build()
+    session = new_session()
+    conversation_tab.open_conversation(console, tab, key, session)
+    resent = [conversation_tab.refresh(console, tab, session) for _ in range(RESEND_TICKS)]
+    assert all(tab.thread in r and tab.outbox in r for r in resent)
+    assert all(tab.draft not in r for r in resent)  # the draft box is still only replaced when the draft changed
+    assert conversation_tab.refresh(console, tab, session) == {}
+    form = {"draft": "", "reject_reason": "", "own_reply": "", "deny_reason": ""}
+    conversation_tab.act(console, tab, "take_over", session, form, BO)
+    assert tab.thread in conversation_tab.refresh(console, tab, session)  # the window starts again
 
 
 def test_a_denied_refund_is_not_made(console: ConsoleService) -> None:
