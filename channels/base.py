@@ -1,8 +1,8 @@
 """What every channel hands to the rest of shopdesk, and what a channel must do to send.
 
-A channel (one module per platform in `channels/`) turns a platform's webhook, poll or email into
+A channel (one package per platform in `channels/`) turns a platform's webhook, poll or email into
 `ChannelMessage`s (a customer wrote) and `ContextEvent`s (an order, fulfillment or return changed), and
-answers through a `ChannelSender`. The inbox stores the former; the conversation record keeps the
+answers through a `ChannelSender`; the webhook endpoint reaches each platform through a `WebhookVerifier`. The inbox stores the former; the conversation record keeps the
 `reply_route` the sender needs to answer in the same thread (relay address and Message-ID, TikTok
 conversation id, Meta PSID...). Errors are typed so the webhook endpoint can answer 400 with a reason and
 the outbox can tell "try again later" from "this will never go".
@@ -68,7 +68,7 @@ class ChannelMessage(_Model):
     subject: str | None = None
     order_hint: str | None = Field(default=None, description="An order id named by the subject, body or reference.")
     reply_route: dict[str, str] = Field(default_factory=dict, description="What the sender needs to answer in thread.")
-    # Signed webhooks and platform APIs vouch for their sender; email must prove it (channels.email_auth).
+    # Signed webhooks and platform APIs vouch for their sender; email must prove it (channels.email.auth).
     identity_verified: bool = Field(default=True, description="False: nobody vouches for the sender (an email "
                                     "without a DMARC pass); never bound to a customer's orders.")
     identity_note: str | None = Field(default=None, description="Why the sender is (not) proven, for a person.")
@@ -171,3 +171,13 @@ class ChannelReceiver(Protocol):
     """A channel that is polled rather than pushed to (email): returns what arrived since the last poll."""
 
     def poll(self) -> list[ChannelEvent]: ...
+
+
+class WebhookVerifier(Protocol):
+    """What the webhook endpoint (runtime/webhooks.py) calls for one platform: `verify` the raw body's
+    signature (SignatureError when it fails), then `parse` the signed body (PayloadError when it cannot be
+    read; [] for an event shopdesk does not act on)."""
+
+    def verify(self, body: bytes, headers: Mapping[str, str]) -> None: ...
+
+    def parse(self, body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]: ...

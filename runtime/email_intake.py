@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from channels.email import EmailChannel, FetchedEmail, MailboxUnavailable
+from channels.email.client import EmailChannel, FetchedEmail, MailboxUnavailable
 from runtime.conversations import ConversationStore
 from runtime.intake import Intake
 from tools.clock import Clock

@@ -9,6 +9,9 @@ only: a forger learns nothing about our key fetches) and stores nothing as a mes
 unreadable body (any parser failure, not only the foreseen ones) answers 400 with the reason and is kept
 in the audit log; an event we do not handle answers 200 and is logged. Retried deliveries answer 200
 again (dedupe). Platform times are clamped to arrival (`Intake.accept(now=...)`).
+
+Each platform is reached through its `WebhookVerifier` (channels/base.py), from the table the composition
+root builds (shopdesk/server.py); this module knows no platform's signature or payload.
 """
 
 from __future__ import annotations
@@ -19,23 +22,18 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from channels import ebay, meta, shopify, tiktok, walmart
-from channels.base import ChannelEvent, PayloadError
-from channels.signatures import SignatureError, meta_handshake
+from channels.base import PayloadError, WebhookVerifier
+from channels.signatures import SignatureError
 from channels.webhook_body import BodyBusy, BodyReader, BodyTooLarge
 from runtime.conversations import ConversationStore
 from runtime.intake import Intake
-from shopdesk.settings import Settings
 from tools.clock import Clock
 
 log = logging.getLogger("shopdesk.webhooks")
-
-Verify = Callable[[bytes, Mapping[str, str]], None]
-Parse = Callable[[bytes, Mapping[str, str]], list[ChannelEvent]]
 
 UNAUTHORIZED = {"error": "invalid signature"}  # the same for every verification failure, on every platform
 DEFAULT_MAX_BODY = 262_144
@@ -52,17 +50,33 @@ def parse_failure(exc: Exception) -> str:
     return f"unreadable payload ({type(exc).__name__})"
 
 
-def webhook_router(settings: Settings, intake: Intake, audit: ConversationStore, clock: Clock,
-                   ebay_keys: "ebay.EbayKeyCache | None" = None) -> APIRouter:
-    router = APIRouter(prefix="/webhooks", tags=["webhooks"])
-    reader = BodyReader(large_bytes=settings.webhook_large_body_bytes, slots=settings.webhook_large_body_slots,
-                        wait_s=settings.webhook_slot_wait_s)
+class WebhookLimits(BaseModel):
+    """How much the endpoints read: a body cap per platform (413 beyond it, `DEFAULT_MAX_BODY` for one not
+    named) and the slots that bound how many large bodies are read at the same time."""
 
-    def process(platform: str, verify: Verify, parse: Parse, body: bytes, headers: Mapping[str, str]) -> JSONResponse:
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_body_bytes: dict[str, int]
+    large_body_bytes: int
+    large_body_slots: int
+    slot_wait_s: float
+
+
+def webhook_router(webhooks: Mapping[str, WebhookVerifier], limits: WebhookLimits, intake: Intake,
+                   audit: ConversationStore, clock: Clock, *, meta_handshake: Callable[[Mapping[str, str]], str],
+                   ebay_challenge_response: Callable[[str, str], str | None]) -> APIRouter:
+    """POST /webhooks/{platform} for every platform in `webhooks`, plus the two subscription checks:
+    GET /webhooks/meta (`meta_handshake` answers hub.challenge or raises SignatureError) and GET /webhooks/ebay
+    (`ebay_challenge_response(code, endpoint_url)`, None while no verification token is set)."""
+    router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+    reader = BodyReader(large_bytes=limits.large_body_bytes, slots=limits.large_body_slots,
+                        wait_s=limits.slot_wait_s)
+
+    def process(platform: str, webhook: WebhookVerifier, body: bytes, headers: Mapping[str, str]) -> JSONResponse:
         """Verify, parse, store: blocking work, run in a worker thread."""
         actor = f"webhook:{platform}"
         try:
-            verify(body, headers)
+            webhook.verify(body, headers)
         except Exception as exc:  # a verifier crash on hostile headers is a failed verification too
             reason, detail = (exc.reason, exc.detail) if isinstance(exc, SignatureError) else \
                 ("malformed", f"verifier failed ({type(exc).__name__})")
@@ -72,7 +86,7 @@ def webhook_router(settings: Settings, intake: Intake, audit: ConversationStore,
             log.warning("%s webhook rejected: %s", platform, reason)
             return JSONResponse(UNAUTHORIZED, status_code=401)
         try:
-            events = parse(body, headers)
+            events = webhook.parse(body, headers)
         except Exception as exc:  # signed, so kept: whatever broke, the delivery is a 400 with a reason
             reason = parse_failure(exc)
             if not isinstance(exc, PayloadError | ValidationError):
@@ -87,13 +101,13 @@ def webhook_router(settings: Settings, intake: Intake, audit: ConversationStore,
         result = intake.accept(events, now=clock.now())
         return JSONResponse({"ok": True, **result.model_dump(exclude={"inbox_ids"})})
 
-    def handle(platform: str, verify: Verify, parse: Parse) -> Callable[[Request], Any]:
-        cap = settings.webhook_max_body_bytes.get(platform, DEFAULT_MAX_BODY)
+    def handle(platform: str, webhook: WebhookVerifier) -> Callable[[Request], Any]:
+        cap = limits.max_body_bytes.get(platform, DEFAULT_MAX_BODY)
 
         async def endpoint(request: Request) -> JSONResponse:
             try:
                 async with reader.read(request, cap) as body:
-                    return await run_in_threadpool(process, platform, verify, parse, body, request.headers)
+                    return await run_in_threadpool(process, platform, webhook, body, request.headers)
             except BodyTooLarge as exc:
                 await run_in_threadpool(audit.audit, None, f"webhook:{platform}", "rejected_size", clock.now(),
                                         size=exc.size, limit=cap)
@@ -110,41 +124,23 @@ def webhook_router(settings: Settings, intake: Intake, audit: ConversationStore,
         endpoint.__name__ = f"{platform}_webhook"
         return endpoint
 
-    router.add_api_route("/shopify", handle("shopify", lambda b, h: shopify.verify_webhook(b, h, settings),
-                                            shopify.parse_webhook), methods=["POST"])
-    router.add_api_route("/tiktok", handle("tiktok", lambda b, h: tiktok.verify_webhook(b, h, settings),
-                                           tiktok.parse_webhook), methods=["POST"])
-    router.add_api_route("/meta", handle("meta", lambda b, h: meta.verify_webhook(b, h, settings),
-                                         meta.parse_webhook), methods=["POST"])
-    router.add_api_route("/walmart", handle("walmart", lambda b, h: walmart.verify_webhook(b, h, settings),
-                                            walmart.parse_webhook), methods=["POST"])
-
-    def verify_ebay(body: bytes, headers: Mapping[str, str]) -> None:
-        if ebay_keys is None:
-            raise SignatureError("not_configured", "no eBay public key source")
-        ebay.verify_webhook(body, headers, settings, ebay_keys)
-
-    def parse_ebay(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]:
-        return ebay.parse_webhook(body, headers, seller_username=settings.ebay_seller_username)
-
-    router.add_api_route("/ebay", handle("ebay", verify_ebay, parse_ebay), methods=["POST"])
+    for platform, webhook in webhooks.items():
+        router.add_api_route(f"/{platform}", handle(platform, webhook), methods=["POST"])
 
     @router.get("/meta")
     def meta_subscribe(request: Request) -> PlainTextResponse:
-        token = settings.meta_verify_token.get_secret_value() if settings.meta_verify_token else None
         try:
-            return PlainTextResponse(meta_handshake(dict(request.query_params), token))
+            return PlainTextResponse(meta_handshake(dict(request.query_params)))
         except SignatureError as exc:
             return PlainTextResponse(f"verification failed: {exc.reason}", status_code=403)
 
     @router.get("/ebay")
     def ebay_challenge(request: Request) -> JSONResponse:
         code = request.query_params.get("challenge_code")
-        token = settings.ebay_verification_token.get_secret_value() if settings.ebay_verification_token else None
-        if not code or not token:
+        answer = ebay_challenge_response(code, str(request.url.replace(query=""))) if code else None
+        if answer is None:
             return JSONResponse({"error": "challenge_code and a configured verification token are required"},
                                 status_code=400)
-        endpoint = str(request.url.replace(query=""))
-        return JSONResponse({"challengeResponse": ebay.challenge_response(code, token, endpoint)})
+        return JSONResponse({"challengeResponse": answer})
 
     return router

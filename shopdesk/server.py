@@ -13,23 +13,33 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 
+from channels.ebay.webhook import EbayKeyCache, EbayWebhook
+from channels.meta.webhook import MetaWebhook
+from channels.shopify.webhook import ShopifyWebhook
+from channels.tiktok.webhook import TikTokWebhook
+from channels.walmart.webhook import WalmartWebhook
 from runtime.webhooks import webhook_router
+from shopdesk.channel_configs import webhook_limits
 from shopdesk.service import Service
 
 
-def build_app(service: Service, *, ebay_keys: Any | None = None) -> FastAPI:
-    """An app over a started `Service` (the caller owns its lifecycle)."""
+def build_app(service: Service, *, ebay_keys: EbayKeyCache | None = None) -> FastAPI:
+    """An app over a started `Service` (the caller owns its lifecycle); builds the webhook table, one
+    `WebhookVerifier` per platform from the channels' configs."""
     docs = service.settings.api_docs
     app = FastAPI(title="shopdesk", docs_url="/api/docs" if docs else None, redoc_url=None,
                   openapi_url="/api/openapi.json" if docs else None)
+    configs = service.channels
     if ebay_keys is None:
-        from channels.ebay import EbayKeyCache
-
-        token = service.settings.ebay_access_token
-        ebay_keys = EbayKeyCache(service.http, service.settings.ebay_api_url, clock=service.clock,
+        token = configs.ebay.access_token
+        ebay_keys = EbayKeyCache(service.http, configs.ebay.api_url, clock=service.clock,
                                  token=token.get_secret_value() if token else None)
-    app.include_router(webhook_router(service.settings, service.intake, service.conversations, service.clock,
-                                      ebay_keys))
+    meta, ebay = MetaWebhook(configs.meta), EbayWebhook(configs.ebay, ebay_keys)
+    webhooks = {"shopify": ShopifyWebhook(configs.shopify), "tiktok": TikTokWebhook(configs.tiktok), "meta": meta,
+                "walmart": WalmartWebhook(configs.walmart), "ebay": ebay}
+    app.include_router(webhook_router(webhooks, webhook_limits(service.settings), service.intake,
+                                      service.conversations, service.clock, meta_handshake=meta.handshake,
+                                      ebay_challenge_response=ebay.challenge))
 
     @app.get("/health")
     def health() -> dict[str, str]:

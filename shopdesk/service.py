@@ -30,6 +30,7 @@ from runtime.inbox import Inbox
 from runtime.intake import Intake
 from runtime.worker import Worker
 from shopdesk.agent_service import open_runtime
+from shopdesk.channel_configs import channel_configs
 from shopdesk.settings import Settings
 from tools.clock import Clock
 
@@ -90,6 +91,7 @@ class Service:
         self.attachments = AttachmentStore(settings.data_dir / "attachments")  # customers' photos, re-encoded
         self.intake = Intake(self.inbox, self.conversations, self.policies, attachments=self.attachments)
         self.http = self._http_override or self._stack.enter_context(httpx.Client(timeout=10.0))
+        self.channels = channel_configs(settings)  # each channel's own config; nothing below reads Settings
         if self._senders_override is not None:
             self.senders = dict(self._senders_override)
         elif not self.dispatch:
@@ -97,7 +99,7 @@ class Service:
         else:
             from channels.registry import build_senders
 
-            self.senders = build_senders(settings, self.http, self.clock)
+            self.senders = build_senders(self.channels, self.http, self.clock)
         self.email = self._email_channel() if self.poll_email_enabled else None
         self.fetcher = AttachmentFetcher(self.conversations, self.attachments, self.senders)
         self.dispatcher = Dispatcher(self.outbox, self.conversations, self.senders, self.clock,
@@ -146,11 +148,11 @@ class Service:
     # ------------------------------------------------------------------ email
 
     def _email_channel(self) -> Any | None:
-        if not self.settings.imap_host:
+        if not self.channels.email.imap_host:
             return None
-        from channels.email import EmailChannel
+        from channels.email.client import EmailChannel
 
-        return EmailChannel(self.settings, clock=self.clock)
+        return EmailChannel(self.channels.email, clock=self.clock)
 
     def poll_email(self) -> bool:
         """One IMAP poll: store what arrived, then mark it seen (an email is never marked before it is stored)."""

@@ -1,7 +1,7 @@
 """Contact details in free text: links, email addresses, phone numbers and social handles.
 
 The one home for these patterns. The reply check (`agent/compliance.py`), Amazon's pre-send check
-(`channels/amazon.py`), triage (`agent/triage/entities.py`) and the plans that would echo what a
+(`channels/amazon/client.py`), triage (`agent/triage/entities.py`) and the plans that would echo what a
 customer typed (`agent/plans.py`) all ask this module, so a bypass fixed here is fixed everywhere.
 
 Why it looks the way it does:

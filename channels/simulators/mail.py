@@ -29,7 +29,7 @@ from typing import Any, Literal, Self
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from channels.email_auth import HEADER, authserv_id_of
+from channels.email.auth import HEADER, authserv_id_of
 from channels.simulators.log import SimLog
 
 

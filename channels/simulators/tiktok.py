@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 
 from channels.simulators.log import SimLog
 from channels.simulators.media import add_media_route, publish
-from channels.tiktok import US_STATE_NAMES
+from channels.tiktok.mapping import US_STATE_NAMES
 from tools.errors import CommerceError
 from tools.models import Customer, Order, Return
 from tools.sandbox.store import SandboxStore

@@ -34,7 +34,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from channels.simulators.log import SimLog
-from channels.walmart import RETURN_REASONS, WEBHOOK_SIGNATURE_HEADER
+from channels.walmart.mapping import RETURN_REASONS
+from channels.walmart.webhook import WEBHOOK_SIGNATURE_HEADER
 from tools.errors import NotFoundError, PreconditionFailed
 from tools.models import Order, Return
 from tools.sandbox.store import SandboxStore

@@ -14,6 +14,7 @@ import pytest
 from channels.amazon import (
     AmazonApiError,
     AmazonClient,
+    AmazonConfig,
     LwaTokens,
     check_proactive_text,
 )
@@ -22,6 +23,7 @@ from channels.ratelimit import Throttled, TokenBucket, header_rate, retry_after_
 from channels.serving import BackgroundServer
 from channels.simulators import amazon as simulator
 from channels.simulators.log import SimLog
+from shopdesk.channel_configs import channel_configs
 from shopdesk.settings import Settings
 from tools.clock import FixedClock
 from tools.errors import NotFoundError
@@ -41,9 +43,10 @@ class Tick:
         return self.now
 
 
-def settings_for(url: str) -> Settings:
-    return Settings(_env_file=None, amazon_api_url=url, amazon_lwa_url=f"{url}/auth/o2/token",  # type: ignore[call-arg]
-                    amazon_client_id=CLIENT_ID, amazon_client_secret=CLIENT_SECRET, amazon_refresh_token=REFRESH)
+def config_for(url: str) -> AmazonConfig:
+    return channel_configs(Settings(  # type: ignore[call-arg]
+        _env_file=None, amazon_api_url=url, amazon_lwa_url=f"{url}/auth/o2/token", amazon_client_id=CLIENT_ID,
+        amazon_client_secret=CLIENT_SECRET, amazon_refresh_token=REFRESH)).amazon
 
 
 def fbm_order(store: SandboxStore, status: str) -> Order:
@@ -72,7 +75,7 @@ def client(sim: tuple[str, SimLog, Tick], http: httpx.Client, store: SandboxStor
         customer = store.find_customer("amazon", email)
         return customer.id if customer else None
 
-    return AmazonClient(settings_for(sim[0]), http, clock, customer_ids=customer_id,
+    return AmazonClient(config_for(sim[0]), http, clock, customer_ids=customer_id,
                         product_ids=lambda sku: store.get_variant(sku)[0].id,
                         sleep=lambda s: clock.advance(seconds=s))
 
@@ -305,7 +308,7 @@ def mocked(responses: list[httpx.Response], clock: FixedClock, slept: list[float
            **kwargs: Any) -> tuple[AmazonClient, list[httpx.Request]]:
     seen: list[httpx.Request] = []
     sleep: Callable[[float], None] = lambda s: (slept.append(s), clock.advance(seconds=s))
-    client = AmazonClient(settings_for("https://sp.test"), httpx.Client(transport=scripted(responses, seen)), clock,
+    client = AmazonClient(config_for("https://sp.test"), httpx.Client(transport=scripted(responses, seen)), clock,
                           sleep=sleep, **kwargs)
     return client, seen
 
@@ -359,7 +362,7 @@ def test_send_errors_carry_retryability(store: SandboxStore, clock: FixedClock) 
 
 def test_missing_credentials_fail_fast() -> None:
     with pytest.raises(ValueError, match="CLIENT_ID"):
-        AmazonClient(Settings(_env_file=None), httpx.Client())  # type: ignore[call-arg]
+        AmazonClient(channel_configs(Settings(_env_file=None)).amazon, httpx.Client())  # type: ignore[call-arg]
 
 
 def test_proceeds_money_is_exact(client: AmazonClient, store: SandboxStore) -> None:

@@ -29,7 +29,7 @@ from channels import ebay, meta, tiktok
 from channels.attachment_store import AttachmentLimits, AttachmentStore, sniff
 from channels.attachments import AttachmentFetchError, describe, fetch_media, safe_filename
 from channels.base import Attachment, ChannelMessage
-from channels.email_parse import parse_email
+from channels.email.parse import parse_email
 from runtime.attachment_fetch import AttachmentFetcher
 from runtime.conversations import ConversationStore
 from runtime.inbox import Inbox

@@ -22,6 +22,7 @@ from channels.serving import BackgroundServer
 from channels.signatures import SignatureError
 from channels.simulators import ebay as sim
 from channels.simulators.log import SimLog
+from shopdesk.channel_configs import channel_configs
 from shopdesk.settings import Settings
 from tools.clock import FixedClock
 from tools.errors import NotFoundError
@@ -29,7 +30,6 @@ from tools.sandbox.store import SandboxStore
 
 TOKEN = "ebay-user-token"
 KEY = ec.generate_private_key(ec.SECP256R1())
-SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]
 NOW = "2026-11-26T09:00:00.000Z"
 
 
@@ -86,14 +86,14 @@ def test_signature_valid_and_key_cached_for_an_hour() -> None:
     server, clock = KeyServer(), FixedClock(ANCHOR)
     keys = cache(server, clock)
     body = notification("MESSAGE", MESSAGE)
-    ebay.verify_webhook(body, {"X-EBAY-SIGNATURE": signature(body)}, SETTINGS, keys)
-    ebay.verify_webhook(body, {"x-ebay-signature": signature(body)}, SETTINGS, keys)  # header case does not matter
+    ebay.verify_webhook(body, {"X-EBAY-SIGNATURE": signature(body)}, keys)
+    ebay.verify_webhook(body, {"x-ebay-signature": signature(body)}, keys)  # header case does not matter
     assert server.fetches == 1
     clock.advance(minutes=59)
-    ebay.verify_webhook(body, {"X-EBAY-SIGNATURE": signature(body)}, SETTINGS, keys)
+    ebay.verify_webhook(body, {"X-EBAY-SIGNATURE": signature(body)}, keys)
     assert server.fetches == 1
     clock.advance(minutes=2)
-    ebay.verify_webhook(body, {"X-EBAY-SIGNATURE": signature(body, digest="SHA256")}, SETTINGS, keys)
+    ebay.verify_webhook(body, {"X-EBAY-SIGNATURE": signature(body, digest="SHA256")}, keys)
     assert server.fetches == 2
 
 
@@ -101,29 +101,29 @@ def test_signature_rejections() -> None:
     keys = cache(KeyServer())
     body = notification("MESSAGE", MESSAGE)
     good = signature(body)
-    assert reason(lambda: ebay.verify_webhook(body + b" ", {"X-EBAY-SIGNATURE": good}, SETTINGS, keys)) == "mismatch"
+    assert reason(lambda: ebay.verify_webhook(body + b" ", {"X-EBAY-SIGNATURE": good}, keys)) == "mismatch"
     other = signature(body, key=ec.generate_private_key(ec.SECP256R1()))
-    assert reason(lambda: ebay.verify_webhook(body, {"X-EBAY-SIGNATURE": other}, SETTINGS, keys)) == "mismatch"
-    assert reason(lambda: ebay.verify_webhook(body, {}, SETTINGS, keys)) == "missing"
-    assert reason(lambda: ebay.verify_webhook(body, {"X-EBAY-SIGNATURE": "not base64!"}, SETTINGS, keys)) == "malformed"
+    assert reason(lambda: ebay.verify_webhook(body, {"X-EBAY-SIGNATURE": other}, keys)) == "mismatch"
+    assert reason(lambda: ebay.verify_webhook(body, {}, keys)) == "missing"
+    assert reason(lambda: ebay.verify_webhook(body, {"X-EBAY-SIGNATURE": "not base64!"}, keys)) == "malformed"
     no_kid = base64.b64encode(b'{"alg":"ecdsa","signature":"AAAA"}').decode()
-    assert reason(lambda: ebay.verify_webhook(body, {"X-EBAY-SIGNATURE": no_kid}, SETTINGS, keys)) == "malformed"
+    assert reason(lambda: ebay.verify_webhook(body, {"X-EBAY-SIGNATURE": no_kid}, keys)) == "malformed"
     header = json.loads(base64.b64decode(good)) | {"digest": "MD5"}
     bad_digest = base64.b64encode(json.dumps(header).encode()).decode()
-    assert reason(lambda: ebay.verify_webhook(body, {"X-EBAY-SIGNATURE": bad_digest}, SETTINGS, keys)) == "malformed"
+    assert reason(lambda: ebay.verify_webhook(body, {"X-EBAY-SIGNATURE": bad_digest}, keys)) == "malformed"
 
 
 def test_key_fetch_failures_never_accept() -> None:
     body = notification("MESSAGE", MESSAGE)
     header = {"X-EBAY-SIGNATURE": signature(body)}
-    assert reason(lambda: ebay.verify_webhook(body, header, SETTINGS, cache(KeyServer(404)))) == "mismatch"
-    assert reason(lambda: ebay.verify_webhook(body, header, SETTINGS, cache(KeyServer(503)))) == "not_configured"
+    assert reason(lambda: ebay.verify_webhook(body, header, cache(KeyServer(404)))) == "mismatch"
+    assert reason(lambda: ebay.verify_webhook(body, header, cache(KeyServer(503)))) == "not_configured"
 
     def down(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
     keys = ebay.EbayKeyCache(httpx.Client(transport=httpx.MockTransport(down)), "https://api.ebay.test")
-    assert reason(lambda: ebay.verify_webhook(body, header, SETTINGS, keys)) == "not_configured"
+    assert reason(lambda: ebay.verify_webhook(body, header, keys)) == "not_configured"
 
 
 def test_challenge_response_matches_sha256sum() -> None:
@@ -189,7 +189,7 @@ def ebay_sim(store: SandboxStore) -> Iterator[tuple[BackgroundServer, SimLog]]:
 def client(ebay_sim: tuple[BackgroundServer, SimLog]) -> Iterator[ebay.EbayClient]:
     settings = Settings(_env_file=None, ebay_api_url=ebay_sim[0].url, ebay_access_token=TOKEN)  # type: ignore[call-arg]
     with httpx.Client(timeout=5) as http:
-        yield ebay.EbayClient(settings, http)
+        yield ebay.EbayClient(channel_configs(settings).ebay, http)
 
 
 def test_send_reply_and_read_the_conversation(client: ebay.EbayClient, ebay_sim: tuple[BackgroundServer, SimLog],
@@ -244,8 +244,8 @@ def test_returns_and_refund(client: ebay.EbayClient, store: SandboxStore) -> Non
 def test_bad_token_is_not_retryable(ebay_sim: tuple[BackgroundServer, SimLog], clock: FixedClock) -> None:
     settings = Settings(_env_file=None, ebay_api_url=ebay_sim[0].url, ebay_access_token="wrong")  # type: ignore[call-arg]
     with httpx.Client(timeout=5) as http, pytest.raises(SendError) as info:
-        ebay.EbayClient(settings, http).send("hi", {"conversation_id": "3000000140"}, idempotency_key="k",
-                                             human=False, now=clock.now())
+        ebay.EbayClient(channel_configs(settings).ebay, http).send("hi", {"conversation_id": "3000000140"},
+                                                                   idempotency_key="k", human=False, now=clock.now())
     assert not info.value.retryable and "401" in info.value.reason
 
 
@@ -256,7 +256,7 @@ def test_error_mapping(status: int, headers: dict[str, str], retryable: bool, af
                        clock: FixedClock) -> None:
     transport = httpx.MockTransport(lambda r: httpx.Response(status, headers=headers, json={"errors": []}))
     settings = Settings(_env_file=None, ebay_access_token=TOKEN)  # type: ignore[call-arg]
-    client = ebay.EbayClient(settings, httpx.Client(transport=transport))
+    client = ebay.EbayClient(channel_configs(settings).ebay, httpx.Client(transport=transport))
     with pytest.raises(SendError) as info:
         client.send("hi", {"conversation_id": "1"}, idempotency_key="k", human=False, now=clock.now())
     assert (info.value.retryable, info.value.retry_after_s) == (retryable, after)
@@ -267,7 +267,7 @@ def test_timeout_is_retryable(clock: FixedClock) -> None:
         raise httpx.ReadTimeout("slow", request=request)
 
     settings = Settings(_env_file=None, ebay_access_token=TOKEN)  # type: ignore[call-arg]
-    client = ebay.EbayClient(settings, httpx.Client(transport=httpx.MockTransport(slow)))
+    client = ebay.EbayClient(channel_configs(settings).ebay, httpx.Client(transport=httpx.MockTransport(slow)))
     with pytest.raises(SendError) as info:
         client.send("hi", {"conversation_id": "1"}, idempotency_key="k", human=False, now=clock.now())
     assert info.value.retryable
@@ -287,7 +287,7 @@ def test_round_trip(store: SandboxStore, client: ebay.EbayClient, ebay_sim: tupl
     @shopdesk.post("/webhooks/ebay")
     async def hook(request: Request) -> dict[str, int]:
         body = await request.body()
-        ebay.verify_webhook(body, request.headers, SETTINGS, keys)
+        ebay.verify_webhook(body, request.headers, keys)
         received.extend(ebay.parse_webhook(body, request.headers, seller_username=sim.SELLER))
         return {"ok": 1}
 

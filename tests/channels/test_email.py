@@ -12,13 +12,14 @@ from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
 from channels.base import ChannelMessage, SendError
-from channels.email import (
+from channels.email.client import (
     EmailChannel,
     FetchedEmail,
     MailboxUnavailable,
     message_id_for,
 )
-from channels.email_parse import (
+from channels.email.config import EmailConfig
+from channels.email.parse import (
     customer_words,
     html_to_text,
     order_hint,
@@ -27,6 +28,7 @@ from channels.email_parse import (
 )
 from channels.simulators.log import SimLog
 from channels.simulators.mail import MailServer
+from shopdesk.channel_configs import channel_configs
 from shopdesk.settings import Settings
 from tools.models import Customer, Platform
 from tools.sandbox.store import SandboxStore
@@ -51,18 +53,18 @@ def mail(log: SimLog) -> Iterator[MailServer]:
         yield server
 
 
-def settings_for(mail: MailServer, **overrides: object) -> Settings:
+def config_for(mail: MailServer, **overrides: object) -> EmailConfig:
     values: dict[str, object] = {
         "imap_host": "127.0.0.1", "imap_port": mail.imap_port, "imap_ssl": False, "imap_user": mail.user,
         "imap_password": mail.password, "smtp_host": "127.0.0.1", "smtp_port": mail.smtp_port,
         "smtp_starttls": False, "smtp_user": mail.user, "smtp_password": mail.password, "seller_email": SELLER,
         "email_authserv_id": mail.authserv_id}
-    return Settings(**(values | overrides))  # type: ignore[arg-type]
+    return channel_configs(Settings(**(values | overrides))).email  # type: ignore[arg-type]
 
 
 @pytest.fixture
 def channel(mail: MailServer) -> EmailChannel:
-    return EmailChannel(settings_for(mail), clock=_Clock())
+    return EmailChannel(config_for(mail), clock=_Clock())
 
 
 def customer_on(store: SandboxStore, platform: Platform) -> tuple[Customer, str, str]:
@@ -228,13 +230,13 @@ def test_a_forged_sender_is_read_but_not_proven(mail: MailServer, channel: Email
     assert msg.customer_identity == relay and not msg.identity_verified and msg.verified_email is None
     assert msg.conversation_key == f"amazon:unverified:{relay}" and "dmarc=fail" in (msg.identity_note or "")
     # and a shopdesk that names no receiving server proves nobody, however the mail was stamped
-    unconfigured = EmailChannel(settings_for(mail, email_authserv_id=None), clock=_Clock())
+    unconfigured = EmailChannel(config_for(mail, email_authserv_id=None), clock=_Clock())
     [item] = unconfigured.fetch_new()
     assert item.message is not None and not item.message.identity_verified
 
 
 def test_an_unreachable_mailbox_is_a_typed_error(mail: MailServer) -> None:
-    channel = EmailChannel(settings_for(mail, imap_password="wrong"))
+    channel = EmailChannel(config_for(mail, imap_password="wrong"))
     with pytest.raises(MailboxUnavailable):
         channel.fetch_new()
 
@@ -283,15 +285,15 @@ def test_refused_connection_is_retryable_and_bad_credentials_are_not(mail: MailS
         closed_port = probe.getsockname()[1]
     route = {"to": "a@example.org", "subject": "Re: x"}
     with pytest.raises(SendError) as refused:
-        EmailChannel(settings_for(mail, smtp_port=closed_port)).send("hi", route, idempotency_key="k",
+        EmailChannel(config_for(mail, smtp_port=closed_port)).send("hi", route, idempotency_key="k",
                                                                      human=False, now=NOW)
     assert refused.value.retryable
     with pytest.raises(SendError) as denied:
-        EmailChannel(settings_for(mail, smtp_password="wrong")).send("hi", route, idempotency_key="k",
+        EmailChannel(config_for(mail, smtp_password="wrong")).send("hi", route, idempotency_key="k",
                                                                      human=False, now=NOW)
     assert not denied.value.retryable and "535" in denied.value.reason
     with pytest.raises(SendError) as no_auth:
-        EmailChannel(settings_for(mail, smtp_user=None)).send("hi", route, idempotency_key="k", human=False,
+        EmailChannel(config_for(mail, smtp_user=None)).send("hi", route, idempotency_key="k", human=False,
                                                               now=NOW)
     assert not no_auth.value.retryable and "530" in no_auth.value.reason
 

@@ -17,11 +17,12 @@ from fastapi.responses import JSONResponse
 
 from channels import meta
 from channels.base import ChannelMessage, PayloadError, SendError
-from channels.meta import MetaClient
+from channels.meta import MetaClient, MetaConfig
 from channels.serving import BackgroundServer
 from channels.signatures import SignatureError
 from channels.simulators.log import SimLog
 from channels.simulators.meta import MetaSimulator, create_app
+from shopdesk.channel_configs import channel_configs
 from shopdesk.settings import Settings
 from tools.clock import FixedClock
 from tools.models import Customer
@@ -31,10 +32,10 @@ SECRET, PAGE_TOKEN, PAGE_ID, IG_ID = "meta-app-secret", "EAAG-page-token", "1048
 T0 = datetime(2026, 11, 26, 9, tzinfo=UTC)
 
 
-def settings(url: str = "https://graph.example/v25.0", **over: Any) -> Settings:
+def meta_config(url: str = "https://graph.example/v25.0", **over: Any) -> MetaConfig:
     values = {"meta_app_secret": SECRET, "meta_page_token": PAGE_TOKEN, "meta_page_id": PAGE_ID,
               "meta_graph_url": url, **over}
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return channel_configs(Settings(_env_file=None, **values)).meta  # type: ignore[call-arg]
 
 
 def signature(body: bytes, secret: str = SECRET) -> str:
@@ -65,14 +66,14 @@ def customer_on(store: SandboxStore, platform: str) -> Customer:
 
 def test_webhook_signature_valid_invalid_missing_malformed() -> None:
     body = webhook(text_event())
-    meta.verify_webhook(body, {"X-Hub-Signature-256": signature(body)}, settings())
-    meta.verify_webhook(body, {"x-hub-signature-256": signature(body)}, settings())
+    meta.verify_webhook(body, {"X-Hub-Signature-256": signature(body)}, meta_config())
+    meta.verify_webhook(body, {"x-hub-signature-256": signature(body)}, meta_config())
     cases = [
-        ({"X-Hub-Signature-256": signature(body)}, body.replace(b": ", b":"), settings(), "mismatch"),
-        ({"X-Hub-Signature-256": signature(body, "other")}, body, settings(), "mismatch"),
-        ({"X-Hub-Signature": "sha1=abc"}, body, settings(), "missing"),
-        ({"X-Hub-Signature-256": signature(body)[7:]}, body, settings(), "malformed"),
-        ({"X-Hub-Signature-256": signature(body)}, body, settings(meta_app_secret=None), "not_configured"),
+        ({"X-Hub-Signature-256": signature(body)}, body.replace(b": ", b":"), meta_config(), "mismatch"),
+        ({"X-Hub-Signature-256": signature(body, "other")}, body, meta_config(), "mismatch"),
+        ({"X-Hub-Signature": "sha1=abc"}, body, meta_config(), "missing"),
+        ({"X-Hub-Signature-256": signature(body)[7:]}, body, meta_config(), "malformed"),
+        ({"X-Hub-Signature-256": signature(body)}, body, meta_config(meta_app_secret=None), "not_configured"),
     ]
     for headers, signed_body, config, reason in cases:
         with pytest.raises(SignatureError) as info:
@@ -136,7 +137,7 @@ def test_malformed_bodies_raise_payload_error(body: bytes) -> None:
 # ---------------------------------------------------------------- the messaging window
 
 def test_messaging_window() -> None:
-    client = MetaClient(settings(), httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(500))))
+    client = MetaClient(meta_config(), httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(500))))
     assert client.messaging_type(route(T0), human=False, now=T0 + timedelta(hours=23, minutes=59)) == {
         "messaging_type": "RESPONSE"}
     assert client.messaging_type(route(T0), human=True, now=T0 + timedelta(hours=2)) == {"messaging_type": "RESPONSE"}
@@ -158,11 +159,11 @@ def test_messaging_window() -> None:
 def test_send_rejects_what_meta_would_refuse_before_calling() -> None:
     calls: list[httpx.Request] = []
     http = httpx.Client(transport=httpx.MockTransport(lambda r: calls.append(r) or httpx.Response(200, json={})))
-    client = MetaClient(settings(), http)
-    for text, bad_route, config in (("x" * 2001, route(T0), settings()), ("", route(T0), settings()),
-                                    ("hi", {**route(T0), "recipient_id": ""}, settings()),
-                                    ("hi", route(T0), settings(meta_page_token=None)),
-                                    ("hi", route(T0, "instagram"), settings(meta_page_id=None))):
+    client = MetaClient(meta_config(), http)
+    for text, bad_route, config in (("x" * 2001, route(T0), meta_config()), ("", route(T0), meta_config()),
+                                    ("hi", {**route(T0), "recipient_id": ""}, meta_config()),
+                                    ("hi", route(T0), meta_config(meta_page_token=None)),
+                                    ("hi", route(T0, "instagram"), meta_config(meta_page_id=None))):
         with pytest.raises(SendError) as info:
             MetaClient(config, http).send(text, bad_route, idempotency_key="k", human=False, now=T0)
         assert not info.value.retryable
@@ -202,7 +203,7 @@ def graph_error(code: int, status: int = 400, subcode: int | None = None,
 def test_graph_errors(response: httpx.Response, retryable: bool, retry_after: float | None) -> None:
     with httpx.Client(transport=httpx.MockTransport(lambda request: response)) as http, \
             pytest.raises(SendError) as info:
-        MetaClient(settings(), http).send("hi", route(T0), idempotency_key="k", human=False, now=T0)
+        MetaClient(meta_config(), http).send("hi", route(T0), idempotency_key="k", human=False, now=T0)
     assert info.value.retryable is retryable and info.value.retry_after_s == retry_after
     assert "Meta error" in info.value.reason and PAGE_TOKEN not in info.value.reason
 
@@ -212,13 +213,13 @@ def test_timeouts_are_retryable() -> None:
         raise httpx.ConnectTimeout("slow", request=request)
 
     with httpx.Client(transport=httpx.MockTransport(handler)) as http, pytest.raises(SendError) as info:
-        MetaClient(settings(), http).send("hi", route(T0), idempotency_key="k", human=False, now=T0)
+        MetaClient(meta_config(), http).send("hi", route(T0), idempotency_key="k", human=False, now=T0)
     assert info.value.retryable
 
 
 # ---------------------------------------------------------------- simulator and round trip
 
-def receiver(config: Settings) -> tuple[FastAPI, list[Any]]:
+def receiver(config: MetaConfig) -> tuple[FastAPI, list[Any]]:
     app, received = FastAPI(), []
 
     @app.post("/webhooks/meta")
@@ -240,11 +241,11 @@ def receiver(config: Settings) -> tuple[FastAPI, list[Any]]:
 def world(store: SandboxStore) -> Iterator[tuple[MetaSimulator, MetaClient, SimLog, list[Any], httpx.Client]]:
     log = SimLog()
     api = create_app(store, log, page_token=PAGE_TOKEN, page_id=PAGE_ID, ig_id=IG_ID)
-    hook_app, received = receiver(settings())
+    hook_app, received = receiver(meta_config())
     with BackgroundServer(api) as api_server, BackgroundServer(hook_app) as hook, httpx.Client(timeout=5) as http:
         driver = MetaSimulator(store, log, f"{hook.url}/webhooks/meta", app_secret=SECRET, page_id=PAGE_ID,
                                ig_id=IG_ID, http=http)
-        yield driver, MetaClient(settings(api_server.url), http), log, received, http
+        yield driver, MetaClient(meta_config(api_server.url), http), log, received, http
 
 
 @pytest.mark.parametrize("platform", ["facebook", "instagram"])
@@ -277,9 +278,9 @@ def test_simulator_refuses_what_meta_refuses(world: tuple[MetaSimulator, MetaCli
     customer = customer_on(store, "facebook")
     driver.customer_writes(customer.id, "hello")
     good = received[0].reply_route
-    url = str(client._settings.meta_graph_url)
+    url = str(client._config.graph_url)
     cases = [
-        (0, MetaClient(settings(url, meta_page_token="stolen"), http), good, "190"),
+        (0, MetaClient(meta_config(url, meta_page_token="stolen"), http), good, "190"),
         (0, client, {**good, "recipient_id": "999"}, "2018001"),
         (0, client, {**good, "page_id": "555"}, "100"),
         # two days on, the route claims a fresh message, but the simulator saw the customer write 2 days ago

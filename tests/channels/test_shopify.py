@@ -17,11 +17,13 @@ from fastapi import FastAPI, Request
 from testdata import ANCHOR
 
 from channels import shopify
+from channels.shopify import ShopifyConfig
 from channels.base import ContextEvent, PayloadError, SendError
 from channels.serving import BackgroundServer
 from channels.signatures import SignatureError
 from channels.simulators import shopify as sim
 from channels.simulators.log import SimLog
+from shopdesk.channel_configs import channel_configs
 from shopdesk.settings import Settings
 from tools.clock import FixedClock
 from tools.errors import NotFoundError
@@ -30,7 +32,7 @@ from tools.sandbox.store import SandboxStore
 
 SECRET = "shpss_webhook_secret"
 TOKEN = "shpat_access_token"
-SETTINGS = Settings(_env_file=None, shopify_webhook_secret=SECRET)  # type: ignore[call-arg]
+CONFIG = channel_configs(Settings(_env_file=None, shopify_webhook_secret=SECRET)).shopify  # type: ignore[call-arg]
 
 
 def hmac_b64(body: bytes, secret: str = SECRET) -> str:
@@ -54,19 +56,19 @@ def parse(topic: str, payload: dict[str, Any]) -> list[ContextEvent]:
 
 def test_signature() -> None:
     body = json.dumps(ORDER).encode()
-    shopify.verify_webhook(body, {"X-Shopify-Hmac-Sha256": hmac_b64(body)}, SETTINGS)
-    shopify.verify_webhook(body, {"x-shopify-hmac-sha256": hmac_b64(body)}, SETTINGS)
+    shopify.verify_webhook(body, {"X-Shopify-Hmac-Sha256": hmac_b64(body)}, CONFIG)
+    shopify.verify_webhook(body, {"x-shopify-hmac-sha256": hmac_b64(body)}, CONFIG)
 
-    def reason(h: dict[str, str], settings: Settings = SETTINGS, data: bytes = body) -> str:
+    def reason(h: dict[str, str], config: ShopifyConfig = CONFIG, data: bytes = body) -> str:
         with pytest.raises(SignatureError) as info:
-            shopify.verify_webhook(data, h, settings)
+            shopify.verify_webhook(data, h, config)
         return info.value.reason
 
     assert reason({"X-Shopify-Hmac-Sha256": hmac_b64(body)}, data=body + b"\n") == "mismatch"
     assert reason({"X-Shopify-Hmac-Sha256": hmac_b64(body, "other")}) == "mismatch"
     assert reason({}) == "missing"
     assert reason({"X-Shopify-Hmac-Sha256": "%%%"}) == "malformed"
-    assert reason({"X-Shopify-Hmac-Sha256": hmac_b64(body)}, Settings(_env_file=None)) == "not_configured"  # type: ignore[call-arg]
+    assert reason({"X-Shopify-Hmac-Sha256": hmac_b64(body)}, channel_configs(Settings(_env_file=None)).shopify) == "not_configured"  # type: ignore[call-arg]
 
 
 # ---------------------------------------------------------------- payloads
@@ -133,7 +135,7 @@ def make_client(server: BackgroundServer, http: httpx.Client, store: SandboxStor
                         shopify_access_token=token)
     resolve = (lambda identity: (c.id if (c := store.find_customer("shopify", identity)) else None)) if store else None
     extra: dict[str, Any] = {"sleep": time_.sleep, "monotonic": time_} if time_ else {}
-    return shopify.ShopifyClient(settings, http, resolve_customer=resolve, **extra)
+    return shopify.ShopifyClient(channel_configs(settings).shopify, http, resolve_customer=resolve, **extra)
 
 
 @pytest.fixture
@@ -222,7 +224,7 @@ def test_http_error_mapping(status: int, retryable: bool, after: float | None) -
     settings = Settings(_env_file=None, shopify_api_url="https://x.myshopify.com/admin/api/2026-10",  # type: ignore[call-arg]
                         shopify_access_token=TOKEN)
     with pytest.raises(SendError) as info:
-        shopify.ShopifyClient(settings, httpx.Client(transport=transport)).get_order("#1707")
+        shopify.ShopifyClient(channel_configs(settings).shopify, httpx.Client(transport=transport)).get_order("#1707")
     assert (info.value.retryable, info.value.retry_after_s) == (retryable, after)
 
 
@@ -237,7 +239,8 @@ def test_bad_token_and_timeouts(store: SandboxStore) -> None:
     settings = Settings(_env_file=None, shopify_api_url="https://x.myshopify.com/admin/api/2026-10",  # type: ignore[call-arg]
                         shopify_access_token=TOKEN)
     with pytest.raises(SendError) as info:
-        shopify.ShopifyClient(settings, httpx.Client(transport=httpx.MockTransport(slow))).get_order("#1707")
+        shopify.ShopifyClient(channel_configs(settings).shopify,
+                              httpx.Client(transport=httpx.MockTransport(slow))).get_order("#1707")
     assert info.value.retryable
 
 
@@ -252,7 +255,7 @@ def test_round_trip(store: SandboxStore, env: tuple[shopify.ShopifyClient, SimLo
     @shopdesk.post("/webhooks/shopify")
     async def hook(request: Request) -> dict[str, int]:
         body = await request.body()
-        shopify.verify_webhook(body, request.headers, SETTINGS)
+        shopify.verify_webhook(body, request.headers, CONFIG)
         received.extend(shopify.parse_webhook(body, request.headers))
         return {"ok": 1}
 

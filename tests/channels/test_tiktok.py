@@ -23,7 +23,8 @@ from channels.serving import BackgroundServer
 from channels.signatures import SignatureError
 from channels.simulators.log import SimLog
 from channels.simulators.tiktok import TikTokSimulator, conversation_id_for, create_app
-from channels.tiktok import TikTokApiError, TikTokClient
+from channels.tiktok import TikTokApiError, TikTokClient, TikTokConfig
+from shopdesk.channel_configs import channel_configs
 from shopdesk.settings import Settings
 from tools.errors import NotFoundError
 from tools.models import Customer
@@ -33,10 +34,10 @@ KEY, SECRET, TOKEN, CIPHER = "6ab1ckey", "tt-secret", "tt-access-token", "GCP_te
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 
 
-def settings(url: str = "http://127.0.0.1:9", **over: Any) -> Settings:
+def tiktok_config(url: str = "http://127.0.0.1:9", **over: Any) -> TikTokConfig:
     values = {"tiktok_app_key": KEY, "tiktok_app_secret": SECRET, "tiktok_access_token": TOKEN,
               "tiktok_shop_cipher": CIPHER, "tiktok_api_url": url, **over}
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return channel_configs(Settings(_env_file=None, **values)).tiktok  # type: ignore[call-arg]
 
 
 def sign(body: bytes, key: str = KEY, secret: str = SECRET) -> str:
@@ -68,15 +69,15 @@ def im_user_id(customer: Customer) -> str:
 
 def test_webhook_signature_valid_invalid_missing_malformed() -> None:
     body = chat()
-    tiktok.verify_webhook(body, {"Authorization": sign(body)}, settings())
-    tiktok.verify_webhook(body, {"authorization": sign(body).upper()}, settings())  # header case, hex case
-    cases: list[tuple[Mapping[str, str], bytes, Settings, str]] = [
-        ({"Authorization": sign(body)}, body + b" ", settings(), "mismatch"),  # body re-serialised
-        ({"Authorization": sign(body, secret="other")}, body, settings(), "mismatch"),
-        ({"Authorization": sign(body, key="other-key")}, body, settings(), "mismatch"),
-        ({}, body, settings(), "missing"),
-        ({"Authorization": "sha256=abc"}, body, settings(), "malformed"),
-        ({"Authorization": sign(body)}, body, settings(tiktok_app_secret=None), "not_configured"),
+    tiktok.verify_webhook(body, {"Authorization": sign(body)}, tiktok_config())
+    tiktok.verify_webhook(body, {"authorization": sign(body).upper()}, tiktok_config())  # header case, hex case
+    cases: list[tuple[Mapping[str, str], bytes, TikTokConfig, str]] = [
+        ({"Authorization": sign(body)}, body + b" ", tiktok_config(), "mismatch"),  # body re-serialised
+        ({"Authorization": sign(body, secret="other")}, body, tiktok_config(), "mismatch"),
+        ({"Authorization": sign(body, key="other-key")}, body, tiktok_config(), "mismatch"),
+        ({}, body, tiktok_config(), "missing"),
+        ({"Authorization": "sha256=abc"}, body, tiktok_config(), "malformed"),
+        ({"Authorization": sign(body)}, body, tiktok_config(tiktok_app_secret=None), "not_configured"),
     ]
     for headers, signed_body, config, reason in cases:
         with pytest.raises(SignatureError) as info:
@@ -154,7 +155,7 @@ def sim(store: SandboxStore) -> Iterator[tuple[TikTokClient, SimLog, httpx.Clien
     log = SimLog()
     app = create_app(store, log, app_key=KEY, app_secret=SECRET, access_token=TOKEN, shop_cipher=CIPHER)
     with BackgroundServer(app) as server, httpx.Client(timeout=5) as http:
-        yield TikTokClient(settings(server.url), http), log, http
+        yield TikTokClient(tiktok_config(server.url), http), log, http
 
 
 def test_send_reply_reaches_the_buyers_conversation(sim: tuple[TikTokClient, SimLog, httpx.Client],
@@ -177,14 +178,14 @@ def test_send_limits_and_rejections(sim: tuple[TikTokClient, SimLog, httpx.Clien
             client.send(text, bad_route, idempotency_key="k", human=False, now=NOW)
         assert not info.value.retryable
     client.send("x" * 2000, route, idempotency_key="k", human=False, now=NOW)  # the limit itself is fine
-    url = str(client._settings.tiktok_api_url)
-    for bad in (settings(url, tiktok_access_token="wrong"), settings(url, tiktok_app_secret="wrong"),
-                settings(url, tiktok_shop_cipher="other")):
+    url = str(client._config.api_url)
+    for bad in (tiktok_config(url, tiktok_access_token="wrong"), tiktok_config(url, tiktok_app_secret="wrong"),
+                tiktok_config(url, tiktok_shop_cipher="other")):
         with pytest.raises(SendError) as info:
             TikTokClient(bad, http).send("hi", route, idempotency_key="k", human=False, now=NOW)
         assert not info.value.retryable and "10" in info.value.reason  # TikTok's error code is named
     with pytest.raises(SendError, match="not configured"):
-        TikTokClient(settings(url, tiktok_access_token=None), http).send("hi", route, idempotency_key="k",
+        TikTokClient(tiktok_config(url, tiktok_access_token=None), http).send("hi", route, idempotency_key="k",
                                                                           human=False, now=NOW)
     with pytest.raises(SendError):
         client.send("hi", {"conversation_id": "7600000000000000000"}, idempotency_key="k", human=False, now=NOW)
@@ -255,7 +256,7 @@ def test_request_is_signed_as_tiktok_documents() -> None:
                                          "request_id": "r"})
 
     with httpx.Client(transport=httpx.MockTransport(handler)) as http:
-        TikTokClient(settings("https://open-api.example"), http).send(
+        TikTokClient(tiktok_config("https://open-api.example"), http).send(
             'Say "hi"', {"conversation_id": "123"}, idempotency_key="k", human=False, now=NOW)
     [request] = seen
     query = dict(request.url.params)
@@ -280,7 +281,7 @@ def test_request_is_signed_as_tiktok_documents() -> None:
 def test_error_mapping(response: httpx.Response, retryable: bool, retry_after: float | None) -> None:
     with httpx.Client(transport=httpx.MockTransport(lambda request: response)) as http, \
             pytest.raises(SendError) as info:
-        TikTokClient(settings("https://open-api.example"), http).send(
+        TikTokClient(tiktok_config("https://open-api.example"), http).send(
             "hi", {"conversation_id": "123"}, idempotency_key="k", human=False, now=NOW)
     assert info.value.retryable is retryable and info.value.retry_after_s == retry_after
 
@@ -290,7 +291,7 @@ def test_timeouts_are_retryable() -> None:
         raise httpx.ReadTimeout("slow", request=request)
 
     with httpx.Client(transport=httpx.MockTransport(handler)) as http:
-        client = TikTokClient(settings("https://open-api.example"), http)
+        client = TikTokClient(tiktok_config("https://open-api.example"), http)
         with pytest.raises(SendError) as info:
             client.send("hi", {"conversation_id": "123"}, idempotency_key="k", human=False, now=NOW)
         assert info.value.retryable
@@ -307,7 +308,7 @@ def test_calls_are_paced_per_api_and_held_back_after_a_429() -> None:
 
     slept: list[float] = []
     with httpx.Client(transport=httpx.MockTransport(handler)) as http:
-        client = TikTokClient(settings("https://open-api.example"), http, rate_per_s=2, sleep=slept.append)
+        client = TikTokClient(tiktok_config("https://open-api.example"), http, rate_per_s=2, sleep=slept.append)
         route = {"conversation_id": "123"}
         with pytest.raises(SendError) as info:
             client.send("hi", route, idempotency_key="k", human=False, now=NOW)
@@ -324,7 +325,7 @@ def test_calls_are_paced_per_api_and_held_back_after_a_429() -> None:
 
 # ---------------------------------------------------------------- round trip
 
-def receiver(config: Settings) -> tuple[FastAPI, list[Any]]:
+def receiver(config: TikTokConfig) -> tuple[FastAPI, list[Any]]:
     app, received = FastAPI(), []
 
     @app.post("/webhooks/tiktok")
@@ -345,7 +346,7 @@ def receiver(config: Settings) -> tuple[FastAPI, list[Any]]:
 def test_round_trip_buyer_writes_shopdesk_answers(store: SandboxStore) -> None:
     log = SimLog()
     api = create_app(store, log, app_key=KEY, app_secret=SECRET, access_token=TOKEN, shop_cipher=CIPHER)
-    hook_app, received = receiver(settings())
+    hook_app, received = receiver(tiktok_config())
     customer = tiktok_customer(store)
     order = store.customer_orders(customer.id, "tiktok")[0]
     with BackgroundServer(api) as api_server, BackgroundServer(hook_app) as hook, httpx.Client(timeout=5) as http:
@@ -355,7 +356,7 @@ def test_round_trip_buyer_writes_shopdesk_answers(store: SandboxStore) -> None:
         assert isinstance(card, ContextEvent) and card.order_id == order.id
         assert isinstance(message, ChannelMessage) and message.delivery_id == message_id
         assert store.find_customer("tiktok", message.customer_identity).id == customer.id
-        client = TikTokClient(settings(api_server.url), http)
+        client = TikTokClient(tiktok_config(api_server.url), http)
         client.send("Yes, it is on its way.", message.reply_route, idempotency_key="o1", human=False, now=NOW)
         assert [(r.data["text"], r.data["customer_id"]) for r in log.replies("tiktok")] == [
             ("Yes, it is on its way.", customer.id)]

@@ -25,10 +25,12 @@ from channels.walmart import (
     WEBHOOK_SIGNATURE_HEADER,
     WalmartApiError,
     WalmartClient,
+    WalmartConfig,
     WalmartTokens,
     parse_webhook,
     verify_webhook,
 )
+from shopdesk.channel_configs import channel_configs
 from shopdesk.settings import Settings
 from tools.clock import FixedClock
 from tools.errors import NotFoundError, PreconditionFailed
@@ -39,10 +41,10 @@ CLIENT_ID, CLIENT_SECRET = "wm-client", "wm-secret"
 SECRETS = {"basic": "walmart-user:s3cret-pass", "hmac": "hmac-shared-secret", "oauth": "bearer-token-123"}
 
 
-def settings_for(url: str = "https://wm.test", auth: str | None = None) -> Settings:
-    return Settings(_env_file=None, walmart_api_url=url, walmart_client_id=CLIENT_ID,  # type: ignore[call-arg]
-                    walmart_client_secret=CLIENT_SECRET, walmart_webhook_auth=auth,
-                    walmart_webhook_secret=SECRETS.get(auth or ""))
+def config_for(url: str = "https://wm.test", auth: str | None = None) -> WalmartConfig:
+    return channel_configs(Settings(  # type: ignore[call-arg]
+        _env_file=None, walmart_api_url=url, walmart_client_id=CLIENT_ID, walmart_client_secret=CLIENT_SECRET,
+        walmart_webhook_auth=auth, walmart_webhook_secret=SECRETS.get(auth or ""))).walmart
 
 
 def event(event_type: str = "PO_CREATED", **payload: Any) -> bytes:
@@ -66,28 +68,28 @@ def signed(mode: str, body: bytes = BODY, secret: str | None = None) -> dict[str
 
 @pytest.mark.parametrize("mode", ["basic", "hmac", "oauth"])
 def test_each_auth_mode_accepts_its_credentials_case_insensitively(mode: str) -> None:
-    verify_webhook(BODY, signed(mode), settings_for(auth=mode))
-    verify_webhook(BODY, {k.lower(): v for k, v in signed(mode).items()}, settings_for(auth=mode))
+    verify_webhook(BODY, signed(mode), config_for(auth=mode))
+    verify_webhook(BODY, {k.lower(): v for k, v in signed(mode).items()}, config_for(auth=mode))
 
 
 @pytest.mark.parametrize("mode", ["basic", "hmac", "oauth"])
 def test_wrong_credentials_are_a_mismatch(mode: str) -> None:
     wrong = "walmart-user:wrong" if mode == "basic" else "not-the-secret"
     with pytest.raises(SignatureError) as caught:
-        verify_webhook(BODY, signed(mode, secret=wrong), settings_for(auth=mode))
+        verify_webhook(BODY, signed(mode, secret=wrong), config_for(auth=mode))
     assert caught.value.reason == "mismatch"
 
 
 def test_an_hmac_over_another_body_is_a_mismatch() -> None:
     with pytest.raises(SignatureError) as caught:
-        verify_webhook(event(customerOrderId="1"), signed("hmac"), settings_for(auth="hmac"))
+        verify_webhook(event(customerOrderId="1"), signed("hmac"), config_for(auth="hmac"))
     assert caught.value.reason == "mismatch"
 
 
 @pytest.mark.parametrize("mode", ["basic", "hmac", "oauth"])
 def test_missing_credentials(mode: str) -> None:
     with pytest.raises(SignatureError) as caught:
-        verify_webhook(BODY, {"Content-Type": "application/json"}, settings_for(auth=mode))
+        verify_webhook(BODY, {"Content-Type": "application/json"}, config_for(auth=mode))
     assert caught.value.reason == "missing"
 
 
@@ -100,15 +102,15 @@ def test_missing_credentials(mode: str) -> None:
 ])
 def test_malformed_credentials(mode: str, headers: dict[str, str]) -> None:
     with pytest.raises(SignatureError) as caught:
-        verify_webhook(BODY, headers, settings_for(auth=mode))
+        verify_webhook(BODY, headers, config_for(auth=mode))
     assert caught.value.reason == "malformed"
 
 
 def test_not_configured_without_a_mode_or_a_secret() -> None:
     with pytest.raises(SignatureError) as caught:
-        verify_webhook(BODY, signed("oauth"), settings_for(auth=None))
+        verify_webhook(BODY, signed("oauth"), config_for(auth=None))
     assert caught.value.reason == "not_configured"
-    bare = Settings(_env_file=None, walmart_webhook_auth="oauth")  # type: ignore[call-arg]
+    bare = channel_configs(Settings(_env_file=None, walmart_webhook_auth="oauth")).walmart  # type: ignore[call-arg]
     with pytest.raises(SignatureError) as caught:
         verify_webhook(BODY, signed("oauth"), bare)
     assert caught.value.reason == "not_configured"
@@ -192,7 +194,7 @@ def client(sim: tuple[str, SimLog], store: SandboxStore, clock: FixedClock) -> I
         return customer.id if customer else None
 
     with httpx.Client(timeout=5) as http:
-        yield WalmartClient(settings_for(sim[0]), http, clock, customer_ids=customer_id,
+        yield WalmartClient(config_for(sim[0]), http, clock, customer_ids=customer_id,
                             product_ids=lambda sku: store.get_variant(sku)[0].id)
 
 
@@ -318,7 +320,7 @@ def mocked(responses: list[httpx.Response], clock: FixedClock, slept: list[float
         slept.append(seconds)
         clock.advance(seconds=seconds)
 
-    client = WalmartClient(settings_for(), httpx.Client(transport=scripted(responses, seen)), clock, sleep=sleep)
+    client = WalmartClient(config_for(), httpx.Client(transport=scripted(responses, seen)), clock, sleep=sleep)
     return client, seen
 
 
@@ -386,14 +388,14 @@ def test_the_cap_subtracts_a_restocking_fee(store: SandboxStore, clock: FixedClo
 def test_round_trip_from_an_order_event_to_the_order(mode: str, store: SandboxStore, client: WalmartClient,
                                                      sim: tuple[str, SimLog]) -> None:
     received: list[ContextEvent] = []
-    settings = settings_for(auth=mode)
+    config = config_for(auth=mode)
     app = FastAPI()
 
     @app.post("/webhooks/walmart")
     async def hook(request: Request) -> JSONResponse:
         body = await request.body()
         try:
-            verify_webhook(body, request.headers, settings)
+            verify_webhook(body, request.headers, config)
         except SignatureError as exc:
             return JSONResponse({"reason": exc.reason}, status_code=401)
         received.extend(e for e in parse_webhook(body, request.headers) if isinstance(e, ContextEvent))

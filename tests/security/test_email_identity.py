@@ -26,8 +26,8 @@ from agent.context import AgentContext
 from agent.runtime import AgentRuntime
 from agent.schemas import InboundMessage
 from agent.triage.classifier import IntentClassifier
-from channels.email_auth import AuthResultsError, parse_authentication_results, verdict
-from channels.email_parse import parse_email
+from channels.email.auth import AuthResultsError, parse_authentication_results, verdict
+from channels.email.parse import parse_email
 from channels.simulators.mail import stamp
 from knowledge.retriever import Retriever
 from runtime.outbox import Outbox

@@ -29,7 +29,7 @@ from agent.compliance import (
 )
 from agent.triage import rules
 from agent.triage.entities import extract_entities
-from channels.email_parse import customer_words, order_hint
+from channels.email.parse import customer_words, order_hint
 from tools import contacts
 from tools.policy.loader import load_policies
 

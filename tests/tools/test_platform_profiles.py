@@ -9,7 +9,7 @@ from typing import get_args
 import pytest
 
 from agent.triage.entities import extract_entities
-from channels import meta
+from channels.meta import webhook as meta_webhook
 from tools.contacts import Contact, names_the_marketplace
 from tools.models import PLATFORMS, Order, Platform, validate_order_id
 from tools.platform_profiles import (
@@ -91,8 +91,8 @@ def test_a_store_order_name_typed_without_its_sign_is_found() -> None:
 
 
 def test_the_meta_webhook_reads_store_order_names() -> None:
-    assert meta._ORDER_NAME.search("hi, order no. 1042 is late").group(1) == "1042"  # type: ignore[union-attr]
-    assert meta._ORDER_NAME.search("where is #1042?").group(0) == "#1042"  # type: ignore[union-attr]
+    assert meta_webhook._ORDER_NAME.search("hi, order no. 1042 is late").group(1) == "1042"  # type: ignore[union-attr]
+    assert meta_webhook._ORDER_NAME.search("where is #1042?").group(0) == "#1042"  # type: ignore[union-attr]
 
 
 def test_generated_customers_are_known_by_their_platforms_identity_kinds(store: SandboxStore) -> None:

@@ -1,10 +1,9 @@
-"""Meta: Facebook Messenger and Instagram Direct messages in, Send API replies out.
+"""Meta's Send API client: replies on Messenger and Instagram Direct.
 
-Facts in ../shared/docs/platforms.md (Meta section). One webhook serves both: {"object": "page"} carries
-Messenger events (the customer is a PSID), {"object": "instagram"} Instagram ones (an IGSID). Replies
-go to POST {graph}/{PAGE_ID}/messages with a Page token (Instagram replies too, through the Facebook Page
-linked to the Instagram account), inside the 24-hour window after the customer's last message; after it only a person may answer, with the HUMAN_AGENT tag, for up to 7 days. US
-Facebook/Instagram Shops check out on the seller's own (Shopify) site, so there is no orders API here.
+Replies go to POST {graph}/{PAGE_ID}/messages with a Page token (Instagram replies too, through the Facebook
+Page linked to the Instagram account), inside the 24-hour window after the customer's last message; after it
+only a person may answer, with the HUMAN_AGENT tag, for up to 7 days. US Facebook/Instagram Shops check out
+on the seller's own (Shopify) site, so there is no orders API here.
 """
 
 from __future__ import annotations
@@ -16,127 +15,27 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
 
 from channels import http_calls
-from channels.attachments import AttachmentFetchError, fetch_media, meta_attachments
-from channels.base import (
-    Attachment,
-    ChannelEvent,
-    ChannelMessage,
-    SendError,
-    SendReceipt,
-    json_object,
-    validated_payload,
-)
+from channels.attachments import AttachmentFetchError, fetch_media
+from channels.base import Attachment, SendError, SendReceipt, json_object
 from channels.http_calls import ApiCallError, CallPolicy
-from channels.payload import load_json, utc_from_unix
+from channels.meta.config import MetaConfig
 from channels.ratelimit import retry_after_s
-from channels.signatures import verify_meta
-from shopdesk.settings import Settings
 from tools.models import Platform
-from tools.platform_profiles import PROFILES
 from tools.policy.loader import PlatformPolicy, load_policies
 
-OBJECTS: dict[str, Platform] = {"page": "facebook", "instagram": "instagram"}
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})  # app, user, page and custom-level throttling
 TRANSIENT_CODES = frozenset({1, 2})  # "unknown error" / "service temporarily unavailable": Meta says retry
-_STORE_NAME = PROFILES["facebook"].order_id  # Meta shop orders carry the store's order names ("#1001")
-_ORDER_NAME = re.compile(rf"{_STORE_NAME.pattern}\b|\border\s*(?:no\.?|number)?\s*{_STORE_NAME.prefix}?\s*"
-                         rf"({_STORE_NAME.number})\b", re.IGNORECASE)
 _SAFE_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 
-
-# ---------------------------------------------------------------- webhooks
-
-def verify_webhook(body: bytes, headers: Mapping[str, str], settings: Settings) -> None:
-    """X-Hub-Signature-256 = 'sha256=' + hex(HMAC-SHA256(app secret, raw body))."""
-    lower = {k.lower(): v for k, v in headers.items()}
-    secret = settings.meta_app_secret.get_secret_value() if settings.meta_app_secret else None
-    verify_meta(body, lower.get("x-hub-signature-256"), secret)
-
-
-class _Party(BaseModel):
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
-    id: str = Field(min_length=1)
-
-
-class _Message(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    mid: str = Field(min_length=1)
-    text: str | None = None
-    attachments: Any = None  # [{"type": "image", "payload": {"url": ...}}, ...]; read leniently (meta_attachments)
-    is_echo: bool = False
-    is_deleted: bool = False
-    is_unsupported: bool = False
-
-
-class _Messaging(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    sender: _Party
-    recipient: _Party
-    timestamp: int
-    message: _Message | None = None
-
-
-class _Entry(BaseModel):
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
-    id: str | None = None
-    messaging: list[dict[str, Any]] = Field(default_factory=list)
-
-
-class _Notification(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    object: str
-    entry: list[_Entry]
-
-
-def parse_webhook(body: bytes, headers: Mapping[str, str]) -> list[ChannelEvent]:
-    """Customer messages (text, attachments or both: a photo alone still continues the conversation) become
-    ChannelMessages; echoes of our own sends, deliveries, reads, reactions, postbacks and stickers are ignored."""
-    raw = load_json(body, "Meta webhook body")
-    note = validated_payload(_Notification, raw, "Meta webhook")
-    platform = OBJECTS.get(note.object)
-    if platform is None:
-        return []  # a subscription we do not handle (feed, WhatsApp...)
-    events: list[ChannelEvent] = []
-    for entry in note.entry:
-        for item in entry.messaging:
-            if "message" not in item:
-                continue  # delivery, read, reaction, postback, referral, optin...
-            event = validated_payload(_Messaging, item, "messaging event")
-            message = event.message
-            if message is None or message.is_echo or message.is_deleted or message.is_unsupported:
-                continue
-            text = (message.text or "").strip()[:20000]
-            attachments = meta_attachments(message.attachments)
-            if not text and not attachments:
-                continue
-            at = utc_from_unix(event.timestamp, "messaging timestamp", millis=True)
-            customer, business = event.sender.id, event.recipient.id
-            hint = _ORDER_NAME.search(text)
-            order_hint = (f"{_STORE_NAME.prefix}{hint.group(1)}" if hint.group(1) else hint.group(0)) if hint else None
-            events.append(ChannelMessage(
-                platform=platform, delivery_id=message.mid, conversation_key=f"{platform}:{business}:{customer}",
-                customer_identity=customer, text=text, received_at=at, platform_message_id=message.mid,
-                attachments=attachments,
-                order_hint=order_hint,
-                reply_route={"recipient_id": customer, "page_id": business, "customer_at": at.isoformat(),
-                             "platform": platform},
-            ))
-    return events
-
-
-
-
-# ---------------------------------------------------------------- Send API
 
 class MetaClient:
     """Sends replies through the Messenger Platform Send API (Messenger and Instagram alike)."""
 
-    def __init__(self, settings: Settings, http: httpx.Client, *,
+    def __init__(self, config: MetaConfig, http: httpx.Client, *,
                  policies: Mapping[str, PlatformPolicy] | None = None) -> None:
-        self._settings, self._http = settings, http
+        self._config, self._http = config, http
         self._policies = policies or load_policies()
 
     def fetch_attachment(self, attachment: Attachment, *, max_bytes: int, timeout_s: float) -> bytes:
@@ -144,7 +43,7 @@ class MetaClient:
         if not attachment.url:
             raise AttachmentFetchError("Meta gave no address for it")
         return fetch_media(self._http, attachment.url, max_bytes=max_bytes, timeout_s=timeout_s,
-                           trusted_origin=self._settings.meta_graph_url)
+                           trusted_origin=self._config.graph_url)
 
     def messaging_type(self, route: Mapping[str, str], *, human: bool, now: datetime) -> dict[str, str]:
         """RESPONSE inside the standard window; HUMAN_AGENT tag for a person's reply inside the tag window."""
@@ -171,17 +70,17 @@ class MetaClient:
 
     def send(self, text: str, route: Mapping[str, str], *, idempotency_key: str, human: bool,
              now: datetime) -> SendReceipt:
-        token = self._settings.meta_page_token
+        token = self._config.page_token
         if token is None:
             raise SendError("SHOPDESK_META_PAGE_TOKEN is not set", retryable=False)
         recipient = route.get("recipient_id") or ""
         if _platform(route) == "instagram":  # Instagram's Send API is the linked Facebook Page's
-            page_id = self._settings.meta_page_id or ""
+            page_id = self._config.page_id or ""
             if not page_id:
                 raise SendError("SHOPDESK_META_PAGE_ID (the Facebook Page linked to the Instagram account) is not "
                                 "set", retryable=False)
         else:
-            page_id = route.get("page_id") or self._settings.meta_page_id or ""
+            page_id = route.get("page_id") or self._config.page_id or ""
         if not _SAFE_ID.match(recipient) or not _SAFE_ID.match(page_id):
             raise SendError("the reply route needs a recipient_id and a page_id", retryable=False)
         limit = self._policies[_platform(route)].messaging.max_chars
@@ -192,7 +91,7 @@ class MetaClient:
                             retryable=False)
         body = {"recipient": {"id": recipient}, **self.messaging_type(route, human=human, now=now),
                 "message": {"text": text}}
-        url = f"{self._settings.meta_graph_url.rstrip('/')}/{page_id}/messages"
+        url = f"{self._config.graph_url.rstrip('/')}/{page_id}/messages"
         headers = {"Authorization": f"Bearer {token.get_secret_value()}"}
         try:
             resp = http_calls.call(lambda: self._http.post(url, json=body, headers=headers), method="POST",
@@ -208,7 +107,6 @@ class MetaClient:
 
 def _platform(route: Mapping[str, str]) -> Platform:
     return "instagram" if route.get("platform") == "instagram" else "facebook"
-
 
 
 def _call_error(exc: ApiCallError) -> SendError:

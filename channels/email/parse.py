@@ -2,11 +2,11 @@
 actually said (relay framing, quoted history and signature stripped), which order they mean, and how to
 answer in the same thread.
 
-Who wrote is proven, not read off `From:`: `channels.email_auth` checks the seller's receiving server's
+Who wrote is proven, not read off `From:`: `channels.email.auth` checks the seller's receiving server's
 Authentication-Results, and an unproven sender gets a conversation of its own, apart from the real
 customer's (`<platform>:unverified:<address>`), flagged so the agent never binds it to a customer's orders.
 
-Pure functions over bytes, so the IMAP side (`channels.email`) and tests share one parser. Three outcomes:
+Pure functions over bytes, so the IMAP side (`channels.email.client`) and tests share one parser. Three outcomes:
 a `ChannelMessage`; `IgnoredEmail` (not from a customer: our own echo, a bounce, a marketplace notice);
 `PayloadError` (unreadable: the caller keeps the raw bytes as a dead record so nothing is lost).
 """
@@ -24,7 +24,7 @@ from typing import ClassVar, cast
 
 from channels.attachments import email_attachments
 from channels.base import Attachment, ChannelMessage, PayloadError
-from channels.email_auth import sender_authentication
+from channels.email.auth import sender_authentication
 from tools.models import ORDER_ID_PATTERNS, Platform
 
 RELAY_PLATFORMS: dict[str, Platform] = {"marketplace.amazon.com": "amazon", "relay.walmart.com": "walmart"}

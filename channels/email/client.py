@@ -7,8 +7,8 @@ then `mark_seen(uids)` flags exactly those. A crash between the two re-delivers 
 the inbox deduplicates on Message-ID (or the sha256 of the raw bytes), so re-delivery is harmless.
 `poll(store)` runs both phases on one connection for a poller that passes its store callback.
 
-Who wrote comes from the receiving server's Authentication-Results under `settings.email_authserv_id`
-(`channels.email_auth`), never from `From:` alone.
+Who wrote comes from the receiving server's Authentication-Results under `config.authserv_id`
+(`channels.email.auth`), never from `From:` alone.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from channels.base import (
     SendError,
     SendReceipt,
 )
-from channels.email_parse import IgnoredEmail, parse_email, raw_delivery_id
-from shopdesk.settings import Settings
+from channels.email.config import EmailConfig
+from channels.email.parse import IgnoredEmail, parse_email, raw_delivery_id
 from tools.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -106,13 +106,13 @@ class EmailChannel:
     """ChannelReceiver (IMAP) and ChannelSender (SMTP) for the seller's mailbox.
 
     `imap_factory()` / `smtp_factory()` return a connected IMAPClient / smtplib.SMTP (tests and other
-    transports); by default they are built from settings on every call, so a dropped connection never
+    transports); by default they are built from the config on every call, so a dropped connection never
     outlives one poll or one send."""
 
-    def __init__(self, settings: Settings, *, imap_factory: Callable[[], Any] | None = None,
+    def __init__(self, config: EmailConfig, *, imap_factory: Callable[[], Any] | None = None,
                  smtp_factory: Callable[[], smtplib.SMTP] | None = None, clock: Clock | None = None,
                  batch_size: int = 50) -> None:
-        self.settings = settings
+        self.config = config
         self._imap_factory = imap_factory or self._default_imap
         self._smtp_factory = smtp_factory or self._default_smtp
         self.clock = clock or SystemClock()
@@ -121,13 +121,13 @@ class EmailChannel:
     # ------------------------------------------------------------ connections
 
     def _default_imap(self) -> IMAPClient:
-        if not self.settings.imap_host:
+        if not self.config.imap_host:
             raise MailboxUnavailable("imap_host is not configured")
-        return IMAPClient(self.settings.imap_host, port=self.settings.imap_port, ssl=self.settings.imap_ssl,
+        return IMAPClient(self.config.imap_host, port=self.config.imap_port, ssl=self.config.imap_ssl,
                           timeout=TIMEOUT_S)
 
     def _default_smtp(self) -> smtplib.SMTP:
-        s = self.settings
+        s = self.config
         if not s.smtp_host:
             raise SendError("smtp_host is not configured", retryable=False)
         helo = s.seller_email.rpartition("@")[2] or None  # also avoids a reverse-DNS lookup for the EHLO name
@@ -139,7 +139,7 @@ class EmailChannel:
     @contextmanager
     def _mailbox(self, *, readonly: bool) -> Iterator[tuple[Any, int]]:
         """(client, UIDVALIDITY) logged in with the folder selected; any IMAP/socket failure -> MailboxUnavailable."""
-        s = self.settings
+        s = self.config
         try:
             client = self._imap_factory()
         except (OSError, IMAPClientError) as exc:
@@ -168,8 +168,8 @@ class EmailChannel:
             if not isinstance(raw, bytes):
                 continue  # expunged meanwhile
             try:
-                message = parse_email(raw, seller_email=self.settings.seller_email, now=now,
-                                      authserv_id=self.settings.email_authserv_id)
+                message = parse_email(raw, seller_email=self.config.seller_email, now=now,
+                                      authserv_id=self.config.authserv_id)
                 out.append(FetchedEmail(uid, uidvalidity, message=message))
             except IgnoredEmail as exc:
                 out.append(FetchedEmail(uid, uidvalidity, ignored=exc.reason))
@@ -219,11 +219,11 @@ class EmailChannel:
         if "@" not in to:
             raise SendError("reply route has no recipient address", retryable=False)
         msg = EmailMessage(policy=policy.SMTP)
-        msg["From"] = self.settings.seller_email
+        msg["From"] = self.config.seller_email
         msg["To"] = to
         msg["Subject"] = _clean(route.get("subject", "")) or "Re: Your message"
         msg["Date"] = format_datetime(now if now.tzinfo else now.replace(tzinfo=UTC))
-        msg["Message-ID"] = message_id_for(idempotency_key, self.settings.seller_email)
+        msg["Message-ID"] = message_id_for(idempotency_key, self.config.seller_email)
         for header, key in (("In-Reply-To", "in_reply_to"), ("References", "references")):
             if route.get(key):
                 msg[header] = _clean(route[key])
@@ -239,7 +239,7 @@ class EmailChannel:
         receiving mail systems and clients collapse duplicates by Message-ID, and threading stays intact.
         `human` changes nothing for email."""
         msg = self.build_reply(text, route, idempotency_key=idempotency_key, now=now)
-        s = self.settings
+        s = self.config
         smtp: smtplib.SMTP | None = None
         try:
             smtp = self._smtp_factory()

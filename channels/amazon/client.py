@@ -1,56 +1,40 @@
-"""Amazon Selling Partner API: LWA tokens, orders (v2026-01-01) and proactive buyer messages.
+"""Amazon Selling Partner API client: LWA tokens, orders (v2026-01-01) and proactive buyer messages.
 
 Buyer messages cannot be read or answered through SP-API: they arrive at the seller's mailbox from
-the buyer's relay address and are answered by email (the email channel). So this module is not a
+the buyer's relay address and are answered by email (the email channel). So this client is not a
 `ChannelSender`; it reads orders for context and sends the few *proactive* messages the Messaging API
 allows (confirmDeliveryDetails, unexpectedProblem...), refusing text Amazon would reject before any call.
+There is no webhook module: Amazon sends nothing shopdesk listens to.
 
-What SP-API cannot tell us, and so `Order`s from here leave out (see `order_from_sp_api`):
-- packages (tracking) and buyerEmail exist for merchant-fulfilled (FBM) orders only; FBA orders come
-  back without shipments and with an unknown customer ("" unless buyerEmail is there);
-- the delivery time of a package (the order's lastUpdatedTime stands in for it) and returns (a shipped
-  order that came back still reads SHIPPED);
-- shopdesk's customer and product ids: inject `customer_ids` (buyer email -> customer id) and
-  `product_ids` (seller SKU -> product id); by default they are the buyer email and the SKU.
+What SP-API cannot tell us is listed in `channels.amazon.mapping`.
 searchOrders has no buyer filter: `search_orders(buyer_email=...)` filters a created-date window here.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx
 
 from channels import http_calls
-from channels.base import PlatformApiError, SendError, SendReceipt, json_object
+from channels.amazon.config import AmazonConfig
+from channels.amazon.errors import AmazonApiError
+from channels.amazon.mapping import order_from_sp_api
+from channels.base import SendError, SendReceipt, json_object
 from channels.http_calls import ApiCallError, CallPolicy
 from channels.ratelimit import TokenBucket, retry_after_s
 from channels.tokens import CachedToken
-from shopdesk.settings import Settings
-from tools.clock import Clock, SystemClock
 from tools import contacts
+from tools.clock import Clock, SystemClock
 from tools.errors import NotFoundError
-from tools.models import (
-    Address,
-    Carrier,
-    LineItem,
-    Order,
-    OrderStatus,
-    PaymentMethod,
-    Shipment,
-    ShipmentStatus,
-    validate_order_id,
-)
+from tools.models import Order, validate_order_id
 from tools.policy.loader import policy_for
 
-log = logging.getLogger(__name__)
 
 US_MARKETPLACE_ID = "ATVPDKIKX0DER"
 ORDERS_PATH = "/orders/2026-01-01/orders"
@@ -69,12 +53,6 @@ RATE_LIMITS: dict[str, tuple[float, int]] = {
     "getOrder": (0.5, 30), "searchOrders": (0.0056, 20),
     "getMessagingActionsForOrder": (1.0, 5), "createMessage": (1.0, 5),
 }
-
-
-class AmazonApiError(PlatformApiError):
-    """An SP-API or LWA call failed; `retryable` for timeouts, 429 and 5xx."""
-
-    code = "amazon_api_error"
 
 
 class LwaTokens(CachedToken):
@@ -106,16 +84,16 @@ class LwaTokens(CachedToken):
 class AmazonClient:
     """Orders and proactive messaging over SP-API, throttled per operation; see the module docstring."""
 
-    def __init__(self, settings: Settings, http: httpx.Client, clock: Clock | None = None, *,
+    def __init__(self, config: AmazonConfig, http: httpx.Client, clock: Clock | None = None, *,
                  marketplace_id: str = US_MARKETPLACE_ID,
                  customer_ids: Callable[[str], str | None] | None = None,
                  product_ids: Callable[[str], str | None] | None = None,
                  sleep: Callable[[float], None] = time.sleep, max_wait_s: float = 30.0, max_attempts: int = 3,
                  rate_limits: Mapping[str, tuple[float, int]] | None = None) -> None:
-        secret, refresh = settings.amazon_client_secret, settings.amazon_refresh_token
-        if not (settings.amazon_client_id and secret and refresh):
+        secret, refresh = config.client_secret, config.refresh_token
+        if not (config.client_id and secret and refresh):
             raise ValueError("SP-API needs SHOPDESK_AMAZON_CLIENT_ID, _CLIENT_SECRET and _REFRESH_TOKEN")
-        self._http, self._base = http, settings.amazon_api_url.rstrip("/")
+        self._http, self._base = http, config.api_url.rstrip("/")
         self._clock = clock or SystemClock()
         self.marketplace_id = marketplace_id
         self._customer_ids, self._product_ids = customer_ids, product_ids
@@ -125,7 +103,7 @@ class AmazonClient:
         self._policy = CallPolicy(max_attempts=max_attempts, max_wait_s=max_wait_s, retry_statuses=frozenset({429}),
                                   retry_timeouts=False, default_wait_s=None,
                                   rate_header="x-amzn-ratelimit-limit", api_code=_error_code)
-        self.tokens = LwaTokens(http, settings.amazon_lwa_url, settings.amazon_client_id, secret.get_secret_value(),
+        self.tokens = LwaTokens(http, config.lwa_url, config.client_id, secret.get_secret_value(),
                                 refresh.get_secret_value(), self._clock)
         seconds = lambda: self._clock.now().timestamp()
         self.buckets = {op: TokenBucket(rate, burst, clock=seconds, sleep=sleep)
@@ -261,128 +239,8 @@ def check_proactive_text(text: str) -> None:
         raise SendError(f"refused before sending: {problem}", retryable=False)
 
 
-# -------------------------------------------------------------------- SP-API order -> tools.models.Order
-
-_CARRIERS: dict[str, Carrier] = {"usps": "USPS", "ups": "UPS", "fedex": "FedEx", "amazon logistics": "Amazon Logistics",
-                                 "amzn_us": "Amazon Logistics", "amazon": "Amazon Logistics"}
-_DETAILED: dict[str, ShipmentStatus] = {  # packageStatus.detailedStatus (or status) -> ours
-    "PENDING_SCHEDULE": "label_created", "PENDING_PICK_UP": "label_created", "PENDING_DROP_OFF": "label_created",
-    "LABEL_CANCELLED": "label_created", "PENDING": "label_created", "DELIVERED": "delivered",
-    "OUT_FOR_DELIVERY": "out_for_delivery", "LOST": "lost", "UNDELIVERABLE": "exception", "DAMAGED": "exception",
-    "REJECTED_BY_BUYER": "exception", "RETURNING_TO_SELLER": "exception", "RETURNED_TO_SELLER": "exception",
-}
-
-
-def order_from_sp_api(raw: Any, *, customer_ids: Callable[[str], str | None] | None = None,
-                      product_ids: Callable[[str], str | None] | None = None) -> Order:
-    """Map one v2026-01-01 order (with BUYER, RECIPIENT, PROCEEDS, FULFILLMENT, PACKAGES) to an `Order`."""
-    try:
-        return _map_order(raw, customer_ids, product_ids)
-    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
-        raise AmazonApiError(f"unexpected SP-API order shape ({type(exc).__name__})",
-                             api_code="unexpected_response") from None
-
-
-def _map_order(raw: dict[str, Any], customer_ids: Callable[[str], str | None] | None,
-               product_ids: Callable[[str], str | None] | None) -> Order:
-    order_id, created = raw["orderId"], _dt(raw["createdTime"])
-    updated = _dt(raw.get("lastUpdatedTime") or raw["createdTime"])
-    fulfillment = raw.get("fulfillment") or {}
-    items, line_of = [], {}
-    for n, item in enumerate(raw["orderItems"], 1):
-        product, sku = item["product"], item["product"]["sellerSku"]
-        items.append(LineItem(line_number=n, sku=sku, product_id=(product_ids and product_ids(sku)) or sku,
-                              title=product.get("title") or sku, quantity=int(item["quantityOrdered"]),
-                              unit_price=_money(product["price"]["unitPrice"])))
-        line_of[item["orderItemId"]] = n
-    parts = _breakdowns((raw.get("proceeds") or {}).get("breakdowns")) or _breakdowns(
-        [b for item in raw["orderItems"] for b in ((item.get("proceeds") or {}).get("breakdowns") or [])])
-    subtotal = sum((i.amount for i in items), Decimal(0))
-    shipping, tax = parts.get("SHIPPING", Decimal(0)), parts.get("TAX", Decimal(0))
-    ship_by = _window_end(fulfillment.get("shipByWindow")) or created.date()
-    deliver_by = max(_window_end(fulfillment.get("deliverByWindow")) or ship_by, ship_by)
-    shipments = [s for p in raw.get("packages") or [] if (s := _shipment(p, line_of, deliver_by, updated))]
-    address = raw["recipient"]["deliveryAddress"]
-    email = str((raw.get("buyer") or {}).get("buyerEmail") or "").strip().lower()
-    status_word = fulfillment.get("fulfillmentStatus", "PENDING")
-    status = _common_status(status_word, shipments)
-    return Order(
-        id=order_id, platform="amazon", platform_ref=order_id,
-        customer_id=((customer_ids and email and customer_ids(email)) or email),
-        status=status, platform_status=status_word, created_at=created, items=items, subtotal=subtotal,
-        shipping=shipping, tax=tax, total=subtotal + shipping + tax, payment_method=PaymentMethod(kind="marketplace"),
-        shipping_address=Address(name=address["name"], line1=address["addressLine1"],
-                                 line2=address.get("addressLine2") or None, city=address["city"],
-                                 state=address["stateOrRegion"], zip=address["postalCode"]),
-        fulfillment_channel="FBA" if fulfillment.get("fulfilledBy") == "AMAZON" else "FBM",
-        ship_by=ship_by, deliver_by=deliver_by, shipments=shipments,
-        cancelled_at=updated if status == "cancelled" else None,
-        gift=any(((i.get("fulfillment") or {}).get("packing") or {}).get("giftOption") for i in raw["orderItems"]),
-    )
-
-
-def _shipment(package: dict[str, Any], line_of: dict[str, int], deliver_by: Any, updated: datetime) -> Shipment | None:
-    carrier = _CARRIERS.get(str(package.get("carrier") or "").strip().lower())
-    state = package.get("packageStatus") or {}
-    status = _DETAILED.get(state.get("detailedStatus") or "", _DETAILED.get(state.get("status") or "", "in_transit"))
-    try:
-        if carrier is None:
-            raise ValueError("carrier")
-        return Shipment(
-            id=package["packageReferenceId"], carrier=carrier, service=package.get("shippingService") or carrier,
-            tracking_number=package["trackingNumber"], status=status,
-            shipped_at=_dt(package.get("shipTime") or package["createdTime"]), estimated_delivery=deliver_by,
-            delivered_at=updated if status == "delivered" else None,
-            line_numbers=sorted({line_of[i["orderItemId"]] for i in package.get("packageItems") or []
-                                 if i.get("orderItemId") in line_of}))
-    except ValueError:
-        log.warning("skipped an Amazon package shopdesk cannot track (carrier %r)", package.get("carrier"))
-        return None
-
-
-def _common_status(word: str, shipments: list[Shipment]) -> OrderStatus:
-    if word in ("PENDING", "PENDING_AVAILABILITY"):
-        return "pending"
-    if word == "UNSHIPPED":
-        return "unshipped"
-    if word in ("CANCELLED", "UNFULFILLABLE"):  # UNFULFILLABLE: will never ship (Multi-Channel only)
-        return "cancelled"
-    if word == "SHIPPED" and shipments and all(s.status == "delivered" for s in shipments):
-        return "delivered"
-    if any(s.status in ("in_transit", "out_for_delivery", "exception", "lost") for s in shipments):
-        return "in_transit"
-    return "shipped"
-
-
-def _breakdowns(rows: Any) -> dict[str, Decimal]:
-    totals: dict[str, Decimal] = {}
-    for row in rows or []:
-        totals[row["type"]] = totals.get(row["type"], Decimal(0)) + _money(row["subtotal"])
-    return totals
-
-
-def _window_end(window: Any) -> Any:
-    return _dt(window["latestDateTime"]).date() if window and window.get("latestDateTime") else None
-
-
-# -------------------------------------------------------------------- small helpers
-
-def _money(value: Mapping[str, Any]) -> Decimal:
-    if value.get("currencyCode", "USD") != "USD":
-        raise ValueError("only USD orders are supported")
-    return Decimal(str(value["amount"]))
-
-
-def _dt(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        raise ValueError("timestamp without a timezone")
-    return value
-
-
 def _iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
-
 
 
 def _retryable(status: int) -> bool:
