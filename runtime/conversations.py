@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from contextlib import AbstractContextManager
 from datetime import datetime
-from pathlib import Path
-from sqlite3 import Connection
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from agent.routing import HANDOFF_FLAGS, REVIEW_FLAGS
-from tools.sqlite import immediate, release_db, shared_db
+from runtime.appdb.migrations import Migration, add_column
+from runtime.appdb.repository import HeldRepository
 
 ConversationStatus = Literal["new", "working", "draft_ready", "needs_approval", "handed_off", "queued", "sent",
                              "rejected", "failed"]
@@ -93,49 +91,42 @@ def _conv(row: tuple) -> ConversationRow:  # type: ignore[type-arg]
     )
 
 
-class ConversationStore:
-    def __init__(self, path: Path | str) -> None:
-        self._path = path
-        self._db, self._lock = shared_db(path)
-        with self._lock:  # schema changes commit: never in the middle of another thread's transaction
-            self._db.executescript(
-                """CREATE TABLE IF NOT EXISTS conversations (
-                    key TEXT PRIMARY KEY, platform TEXT NOT NULL, customer_identity TEXT NOT NULL, customer_id TEXT,
-                    subject TEXT, order_hint TEXT, reply_route TEXT NOT NULL DEFAULT '{}', status TEXT NOT NULL,
-                    intent TEXT, urgency TEXT, priority TEXT, deadline TEXT, waiting_since TEXT,
-                    last_message_at TEXT NOT NULL, first_response_s REAL, route TEXT, reasons TEXT, trace TEXT,
-                    updated_at TEXT NOT NULL, risk_flags TEXT NOT NULL DEFAULT '[]');
-                   CREATE INDEX IF NOT EXISTS ix_conv_deadline ON conversations(status, deadline);
-                   CREATE TABLE IF NOT EXISTS messages (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_key TEXT NOT NULL, direction TEXT NOT NULL,
-                    author TEXT NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL, platform_message_id TEXT,
-                    source TEXT UNIQUE);
-                   CREATE INDEX IF NOT EXISTS ix_messages_conv ON messages(conversation_key, id);
-                   CREATE TABLE IF NOT EXISTS audit (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_key TEXT, actor TEXT NOT NULL,
-                    action TEXT NOT NULL, detail TEXT NOT NULL, at TEXT NOT NULL);
-                   CREATE INDEX IF NOT EXISTS ix_audit_conv ON audit(conversation_key, id);
-                   CREATE TABLE IF NOT EXISTS context_events (
-                    platform TEXT NOT NULL, delivery_id TEXT NOT NULL, kind TEXT NOT NULL, topic TEXT NOT NULL,
-                    order_id TEXT, status TEXT, data TEXT NOT NULL, received_at TEXT NOT NULL,
-                    PRIMARY KEY (platform, delivery_id));
-                   CREATE INDEX IF NOT EXISTS ix_context_order ON context_events(order_id);"""
-            )
-            columns = {r[1] for r in self._db.execute("PRAGMA table_info(conversations)")}
-            if "risk_flags" not in columns:  # databases made before flags were kept per conversation
-                self._db.execute("ALTER TABLE conversations ADD COLUMN risk_flags TEXT NOT NULL DEFAULT '[]'")
-                self._db.commit()
-            message_columns = {r[1] for r in self._db.execute("PRAGMA table_info(messages)")}
-            if "attachments" not in message_columns:  # databases made before attachments were kept
-                self._db.execute("ALTER TABLE messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]'")
-                self._db.execute("ALTER TABLE messages ADD COLUMN attachments_pending INTEGER NOT NULL DEFAULT 0")
-                self._db.commit()
-            self._db.execute("CREATE INDEX IF NOT EXISTS ix_messages_attachments_pending ON messages(id) "
-                             "WHERE attachments_pending = 1")
-            self._db.commit()
-
-    def _tx(self) -> AbstractContextManager[Connection]:
-        return immediate(self._db, self._lock)
+class ConversationStore(HeldRepository):
+    COMPONENT = "conversations"
+    MIGRATIONS = (
+        Migration(1, "conversations, messages, audit, context events", (
+            """CREATE TABLE IF NOT EXISTS conversations (
+                key TEXT PRIMARY KEY, platform TEXT NOT NULL, customer_identity TEXT NOT NULL, customer_id TEXT,
+                subject TEXT, order_hint TEXT, reply_route TEXT NOT NULL DEFAULT '{}', status TEXT NOT NULL,
+                intent TEXT, urgency TEXT, priority TEXT, deadline TEXT, waiting_since TEXT,
+                last_message_at TEXT NOT NULL, first_response_s REAL, route TEXT, reasons TEXT, trace TEXT,
+                updated_at TEXT NOT NULL, risk_flags TEXT NOT NULL DEFAULT '[]')""",
+            "CREATE INDEX IF NOT EXISTS ix_conv_deadline ON conversations(status, deadline)",
+            """CREATE TABLE IF NOT EXISTS messages (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_key TEXT NOT NULL, direction TEXT NOT NULL,
+                author TEXT NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL, platform_message_id TEXT,
+                source TEXT UNIQUE)""",
+            "CREATE INDEX IF NOT EXISTS ix_messages_conv ON messages(conversation_key, id)",
+            """CREATE TABLE IF NOT EXISTS audit (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_key TEXT, actor TEXT NOT NULL,
+                action TEXT NOT NULL, detail TEXT NOT NULL, at TEXT NOT NULL)""",
+            "CREATE INDEX IF NOT EXISTS ix_audit_conv ON audit(conversation_key, id)",
+            """CREATE TABLE IF NOT EXISTS context_events (
+                platform TEXT NOT NULL, delivery_id TEXT NOT NULL, kind TEXT NOT NULL, topic TEXT NOT NULL,
+                order_id TEXT, status TEXT, data TEXT NOT NULL, received_at TEXT NOT NULL,
+                PRIMARY KEY (platform, delivery_id))""",
+            "CREATE INDEX IF NOT EXISTS ix_context_order ON context_events(order_id)",
+        )),
+        Migration(2, "risk flags kept per conversation", (
+            add_column("conversations", "risk_flags", "TEXT NOT NULL DEFAULT '[]'"),
+        )),
+        Migration(3, "attachments kept per message", (
+            add_column("messages", "attachments", "TEXT NOT NULL DEFAULT '[]'"),
+            add_column("messages", "attachments_pending", "INTEGER NOT NULL DEFAULT 0"),
+            "CREATE INDEX IF NOT EXISTS ix_messages_attachments_pending ON messages(id) "
+            "WHERE attachments_pending = 1",
+        )),
+    )
 
     # ------------------------------------------------------------------ writes
 
@@ -332,9 +323,6 @@ class ConversationStore:
                                 (key, limit) if key else (limit,))
         return [AuditRow(id=r[0], conversation_key=r[1], actor=r[2], action=r[3], detail=json.loads(r[4]),
                          at=datetime.fromisoformat(r[5])) for r in rows]
-
-    def close(self) -> None:
-        release_db(self._path)
 
 
 def _message(r: tuple) -> MessageRow:  # type: ignore[type-arg]

@@ -10,8 +10,6 @@ second run safe). Failures retry with backoff and end as visible dead letters, n
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +17,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from agent.schemas import InboundMessage
-from tools.sqlite import immediate, release_db, shared_db
+from runtime.appdb.migrations import Migration, add_column
+from runtime.appdb.repository import HeldRepository
 
 Status = Literal["queued", "claimed", "done", "dead"]
 
@@ -54,29 +53,28 @@ def _row(row: tuple) -> InboxItem:  # type: ignore[type-arg]
     )
 
 
-class Inbox:
+class Inbox(HeldRepository):
+    COMPONENT = "inbox"
+    MIGRATIONS = (
+        Migration(1, "inbox table", (
+            """CREATE TABLE IF NOT EXISTS inbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, platform TEXT NOT NULL, delivery_id TEXT NOT NULL,
+                conversation_key TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'queued',
+                attempts INTEGER NOT NULL DEFAULT 0, available_at TEXT NOT NULL, claimed_by TEXT,
+                lease_until TEXT, last_error TEXT, UNIQUE (platform, delivery_id))""",
+            "CREATE INDEX IF NOT EXISTS ix_inbox_status ON inbox(status, available_at)",
+            "CREATE INDEX IF NOT EXISTS ix_inbox_conversation ON inbox(conversation_key, id)",
+        )),
+        Migration(2, "channel and started checkpoint", (
+            add_column("inbox", "channel", "TEXT"),
+            add_column("inbox", "started_checkpoint", "TEXT"),
+        )),
+    )
+
     def __init__(self, path: Path | str, *, max_attempts: int = 5, base_delay_s: float = 5.0) -> None:
-        self._path = path
-        self._db, self._lock = shared_db(path)
-        with self._lock:  # schema changes commit: never in the middle of another thread's transaction
-            self._db.executescript(
-                """CREATE TABLE IF NOT EXISTS inbox (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT, platform TEXT NOT NULL, delivery_id TEXT NOT NULL,
-                    conversation_key TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'queued',
-                    attempts INTEGER NOT NULL DEFAULT 0, available_at TEXT NOT NULL, claimed_by TEXT,
-                    lease_until TEXT, last_error TEXT, UNIQUE (platform, delivery_id));
-                   CREATE INDEX IF NOT EXISTS ix_inbox_status ON inbox(status, available_at);
-                   CREATE INDEX IF NOT EXISTS ix_inbox_conversation ON inbox(conversation_key, id);"""
-            )
-            have = {r[1] for r in self._db.execute("PRAGMA table_info(inbox)")}
-            for column in ("channel", "started_checkpoint"):  # databases made before these existed
-                if column not in have:
-                    self._db.execute(f"ALTER TABLE inbox ADD COLUMN {column} TEXT")
+        super().__init__(path)
         self.max_attempts = max_attempts
         self.base_delay_s = base_delay_s
-
-    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
-        return immediate(self._db, self._lock)
 
     def put(self, message: InboundMessage, *, delivery_id: str, conversation_key: str,
             channel: dict[str, Any] | None = None, available_at: datetime | None = None) -> tuple[InboxItem, bool]:
@@ -162,5 +160,3 @@ class Inbox:
         rows = list(self._db.execute(sql, (status,) if status else ()))
         return [_row(r) for r in (rows[-limit:] if limit else rows)]
 
-    def close(self) -> None:
-        release_db(self._path)

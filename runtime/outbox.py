@@ -10,7 +10,6 @@ person, released by `shopdesk outbox retry`), because a double send is worse tha
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from sqlite3 import Connection
@@ -19,7 +18,8 @@ from typing import Literal
 from pydantic import BaseModel
 
 from agent.schemas import OutboundMessage
-from tools.sqlite import immediate, release_db, shared_db
+from runtime.appdb.migrations import Migration, add_column
+from runtime.appdb.repository import HeldRepository
 
 OutboxStatus = Literal["queued", "claimed", "sending", "sent", "dead", "uncertain", "cancelled"]
 
@@ -37,10 +37,6 @@ class OutboxRecord(BaseModel):
 
 
 _COLS = "id, payload, status, created_at, attempts, available_at, last_error, sent_at, platform_message_id"
-_EXTRA_COLUMNS = {
-    "attempts": "INTEGER NOT NULL DEFAULT 0", "available_at": "TEXT", "last_error": "TEXT", "sent_at": "TEXT",
-    "platform_message_id": "TEXT", "claimed_by": "TEXT", "lease_until": "TEXT",
-}
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -53,27 +49,31 @@ def _row(r: tuple) -> OutboxRecord:  # type: ignore[type-arg]
                         last_error=r[6], sent_at=_dt(r[7]), platform_message_id=r[8])
 
 
-class Outbox:
+class Outbox(HeldRepository):
+    COMPONENT = "outbox"
+    MIGRATIONS = (
+        Migration(1, "outbox table", (
+            """CREATE TABLE IF NOT EXISTS outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT UNIQUE NOT NULL,
+                conversation_id TEXT NOT NULL, platform TEXT NOT NULL, payload TEXT NOT NULL,
+                status TEXT NOT NULL DEFAULT 'queued', created_at TEXT NOT NULL)""",
+        )),
+        Migration(2, "sending: attempts, backoff, leases, platform ids", (
+            add_column("outbox", "attempts", "INTEGER NOT NULL DEFAULT 0"),
+            add_column("outbox", "available_at", "TEXT"),
+            add_column("outbox", "last_error", "TEXT"),
+            add_column("outbox", "sent_at", "TEXT"),
+            add_column("outbox", "platform_message_id", "TEXT"),
+            add_column("outbox", "claimed_by", "TEXT"),
+            add_column("outbox", "lease_until", "TEXT"),
+            "CREATE INDEX IF NOT EXISTS ix_outbox_status ON outbox(status, available_at)",
+        )),
+    )
+
     def __init__(self, path: Path | str, *, max_attempts: int = 6, base_delay_s: float = 5.0) -> None:
-        self._path = path
-        self._db, self._lock = shared_db(path)
-        with self._lock:  # schema changes commit: never in the middle of another thread's transaction
-            self._db.execute(
-                """CREATE TABLE IF NOT EXISTS outbox (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT UNIQUE NOT NULL,
-                    conversation_id TEXT NOT NULL, platform TEXT NOT NULL, payload TEXT NOT NULL,
-                    status TEXT NOT NULL DEFAULT 'queued', created_at TEXT NOT NULL)"""
-            )
-            have = {r[1] for r in self._db.execute("PRAGMA table_info(outbox)")}
-            for column, decl in _EXTRA_COLUMNS.items():  # databases made before sending existed
-                if column not in have:
-                    self._db.execute(f"ALTER TABLE outbox ADD COLUMN {column} {decl}")
-            self._db.execute("CREATE INDEX IF NOT EXISTS ix_outbox_status ON outbox(status, available_at)")
+        super().__init__(path)
         self.max_attempts = max_attempts
         self.base_delay_s = base_delay_s
-
-    def _tx(self) -> AbstractContextManager[Connection]:
-        return immediate(self._db, self._lock)
 
     def _get(self, db: Connection, where: str, arg: object) -> OutboxRecord:
         return _row(db.execute(f"SELECT {_COLS} FROM outbox WHERE {where}", (arg,)).fetchone())
@@ -157,9 +157,6 @@ class Outbox:
     def for_conversation(self, conversation_id: str) -> list[OutboxRecord]:
         rows = self._db.execute(f"SELECT {_COLS} FROM outbox WHERE conversation_id = ? ORDER BY id", (conversation_id,))
         return [_row(r) for r in rows]
-
-    def close(self) -> None:
-        release_db(self._path)
 
 
 class DryRunOutbox:

@@ -26,10 +26,11 @@ from pathlib import Path
 from sqlite3 import OperationalError
 from typing import Any
 
+from runtime.appdb.migrations import Migration
+from runtime.appdb.repository import Repository
 from runtime.conversations import ConversationStore
-from shopdesk.workspace import UNASSIGNED, WorkspaceStore, app_db
+from shopdesk.workspace import UNASSIGNED, WorkspaceStore
 from tools.errors import NotFoundError
-from tools.sqlite import immediate
 
 log = logging.getLogger("shopdesk.search")
 
@@ -64,18 +65,25 @@ def parse_query(text: str | None) -> list[str]:
     return terms
 
 
-class SearchIndex:
+class SearchIndex(Repository):
+    COMPONENT = "search"
+    MIGRATIONS = (
+        Migration(1, "search documents", (
+            "CREATE TABLE IF NOT EXISTS ws_search_docs (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "conversation_key TEXT NOT NULL UNIQUE, version TEXT NOT NULL, body TEXT NOT NULL)",
+        )),
+    )
+
     def __init__(self, path: Path | str, conversations: ConversationStore, workspace: WorkspaceStore,
                  backend: Callable[[], Any], *, fts: bool = True) -> None:
-        """`backend`: returns the commerce store (customers, orders) when a document is built."""
-        self._path = path
+        """`backend`: returns the commerce store (customers, orders) when a document is built. The FTS5 index
+        is no migration: whether it exists depends on the SQLite at hand, and it is rebuilt from the documents."""
         self._conversations = conversations
         self._workspace = workspace
         self._backend = backend
         self._building = threading.Lock()
-        with app_db(path) as (db, lock), lock:
-            db.execute("CREATE TABLE IF NOT EXISTS ws_search_docs (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-                       "conversation_key TEXT NOT NULL UNIQUE, version TEXT NOT NULL, body TEXT NOT NULL)")
+        super().__init__(path)
+        with self._conn() as (db, lock), lock:
             self.fts = fts and _ensure_fts(db)
 
     # ------------------------------------------------------------------ queries
@@ -97,8 +105,7 @@ class SearchIndex:
             if term not in indexed:
                 sql += " AND instr(d.body, ?) > 0"
                 args.append(term)
-        with app_db(self._path) as (db, lock), lock:
-            return {r[0] for r in db.execute(sql, args)}
+        return {r[0] for r in self._read(sql, tuple(args))}
 
     # ------------------------------------------------------------------ documents
 
@@ -107,7 +114,7 @@ class SearchIndex:
         with self._building:
             stale = self._stale()
             built = [(key, version, self._document(key)) for key, version in stale]
-            with app_db(self._path) as (db, lock), immediate(db, lock) as tx:
+            with self._tx() as tx:
                 for key, version, (body, complete) in built:
                     self._store(tx, key, version if complete else _RETRY, body)
             return len(built)
@@ -118,8 +125,7 @@ class SearchIndex:
                "COALESCE((SELECT MAX(n.id) FROM ws_notes n WHERE n.conversation_key = c.key), 0) AS v "
                "FROM conversations c LEFT JOIN ws_search_docs d ON d.conversation_key = c.key) "
                "WHERE have IS NULL OR have != v")
-        with app_db(self._path) as (db, lock), lock:
-            return [(r[0], r[1]) for r in db.execute(sql, (DOC_FORMAT,))]
+        return [(r[0], r[1]) for r in self._read(sql, (DOC_FORMAT,))]
 
     def _document(self, key: str) -> tuple[str, bool]:
         """The document of `key` and whether it is complete (False: the store failed; built again later)."""

@@ -14,15 +14,13 @@ sent. The filled text then goes through the same send path as any edited reply (
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
-from sqlite3 import Connection, IntegrityError
+from sqlite3 import IntegrityError
 
 from pydantic import BaseModel, Field
 
-from tools.sqlite import immediate, release_db, shared_db
+from runtime.appdb.migrations import Migration
+from runtime.appdb.repository import Repository
 
 NAME_MAX = 80
 BODY_MAX = 2000
@@ -115,26 +113,19 @@ def fill(body: str, facts: MacroFacts) -> str:
     return _PLACEHOLDER.sub(lambda m: facts.values[m.group(1)], body)
 
 
-class MacroStore:
+class MacroStore(Repository):
     """The macros table in the app database. Opens the shared connection per call (cheap: the service keeps the
     file open), so it holds nothing to close."""
 
-    def __init__(self, path: Path | str) -> None:
-        self._path = path
-        with self._tx() as db:
-            db.execute("""CREATE TABLE IF NOT EXISTS macros (
+    COMPONENT = "macros"
+    MIGRATIONS = (
+        Migration(1, "macros and the defaults' seeding mark", (
+            """CREATE TABLE IF NOT EXISTS macros (
                 id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE COLLATE NOCASE, body TEXT NOT NULL,
-                created_by TEXT NOT NULL, created_at TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL)""")
-            db.execute("CREATE TABLE IF NOT EXISTS macro_defaults (seeded_at TEXT NOT NULL)")
-
-    @contextmanager
-    def _tx(self) -> Iterator[Connection]:
-        db, lock = shared_db(self._path)
-        try:
-            with immediate(db, lock) as tx:
-                yield tx
-        finally:
-            release_db(self._path)
+                created_by TEXT NOT NULL, created_at TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+            "CREATE TABLE IF NOT EXISTS macro_defaults (seeded_at TEXT NOT NULL)",
+        )),
+    )
 
     def seed_defaults(self, at: datetime) -> bool:
         """The default macros, once per database (deleting them later sticks); True when they were added now."""

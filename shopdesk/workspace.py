@@ -1,33 +1,32 @@
 """The team's own layer on a conversation: who it is assigned to, who has it open, internal notes and tags.
 
-Kept in the app database beside the conversations, in tables of its own (`ws_*`, created idempotently and
-migrated by a schema version kept in `ws_meta`). Nothing on the path of a customer message reads these
-tables (the inbox, the worker, the agent's graph, the outbox, the dispatcher): that is what keeps an
-internal note out of the agent's prompt and out of every reply.
+Kept in the app database beside the conversations, in tables of its own (`ws_*`, created and migrated by
+the app database's one mechanism, `runtime/appdb/migrations.py`). Nothing on the path of a customer message
+reads these tables (the inbox, the worker, the agent's graph, the outbox, the dispatcher): that is what keeps
+an internal note out of the agent's prompt and out of every reply.
 
 Presence ("bo is viewing this") runs on wall-clock seconds with a short TTL that the console's refresh
 timer renews: it is about people at their screens now, not about the service clock (which a demo or a test
 may freeze). Everything else is stamped with the time the caller passes (the service clock).
 
-Connections: the shared app-database connection (`tools.sqlite.shared_db`) is taken per call and released
-after it, so this store needs no lifecycle of its own and never holds a file open past the service.
+Connections: the shared app-database connection is taken per call and released after it
+(`runtime.appdb.repository.Repository`), so this store needs no lifecycle of its own and never holds a file
+open past the service.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Collection, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
-from sqlite3 import Connection
-from threading import RLock
 from typing import Literal
 
 from pydantic import BaseModel
 
-from tools.sqlite import immediate, release_db, shared_db
+from runtime.appdb.migrations import Migration
+from runtime.appdb.repository import Repository
 
 Activity = Literal["viewing", "replying"]
 UNASSIGNED = ":unassigned"
@@ -36,27 +35,6 @@ TagOutcome = Literal["added", "present", "full"]
 
 PRESENCE_TTL_S = 15.0
 """A viewer not renewed for this long is gone (the console renews every few seconds while a tab is open)."""
-
-_MIGRATIONS: tuple[str, ...] = (
-    # 1: the first schema
-    """CREATE TABLE IF NOT EXISTS ws_assignments (
-         conversation_key TEXT PRIMARY KEY, assignee TEXT NOT NULL, assigned_by TEXT NOT NULL,
-         assigned_at TEXT NOT NULL);
-       CREATE INDEX IF NOT EXISTS ix_ws_assignee ON ws_assignments(assignee);
-       CREATE TABLE IF NOT EXISTS ws_presence (
-         viewer TEXT PRIMARY KEY, user_name TEXT NOT NULL, conversation_key TEXT NOT NULL,
-         activity TEXT NOT NULL, seen_at REAL NOT NULL);
-       CREATE INDEX IF NOT EXISTS ix_ws_presence_conv ON ws_presence(conversation_key, seen_at);
-       CREATE TABLE IF NOT EXISTS ws_notes (
-         id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_key TEXT NOT NULL, author TEXT NOT NULL,
-         text TEXT NOT NULL, at TEXT NOT NULL);
-       CREATE INDEX IF NOT EXISTS ix_ws_notes_conv ON ws_notes(conversation_key, id);
-       CREATE TABLE IF NOT EXISTS ws_tags (
-         conversation_key TEXT NOT NULL, tag TEXT NOT NULL, added_by TEXT NOT NULL, added_at TEXT NOT NULL,
-         PRIMARY KEY (conversation_key, tag));
-       CREATE INDEX IF NOT EXISTS ix_ws_tags_tag ON ws_tags(tag, conversation_key);""",
-)
-SCHEMA_VERSION = len(_MIGRATIONS)
 
 
 class Note(BaseModel):
@@ -82,26 +60,36 @@ class Marks(BaseModel):
     tags: list[str] = []
 
 
-class WorkspaceStore:
+class WorkspaceStore(Repository):
+    COMPONENT = "workspace"
+    MIGRATIONS = (
+        Migration(1, "assignments, presence, notes, tags", (
+            """CREATE TABLE IF NOT EXISTS ws_assignments (
+                conversation_key TEXT PRIMARY KEY, assignee TEXT NOT NULL, assigned_by TEXT NOT NULL,
+                assigned_at TEXT NOT NULL)""",
+            "CREATE INDEX IF NOT EXISTS ix_ws_assignee ON ws_assignments(assignee)",
+            """CREATE TABLE IF NOT EXISTS ws_presence (
+                viewer TEXT PRIMARY KEY, user_name TEXT NOT NULL, conversation_key TEXT NOT NULL,
+                activity TEXT NOT NULL, seen_at REAL NOT NULL)""",
+            "CREATE INDEX IF NOT EXISTS ix_ws_presence_conv ON ws_presence(conversation_key, seen_at)",
+            """CREATE TABLE IF NOT EXISTS ws_notes (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_key TEXT NOT NULL, author TEXT NOT NULL,
+                text TEXT NOT NULL, at TEXT NOT NULL)""",
+            "CREATE INDEX IF NOT EXISTS ix_ws_notes_conv ON ws_notes(conversation_key, id)",
+            """CREATE TABLE IF NOT EXISTS ws_tags (
+                conversation_key TEXT NOT NULL, tag TEXT NOT NULL, added_by TEXT NOT NULL, added_at TEXT NOT NULL,
+                PRIMARY KEY (conversation_key, tag))""",
+            "CREATE INDEX IF NOT EXISTS ix_ws_tags_tag ON ws_tags(tag, conversation_key)",
+        )),
+        # the workspace's own version table, from before schema_migrations: versions are kept there now
+        Migration(2, "drop ws_meta", ("DROP TABLE IF EXISTS ws_meta",)),
+    )
+
     def __init__(self, path: Path | str, *, wall: Callable[[], float] = time.time,
                  presence_ttl_s: float = PRESENCE_TTL_S) -> None:
-        self._path = path
         self.wall = wall
         self.presence_ttl_s = presence_ttl_s
-        with self._conn() as (db, lock), lock:  # schema changes commit: never inside another thread's transaction
-            migrate(db)
-
-    def _conn(self) -> AbstractContextManager[tuple[Connection, RLock]]:
-        return app_db(self._path)
-
-    @contextmanager
-    def _tx(self) -> Iterator[Connection]:
-        with self._conn() as (db, lock), immediate(db, lock) as tx:
-            yield tx
-
-    def _read(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple]:  # type: ignore[type-arg]
-        with self._conn() as (db, lock), lock:
-            return db.execute(sql, args).fetchall()
+        super().__init__(path)
 
     # ------------------------------------------------------------------ assignment
 
@@ -221,28 +209,6 @@ class WorkspaceStore:
             if kept is None or (activity == "replying" and kept.activity != "replying"):
                 people[user] = Viewer(user=user, activity=activity, seen_at=seen)
         return list(people.values())
-
-
-@contextmanager
-def app_db(path: Path | str) -> Iterator[tuple[Connection, RLock]]:
-    """The app database's shared connection and its lock, held for one block only."""
-    db, lock = shared_db(path)
-    try:
-        yield db, lock
-    finally:
-        release_db(path)
-
-
-def migrate(db: Connection) -> int:
-    """Bring the workspace tables to SCHEMA_VERSION (each step once, in order); returns the version found."""
-    db.execute("CREATE TABLE IF NOT EXISTS ws_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    row = db.execute("SELECT value FROM ws_meta WHERE key = 'schema'").fetchone()
-    found = int(row[0]) if row else 0
-    for version, script in enumerate(_MIGRATIONS[found:], start=found + 1):
-        db.executescript(script)  # idempotent statements: a step cut off half-way runs again cleanly
-        db.execute("INSERT INTO ws_meta VALUES ('schema', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                   (str(version),))
-    return found
 
 
 def _json_list(values: Collection[str]) -> str:

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
+from threading import RLock
 from typing import Any
 
 import pytest
@@ -14,12 +15,13 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from channels.base import ChannelMessage
+from runtime.appdb.migrations import migrate
 from runtime.conversations import ConversationStore
 from shopdesk.console_service import ConsoleError, ConsoleService, User
 from shopdesk.inbox_search import MAX_QUERY_CHARS, SearchIndex, parse_query
 from shopdesk.service import Service
 from shopdesk.settings import Settings
-from shopdesk.workspace import SCHEMA_VERSION, UNASSIGNED, Viewer, WorkspaceStore, migrate
+from shopdesk.workspace import UNASSIGNED, Viewer, WorkspaceStore
 from shopdesk.workspace_service import (ANY, MINE, NOTE_MAX_CHARS, TAGS_PER_CONVERSATION, Snapshot, WorkspaceService,
                                         tag_slug, viewer_id)
 from tools.models import PLATFORMS
@@ -76,11 +78,16 @@ def test_the_schema_is_created_once_and_an_existing_database_is_migrated(tmp_pat
     with sqlite3.connect(path) as db:
         assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'ws_notes'").fetchone()
     WorkspaceStore(path)
+    component, migrations = WorkspaceStore.COMPONENT, WorkspaceStore.MIGRATIONS
+    current = migrations[-1].version
     with sqlite3.connect(path) as db:
-        assert migrate(db) == SCHEMA_VERSION  # already current: nothing to do
+        assert migrate(db, RLock(), component, migrations) == current  # already current: nothing to do
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        db.execute("UPDATE ws_meta SET value = '0' WHERE key = 'schema'")  # a step cut off before it was recorded
-        assert migrate(db) == 0 and db.execute("SELECT value FROM ws_meta").fetchone()[0] == str(SCHEMA_VERSION)
+        db.execute("DELETE FROM schema_migrations WHERE component = ?", (component,))  # cut off before recorded
+        db.commit()
+        assert migrate(db, RLock(), component, migrations) == 0
+        assert db.execute("SELECT MAX(version) FROM schema_migrations WHERE component = ?",
+                          (component,)).fetchone()[0] == current
     assert {"ws_assignments", "ws_presence", "ws_notes", "ws_tags", "conversations"} <= tables
     store = WorkspaceStore(path)  # opening again keeps what was there
     assert store.add_note("k", "ana", "kept", ANCHOR, limit=5) is not None
