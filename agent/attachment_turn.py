@@ -47,7 +47,7 @@ def attachment_triage(state: AgentState, base: dict[str, Any]) -> Triage | None:
     if not attachment_only(state):
         return None
     intent = state.get("active_intent") or "other"
-    return Triage(intent=intent, confidence=1.0, source="conversation", **base)  # type: ignore[arg-type]
+    return Triage(intent=intent, confidence=1.0, source="conversation", **base)
 
 
 def attachment_outcome(state: AgentState) -> dict[str, Any] | None:

@@ -27,7 +27,6 @@ from agent.nodes.route import RULE_ANSWERS
 from agent.plans import PlanOutcome
 from agent.prompts import AGENT_SYSTEM, DRAFT_SYSTEM, REWRITE_SYSTEM, REWRITE_USER
 from agent.routing import decide
-from agent.schemas import Triage
 from agent.state import AgentState
 from tools.context import ToolContext
 from tools.registry import openai_tool_schemas
@@ -49,11 +48,12 @@ def handoff_already_decided(ctx: AgentContext, state: AgentState, *, handoff_rea
 
     Asks the route node's own `decide` (with a draft assumed), so the rule lives in one place.
     """
-    if not state.get("triage"):
+    triage = state.get("triage")
+    if not triage:
         return []
     received = state.get("received_at")
     decision = decide(
-        triage=Triage.model_validate(state["triage"]), policy=ctx.policies[state["platform"]],  # type: ignore[index]
+        triage=triage, policy=ctx.policies[state["platform"]],
         settings=ctx.seller_settings, received_at=datetime.fromisoformat(received) if received else ctx.clock.now(),
         now=ctx.clock.now(), has_draft=True, compliance=None, handoff_reason=handoff_reason, review_reason=None,
         needs_approval=False, human_approved=False, answered_by_rule=template in RULE_ANSWERS,
@@ -66,7 +66,7 @@ def llm_answer(ctx: AgentContext, tool_ctx: ToolContext, state: AgentState,
     """Let the model look things up for a message no plan covers; hand off if it cannot finish."""
     from agent.llm import LLMUnavailable, invoke_safely
 
-    policy = ctx.policies[state["platform"]]  # type: ignore[index]
+    policy = ctx.policies[state["platform"]]
     system = AGENT_SYSTEM.format(platform_name=policy.display_name, customer_name=state.get("customer_name") or "a customer")
     messages: list[AnyMessage] = [SystemMessage(content=system), *_history(state)]
     if not messages or not isinstance(messages[-1], HumanMessage):
@@ -115,12 +115,12 @@ def llm_phrase(ctx: AgentContext, state: AgentState, template_text: str, facts: 
     """
     from agent.llm import LLMUnavailable, invoke_safely
 
-    outcome = state.get("outcome") or {}
-    if reasons := handoff_already_decided(ctx, state, handoff_reason=outcome.get("handoff_reason"),
-                                          template=outcome.get("template")):
+    outcome = state.get("outcome")
+    if reasons := handoff_already_decided(ctx, state, handoff_reason=outcome.handoff_reason if outcome else None,
+                                          template=outcome.template if outcome else None):
         _note(notes, f"no LLM phrasing: the message goes to a person ({'; '.join(reasons)})")
         return None
-    policy = ctx.policies[state["platform"]]  # type: ignore[index]
+    policy = ctx.policies[state["platform"]]
     prompt = DRAFT_SYSTEM.format(
         platform_name=policy.display_name, first_name=first_name or "there", max_chars=policy.messaging.max_chars,
         facts=json.dumps(facts, default=str)[:6000], passages=_passages(passages), template_draft=template_text,

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from agent.answer_gate import review_reason as gate_reason
 from agent.clocks import reply_deadline
-from agent.schemas import ComplianceReport, Decision, Triage
+from agent.schemas import ComplianceReport, Decision, Priority, Triage
 from agent.templates_es import answers_in
 from agent.urgency import clock_urgency, rank
 from agent.seller_settings import SellerSettings
@@ -43,15 +43,15 @@ REVIEW_FLAGS = {
 }
 
 
-PRIORITY = {"critical": "urgent", "high": "high", "normal": "normal", "low": "low"}
+PRIORITY: dict[str, Priority] = {"critical": "urgent", "high": "high", "normal": "normal", "low": "low"}
 
 
-def priority_for(urgency: str | None, hours_left: float) -> str:
+def priority_for(urgency: str | None, hours_left: float) -> Priority:
     """The handoff priority: the message's urgency (agent/urgency.py), never below what the reply clock alone
     asks for on the same thresholds, so the priority and the urgency a person sees never disagree."""
-    level = urgency if urgency in PRIORITY else "normal"
-    clock = clock_urgency(hours_left)
-    return PRIORITY[max(level, clock, key=rank) if clock != "normal" else level]  # type: ignore[arg-type]
+    level: str = urgency if urgency in PRIORITY else "normal"
+    clock: str = clock_urgency(hours_left)
+    return PRIORITY[max(level, clock, key=rank) if clock != "normal" else level]
 
 
 def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, received_at: datetime, now: datetime,
@@ -86,7 +86,7 @@ def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, 
     if reasons_handoff:
         if unproven and not any(r.startswith("sender not authenticated") for r in reasons_handoff):
             reasons_handoff.append(unproven)
-        return Decision(route="handoff", reasons=reasons_handoff, deadline=deadline, priority=priority)  # type: ignore[arg-type]
+        return Decision(route="handoff", reasons=reasons_handoff, deadline=deadline, priority=priority)
     review: list[str] = [REVIEW_FLAGS[f] for f in triage.risk_flags if f in REVIEW_FLAGS
                          and not (f == "off_platform_request" and policy.messaging.off_platform_contact_allowed)]
     # on the seller's own store and Meta shops "your website" or "email me" is not leaving a platform
@@ -117,5 +117,5 @@ def decide(*, triage: Triage, policy: PlatformPolicy, settings: SellerSettings, 
         if not channel.auto_send_outside_business_hours and not settings.business_hours.is_open(now):
             review.append("outside business hours")
     if review:
-        return Decision(route="review", reasons=review, deadline=deadline, priority=priority)  # type: ignore[arg-type]
-    return Decision(route="auto_send", reasons=["all checks passed"], deadline=deadline, priority=priority)  # type: ignore[arg-type]
+        return Decision(route="review", reasons=review, deadline=deadline, priority=priority)
+    return Decision(route="auto_send", reasons=["all checks passed"], deadline=deadline, priority=priority)

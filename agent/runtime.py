@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command
 from pydantic import BaseModel, Field
@@ -21,6 +22,8 @@ from agent.graph import build_graph
 from agent.held_turn import awaits_approval, dropped_write, held_from
 from agent.routing import HANDOFF_FLAGS
 from agent.schemas import InboundMessage
+from agent.state import AgentState, as_model, dump, typed_state
+from tools.results import PendingAction
 
 
 class ToolCallTrace(BaseModel):
@@ -63,11 +66,11 @@ class ReplyTrace(BaseModel):
 
 
 class AgentRuntime:
-    def __init__(self, context: AgentContext, checkpointer: BaseCheckpointSaver | None = None) -> None:  # type: ignore[type-arg]
+    def __init__(self, context: AgentContext, checkpointer: BaseCheckpointSaver[Any] | None = None) -> None:
         self.context = context
         self.graph = build_graph(checkpointer)
 
-    def _config(self, thread: str) -> dict[str, Any]:
+    def _config(self, thread: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread}, "recursion_limit": 40}
 
     def handle(self, message: InboundMessage, thread: str | None = None,
@@ -84,27 +87,28 @@ class AgentRuntime:
         }
         if held_flags is not None:
             inputs["held_flags"] = list(held_flags)
-        paused = self.graph.get_state(self._config(thread))  # type: ignore[arg-type]
+        paused = self.graph.get_state(self._config(thread))
+        before = typed_state(paused.values)
         # an earlier reply still waits for a person: it is carried into this turn, not dropped (agent/held_turn.py)
         # ... unless it proposed a write that waits for the customer's own yes: this message may be that answer,
         # and the new turn settles it (runs it or not) with a reply of its own; folding the earlier offer into
         # that reply would ask again what was just done
-        pending = paused.values.get("pending_action") if paused.interrupts else None
+        pending = before.get("pending_action") if paused.interrupts else None
         awaits_customer = bool(pending) and not awaits_approval(pending)
-        held = held_from(paused.values) if paused.interrupts and not awaits_customer else None
+        held = held_from(before) if paused.interrupts and not awaits_customer else None
         inputs["held_turn"] = held
         context = self.context
         if held is not None:  # nothing goes out alone while a person still owes the earlier answer
             context = replace(context, seller_settings=context.seller_settings.with_autopilot(
                 False, [message.platform]))
-        self.graph.invoke(inputs, self._config(thread), context=context, durability="sync")  # type: ignore[arg-type]
+        self.graph.invoke(inputs, self._config(thread), context=context, durability="sync")  # type: ignore[call-overload]  # the input is part of a state, which langgraph's overloads type as the whole AgentState
         if held is not None:
             self._back_to_review(thread, held, context)
         trace = self.trace(thread)
         if held is not None:
-            values = self.graph.get_state(self._config(thread)).values  # type: ignore[arg-type]
-            pending = held.get("pending_action") or {}
-            executed = any(r.get("ok") and r.get("write") and r.get("name") == pending.get("tool")
+            values = self.values(thread)
+            held_write = as_model(held.get("pending_action"), PendingAction)
+            executed = any(r.get("ok") and r.get("write") and r.get("name") == (held_write.tool if held_write else None)
                            for r in values.get("tool_results", []))
             trace.dropped_write = dropped_write(held, values, executed)
         return trace
@@ -114,19 +118,20 @@ class AgentRuntime:
         earlier draft and its waiting write: the review waits again with both (the new message's reasons with
         it). A handoff-level risk (a chargeback, a legal threat) stands: a person takes the whole conversation,
         and the dropped write is audited."""
-        snapshot = self.graph.get_state(self._config(thread))  # type: ignore[arg-type]
-        values = snapshot.values
-        flags = set((values.get("triage") or {}).get("risk_flags") or [])
+        snapshot = self.graph.get_state(self._config(thread))
+        values = typed_state(snapshot.values)
+        triage, decision = values.get("triage"), values.get("decision")
+        flags = set(triage.risk_flags if triage else [])
         if snapshot.interrupts or values.get("status") != "handed_off" or flags & set(HANDOFF_FLAGS) \
-                or not (held.get("draft") or (held.get("pending_action") or {}).get("needs_approval")):
+                or not (held.get("draft") or (held.get("pending_action") or {}).get("needs_approval")) or not decision:
             return
-        decision = {**(values.get("decision") or {}), "route": "review", "handoff_summary": None}
-        self.graph.update_state(self._config(thread), {"decision": decision}, as_node="route")  # type: ignore[arg-type]
-        self.graph.invoke(None, self._config(thread), context=context, durability="sync")  # type: ignore[arg-type]
+        decision = decision.model_copy(update={"route": "review", "handoff_summary": None})
+        self.graph.update_state(self._config(thread), {"decision": decision}, as_node="route")
+        self.graph.invoke(None, self._config(thread), context=context, durability="sync")
 
     def resume(self, thread: str, answer: dict[str, Any]) -> ReplyTrace:
         """Continue a run waiting for review with a person's decision."""
-        self.graph.invoke(Command(resume=answer), self._config(thread), context=self.context, durability="sync")  # type: ignore[arg-type]
+        self.graph.invoke(Command(resume=answer), self._config(thread), context=self.context, durability="sync")
         return self.trace(thread)
 
     def recover(self, thread: str) -> ReplyTrace:
@@ -135,27 +140,32 @@ class AgentRuntime:
         Completed steps are not run again; a step that had started re-runs, and its writes replay
         from the store's idempotency ledger instead of happening twice.
         """
-        if self.graph.get_state(self._config(thread)).next:  # type: ignore[arg-type]
-            self.graph.invoke(None, self._config(thread), context=self.context, durability="sync")  # type: ignore[arg-type]
+        if self.graph.get_state(self._config(thread)).next:
+            self.graph.invoke(None, self._config(thread), context=self.context, durability="sync")
         return self.trace(thread)
 
+    def values(self, thread: str) -> AgentState:
+        """The thread's state, its typed fields as models whichever code wrote the checkpoint."""
+        return typed_state(self.graph.get_state(self._config(thread)).values)
+
     def trace(self, thread: str) -> ReplyTrace:
-        snapshot = self.graph.get_state(self._config(thread))  # type: ignore[arg-type]
-        state = snapshot.values
-        triage = state.get("triage") or {}
-        decision = state.get("decision") or {}
-        draft = state.get("draft") or {}
+        snapshot = self.graph.get_state(self._config(thread))
+        state = typed_state(snapshot.values)
+        triage, decision, draft = state.get("triage"), state.get("decision"), state.get("draft")
         return ReplyTrace(
-            thread=thread, customer_id=state.get("customer_id"), intent=triage.get("intent"), confidence=triage.get("confidence"),
-            urgency=decision.get("urgency") or triage.get("urgency"), urgency_reasons=decision.get("urgency_reasons", []),
-            language=triage.get("language"), risk_flags=triage.get("risk_flags", []),
-            entities={k: v for k, v in (triage.get("entities") or {}).items() if v},
+            thread=thread, customer_id=state.get("customer_id"),
+            intent=triage.intent if triage else None, confidence=triage.confidence if triage else None,
+            urgency=(decision.urgency if decision else None) or (triage.urgency if triage else None),
+            urgency_reasons=decision.urgency_reasons if decision else [],
+            language=triage.language if triage else None, risk_flags=list[str](triage.risk_flags) if triage else [],
+            entities={k: v for k, v in triage.entities.model_dump().items() if v} if triage else {},
             tool_calls=[ToolCallTrace(name=r["name"], args=r.get("args", {}), ok=r["ok"], error=r.get("error"))
                         for r in state.get("tool_results", [])],
             passages=[p["id"] for p in state.get("passages", [])],
-            draft=draft.get("text"), compliance=state.get("compliance"), route=decision.get("route"),
-            reasons=decision.get("reasons", []), deadline=decision.get("deadline"), priority=decision.get("priority"),
-            status=state.get("status"), handoff_summary=decision.get("handoff_summary"),
-            pending_action=state.get("pending_action"), awaiting_review=bool(snapshot.interrupts),
+            draft=draft.text if draft else None, compliance=dump(state.get("compliance")),
+            route=decision.route if decision else None, reasons=decision.reasons if decision else [],
+            deadline=decision.deadline if decision else None, priority=decision.priority if decision else None,
+            status=state.get("status"), handoff_summary=decision.handoff_summary if decision else None,
+            pending_action=dump(state.get("pending_action")), awaiting_review=bool(snapshot.interrupts),
             engine_notes=state.get("engine_notes", []), acknowledgment=state.get("acknowledgment"),
         )

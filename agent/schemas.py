@@ -36,6 +36,7 @@ RiskFlag = Literal[
     "cites_promise",  # says the seller's side promised or told them something earlier: a person checks what was said
 ]
 Route = Literal["auto_send", "review", "handoff"]
+Priority = Literal["low", "normal", "high", "urgent"]
 
 
 class _Model(BaseModel):
@@ -130,10 +131,17 @@ class Decision(_Model):
     route: Route
     reasons: list[str] = Field(default_factory=list)
     deadline: datetime
-    priority: Literal["low", "normal", "high", "urgent"] = "normal"
+    priority: Priority = "normal"
     handoff_summary: str | None = None
     urgency: Urgency | None = None  # agent/urgency.py, once the plan ran (the route step sets it)
     urgency_reasons: list[str] = Field(default_factory=list)
+
+
+class PriorTurn(_Model):
+    """What the earlier turn left open, read at the start of a new one (agent/send_gate.py)."""
+
+    intent: str | None
+    awaiting: str | None
 
 
 class OutboundMessage(_Model):

@@ -19,31 +19,34 @@ incomplete). Pure functions, so each rule is tested on built inputs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from agent.answer_gate import Asked, questions
+from agent.plans import PlanOutcome
+from agent.schemas import PriorTurn
 
 CLARIFYING = "order_id"  # the reply's own question: which order (outcome.awaiting)
 WAITING = frozenset({"confirmation", "order_id", "address"})  # what an earlier reply can wait for
 
 
-def clarifying_questions(text: str, intent: str, confidence: float, outcome: dict[str, Any] | None,
+def clarifying_questions(text: str, intent: str, confidence: float, outcome: PlanOutcome | None,
                          asked: list[dict[str, Any]] | None) -> list[Asked]:
     """The message's questions when the reply only asks which order (no plan recorded them), each on the
     request's topic (`plan_intent`), so the gate checks only what it asks beyond that topic; else none."""
-    if asked or not outcome or outcome.get("awaiting") != CLARIFYING:
+    if asked or not outcome or outcome.awaiting != CLARIFYING:
         return []
     return [Asked(q, intent, confidence, answered_by_plan=True, plan_intent=intent) for q in questions(text)]
 
 
-def topic_change(prior: dict[str, Any] | None, intent: str, source: str) -> str | None:
+def topic_change(prior: PriorTurn | None, intent: str, source: str) -> str | None:
     """Why a person reads the reply when the agent waited for the customer's answer (`prior`: the earlier
     turn's intent and what it awaited) and the classifier read this message as another topic; else None.
     A message the conversation already explains (source "conversation": a yes, the order number asked for)
     is that answer, and a fresh topic after a finished exchange is not held."""
     if not prior or source not in ("classifier", "llm"):
         return None
-    before, waited = prior.get("intent"), prior.get("awaiting")
+    before, waited = prior.intent, prior.awaiting
     if not before or waited not in WAITING or before == intent:
         return None
     return (f"the agent waited for the customer's {_WAITED[waited]} on {_name(before)}, and this message reads as "
@@ -57,9 +60,9 @@ def _name(intent: str) -> str:
     return intent.replace("_", " ")
 
 
-def prior_turn(state: dict[str, Any]) -> dict[str, Any] | None:
+def prior_turn(state: Mapping[str, Any]) -> PriorTurn | None:
     """What the earlier turn left open, read at the start of a new one (agent/nodes/identify.py): the topic
     and what the agent waited for. None when it waited for nothing."""
     if not state.get("awaiting"):
         return None
-    return {"intent": state.get("active_intent"), "awaiting": state.get("awaiting")}
+    return PriorTurn(intent=state.get("active_intent"), awaiting=state.get("awaiting"))

@@ -112,11 +112,10 @@ def opening(triage: Triage, template: str, slots: Mapping[str, Any] | None = Non
 
 def opening_for(state: Mapping[str, Any], language: str | None = None) -> str | None:
     """`opening` for a graph state (the draft node's call, with the language it writes the reply in)."""
-    outcome = state.get("outcome") or {}
-    if not state.get("triage") or not outcome.get("template"):
+    outcome, triage = state.get("outcome"), state.get("triage")
+    if not triage or not outcome or not outcome.template:
         return None
-    return opening(Triage.model_validate(state["triage"]), outcome["template"], outcome.get("slots") or {},
-                   outcome.get("extra") or [], language=language)
+    return opening(triage, outcome.template, outcome.slots, outcome.extra, language=language)
 
 
 def disclosure_only(text: str) -> bool:

@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from agent.clocks import URGENT_FLAGS
+from agent.plans import PlanOutcome
 from agent.schemas import Sentiment, Urgency
 from tools.policy.loader import PlatformPolicy
 
@@ -185,7 +186,7 @@ def displayed(stored: str | None, reasons: Sequence[str], hours_left: float | No
 
     While the customer waits, a stored clock reason (written when the message was handled) is replaced by
     the live one. None when nothing is known yet (not triaged) and the clock does not press."""
-    level: Urgency | None = stored if stored in _RANK else None  # type: ignore[assignment]
+    level: Urgency | None = stored if stored in _RANK else None
     if hours_left is None:
         return Assessment(level=level, reasons=list(reasons)) if level else None
     kept = [r for r in reasons if not is_clock_reason(r)]
@@ -197,12 +198,11 @@ def displayed(stored: str | None, reasons: Sequence[str], hours_left: float | No
     return Assessment(level=level, reasons=[live, *kept] if clock_level == level else [*kept, live])
 
 
-def findings_from_run(outcome: dict[str, Any] | None, tool_results: Sequence[dict[str, Any]], today: date) -> Findings:
+def findings_from_run(outcome: PlanOutcome | None, tool_results: Sequence[dict[str, Any]], today: date) -> Findings:
     """Read the findings off the plan's answer (agent/plans.py names the situation it found by its template,
     for the main request and each further one) and the tool results (refund due dates, the order's total)."""
-    outcome = outcome or {}
-    answers = [(outcome.get("template"), outcome.get("slots") or {}),
-               *((x.get("template"), x.get("slots") or {}) for x in outcome.get("extra") or [])]
+    answers = [(outcome.template, outcome.slots), *((x.get("template"), x.get("slots") or {}) for x in outcome.extra)] \
+        if outcome else []
     findings = Findings()
     for template, slots in answers:
         if template == "status_lost":
@@ -216,7 +216,7 @@ def findings_from_run(outcome: dict[str, Any] | None, tool_results: Sequence[dic
             if template == "delivered_not_received_claim":
                 findings.not_received_hours = _int(slots.get("wait_hours"))
     findings.refund_overdue_days = _refund_overdue_days(tool_results, today)
-    findings.order_value = _order_value(outcome.get("order_id"), tool_results)
+    findings.order_value = _order_value(outcome.order_id if outcome else None, tool_results)
     return findings
 
 
@@ -241,7 +241,7 @@ def _order_value(order_id: str | None, tool_results: Sequence[dict[str, Any]]) -
             except InvalidOperation:
                 continue
     if order_id in totals:
-        return totals[order_id]  # type: ignore[index]
+        return totals[order_id]
     return next(iter(totals.values())) if len(totals) == 1 else None
 
 

@@ -32,6 +32,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from langchain_core.outputs import ChatGeneration, ChatResult  # noqa: E402
 from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: E402
 
+from agent.checkpoint import checkpoint_serde  # noqa: E402
 from agent.context import AgentContext  # noqa: E402
 from agent.runtime import AgentRuntime  # noqa: E402
 from agent.schemas import InboundMessage  # noqa: E402
@@ -111,7 +112,7 @@ def _runtime(store: SandboxStore, retriever: Retriever, classifier: IntentClassi
     # autopilot on every channel (a new channel is draft-only): the routes measured are what the agent sends alone
     context = AgentContext(backend=store, outbox=outbox, classifier=classifier, retriever=retriever, llm=llm,
                            clock=store.clock, seller_settings=SellerSettings().with_autopilot(True))
-    return AgentRuntime(context, SqliteSaver(connection)), connection, outbox
+    return AgentRuntime(context, SqliteSaver(connection, serde=checkpoint_serde())), connection, outbox
 
 
 def _naive_policy_prompt() -> str:

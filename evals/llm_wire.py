@@ -303,7 +303,7 @@ def unmapped_facts(text: str, evidence: list[str], *, today: datetime | None = N
     return found
 
 
-def _grounding_findings(state: dict[str, Any], text: str) -> list[str] | None:
+def _grounding_findings(state: Any, text: str) -> list[str] | None:
     """What the agent's own fact binding (`agent.grounding`) finds unmapped in the final reply, asked
     again here on the same evidence the draft step built: strictly for a model's wording (against the
     template draft), at the level every draft is held to for a template. Plus any `ungrounded` facts
@@ -311,9 +311,10 @@ def _grounding_findings(state: dict[str, Any], text: str) -> list[str] | None:
     try:
         from agent.grounding import ground_draft
         from agent.nodes.draft import _evidence, _template_text  # the draft step's own evidence, not a copy
+        from agent.state import dump
     except ImportError:
         return None
-    draft = state.get("draft") or {}
+    draft = dump(state.get("draft")) or {}
     found = [str(f) for f in draft.get("ungrounded") or []]
     model_wrote = draft.get("engine") == "llm"
     unmapped = ground_draft(text, _evidence(state), _template_text(state) if model_wrote else None, strict=model_wrote)
@@ -341,10 +342,11 @@ def _discarded_rewording(draft: dict[str, Any], notes: list[str]) -> bool | None
 def _turn_record(runtime: Any, trace: Any) -> dict[str, Any]:
     from agent.compliance import check_reply
     from agent.nodes.check import compliance_input
+    from agent.state import dump
 
-    state = dict(runtime.graph.get_state(runtime._config(trace.thread)).values)
-    draft = state.get("draft") or {}
-    outcome = state.get("outcome") or {}
+    state = runtime.values(trace.thread)  # the models, for the agent's own checks below
+    draft = dump(state.get("draft")) or {}  # the JSON the record reads
+    outcome = dump(state.get("outcome")) or {}
     scenario = trace.thread.removeprefix("EVAL-").rsplit("-", 1)[0]
     record: dict[str, Any] = {
         "scenario": scenario, "thread": trace.thread, "platform": state.get("platform"),

@@ -20,6 +20,7 @@ from typing import Any
 
 from langgraph.checkpoint.memory import InMemorySaver
 
+from agent.checkpoint import checkpoint_serde
 from agent.context import AgentContext
 from agent.runtime import AgentRuntime, ReplyTrace
 from agent.schemas import InboundMessage
@@ -256,7 +257,7 @@ def _runtime(env: EvalEnvironment, folder: Path) -> Iterator[tuple[AgentRuntime,
                            llm=env.llm, seller_settings=env.seller_settings.with_autopilot(True), clock=store.clock,
                            llm_review=env.llm_review)
     try:
-        yield AgentRuntime(context, InMemorySaver()), store
+        yield AgentRuntime(context, InMemorySaver(serde=checkpoint_serde())), store
     finally:
         outbox.close()
         store.close()

@@ -18,6 +18,7 @@ from typing import Any
 from langgraph.checkpoint.sqlite import SqliteSaver
 from pydantic import BaseModel, Field
 
+from agent.checkpoint import checkpoint_serde
 from agent.context import AgentContext
 from agent.routing import held_flags
 from agent.runtime import AgentRuntime, ReplyTrace
@@ -59,7 +60,7 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None, llm: Any | N
     # WAL and a 30 s busy timeout: worker processes (`shopdesk work`) share the thread store with the server
     connection = sqlite3.connect(str(data_dir / "checkpoints.db"), check_same_thread=False, timeout=30)
     connection.execute("PRAGMA journal_mode=WAL")
-    checkpointer = SqliteSaver(connection)
+    checkpointer = SqliteSaver(connection, serde=checkpoint_serde())  # the state's models back as models
     context = AgentContext(
         # a DryRunOutbox is a ReplySink like the outbox: the nodes only enqueue (agent/ports.py)
         backend=store, outbox=outbox, classifier=IntentClassifier(cache_dir=data_dir / "cache"), retriever=Retriever(index),  # type: ignore[arg-type]

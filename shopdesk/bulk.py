@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from agent.state import plain_state
 from shopdesk.console_service import ConsoleError, ConsoleService, User
 
 BULK_MAX = 50
@@ -49,7 +50,7 @@ def routine_problem(console: ConsoleService, key: str) -> str | None:
     if row is None:
         return "no such conversation"
     state = console.service.runtime.graph.get_state({"configurable": {"thread_id": key}})  # type: ignore[arg-type]
-    values: dict[str, Any] = state.values or {}
+    values = plain_state(state.values or {})  # the agent's models as JSON, as the console reads them
     if not state.interrupts:
         return "not waiting for a review"
     if not (values.get("draft") or {}).get("text"):

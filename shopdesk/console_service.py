@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from agent.compliance import ComplianceInput, check_reply
 from agent.nodes.review import PENDING_CHOICES, REFUSED, PendingChoice, awaits_approval, choice_problem
 from agent.schemas import OutboundMessage
+from agent.state import plain_state
 from agent.seller_settings import SellerSettings, refund_above
 from agent.urgency import Assessment, clock_name, displayed
 from runtime.conversations import OPEN_STATUSES, ConversationRow
@@ -254,7 +255,7 @@ class ConsoleService:
                                 urgency=urgency.level if urgency else None,
                                 urgency_reasons=urgency.reasons if urgency else [])
         state = self.service.runtime.graph.get_state({"configurable": {"thread_id": key}})  # type: ignore[arg-type]
-        values = state.values or {}
+        values = plain_state(state.values or {})  # the agent's models as the JSON the view shows
         view.awaiting_review = bool(state.interrupts)
         view.draft = (values.get("draft") or {}).get("text")
         view.passages = [{"id": p.get("id", ""), "title": p.get("title", ""), "text": p.get("text", "")}
@@ -304,7 +305,7 @@ class ConsoleService:
         state = svc.runtime.graph.get_state({"configurable": {"thread_id": key}})  # type: ignore[arg-type]
         if not state.interrupts:
             raise ConsoleError("this conversation is not waiting for a review")
-        values = state.values or {}
+        values = plain_state(state.values or {})
         pending = values.get("pending_action")
         if pending and answer["action"] != "take_over":  # taking over never runs the write: anyone may
             self._require_approver(key, pending, user, action)

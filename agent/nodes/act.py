@@ -25,30 +25,30 @@ from agent.answer_gate import Asked, questions
 from agent.requests import READ_ONLY_ANSWERS, UNFAMILIAR, pieces, split_requests, unsure_requests
 from agent.routing import HANDOFF_FLAGS
 from agent.schemas import Passage, Triage
-from agent.state import AgentState
+from agent.state import AgentState, settled
 from agent.templates_es import answers_in
 from agent.tone import DISCLOSURE_TEMPLATE, disclosure_only
 from agent.triage import rules
 from agent.triage.classifier import LOOKUPS, IntentGuess
 from tools.context import ToolContext
 from tools.registry import run_tool
-from tools.results import PendingAction, ToolResult
+from tools.results import ToolResult
 
 NEEDS_CUSTOMER = intents_where(needs_customer=True)
 
 
 def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
-    triage = Triage.model_validate(state["triage"])
+    triage = Triage.model_validate(state["triage"])  # a model already; validating it says it is not None
     text = state["text"]
-    pending = PendingAction.model_validate(state["pending_action"]) if state.get("pending_action") else None
+    pending = state.get("pending_action")
     answering = triage.source == "conversation" and pending is not None and state.get("awaiting") == "confirmation"
     confirmed = answering and rules.is_confirmation(text)
     declined = answering and not confirmed and rules.is_refusal(text)
-    approved = pending is not None and state.get("approved_action") == pending.model_dump()
+    approved = pending is not None and state.get("approved_action") == pending
     customer = ctx.backend.get_customer(state["customer_id"]) if state.get("customer_id") else None
     tool_ctx = ToolContext(
-        backend=ctx.backend, customer_id=state.get("customer_id"), platform=state["platform"],  # type: ignore[arg-type]
+        backend=ctx.backend, customer_id=state.get("customer_id"), platform=state["platform"],
         refund_approval_threshold=ctx.seller_settings.refund_approval_threshold,
         confirmed=pending if (confirmed or approved) else None, approved=approved,
         idempotency_prefix=f"{state['conversation_id']}:{state.get('turn', 1)}",
@@ -71,10 +71,10 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         outcome = PlanOutcome(**photo)
     elif set(triage.risk_flags) & set(HANDOFF_FLAGS) or not answers_in(triage.language, intent):
         outcome = PlanOutcome(template="handoff")  # a person answers these; nothing is looked up or drafted
-    elif "off_platform_request" in triage.risk_flags and not ctx.policies[state["platform"]].messaging.off_platform_contact_allowed:  # type: ignore[index]
+    elif "off_platform_request" in triage.risk_flags and not ctx.policies[state["platform"]].messaging.off_platform_contact_allowed:
         # the marketplace forbids moving buyers off it: say so instead of answering around the request
         outcome = PlanOutcome(template="stay_on_platform",
-                              slots={"platform_name": ctx.policies[state["platform"]].display_name},  # type: ignore[index]
+                              slots={"platform_name": ctx.policies[state["platform"]].display_name},
                               review_reason="asked to continue or pay off the platform")
     elif "asks_if_automated" in triage.risk_flags and (intent == "other" or disclosure_only(text)):
         # "are you a bot?": the honest answer (agent/tone.py) is the reply; anything more in a message no plan
@@ -92,9 +92,9 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
             outcome = llm_answer(ctx, tool_ctx, state, run)
     else:
         plan_input = PlanInput(
-            intent=intent, triage=triage, text=text, platform=state["platform"], customer=customer,  # type: ignore[arg-type]
+            intent=intent, triage=triage, text=text, platform=state["platform"], customer=customer,
             passages=[Passage.model_validate(p) for p in state.get("passages", [])], run=run,
-            today=ctx.clock.now().date(), policy=ctx.policies[state["platform"]], seller=ctx.seller,  # type: ignore[index]
+            today=ctx.clock.now().date(), policy=ctx.policies[state["platform"]], seller=ctx.seller,
             search=_searcher(ctx, state["platform"], searched), sections=_sections(ctx, state["platform"], searched),
             active_order_id=state.get("active_order_id"), pending_action=pending,
             confirmed=confirmed or approved, declined=declined,
@@ -112,10 +112,10 @@ def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
                                               outcome.awaiting == "confirmation" else None)
     return {
         "tool_results": [r.model_dump(mode="json") for r in results],
-        "outcome": outcome.model_dump(mode="json"),
+        "outcome": settled(outcome),
         "active_intent": intent if intent not in HANDOFF_INTENTS else state.get("active_intent"),
         "active_order_id": outcome.order_id or state.get("active_order_id"),
-        "pending_action": keep_pending.model_dump(mode="json") if keep_pending else None,
+        "pending_action": settled(keep_pending) if keep_pending else None,
         "awaiting": outcome.awaiting,
         "approved_action": None,
         "asked": [asdict(a) for a in asked],

@@ -21,7 +21,7 @@ from agent.context import AgentContext
 from agent.llm_engine import handoff_already_decided
 from agent.prompts import REVIEW_SYSTEM
 from agent.schemas import ComplianceReport, Violation
-from agent.state import AgentState
+from agent.state import AgentState, dump
 from tools.errors import NotFoundError
 
 MAX_REWRITES = 1
@@ -46,8 +46,8 @@ def _done_actions(state: AgentState) -> list[str]:
 
 def _forbidden(state: AgentState, runtime: Runtime[AgentContext]) -> list[str]:
     values: list[str] = []
-    entities = (state.get("triage") or {}).get("entities", {})
-    for order_id in entities.get("order_ids", []):
+    triage = state.get("triage")
+    for order_id in triage.entities.order_ids if triage else []:
         try:
             order = runtime.context.backend.get_order(order_id)
         except NotFoundError:
@@ -64,12 +64,13 @@ def compliance_input(state: AgentState, runtime: Runtime[AgentContext], text: st
     evidence += [p["text"] for p in state.get("passages", [])]
     evidence.append(state["text"])  # echoing what the customer wrote ("order #123 isn't on your account") asserts nothing
     # what earlier turns established: the order under discussion and the action proposed then
+    outcome = state.get("outcome")
     evidence.append(json.dumps({"active_order_id": state.get("active_order_id"),
-                                "pending_action": state.get("pending_action")}, default=str))
+                                "pending_action": dump(state.get("pending_action"))}, default=str))
     return ComplianceInput(
-        text=text, platform=state["platform"], evidence=evidence, done_actions=_done_actions(state),  # type: ignore[arg-type]
+        text=text, platform=state["platform"], evidence=evidence, done_actions=_done_actions(state),
         forbidden_values=_forbidden(state, runtime),
-        delay_notice=bool((state.get("outcome") or {}).get("delay_notice")),
+        delay_notice=bool(outcome and outcome.delay_notice),
         customer_text=state["text"],
     )
 
@@ -79,15 +80,16 @@ def check(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     if not current:
         return {"compliance": None}
     ctx = runtime.context
-    policy = ctx.policies[state["platform"]]  # type: ignore[index]
-    report = check_reply(compliance_input(state, runtime, current["text"]), policy)
+    policy = ctx.policies[state["platform"]]
+    report = check_reply(compliance_input(state, runtime, current.text), policy)
     # a message already bound for a person gets no model call: its draft is never sent
+    outcome = state.get("outcome")
     decided = bool(ctx.llm is not None and handoff_already_decided(
-        ctx, state, handoff_reason=(state.get("outcome") or {}).get("handoff_reason"),
-        template=(state.get("outcome") or {}).get("template")))
+        ctx, state, handoff_reason=outcome.handoff_reason if outcome else None,
+        template=outcome.template if outcome else None))
     if report.ok and ctx.llm is not None and ctx.llm_review and not decided:
-        report = _llm_review(ctx, policy, current["text"])
-    update: dict[str, Any] = {"compliance": report.model_dump(mode="json")}
+        report = _llm_review(ctx, policy, current.text)
+    update: dict[str, Any] = {"compliance": report}
     fixable = report.violations and all(v.fixable for v in report.violations)
     if fixable and ctx.llm is not None and state.get("rewrites", 0) < MAX_REWRITES and not decided:
         update["rewrites"] = state.get("rewrites", 0) + 1
@@ -133,8 +135,7 @@ def _llm_review(ctx: AgentContext, policy: Any, text: str) -> ComplianceReport:
 
 def after_check(state: AgentState) -> str:
     """One rewrite for a fixable violation (LLM mode), then the draft goes on to routing as it is."""
-    compliance = state.get("compliance") or {}
-    if compliance and not compliance.get("ok") and state.get("rewrites", 0) >= 1 and \
-            not (state.get("draft") or {}).get("rewritten"):
+    compliance, current = state.get("compliance"), state.get("draft")
+    if compliance and not compliance.ok and state.get("rewrites", 0) >= 1 and not (current and current.rewritten):
         return "rewrite"
     return "route"

@@ -8,7 +8,6 @@ when a person took the conversation over from the console, or when it fails the 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -19,16 +18,14 @@ from agent.compliance import check_reply
 from agent.context import AgentContext
 from agent.nodes.check import compliance_input
 from agent.nodes.route import handoff_summary
-from agent.schemas import OutboundMessage
+from agent.schemas import Decision, OutboundMessage
 from agent.state import AgentState
 
 
 def handoff(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    decision = dict(state.get("decision") or {})
-    if not decision.get("handoff_summary"):
-        reasons = decision.get("reasons") or ["taken over by a person"]
-        decision["handoff_summary"] = handoff_summary(state, reasons)
-    decision["route"] = "handoff"
+    decision = Decision.model_validate(state["decision"])  # a model already: the route step decided
+    summary = decision.handoff_summary or handoff_summary(state, decision.reasons or ["taken over by a person"])
+    decision = decision.model_copy(update={"handoff_summary": summary, "route": "handoff"})
     update: dict[str, Any] = {"decision": decision, "status": "handed_off", "pending_action": None, "awaiting": None,
                               "acknowledgment": None}
     text = _acknowledge(state, runtime, decision)
@@ -37,24 +34,23 @@ def handoff(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]
     return update
 
 
-def _acknowledge(state: AgentState, runtime: Runtime[AgentContext], decision: dict[str, Any]) -> str | None:
+def _acknowledge(state: AgentState, runtime: Runtime[AgentContext], decision: Decision) -> str | None:
     ctx = runtime.context
     taken_over = (state.get("review") or {}).get("action") is not None
     if not ctx.seller_settings.handoff_acknowledgment or taken_over or state.get("acknowledged") \
-            or not state.get("identity_verified", True) or not decision.get("deadline"):
+            or not state.get("identity_verified", True):
         return None
-    triage = state.get("triage") or {}
-    deadline = decision["deadline"]
+    triage = state.get("triage")
     text = acknowledgment(
-        risk_flags=list(triage.get("risk_flags", [])), language=triage.get("language"),
-        deadline=deadline if isinstance(deadline, datetime) else datetime.fromisoformat(str(deadline)),
+        risk_flags=list(triage.risk_flags) if triage else [], language=triage.language if triage else None,
+        deadline=decision.deadline,
         now=ctx.clock.now(), first_name=(state.get("customer_name") or "").split(" ")[0] or None,
         received=acknowledged_attachment(state))
-    report = check_reply(compliance_input(state, runtime, text), ctx.policies[state["platform"]])  # type: ignore[index]
+    report = check_reply(compliance_input(state, runtime, text), ctx.policies[state["platform"]])
     if not report.ok:
         return None
     key = f"{state['conversation_id']}:{state.get('turn', 1)}:ack"
     ctx.outbox.enqueue(OutboundMessage(
-        conversation_id=state["conversation_id"], platform=state["platform"], customer_id=state.get("customer_id"),  # type: ignore[arg-type]
+        conversation_id=state["conversation_id"], platform=state["platform"], customer_id=state.get("customer_id"),
         text=text, idempotency_key=key, author="agent", kind="acknowledgment"), ctx.clock.now())
     return text

@@ -16,8 +16,8 @@ PASSAGES = 4
 
 def retrieve(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     retriever = runtime.context.retriever
-    triage = state.get("triage") or {}
-    if retriever is None or triage.get("intent") in NO_RETRIEVAL:
+    triage = state.get("triage")
+    if retriever is None or (triage.intent if triage else None) in NO_RETRIEVAL:
         return {"passages": []}
     passages = retriever.search(state["text"], platform=state["platform"], k=PASSAGES)
     return {"passages": [

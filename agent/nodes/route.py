@@ -15,37 +15,39 @@ from agent.context import AgentContext
 from agent.intent_vocabulary import vocabulary
 from agent.routing import decide
 from agent.send_gate import clarifying_questions, topic_change
-from agent.schemas import ComplianceReport, Triage
-from agent.state import AgentState
+from agent.schemas import Route, Triage
+from agent.state import AgentState, Status
 from agent.urgency import Assessment, UrgencySignals, assess, clock_name, findings_from_run
 from tools.policy.loader import PlatformPolicy
 
-STATUS = {"auto_send": "draft_ready", "review": "needs_approval", "handoff": "handed_off"}
+STATUS: dict[Route, Status] = {"auto_send": "draft_ready", "review": "needs_approval", "handoff": "handed_off"}
 RULE_ANSWERS = {"stay_on_platform", "bot_disclosure"}  # replies chosen by a risk flag, whatever the intent
+NEXT: dict[Route, Literal["send", "review", "handoff"]] = {"auto_send": "send", "review": "review", "handoff": "handoff"}
 
 
 def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
-    outcome = state.get("outcome") or {}
-    compliance = ComplianceReport.model_validate(state["compliance"]) if state.get("compliance") else None
-    pending = state.get("pending_action") or {}
+    outcome = state.get("outcome")
+    compliance = state.get("compliance")
+    pending = state.get("pending_action")
     review = state.get("review") or {}
-    triage = Triage.model_validate(state["triage"])
-    policy = ctx.policies[state["platform"]]  # type: ignore[index]
+    draft = state.get("draft")
+    triage = Triage.model_validate(state["triage"])  # a model already; validating it says it is not None
+    policy = ctx.policies[state["platform"]]
     received_at, now = datetime.fromisoformat(state["received_at"]), ctx.clock.now()
     urgency = _urgency(state, triage, policy, received_at, now)
     decision = decide(
         triage=triage.model_copy(update={"urgency": urgency.level}), policy=policy,  # the priority follows it
         settings=ctx.seller_settings, received_at=received_at, now=now,
-        has_draft=bool(state.get("draft")), compliance=compliance, handoff_reason=outcome.get("handoff_reason"),
+        has_draft=bool(state.get("draft")), compliance=compliance,
+        handoff_reason=outcome.handoff_reason if outcome else None,
         review_reason=None if review.get("action") == "approve" else
-        attachment_review_reason(state, outcome.get("review_reason")),  # words + a photo: a person sees it
-        needs_approval=bool(pending.get("needs_approval")), human_approved=review.get("action") == "approve",
-        answered_by_rule=outcome.get("template") in RULE_ANSWERS,
+        attachment_review_reason(state, outcome.review_reason if outcome else None),  # words + a photo: a person sees it
+        needs_approval=bool(pending and pending.needs_approval), human_approved=review.get("action") == "approve",
+        answered_by_rule=outcome is not None and outcome.template in RULE_ANSWERS,
         unauthenticated=None if state.get("identity_verified", True) else state.get("identity_note") or "no proof",
-        ungrounded=[] if (state.get("draft") or {}).get("engine") == "human" else
-        (state.get("draft") or {}).get("ungrounded", []),
-        model_written=(state.get("draft") or {}).get("engine") == "llm",
+        ungrounded=[] if draft is None or draft.engine == "human" else draft.ungrounded,
+        model_written=draft is not None and draft.engine == "llm",
         open_questions=_open_questions(state, ctx.product_names()),
         topic_change=topic_change(state.get("prior_turn"), triage.intent, triage.source),
     )
@@ -53,7 +55,7 @@ def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         decision.handoff_summary = handoff_summary(state, decision.reasons)
     # triage keeps the text rules' urgency (an input, so a second pass after a review never raises it twice)
     decision.urgency, decision.urgency_reasons = urgency.level, list(urgency.reasons)
-    return {"decision": decision.model_dump(mode="json"), "status": STATUS[decision.route]}
+    return {"decision": decision, "status": STATUS[decision.route]}
 
 
 def _urgency(state: AgentState, triage: Triage, policy: PlatformPolicy, received_at: datetime,
@@ -71,14 +73,14 @@ def _open_questions(state: AgentState, product_names: list[str]) -> list[str]:
     count only weakly: "is the Beacon lantern waterproof?" is answered by the waterproofing, named or not.
     A reply that only asks which order has no questions recorded by a plan: the message's own are checked
     for what they ask beyond the request's topic."""
-    draft = state.get("draft") or {}
-    triage = state.get("triage") or {}
+    draft = state.get("draft")
+    triage = state.get("triage")
     asked = [Asked(**a) for a in state.get("asked") or []] or clarifying_questions(
-        state.get("text", ""), triage.get("intent", "other"), triage.get("confidence", 0.0), state.get("outcome"),
-        state.get("asked"))  # a reply that only asks which order: the rest of the message waits (agent/send_gate.py)
-    if not draft or draft.get("engine") == "human" or not asked:
+        state.get("text", ""), triage.intent if triage else "other", triage.confidence if triage else 0.0,
+        state.get("outcome"), state.get("asked"))  # a reply that only asks which order: the rest waits (agent/send_gate.py)
+    if not draft or draft.engine == "human" or not asked:
         return []
-    return unanswered(asked, draft.get("text", ""), lambda q, reply: coverage(q, reply, product_names).answered,
+    return unanswered(asked, draft.text, lambda q, reply: coverage(q, reply, product_names).answered,
                       lambda a, reply: residual(a.text, reply, _given(a), product_names=product_names,
                                                 keep_asks=not a.answered_by_plan).answered)
 
@@ -92,13 +94,13 @@ def _given(asked: Asked) -> Given:
 
 
 def handoff_summary(state: AgentState, reasons: list[str]) -> str:
-    triage = state.get("triage") or {}
+    triage = state.get("triage")
     found = [f"{r['name']}: {'ok' if r['ok'] else r.get('error')}" for r in state.get("tool_results", [])]
     parts = [
         f"Customer {state.get('customer_name') or 'unknown'} ({state.get('customer_id') or 'not matched'}) on "
         f"{state['platform']} wrote: \"{state['text'][:300]}\"",
-        f"Intent {triage.get('intent')} (confidence {triage.get('confidence')}), flags: "
-        f"{', '.join(triage.get('risk_flags', [])) or 'none'}.",
+        f"Intent {triage.intent if triage else None} (confidence {triage.confidence if triage else None}), flags: "
+        f"{', '.join(triage.risk_flags if triage else []) or 'none'}.",
         f"Why a person: {'; '.join(reasons)}.",
     ]
     if state.get("active_order_id"):
@@ -109,5 +111,5 @@ def handoff_summary(state: AgentState, reasons: list[str]) -> str:
 
 
 def after_route(state: AgentState) -> Literal["send", "review", "handoff"]:
-    route_name = (state.get("decision") or {}).get("route", "handoff")
-    return {"auto_send": "send", "review": "review", "handoff": "handoff"}[route_name]  # type: ignore[return-value]
+    decision = state.get("decision")
+    return NEXT[decision.route if decision else "handoff"]

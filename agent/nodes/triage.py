@@ -32,13 +32,13 @@ def triage(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     text = state["text"]
     platform = state["platform"]
-    entities = extract_entities(text, platform)  # type: ignore[arg-type]
+    entities = extract_entities(text, platform)
     flags = rules.risk_flags(text)
     if "other_customer_data" not in flags and _names_someone_elses_order(ctx, state.get("customer_id"), entities.order_ids):
         flags.append("other_customer_data")
     held = [f for f in state.get("held_flags") or [] if f not in flags]
     flags += held  # a chargeback or a safety report stays with the conversation until a person clears it
-    base = {"entities": entities, "risk_flags": flags, "sentiment": rules.sentiment(text),
+    base: dict[str, Any] = {"entities": entities, "risk_flags": flags, "sentiment": rules.sentiment(text),
             "urgency": rules.urgency(text, flags), "language": rules.language(text)}
     notes: list[str] = []
     active = state.get("active_intent")
@@ -47,15 +47,15 @@ def triage(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         result = photo
     elif active and state.get("pending_action") and awaiting == "confirmation" and (
             rules.is_confirmation(text) or rules.is_refusal(text)):
-        result = Triage(intent=active, confidence=1.0, source="conversation", **base)  # type: ignore[arg-type]
+        result = Triage(intent=active, confidence=1.0, source="conversation", **base)
     elif active and awaiting in ("order_id", "address") and (entities.order_ids or awaiting == "address"
                                                             or len(text.split()) <= 12):
-        result = Triage(intent=active, confidence=0.9, source="conversation", **base)  # type: ignore[arg-type]
+        result = Triage(intent=active, confidence=0.9, source="conversation", **base)
     elif "claim_or_chargeback" in flags:
-        result = Triage(intent="claim_or_chargeback", confidence=RULE_CONFIDENCE, source="rules", **base)  # type: ignore[arg-type]
+        result = Triage(intent="claim_or_chargeback", confidence=RULE_CONFIDENCE, source="rules", **base)
     else:
         guess = ctx.classifier.classify(text)
-        result = Triage(intent=guess.intent, confidence=guess.confidence, source="classifier", **base)  # type: ignore[arg-type]
+        result = Triage(intent=guess.intent, confidence=guess.confidence, source="classifier", **base)
         if ctx.llm is not None and guess.confidence < ctx.seller_settings.min_confidence and not flags:
             llm_result = _llm_triage(ctx, text, platform)
             if isinstance(llm_result, tuple):
@@ -64,7 +64,7 @@ def triage(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
                 notes.append(f"LLM triage unavailable ({llm_result}); kept the local classifier's guess")
     if held:
         notes.append("kept from earlier in the conversation until a person clears them: " + ", ".join(held))
-    return {"triage": result.model_dump(mode="json"), "engine_notes": notes,
+    return {"triage": result, "engine_notes": notes,
             "held_flags": sorted({*(state.get("held_flags") or []), *(f for f in flags if f in HELD_FLAGS)})}
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+from agent.checkpoint import checkpoint_serde
 from runtime.outbox import Outbox
 from tools.sandbox.store import SandboxStore
 
@@ -52,7 +53,7 @@ class CrashingOutbox(Outbox):
 @pytest.fixture
 def saver(tmp_path: Path):  # type: ignore[no-untyped-def]
     connection = sqlite3.connect(str(tmp_path / "checkpoints.db"), check_same_thread=False)
-    yield SqliteSaver(connection)
+    yield SqliteSaver(connection, serde=checkpoint_serde())
     connection.close()
 
 

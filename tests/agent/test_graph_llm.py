@@ -102,8 +102,8 @@ def test_an_invented_fact_in_the_wording_is_discarded_and_the_template_sent(make
     assert trace.draft.startswith("Hi ") and "Good news" not in trace.draft  # the template, not the wording
     assert trace.compliance["ok"] and trace.route == "auto_send"
     assert any("wording discarded" in n and "1ZV8W3190399999999" in n for n in trace.engine_notes)
-    draft = rt.graph.get_state({"configurable": {"thread_id": trace.thread}}).values["draft"]
-    assert draft["engine"] == "templates" and draft["rewording_discarded"]
+    draft = rt.values(trace.thread)["draft"]
+    assert draft is not None and draft.engine == "templates" and draft.rewording_discarded
 
 
 def test_a_broken_rule_is_rewritten_once_then_sent(make_runtime, say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]

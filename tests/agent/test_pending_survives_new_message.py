@@ -5,8 +5,12 @@ new message drops is said so."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from agent.held_turn import FOLDED_REASON, combine_texts, dropped_write, merge_decisions
 from agent.runtime import AgentRuntime
+from agent.schemas import Decision
+from tools.results import PendingAction
 from runtime.worker import status_after
 from tests.agent.test_review_pending_choice import _out, held  # noqa: F401  (the same lost-parcel set-up)
 from tools.sandbox.store import SandboxStore
@@ -28,25 +32,27 @@ def test_two_drafts_become_one_reply_with_one_greeting_and_one_sign_off() -> Non
 
 
 def test_the_folded_decision_keeps_the_most_urgent_and_the_oldest_clock() -> None:
-    earlier = {"urgency": "high", "urgency_reasons": ["lost parcel"], "priority": "high",
-               "deadline": "2026-11-27T00:00:00+00:00", "reasons": ["a write above the seller's threshold needs approval"]}
-    new = {"urgency": "normal", "urgency_reasons": [], "priority": "normal", "deadline": "2026-11-28T00:00:00+00:00",
-           "reasons": ["low confidence (0.40)", "autopilot is off for Amazon"], "route": "review"}
+    earlier = Decision(urgency="high", urgency_reasons=["lost parcel"], priority="high", route="review",
+                       deadline=datetime(2026, 11, 27, tzinfo=UTC),
+                       reasons=["a write above the seller's threshold needs approval"])
+    new = Decision(urgency="normal", urgency_reasons=[], priority="normal", deadline=datetime(2026, 11, 28, tzinfo=UTC),
+                   reasons=["low confidence (0.40)", "autopilot is off for Amazon"], route="review")
     merged = merge_decisions(earlier, new, {"autopilot is off for Amazon"})
-    assert merged["urgency"] == "high" and merged["priority"] == "high" and merged["urgency_reasons"] == ["lost parcel"]
-    assert merged["deadline"] == "2026-11-27T00:00:00+00:00"
-    assert merged["reasons"] == ["a write above the seller's threshold needs approval", "low confidence (0.40)",
+    assert merged.urgency == "high" and merged.priority == "high" and merged.urgency_reasons == ["lost parcel"]
+    assert merged.deadline == datetime(2026, 11, 27, tzinfo=UTC)
+    assert merged.reasons == ["a write above the seller's threshold needs approval", "low confidence (0.40)",
                                  FOLDED_REASON]
 
 
 def test_a_dropped_write_says_why() -> None:
-    write = {"tool": "refund", "args": {"amount": "10"}, "needs_approval": True}
-    held = {"pending_action": write}
-    assert dropped_write(held, {"pending_action": write}, executed=False) is None
+    write = {"tool": "refund", "args": {"amount": "10"}, "summary": "refund $10", "needs_approval": True}
+    held = {"pending_action": write}  # the held turn is JSON (agent/held_turn.py); the state holds the model
+    pending = PendingAction.model_validate(write)
+    assert dropped_write(held, {"pending_action": pending}, executed=False) is None
     assert dropped_write(held, {"pending_action": None}, executed=True) is None
     assert dropped_write(held, {"pending_action": None, "status": "handed_off"}, False)["why"].startswith(
         "the new message went to a person")
-    other = {**write, "args": {"amount": "99"}}
+    other = pending.model_copy(update={"args": {"amount": "99"}})
     assert dropped_write(held, {"pending_action": other}, False)["why"].startswith("replaced by")
     assert dropped_write({"pending_action": {**write, "needs_approval": False}}, {}, False) is None
 

@@ -10,22 +10,23 @@ from agent.answer_check import residual
 from agent.intent_vocabulary import vocabulary
 from agent.nodes.route import _open_questions
 from agent.routing import decide
-from agent.schemas import Triage
+from agent.plans import PlanOutcome
+from agent.schemas import Draft, PriorTurn, Triage
 from agent.seller_settings import SellerSettings
 from agent.send_gate import clarifying_questions, prior_turn, topic_change
 from tools.policy.loader import load_policies
 from tools.sandbox.store import SandboxStore
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
-WHICH = {"template": "which_order", "awaiting": "order_id"}
+WHICH = PlanOutcome(template="which_order", awaiting="order_id")
 WHICH_REPLY = ("Hi Sam,\n\nI'd be glad to check. Which order do you mean: the Lantern (order #1001, placed Monday) "
                "or the Lantern and Mug (order #1002, placed Tuesday)? Reply with the product or the order number "
                "and I'll look it up.\n\n— The Northfork Goods team")
 
 
-def _open(text: str, intent: str, reply: str, outcome: dict | None = WHICH) -> list[str]:  # type: ignore[type-arg]
-    state = {"text": text, "triage": {"intent": intent, "confidence": 0.9}, "outcome": outcome, "asked": [],
-             "draft": {"text": reply, "engine": "templates"}}
+def _open(text: str, intent: str, reply: str, outcome: PlanOutcome | None = WHICH) -> list[str]:
+    state = {"text": text, "triage": Triage(intent=intent, confidence=0.9), "outcome": outcome,  # type: ignore[arg-type]
+             "asked": [], "draft": Draft(text=reply, engine="templates")}
     return _open_questions(state, [])  # type: ignore[arg-type]
 
 
@@ -36,7 +37,7 @@ def test_clarifying_questions_only_for_a_reply_that_asks_which_order() -> None:
     found = clarifying_questions(text, "return_request", 0.9, WHICH, [])
     assert [a.text for a in found] == ["Who pays the return shipping?"]
     assert all(a.plan_intent == "return_request" and a.answered_by_plan for a in found)
-    offer = {"template": "return_offer", "awaiting": "confirmation"}
+    offer = PlanOutcome(template="return_offer", awaiting="confirmation")
     assert clarifying_questions(text, "return_request", 0.9, offer, []) == []
     recorded = [{"text": "Who pays the return shipping?", "intent": "return_request", "confidence": 0.9}]
     assert clarifying_questions(text, "return_request", 0.9, WHICH, recorded) == []  # a plan already recorded them
@@ -62,34 +63,34 @@ def test_clarifying_check_is_the_same_residual_check_as_a_plans_follow_up() -> N
 
 
 def test_a_persons_own_reply_is_never_held_for_open_questions() -> None:
-    state = {"text": "Can I return it? Who pays shipping?", "triage": {"intent": "return_request", "confidence": 0.9},
-             "outcome": WHICH, "asked": [], "draft": {"text": WHICH_REPLY, "engine": "human"}}
+    state = {"text": "Can I return it? Who pays shipping?", "triage": Triage(intent="return_request", confidence=0.9),
+             "outcome": WHICH, "asked": [], "draft": Draft(text=WHICH_REPLY, engine="human")}
     assert _open_questions(state, []) == []  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ a new topic while the agent waited
 
 def test_prior_turn_is_what_the_earlier_turn_waited_for() -> None:
-    assert prior_turn({"active_intent": "subscription_change", "awaiting": "confirmation"}) == {
-        "intent": "subscription_change", "awaiting": "confirmation"}
+    assert prior_turn({"active_intent": "subscription_change", "awaiting": "confirmation"}) == PriorTurn(
+        intent="subscription_change", awaiting="confirmation")
     assert prior_turn({"active_intent": "order_status", "awaiting": None}) is None
     assert prior_turn({}) is None
 
 
 def test_topic_change_while_waiting_for_a_yes_is_named() -> None:
-    prior = {"intent": "change_address", "awaiting": "confirmation"}
+    prior = PriorTurn(intent="change_address", awaiting="confirmation")
     reason = topic_change(prior, "cancel_order", "classifier")
     assert reason is not None and "change address" in reason and "cancel order" in reason and "yes or no" in reason
 
 
 def test_no_topic_change_when_nothing_was_awaited_or_the_topic_held() -> None:
     assert topic_change(None, "cancel_order", "classifier") is None
-    assert topic_change({"intent": "order_status", "awaiting": None}, "return_request", "classifier") is None
-    assert topic_change({"intent": "cancel_order", "awaiting": "confirmation"}, "cancel_order", "classifier") is None
+    assert topic_change(PriorTurn(intent="order_status", awaiting=None), "return_request", "classifier") is None
+    assert topic_change(PriorTurn(intent="cancel_order", awaiting="confirmation"), "cancel_order", "classifier") is None
     # the conversation explained the message (a yes, the order number asked for): that is the answer
-    waiting = {"intent": "cancel_order", "awaiting": "confirmation"}
+    waiting = PriorTurn(intent="cancel_order", awaiting="confirmation")
     assert topic_change(waiting, "refund_status", "conversation") is None
-    assert topic_change({"intent": None, "awaiting": "order_id"}, "refund_status", "classifier") is None
+    assert topic_change(PriorTurn(intent=None, awaiting="order_id"), "refund_status", "classifier") is None
 
 
 def _decide(**kw):  # type: ignore[no-untyped-def]
@@ -100,7 +101,7 @@ def _decide(**kw):  # type: ignore[no-untyped-def]
 
 
 def test_decide_holds_a_topic_change_for_review_until_a_person_approves() -> None:
-    reason = topic_change({"intent": "change_address", "awaiting": "confirmation"}, "cancel_order", "classifier")
+    reason = topic_change(PriorTurn(intent="change_address", awaiting="confirmation"), "cancel_order", "classifier")
     held = _decide(human_approved=False, topic_change=reason)
     assert held.route == "review" and reason in held.reasons
     assert _decide(human_approved=True, topic_change=reason).route == "auto_send"

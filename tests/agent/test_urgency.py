@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from agent.plans import PlanOutcome
 from agent.routing import priority_for
 from agent.urgency import (Findings, UrgencySignals, assess, clock_name, displayed, findings_from_run,
                            is_clock_reason)
@@ -108,8 +109,8 @@ def test_routing_priority_follows_the_urgency_on_the_same_clock_thresholds() -> 
 
 def test_findings_are_read_off_the_plans_answer_and_the_tool_results() -> None:
     today = date(2026, 11, 26)
-    outcome = {"template": "status_stalled_trace", "order_id": "111-1", "slots": {"trace_days": 7},
-               "extra": [{"template": "status_lost", "slots": {}}]}
+    outcome = PlanOutcome(template="status_stalled_trace", order_id="111-1", slots={"trace_days": 7},
+                          extra=[{"template": "status_lost", "slots": {}}])
     results = [
         {"name": "get_order", "ok": True, "data": {"order_id": "111-1", "total": "89.90"}},
         {"name": "get_order", "ok": True, "data": {"order_id": "111-2", "total": "412.00"}},
@@ -121,10 +122,10 @@ def test_findings_are_read_off_the_plans_answer_and_the_tool_results() -> None:
     found = findings_from_run(outcome, results, today)
     assert found.no_scan_days == 7 and found.parcel_lost and found.refund_overdue_days == 6
     assert found.order_value == Decimal("89.90")  # the order the reply is about, not the biggest one looked up
-    claim = findings_from_run({"template": "delivered_not_received_claim", "slots": {"wait_hours": 48}}, [], today)
+    claim = findings_from_run(PlanOutcome(template="delivered_not_received_claim", slots={"wait_hours": 48}), [], today)
     assert claim.not_received and claim.not_received_hours == 48 and claim.order_value is None
-    assert findings_from_run({"template": "delivered_elsewhere"}, [], today).not_received  # scanned in another town
-    assert findings_from_run({"template": "status_in_transit"}, [], today) == Findings()
+    assert findings_from_run(PlanOutcome(template="delivered_elsewhere"), [], today).not_received  # scanned in another town
+    assert findings_from_run(PlanOutcome(template="status_in_transit"), [], today) == Findings()
     assert findings_from_run(None, [{"name": "get_refund_status", "ok": False, "data": None}], today) == Findings()
 
 

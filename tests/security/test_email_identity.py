@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
+from agent.checkpoint import checkpoint_serde
 from agent.context import AgentContext
 from agent.runtime import AgentRuntime
 from agent.schemas import InboundMessage
@@ -301,7 +302,7 @@ def runtime(store: SandboxStore, kb_env: Settings, tmp_path: Path) -> Iterator[A
     outbox = Outbox(tmp_path / "app.db")
     context = AgentContext(backend=store, outbox=outbox, classifier=classifier,
                            retriever=Retriever(kb_service.open_index(kb_env)), clock=store.clock)
-    yield AgentRuntime(context, InMemorySaver())
+    yield AgentRuntime(context, InMemorySaver(serde=checkpoint_serde()))
     outbox.close()
 
 

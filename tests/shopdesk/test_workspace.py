@@ -14,6 +14,7 @@ import pytest
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
+from agent.state import plain_state
 from channels.base import ChannelMessage
 from runtime.appdb.migrations import migrate
 from runtime.conversations import ConversationStore
@@ -240,7 +241,7 @@ def test_notes_never_reach_the_agent_the_outbox_or_a_reply(service_settings: Set
         outbox = [r.message.model_dump_json() for r in svc.outbox.for_conversation(key)]
         messages = [m.text for m in svc.conversations.messages(key)]
         assert sender.sent and outbox and len(messages) >= 3  # replies went out after the note was written
-        for where, text in (("prompt", prompts), ("agent state", json.dumps(state.values, default=str)),
+        for where, text in (("prompt", prompts), ("agent state", json.dumps(plain_state(state.values), default=str)),
                             ("outbox", json.dumps(outbox)), ("sent", json.dumps(sender.sent)),
                             ("thread", json.dumps(messages)), ("trace", json.dumps(view.row.trace, default=str))):
             assert marker.lower() not in text.lower(), f"the note reached the {where}"

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
+from agent.checkpoint import checkpoint_serde
 from agent.context import AgentContext
 from agent.runtime import AgentRuntime, ReplyTrace
 from agent.schemas import InboundMessage
@@ -58,7 +59,7 @@ def make_runtime(store: SandboxStore, outbox: Outbox, classifier: IntentClassifi
              backend: Any | None = None) -> AgentRuntime:
         context = AgentContext(backend=backend or store, outbox=outbox, classifier=classifier, retriever=retriever,
                                llm=llm, seller_settings=settings or autopilot_on(), clock=store.clock)
-        return AgentRuntime(context, checkpointer or InMemorySaver())
+        return AgentRuntime(context, checkpointer or InMemorySaver(serde=checkpoint_serde()))
     return make
 
 
