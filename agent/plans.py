@@ -34,7 +34,7 @@ from agent.passage_answers import (  # passage answers (agent/passage_answers.py
     MIN_SENTENCE, sentences as passage_sentences, staff_guidance,
 )
 from agent.refund_reasons import asks_what_for, customer_reason
-from agent.return_timing import asked_return_time, timing_lead
+from agent.return_timing import asked_return_time, asks_about_extension, timing_lead
 from agent.schemas import Passage, Triage
 from agent.subscription_requests import ChangeRequest, change_request
 from agent.templates import format_date
@@ -726,19 +726,13 @@ def _posting(refund: dict[str, Any], today: date) -> bool:
     return bool(refund.get("expected_by")) and today <= date.fromisoformat(refund["expected_by"])
 
 
-# A return question asked around a holiday or of extra time: the customer wants to know whether an extension applies
-_HOLIDAY_ASKED = re.compile(
-    r"\b(?:holidays?|christmas|xmas|x-mas|gift\w*|present|extension|extend\w*|extra (?:time|days)|longer|navidad"
-    r"|regalo|fiestas|m[aá]s tiempo)\b", re.I)
-
-
 def _timing_slots(p: PlanInput, check: dict[str, Any]) -> dict[str, str]:
     """The direct answer to "can she return it in January?" (agent/return_timing.py), and, when the customer
     asks around a holiday and no holiday extension sets this order's last day, that none does."""
     ends = date.fromisoformat(check["window_ends"]) if check.get("window_ends") else None
     lead = timing_lead(asked_return_time(p.text, p.today), ends, format_date(check["window_ends"]) if ends else "")
     holiday = ""
-    if not check.get("holiday_extended") and not check.get("is_defect") and _HOLIDAY_ASKED.search(p.text):
+    if not check.get("holiday_extended") and not check.get("is_defect") and asks_about_extension(p.text):
         holiday = "No holiday extension applies to this order. "
     return {"timing_lead": lead, "holiday_line": holiday}
 

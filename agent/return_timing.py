@@ -32,6 +32,11 @@ _HOLIDAYS = {"christmas": (12, 25), "xmas": (12, 25), "x-mas": (12, 25), "navida
              "reyes": (1, 6), "three kings day": (1, 6), "el día de reyes": (1, 6), "thanksgiving": (11, 26),
              "valentine's": (2, 14), "valentines": (2, 14), "valentine's day": (2, 14)}
 _HOLIDAY_RE = "|".join(sorted((re.escape(h) for h in _HOLIDAYS), key=len, reverse=True))
+# Words that ask whether a holiday or extra time stretches the window (the holidays above, a gift, "extension",
+# "more time"): the return reply then says whether a holiday extension applies to this order.
+_EXTENSION_ASKED = re.compile(
+    rf"\b(?:{_HOLIDAY_RE}|holidays?|gift\w*|present|extension|extend\w*|(?:extra|more) (?:time|days)|longer"
+    r"|regalo|fiestas|m[aá]s tiempo)\b", _I)
 _AFTER = r"after|past|following|once|despu[ée]s de(?:l)?|pasad[oa]s?"
 _BY = r"by|before|until|till|til|antes de(?:l)?|hasta"
 _IN = r"in|during|en|para|around|sometime in|early|late|mid"
@@ -185,3 +190,9 @@ def timing_lead(asked: AskedTime | None, window_ends: date | None, day: str) -> 
     if said == "no":
         return "No, that's after the return window ends. "
     return f"Yes, if you start the return by {day}. "
+
+
+def asks_about_extension(text: str) -> bool:
+    """Whether a return question is asked around a holiday, a gift or extra time (so the reply says whether a
+    holiday extension applies)."""
+    return bool(_EXTENSION_ASKED.search(text[:MAX_TEXT]))

@@ -14,7 +14,7 @@ import pytest
 
 from agent import templates_es
 from agent.order_resolver import Candidate, resolve
-from agent.return_timing import AskedTime, asked_return_time, timing_lead, verdict
+from agent.return_timing import AskedTime, asked_return_time, asks_about_extension, timing_lead, verdict
 from tests.agent.test_order_actions import GRILL, TODAY, Backend, Desk, delivered_parcel, make_order, reply
 
 NOV_26 = date(2026, 11, 26)
@@ -141,3 +141,15 @@ def test_the_new_slots_have_spanish_forms() -> None:
     assert templates_es.SLOTS["holiday_line"]("No holiday extension applies to this order. ")
     note = "30 days after it's delivered (or until Sunday, January 31, under our holiday return extension, if that is later)"
     assert "31 de enero" in templates_es.SLOTS["window_note"](note)
+
+
+@pytest.mark.parametrize("text", ["can I return it after Christmas?", "es un regalo, ¿se puede devolver?",
+                                  "is there a holiday extension?", "can I get more time to send it back",
+                                  "is it ok to return it after New Year's?", "necesito más tiempo"])
+def test_a_holiday_gift_or_extra_time_asks_about_the_extension(text: str) -> None:
+    assert asks_about_extension(text)
+
+
+@pytest.mark.parametrize("text", ["can I return the kettle?", "the lid is cracked, I want to send it back"])
+def test_a_plain_return_question_does_not(text: str) -> None:
+    assert not asks_about_extension(text)
