@@ -1203,8 +1203,10 @@ def _refund_answer(p: PlanInput, order: dict[str, Any]) -> PlanOutcome:
     if returns:
         r = returns[-1]
         if r["received_at"]:
-            line = (f"We received it on {format_date(r['received_at'])}, and the refund is due by "
-                    f"{format_date(r['refund_due_by'])}. {_refund_timing(data, received=True)}")
+            # the due day with the rule it comes from, so the customer can check it (KB refund-timelines)
+            line = (f"We received it on {format_date(r['received_at'])}. We refund within "
+                    f"{data['refund_days_after_receipt']} {data['refund_day_kind']} days of receiving it, so the "
+                    f"refund is due by {format_date(r['refund_due_by'])}. {_refund_timing(data, received=True)}")
             if _AMOUNT_QUESTION.search(p.text):
                 line += " " + _return_terms(p, oid, r)[0]
         elif r["label_tracking"]:

@@ -771,6 +771,50 @@ def _rest(rest: str) -> str:
     return ", " + _mid(rest.lstrip(" ;:-"))
 
 
+def spec_polarity(key: str, product: Product) -> Literal["yes", "no"] | None:
+    """Whether the catalog's value for a yes/no spec ("Dishwasher safe: No - hand wash") says yes or no; None
+    for a spec that is not yes/no or a value that is neither ("top rack only")."""
+    pattern = spec_pattern(key)
+    if not isinstance(pattern, SpecSentence) or key not in product.get("specs", {}):
+        return None
+    value = str(product["specs"][key]).strip()
+    if pattern.no and _starts_with(value, pattern.no_words) is not None:
+        return "no"
+    if pattern.yes and _starts_with(value, pattern.yes_words) is not None:
+        return "yes"
+    return None
+
+
+# A question answered yes or no: it opens with an auxiliary verb ("can the skillet go in the dishwasher?", "is it
+# oven safe"), after a greeting or a filler word. Not an alternative ("is it black or blue"), and not one whose
+# sense the spec's polarity would invert ("is it additive free", "can I use it without the liner").
+_AUXILIARY = re.compile(r"(?:can|could|is|are|does|do|will|would|should|may|might|has|have)\b", re.I)
+_OPENING_FILLER = re.compile(r"^(?:(?:hi|hey|hello|so|also|and|but|ok|okay|quick question|question|oh|um|just "
+                             r"wondering|wondering)\b[\s,:;!-]*)+", re.I)
+_INVERTING = re.compile(r"\b(?:or|free|without|never|not|no|avoid\w*)\b|n't\b", re.I)
+
+
+def yes_no_question(text: str) -> bool:
+    """Whether the message asks one yes/no question (its question sentences all open with an auxiliary)."""
+    sentences = [x.strip() for x in re.split(r"(?<=[.!?])\s+|\n+", text[:2000]) if x.strip()]
+    asked = [x for x in sentences if x.endswith("?")] or sentences[-1:]
+    if not asked:
+        return False
+    for sentence in asked:
+        body = _OPENING_FILLER.sub("", sentence)
+        if not _AUXILIARY.match(body) or _INVERTING.search(body):
+            return False
+    return True
+
+
+def _with_lead(sentence: str, lead: str) -> str:
+    """ "Yes, " or "No, " before a sentence: "The Northfork skillet isn't..." -> "No, the Northfork skillet..."."""
+    first = sentence.split(" ", 1)[0]
+    if first in ("The", "It", "They", "Your", "This", "These"):
+        sentence = sentence[0].lower() + sentence[1:]
+    return f"{lead}, {sentence}"
+
+
 def _joinable(key: str) -> bool:
     pattern = spec_pattern(key)
     text = pattern if isinstance(pattern, str) else (pattern.say or pattern.other or "")
@@ -1058,6 +1102,7 @@ def answer(text: str, found: Found) -> ProductAnswer:
             products = products[:MAX_OPTIONS]
     names = _Names()
     stated: set[tuple[str, str]] = set()
+    said: list[tuple[int, Product, str]] = []  # (sentence index, product, spec) of every stated answer
     for asked in result.asked:
         if _field(asked) == "stock":  # the stock line answers it
             result.answered.append(asked.attribute)
@@ -1074,18 +1119,32 @@ def answer(text: str, found: Found) -> ProductAnswer:
             if (product["product_id"], what) in stated or not sentence:
                 continue
             stated.add((product["product_id"], what))
+            said.append((len(result.sentences), product, what))
             result.sentences.append(_sentence(sentence.replace(_NAME, names(product))))
             result.use(product)
-            if (said := _description_says(asked, product, what)) and (product["product_id"], "description") not in stated:
+            if (also := _description_says(asked, product, what)) and (product["product_id"], "description") not in stated:
                 stated.add((product["product_id"], "description"))
-                result.sentences.append(_sentence(said.replace(_NAME, names(product))))
+                result.sentences.append(_sentence(also.replace(_NAME, names(product))))
         if answered:
             result.answered.append(asked.attribute)
         else:
             result.unanswered.append(asked)
     _answered_by_object(result)
+    _lead_with_yes_or_no(result, text, said)
     result.stock_line = _stock(result.asked, products[:MAX_OPTIONS], result.product_ids)
     return result
+
+
+def _lead_with_yes_or_no(result: ProductAnswer, text: str, said: Sequence[tuple[int, Product, str]]) -> None:
+    """A yes/no question about one yes/no spec gets "Yes," or "No," first when every product it names answers the
+    same way: "can the skillet go in the dishwasher?" -> "No, the ... skillet isn't dishwasher safe: hand wash"."""
+    if len(result.asked) != 1 or not said or result.unanswered or not yes_no_question(text):
+        return
+    polarities = {spec_polarity(what, product) for _, product, what in said}
+    if len(polarities) != 1 or None in polarities:
+        return
+    index = said[0][0]
+    result.sentences[index] = _with_lead(result.sentences[index], "Yes" if polarities == {"yes"} else "No")
 
 
 def _as_height(asked: list[Asked]) -> list[Asked]:

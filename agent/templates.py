@@ -207,12 +207,12 @@ TEMPLATES: dict[str, str] = {
     # address changes
     "address_not_allowed": "{platform_name} doesn't let sellers change the shipping address on an order, so I can't "
                            "edit it for order {order_id}. {platform_guidance}",
-    "address_too_late": "Order {order_id} {shipped}, so its address can no "
-                        "longer be changed here. You can follow it with {carrier} tracking {tracking_number}, and ask "
+    "address_too_late": "Order {order_id} {shipped}, so I can't change its address "
+                        "anymore. You can follow it with {carrier} tracking {tracking_number}, and ask "
                         "{carrier} whether its own redirect service can send it to the new address; once a parcel "
                         "has shipped, that is the only way to change where it goes.",
-    "address_delivered": "Order {order_id} was already delivered on {delivered_date}, so its address can no longer be "
-                         "changed.",
+    "address_delivered": "Order {order_id} was already delivered on {delivered_date}, so I can't change its address "
+                         "anymore.",
     "address_ask": "Order {order_id} hasn't shipped yet, so I can update the address. Please send the full new "
                    "address (street, city, state and ZIP).",
     "address_offer": "I can send order {order_id} to {new_address} instead. Shall I make that change? Reply \"yes\" "

@@ -727,8 +727,10 @@ SLOTS: dict[str, Callable[[str], str]] = {
                             ("{days} days after delivery", "{days} días después de la entrega"),
                             ("the end of its return window", "el final de su plazo de devolución")),
     "return_line": _sentences(
-        ("We received it on {date}, and the refund is due by {date2}.",
-         "La recibimos {date}, y el reembolso debe emitirse a más tardar {date2}."),
+        ("We received it on {date}.", "La recibimos {date}."),
+        ("We refund within {days} {daykind} days of receiving it, so the refund is due by {date2}.",
+         "Hacemos el reembolso dentro de los {days} días {daykind} siguientes a recibirla, así que debe emitirse a "
+         "más tardar {date2}."),
         ("Once it's issued, banks then usually post it within {days} business days.",
          "Una vez emitido, los bancos suelen reflejarlo en un plazo de {days} días hábiles."),
         ("We refund within {days} {daykind} days of receiving it, and banks then usually post it within {days2} "

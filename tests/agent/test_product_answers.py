@@ -16,7 +16,7 @@ from agent.grounding import evidence_facts, ground_draft
 from agent.plans import PlanInput, plan_product
 from agent.product_answers import (
     Found, SpecSentence, answer, asked_attributes, find_products, kind, lexicon, need_of, plural, spec_clause,
-    spec_pattern,
+    spec_pattern, yes_no_question,
 )
 from agent.schemas import Entities, Passage, Triage
 from tools.policy.loader import load_policies, load_seller
@@ -79,14 +79,35 @@ def _sentences(question: str, *products: dict[str, Any]) -> list[str]:
 # ---------------------------------------------------------------- one attribute, one sentence
 
 def test_a_no_spec_is_a_negative_sentence_with_the_care_it_needs() -> None:
-    said = _sentences("can the skillet go in the dishwasher?", SKILLET)
+    said = _sentences("can the skillet go in the dishwasher?", SKILLET)  # a yes/no question: "No," first
+    assert said == ["No, the Northfork Cast Iron Skillet, 10 in isn't dishwasher safe: hand wash, dry immediately, "
+                    "wipe with a thin coat of oil."]
+    said = _sentences("tell me about the skillet and the dishwasher", SKILLET)  # not a yes/no question: no lead
     assert said == ["The Northfork Cast Iron Skillet, 10 in isn't dishwasher safe: hand wash, dry immediately, wipe "
                     "with a thin coat of oil."]
 
 
 def test_a_yes_spec_is_an_affirmative_sentence_keeping_its_condition() -> None:
     assert _sentences("is the haul tumbler dishwasher safe", TUMBLER) == [
-        "The Northfork Haul Insulated Tumbler with Handle, 40 oz is dishwasher safe (top rack)."]
+        "Yes, the Northfork Haul Insulated Tumbler with Handle, 40 oz is dishwasher safe (top rack)."]
+
+
+@pytest.mark.parametrize("text", ["can the cast iron skillet go in the dishwasher 😅", "hi! is it oven safe?",
+                                  "quick question, does the tent have a footprint?"])
+def test_yes_no_questions(text: str) -> None:
+    assert yes_no_question(text)
+
+
+@pytest.mark.parametrize("text", ["how do I wash the skillet?", "is it black or blue?", "is the coffee additive free?",
+                                  "can I use the stove without the regulator?", "what does the kettle hold?"])
+def test_not_yes_no_questions_or_ones_a_spec_would_answer_inverted(text: str) -> None:
+    assert not yes_no_question(text)
+
+
+def test_no_lead_when_the_products_answer_differently() -> None:
+    said = _sentences("are they dishwasher safe?", SKILLET, TUMBLER)
+    assert len(said) == 2 and not any(x.startswith(("Yes,", "No,")) for x in said)
+    assert _sentences("are they dishwasher safe?", TUMBLER, TUMBLER | {"product_id": "p-other"})[0].startswith("Yes, ")
 
 
 @pytest.mark.parametrize(("question", "expected"), [
@@ -310,7 +331,7 @@ def _plan(text: str, products: list[dict[str, Any]], passages: list[Passage] | N
 def test_plan_answers_from_the_catalog_and_cites_the_product_page() -> None:
     out = _plan("can the cast iron skillet go in the dishwasher?", [SKILLET, TUMBLER], [PAGE, OVERVIEW])
     assert out.template == "product_answer" and out.review_reason is None
-    assert out.slots["answer"].startswith("The Northfork Cast Iron Skillet, 10 in isn't dishwasher safe")
+    assert out.slots["answer"].startswith("No, the Northfork Cast Iron Skillet, 10 in isn't dishwasher safe")
     assert out.slots["stock_line"] == "" and "product-p101#specifications" in out.citations
 
 

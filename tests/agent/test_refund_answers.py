@@ -424,3 +424,20 @@ def test_the_reply_about_two_returned_orders_answers_both(say, store: SandboxSto
     for order in (first, second):
         assert f"for order {order.id}" in trace.draft
     assert "Which order" not in trace.draft and trace.compliance["ok"], (trace.compliance, trace.draft)
+
+
+def test_a_received_return_says_the_rule_its_refund_due_day_comes_from(store: SandboxStore) -> None:
+    """"When will I see the money?" for a return we received and have not refunded: the due day is said with the
+    policy's days after receipt it comes from (KB refund-timelines), in English and Spanish."""
+    received = [store.get_order(r.order_id) for r in store.list_records("returns")
+                if r.received_at and not store.order_refunds(r.order_id)]
+    answers = ((o, plan(store, o.customer_id, o.platform, f"I sent back {o.id}, when will I see the money?",
+                        order_ids=(o.id,))[0]) for o in received)
+    found = next(((o, out) for o, out in answers if out.template == "refund_pending_return"), None)
+    assert found is not None, "the demo store has a received return whose refund is not yet due"
+    order, out = found
+    policy = POLICIES[order.platform]  # type: ignore[index]
+    days, kind = policy.refunds.days_after_receipt, policy.refunds.day_kind
+    assert (f"We refund within {days} {kind} days of receiving it, so the refund is due by "
+            in text_of(out))
+    assert f"Hacemos el reembolso dentro de los {days} días" in text_of(out, "es")
