@@ -27,7 +27,7 @@ from agent.nodes.route import RULE_ANSWERS
 from agent.plans import PlanOutcome
 from agent.prompts import AGENT_SYSTEM, DRAFT_SYSTEM, REWRITE_SYSTEM, REWRITE_USER
 from agent.routing import decide
-from agent.state import AgentState
+from agent.state import AgentState, customer_words
 from tools.context import ToolContext
 from tools.registry import openai_tool_schemas
 from tools.results import PendingAction, ToolResult
@@ -70,7 +70,7 @@ def llm_answer(ctx: AgentContext, tool_ctx: ToolContext, state: AgentState,
     system = AGENT_SYSTEM.format(platform_name=policy.display_name, customer_name=state.get("customer_name") or "a customer")
     messages: list[AnyMessage] = [SystemMessage(content=system), *_history(state)]
     if not messages or not isinstance(messages[-1], HumanMessage):
-        messages.append(HumanMessage(content=state["text"]))
+        messages.append(HumanMessage(content=customer_words(state)))
     model = ctx.llm.bind_tools(openai_tool_schemas(), tool_choice=TOOL_CHOICE)
     pending: PendingAction | None = None
     bad_rounds = 0
@@ -126,7 +126,8 @@ def llm_phrase(ctx: AgentContext, state: AgentState, template_text: str, facts: 
         facts=json.dumps(facts, default=str)[:6000], passages=_passages(passages), template_draft=template_text,
     )
     try:
-        reply = invoke_safely(ctx.llm, [SystemMessage(content=prompt), HumanMessage(content=state["text"])])
+        # the customer's words without any note to the assistant: the model words an answer to what they asked
+        reply = invoke_safely(ctx.llm, [SystemMessage(content=prompt), HumanMessage(content=customer_words(state))])
     except LLMUnavailable as exc:
         _note(notes, f"LLM phrasing {_why(exc)}; kept the template")
         return None

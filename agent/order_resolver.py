@@ -899,6 +899,15 @@ def resolve(text: str, intent: str, candidates: Sequence[Candidate], *, today: d
     return _ask(intent, group, cues, "several orders fit " + ", ".join(cues))
 
 
+def names_products_of(text: str, candidate: Candidate) -> bool:
+    """Whether the message names a product of this order ("return the tailgate grill"), by the same product
+    match the resolver scores orders with; for an order the resolver picked as the only one, with no cue read."""
+    text = text[:MAX_TEXT]
+    roles = product_roles(text)
+    return any(_product_scores(_Titles([candidate]), _message_words(_blank(text, roles.aside + roles.excluded)),
+                               roles, text))
+
+
 def _spans_text(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return " . ".join(text[s:e] for s, e in spans)
 

@@ -21,7 +21,8 @@ from agent.address_amend import find_amendment, find_new_address, gives_whole_ad
 from agent.answer_check import question_parts
 from agent.answer_gate import questions
 from agent.intents import INTENT_TABLE, handoff_intents
-from agent.order_resolver import ACTIONS, Candidate, amounts as said_amounts, on_channel, resolve, state_cues
+from agent.order_resolver import (ACTIONS, Candidate, amounts as said_amounts, names_products_of, on_channel, resolve,
+                                  state_cues)
 from agent.order_sets import asks_about_several, in_period, named_orders, refund_relevant
 from agent.product_answers import (
     CATALOG_SECTIONS, answer as answer_from_catalog, find_products, from_pages, mentions, product_pages,
@@ -184,7 +185,12 @@ def order_named_by_product(p: PlanInput) -> str | None:
     listed = p.run("list_customer_orders", {"limit": 20})
     rows = (listed.data or {}).get("orders", []) if listed.ok else []
     found = resolve(p.text, p.intent, [Candidate.from_tool(r) for r in rows], today=p.today, platform=p.platform)
-    return found.order_id if found.order_id and "product" in found.cues else None
+    if not found.order_id:
+        return None
+    if "product" in found.cues:
+        return found.order_id
+    only = found.candidates[0] if len(found.candidates) == 1 else None  # the only order: no cue was read
+    return found.order_id if only is not None and names_products_of(p.text, only) else None
 
 
 def _short_title(title: str) -> str:
@@ -1428,10 +1434,37 @@ def _own_articles(p: PlanInput, question: str, usable: list[Passage]) -> list[Pa
     return list({x.doc_id: x for x in [*found, *usable]}.values())
 
 
+# a question about sending something back (the return policy asked of a thing the customer bought)
+_RETURNING = re.compile(r"\b(?:return(?:s|ing|ed)?|send (?:it |them |this |these |that )?back|devolver(?:lo|la|los|las)?"
+                        r"|devoluci[oó]n)\b", re.I)
+
+
+def _return_of_own_purchase(p: PlanInput) -> PlanOutcome | None:
+    """"How long do I have to return the pantry canisters?" asks the return policy of something the customer
+    bought: the order's own last return day answers it (agent's return plan), where the policy articles give
+    only the general rule and a search on the product's name finds its product page instead. Only when the
+    message names the order, or the products it names point at one of the customer's orders."""
+    if p.customer is None or not _RETURNING.search(p.text):
+        return None
+    as_return = replace(p, intent="return_request")
+    if not p.triage.entities.order_ids:  # else the order it names is the one (the return plan reads it)
+        oid = order_named_by_product(as_return)
+        if oid is None:
+            return None
+        as_return = replace(as_return, active_order_id=oid)
+    try:
+        return plan_return(as_return)
+    except _NeedOrder:
+        return None
+
+
 def plan_policy(p: PlanInput) -> PlanOutcome:
     """A policy question answered from the knowledge base, each of its parts ("how long do refunds take and
     does it go back on my card") from the section that answers it. Only sentences a customer may read are
-    quoted; a part nothing answers sends the reply to review, naming the part."""
+    quoted; a part nothing answers sends the reply to review, naming the part. A return question about a
+    product the customer bought is answered from their order."""
+    if (own := _return_of_own_purchase(p)) is not None:
+        return own
     usable = [x for x in p.passages if x.topic != "brand_voice"]
     if not usable:
         return PlanOutcome(template="handoff", handoff_reason="no knowledge-base passage answers this question")

@@ -52,6 +52,8 @@ class Attribute(BaseModel):
     specs: list[str] = Field(default_factory=list)
     field: FieldName | None = None
     label: str | None = None
+    # its words can be the verb of another attribute's question ("what warranty comes with it"): answered with it
+    verb: bool = False
 
 
 class SpecSentence(BaseModel):
@@ -1156,10 +1158,14 @@ def _as_height(asked: list[Asked]) -> list[Asked]:
 
 
 def _answered_by_object(result: ProductAnswer) -> None:
-    """"Does it come with a lid": "come with" is answered when "lid", the thing it asks about, is."""
+    """"Does it come with a lid": "come with" is answered when "lid", the thing it asks about, is; "what warranty
+    comes with it": when "warranty", the thing just before the verb, is."""
     answered = [a for a in result.asked if a.attribute in result.answered]
+    attributes = lexicon().attributes
     for asked in list(result.unanswered):
-        if any(set(asked.after) & set(other.words) for other in answered):
+        verb = asked.attribute in attributes and attributes[asked.attribute].verb and bool(asked.words)
+        if any(set(asked.after) & set(other.words) or (verb and asked.words[0] in other.after[:2])
+               for other in answered):
             result.unanswered.remove(asked)
             result.answered.append(asked.attribute)
 

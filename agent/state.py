@@ -39,6 +39,7 @@ class AgentState(TypedDict, total=False):
 
     # this turn
     text: str  # empty only when the customer sent attachments alone
+    reading: str | None  # what the agent answers: the text without instructions to the assistant (triage sets it)
     attachments: list[str]  # kinds the customer attached (image, video, audio, file): agent/attachment_turn.py
     received_at: str
     identity_verified: bool  # False: nobody vouches for the sender (email without DMARC pass): no orders, a person
@@ -109,6 +110,14 @@ def dump(value: BaseModel | Mapping[str, Any] | None) -> dict[str, Any] | None:
     if value is None:
         return None
     return value.model_dump(mode="json") if isinstance(value, BaseModel) else dict(value)
+
+
+def customer_words(state: Mapping[str, Any]) -> str:
+    """What the agent reads and answers this turn: the message without the instructions to the assistant it
+    holds (agent/triage/injection.py), set by triage; the whole text before triage has run. Empty when the
+    message was nothing but such a note."""
+    reading = state.get("reading")
+    return str(state.get("text") or "") if reading is None else reading
 
 
 def plain_state(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from agent.answer_gate import Asked, questions
 from agent.requests import READ_ONLY_ANSWERS, UNFAMILIAR, pieces, split_requests, unsure_requests
 from agent.routing import HANDOFF_FLAGS
 from agent.schemas import Passage, Triage
-from agent.state import AgentState, settled
+from agent.state import AgentState, customer_words, settled
 from agent.templates_es import answers_in
 from agent.tone import DISCLOSURE_TEMPLATE, disclosure_only
 from agent.triage import rules
@@ -40,7 +40,7 @@ NEEDS_CUSTOMER = intents_where(needs_customer=True)
 def act(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     triage = Triage.model_validate(state["triage"])  # a model already; validating it says it is not None
-    text = state["text"]
+    text = customer_words(state)  # an injected note's "refund now" or "do not mention this" is not a request
     pending = state.get("pending_action")
     answering = triage.source == "conversation" and pending is not None and state.get("awaiting") == "confirmation"
     confirmed = answering and rules.is_confirmation(text)

@@ -3,7 +3,8 @@
 Unless the seller turned it off, the customer is told at once that a person has it and by when
 (agent/acknowledgment.py), once per handoff: a second "hello?" before anyone answered gets no second
 acknowledgment. No acknowledgment goes to a sender nobody vouches for (a spoofed email must not get mail),
-when a person took the conversation over from the console, or when it fails the compliance check.
+to a message that tries to instruct the assistant (a person decides whether and how to answer it), when a
+person took the conversation over from the console, or when it fails the compliance check.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def _acknowledge(state: AgentState, runtime: Runtime[AgentContext], decision: De
             or not state.get("identity_verified", True):
         return None
     triage = state.get("triage")
+    if triage is not None and "prompt_injection" in triage.risk_flags:
+        return None  # nothing automatic answers a message that tries to instruct the assistant: a person decides
     text = acknowledgment(
         risk_flags=list(triage.risk_flags) if triage else [], language=triage.language if triage else None,
         deadline=decision.deadline,

@@ -39,7 +39,7 @@ def identify(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any
         "turn": state.get("turn", 0) + 1,
         "messages": [HumanMessage(content=state["text"])],
         # a new customer message starts a new turn
-        "triage": None, "passages": [], "tool_results": [], "outcome": None, "draft": None, "compliance": None,
+        "triage": None, "reading": None, "passages": [], "tool_results": [], "outcome": None, "draft": None, "compliance": None,
         "rewrites": 0, "decision": None, "review": None, "status": "new", "sent_key": None, "engine_notes": [],
         "acknowledgment": None, "asked": [],
         "prior_turn": prior_turn(state),  # read before act overwrites the topic and what it awaits

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from agent.schemas import RiskFlag, Sentiment, Urgency
-from agent.triage.injection import instructs_assistant
+from agent.triage.injection import customer_part, instructs_assistant
 
 _FLAGS: dict[RiskFlag, re.Pattern[str]] = {
     "legal_threat": re.compile(
@@ -37,7 +37,9 @@ _FLAGS: dict[RiskFlag, re.Pattern[str]] = {
         r"chok(e|ed|ing)|hospital|emergency room|\ber\b visit|stitches|cut (my|his|her) (hand|finger)|poison|unsafe|dangerous)\b",
         re.I),
     "claim_or_chargeback": re.compile(
-        r"\b(a-?to-?z|a to z|chargeback|charge back|dispute (the|this|with)|disputed|disputing|file a claim|filed a claim|"
+        r"\b(a-?to-?z|a to z|chargeback|charge back|dispute (the|this|with)|disputed|disputing|"
+        # a claim under the seller's warranty is the seller's own process, not a marketplace claim or a dispute
+        r"(?:file|filed) a claim(?! (?:under|on|with|through|for|against) (?:the |your |my |its |a )?(?:\w+ )?warrant)|"
         r"opened an? (claim|case|dispute|item not received (request|claim|case)|inr|snad|return request with)|"
         r"(paypal|bank|card|credit card) (claim|dispute)|item not received (case|claim|request)|my bank|"
         r"(the|my) (claim|case|dispute) (i|we) (filed|opened)|contesting (my|the) dispute|"
@@ -45,7 +47,7 @@ _FLAGS: dict[RiskFlag, re.Pattern[str]] = {
         r"tiktok|ebay))\b", re.I),
     "prompt_injection": re.compile(
         r"(ignore (all |your |the )?(previous |prior |above )?(instructions|rules|prompt)|system prompt|you are now|"
-        r"act as (an? )?(admin|developer)|developer mode|disregard (your|all|the) (rules|instructions)|"
+        r"act as (an? )?(admin|developer)|developer mode|disregard (your|all|the) ((previous|prior) )?(rules|instructions)|"
         r"override (policy|policies|rules)|"
         r"\[[^\]\n]{0,60}\b(system|admin|seller|internal|moderator|support team|routing|priority)\b[^\]\n]{0,20}"
         r"\b(notice|note|override|message|instruction|alert)\b|"
@@ -374,3 +376,9 @@ def without_assistant_questions(text: str) -> str:
     """The message with every "are you a bot?" taken out (what else it says decides whether the disclosure
     is the whole reply)."""
     return _ASKS_IF_AUTOMATED.sub(" ", text[:HINT_TEXT])
+
+
+def without_injection(text: str) -> str:
+    """What the customer asks, without the instructions to the assistant their message holds (an injected note
+    does not decide the intent, the order or the questions; agent/triage/injection.py `customer_part`)."""
+    return customer_part(text, _FLAGS["prompt_injection"])

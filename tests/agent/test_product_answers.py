@@ -129,6 +129,22 @@ def test_each_attribute_class_is_one_sentence_naming_the_product(question: str, 
     assert _sentences(question, product) == [expected]
 
 
+@pytest.mark.parametrize("question", ["what kind of warranty comes with the skillet?",
+                                      "what warranty is included with the skillet?"])
+def test_a_verb_of_having_after_the_attribute_is_that_attributes_question(question: str) -> None:
+    """"What warranty comes with it" asks the warranty: "comes with" is its verb, not a second question about
+    what is in the box that a person would have to answer."""
+    result = answer(question, _one(SKILLET))
+    assert result.sentences == ["The Northfork Cast Iron Skillet, 10 in comes with a limited lifetime warranty from "
+                                "Northfork Goods."]
+    assert result.unanswered == [] and "warranty" in result.answered
+
+
+def test_what_is_in_the_box_is_still_its_own_question_when_nothing_comes_before_it() -> None:
+    result = answer("the price of the skillet, and what comes with it?", _one(SKILLET))
+    assert [a.attribute for a in result.unanswered] == ["included"]
+
+
 def test_battery_run_time_is_the_run_time_not_the_charging_port() -> None:
     result = answer("how long does the beacon lantern battery last on a charge?", _one(LANTERN))
     assert result.sentences == ["The Northfork Beacon Rechargeable LED Lantern runs for 5 hours on high, 40 hours on "

@@ -153,3 +153,26 @@ def test_a_holiday_gift_or_extra_time_asks_about_the_extension(text: str) -> Non
 @pytest.mark.parametrize("text", ["can I return the kettle?", "the lid is cracked, I want to send it back"])
 def test_a_plain_return_question_does_not(text: str) -> None:
     assert not asks_about_extension(text)
+
+
+# ---------------------------------------------------------------- a return policy asked of one's own purchase
+
+def test_a_return_policy_question_about_a_bought_product_is_answered_from_its_order() -> None:
+    """"How long do I have to return the grill?" read as a policy question: the customer's own order holds the
+    answer (its last return day). The general articles gave the rule at best, and a search on the product's
+    name found its product page instead."""
+    grill = make_order("111-7568280-8233146", "amazon", "delivered", GRILL, placed_days_ago=9,
+                       shipments=[delivered_parcel("Austin, TX", delivered_days_ago=5)])
+    desk = Desk(Backend([grill]), "amazon")
+    out = desk.say("how long do I have to return the tailgate grill if I decide I don't like it?", "policy_question")
+    assert out.template == "return_in_marketplace" and out.order_id == grill.id  # Amazon: started on Amazon
+    assert "can be returned until" in reply(out)
+
+
+def test_a_general_return_policy_question_stays_a_policy_answer() -> None:
+    """Without a product of an order (or an order number) the question is the general rule: the articles answer."""
+    grill = make_order("111-7568280-8233146", "amazon", "delivered", GRILL, placed_days_ago=9,
+                       shipments=[delivered_parcel("Austin, TX", delivered_days_ago=5)])
+    desk = Desk(Backend([grill]), "amazon")
+    out = desk.say("what's your return policy on kettles?", "policy_question")
+    assert out.template != "return_offer" and not any(c.name == "check_return_eligibility" for c in desk.calls)
