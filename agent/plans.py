@@ -1437,6 +1437,11 @@ def _own_articles(p: PlanInput, question: str, usable: list[Passage]) -> list[Pa
 # a question about sending something back (the return policy asked of a thing the customer bought)
 _RETURNING = re.compile(r"\b(?:return(?:s|ing|ed)?|send (?:it |them |this |these |that )?back|devolver(?:lo|la|los|las)?"
                         r"|devoluci[oó]n)\b", re.I)
+# ... and about how long it can be sent back: what the order's last return day answers (a fee, who pays the
+# shipping or what condition it must be in is the policy articles' to answer)
+_WINDOW_ASKED = re.compile(r"\b(?:how long|how many days|until when|till when|by when|deadline|last day|too late|"
+                           r"still (?:be )?(?:able to |ok to |possible to |time to )?(?:return|send)|return window|"
+                           r"cu[aá]nto tiempo|hasta cu[aá]ndo|plazo)\b", re.I)
 
 
 def _return_of_own_purchase(p: PlanInput) -> PlanOutcome | None:
@@ -1445,6 +1450,8 @@ def _return_of_own_purchase(p: PlanInput) -> PlanOutcome | None:
     only the general rule and a search on the product's name finds its product page instead. Only when the
     message names the order, or the products it names point at one of the customer's orders."""
     if p.customer is None or not _RETURNING.search(p.text):
+        return None
+    if not (_WINDOW_ASKED.search(p.text) or asked_return_time(p.text, p.today) is not None):
         return None
     as_return = replace(p, intent="return_request")
     if not p.triage.entities.order_ids:  # else the order it names is the one (the return plan reads it)

@@ -176,3 +176,13 @@ def test_a_general_return_policy_question_stays_a_policy_answer() -> None:
     desk = Desk(Backend([grill]), "amazon")
     out = desk.say("what's your return policy on kettles?", "policy_question")
     assert out.template != "return_offer" and not any(c.name == "check_return_eligibility" for c in desk.calls)
+
+
+def test_a_fee_question_about_a_bought_product_stays_with_the_policy_articles() -> None:
+    """"If one shows up cracked, will I pay a restocking fee?" asks the policy's terms, not the order's last
+    return day: the return plan would answer a question nobody asked."""
+    grill = make_order("111-7568280-8233146", "amazon", "shipped", GRILL, placed_days_ago=2)
+    desk = Desk(Backend([grill]), "amazon")
+    out = desk.say("my grill is on the way. if it shows up cracked, will I have to pay a restocking fee to send it "
+                   "back?", "policy_question")
+    assert not any(c.name == "check_return_eligibility" for c in desk.calls) and out.template != "return_not_delivered"
