@@ -35,7 +35,7 @@ from agent.passage_answers import (  # passage answers (agent/passage_answers.py
     MIN_SENTENCE, sentences as passage_sentences, staff_guidance,
 )
 from agent.refund_reasons import asks_what_for, customer_reason
-from agent.return_timing import asked_return_time, asks_about_extension, timing_lead
+from agent.return_timing import asked_return_time, asks_about_extension, asks_return_window, timing_lead
 from agent.schemas import Passage, Triage
 from agent.subscription_requests import ChangeRequest, change_request
 from agent.templates import format_date
@@ -1434,24 +1434,12 @@ def _own_articles(p: PlanInput, question: str, usable: list[Passage]) -> list[Pa
     return list({x.doc_id: x for x in [*found, *usable]}.values())
 
 
-# a question about sending something back (the return policy asked of a thing the customer bought)
-_RETURNING = re.compile(r"\b(?:return(?:s|ing|ed)?|send (?:it |them |this |these |that )?back|devolver(?:lo|la|los|las)?"
-                        r"|devoluci[oó]n)\b", re.I)
-# ... and about how long it can be sent back: what the order's last return day answers (a fee, who pays the
-# shipping or what condition it must be in is the policy articles' to answer)
-_WINDOW_ASKED = re.compile(r"\b(?:how long|how many days|until when|till when|by when|deadline|last day|too late|"
-                           r"still (?:be )?(?:able to |ok to |possible to |time to )?(?:return|send)|return window|"
-                           r"cu[aá]nto tiempo|hasta cu[aá]ndo|plazo)\b", re.I)
-
-
 def _return_of_own_purchase(p: PlanInput) -> PlanOutcome | None:
     """"How long do I have to return the pantry canisters?" asks the return policy of something the customer
     bought: the order's own last return day answers it (agent's return plan), where the policy articles give
     only the general rule and a search on the product's name finds its product page instead. Only when the
     message names the order, or the products it names point at one of the customer's orders."""
-    if p.customer is None or not _RETURNING.search(p.text):
-        return None
-    if not (_WINDOW_ASKED.search(p.text) or asked_return_time(p.text, p.today) is not None):
+    if p.customer is None or not asks_return_window(p.text, p.today):
         return None
     as_return = replace(p, intent="return_request")
     if not p.triage.entities.order_ids:  # else the order it names is the one (the return plan reads it)

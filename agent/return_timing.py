@@ -196,3 +196,21 @@ def asks_about_extension(text: str) -> bool:
     """Whether a return question is asked around a holiday, a gift or extra time (so the reply says whether a
     holiday extension applies)."""
     return bool(_EXTENSION_ASKED.search(text[:MAX_TEXT]))
+
+
+# a question about sending something back ...
+_RETURNING = re.compile(r"\b(?:return(?:s|ing|ed)?|send (?:it |them |this |these |that )?back|devolver(?:lo|la|los|las)?"
+                        r"|devoluci[oó]n)\b", _I)
+# ... that asks how long it can be: what the order's last return day answers (a fee, who pays the shipping or the
+# condition it must be in is the policy articles' to answer)
+_WINDOW_ASKED = re.compile(r"\b(?:how long|how many days|until when|till when|by when|deadline|last day|too late|"
+                           r"still (?:be )?(?:able to |ok to |possible to |time to )?(?:return|send)|return window|"
+                           r"cu[aá]nto tiempo|hasta cu[aá]ndo|plazo)\b", _I)
+
+
+def asks_return_window(text: str, today: date) -> bool:
+    """Whether a message asks how long something can be sent back ("how long do I have to return the canisters?",
+    "can he return it after Christmas?"): the order's last return day answers it."""
+    text = text[:MAX_TEXT]
+    return bool(_RETURNING.search(text)) and (bool(_WINDOW_ASKED.search(text))
+                                              or asked_return_time(text, today) is not None)

@@ -21,7 +21,7 @@ from datetime import date
 
 import pytest
 
-from agent import order_cues, order_resolver, plans, requests, subscription_requests
+from agent import order_cues, order_resolver, plans, product_answers, requests, return_timing, subscription_requests
 from agent.compliance import (
     ComplianceInput,
     check_echoed_contact,
@@ -75,6 +75,11 @@ PATTERNS: dict[str, Callable[[str], object]] = {
     "rules.language": rules.language,
     "rules.is_confirmation": rules.is_confirmation,
     "rules.is_refusal": rules.is_refusal,
+    "rules.without_injection": rules.without_injection,
+    "return_timing.asked_return_time": lambda t: return_timing.asked_return_time(t, date(2026, 11, 26)),
+    "return_timing.asks_return_window": lambda t: return_timing.asks_return_window(t, date(2026, 11, 26)),
+    "return_timing.asks_about_extension": return_timing.asks_about_extension,
+    "product_answers.yes_no_question": product_answers.yes_no_question,
     "order_resolver.state_cues": order_resolver.state_cues,
     "order_resolver.date_window": lambda t: order_resolver.date_window(t, date(2026, 11, 26)),
     "order_resolver.amounts": order_resolver.amounts,
