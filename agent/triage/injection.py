@@ -129,9 +129,9 @@ def customer_part(text: str, known: re.Pattern[str] | None = None) -> str:
     a message that is nothing but the note reads as empty. The flag is still raised on the whole text
     (agent/triage/rules.py): this only decides what the agent answers. A message without a note comes back
     unchanged."""
-    text = text[:MAX_TEXT]
-    if not _injected(text, known):
+    if not _injected(text[:MAX_TEXT], known):
         return text
+    text = text[:MAX_TEXT]
     kept: list[str] = []
     for block in re.split(r"\n[ \t]*\n", text):
         lines = [line for line in block.splitlines() if line.strip() and not _RULE_LINE.match(line)]

@@ -78,3 +78,8 @@ def test_the_customer_part_is_the_message_without_the_note(text: str, read: str)
                                   "[order #1234] where is it?", "Do not ship it to my old address please."])
 def test_a_message_without_a_note_is_read_whole(text: str) -> None:
     assert rules.without_injection(text) == text
+
+
+def test_a_long_message_without_a_note_is_read_whole_not_cut() -> None:
+    text = "where is my order? " * 600  # longer than the part the note is looked for in
+    assert rules.without_injection(text) == text
