@@ -8,17 +8,44 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 
+_BUSY_SECONDS = 30.0
+
+
 def open_db(path: Path | str) -> sqlite3.Connection:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
+    db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=_BUSY_SECONDS)
+    try:
+        _use_wal(db)
+        db.execute("PRAGMA synchronous=NORMAL")
+    except BaseException:
+        db.close()
+        raise
     return db
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch the file to WAL, waiting out another connection that is switching it at the same moment.
+
+    SQLite does not call the busy handler for this pragma: two processes opening a new file together
+    (a worker and the console started at once) get "database is locked" at once. Retried with a short
+    backoff for as long as any other statement would wait.
+    """
+    deadline, pause = time.monotonic() + _BUSY_SECONDS, 0.005
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
 
 
 _shared: dict[str, tuple[sqlite3.Connection, threading.RLock, int]] = {}

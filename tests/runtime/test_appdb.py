@@ -189,20 +189,22 @@ def test_two_runners_starting_at_once_apply_each_migration_once(tmp_path: Path) 
     start, found, errors = threading.Barrier(2), [], []
 
     def run() -> None:
-        db = open_db(path)
-        try:
-            start.wait()
-            found.append(migrate(db, threading.RLock(), "demo", _counted("demo")))
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+        try:  # opening the new file is part of the race too (both switch it to WAL at once)
+            start.wait(timeout=60)
+            db = open_db(path)
+            try:
+                found.append(migrate(db, threading.RLock(), "demo", _counted("demo")))
+            finally:
+                db.close()
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below; a broken barrier too
             errors.append(exc)
-        finally:
-            db.close()
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
     assert errors == []
     assert sorted(found) == [0, 3]
     with sqlite3.connect(path) as db:
