@@ -73,6 +73,11 @@ class CallPolicy:
         return None if self.default_wait_s is None else self.default_wait_s * self.backoff ** (attempt - 1)
 
 
+# An OAuth token grant writes nothing, so it may be resent on a throttle, a server error or a timeout: a
+# few quick tries before the caller's own call fails for want of a token.
+TOKEN_GRANT_POLICY = CallPolicy(max_attempts=3, max_wait_s=10.0, default_wait_s=0.5, backoff=2.0)
+
+
 class ApiCallError(Exception):
     """A call failed. `kind`: rate_limited (our own bucket would wait past max_wait_s), timeout, network,
     http (an error status; `response` is kept so the platform can read its body), exhausted (every attempt
@@ -89,12 +94,14 @@ class ApiCallError(Exception):
 
 def call(send: Callable[[], httpx.Response], *, method: str, policy: CallPolicy,
          bucket: TokenBucket | None = None, sleep: Callable[[float], None] = time.sleep,
-         renew_auth: Callable[[httpx.Response], bool] | None = None) -> httpx.Response:
+         renew_auth: Callable[[httpx.Response], bool] | None = None,
+         idempotent: bool | None = None) -> httpx.Response:
     """Send one API request under `policy`; returns the 2xx response or raises `ApiCallError`.
 
     `renew_auth(resp)` drops the token when `resp` says it went stale and returns True; the call is then
-    sent once more (an attempt like any other)."""
-    is_read = method.upper() == "GET"
+    sent once more (an attempt like any other). `idempotent=True` retries a POST like a read: only for a
+    request that writes nothing, such as an OAuth token grant (default: only a GET is)."""
+    is_read = method.upper() == "GET" if idempotent is None else idempotent
     renewed = False
     for attempt in range(1, policy.max_attempts + 1):
         last = attempt == policy.max_attempts

@@ -59,22 +59,21 @@ class LwaTokens(CachedToken):
     """Login-with-Amazon access tokens from the seller's refresh token, reused until a minute before expiry."""
 
     def __init__(self, http: httpx.Client, lwa_url: str, client_id: str, client_secret: str, refresh_token: str,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, *, sleep: Callable[[float], None] = time.sleep,
+                 policy: CallPolicy = http_calls.TOKEN_GRANT_POLICY) -> None:
         super().__init__(clock)
-        self._http, self._url = http, lwa_url
+        self._http, self._url, self._sleep, self._policy = http, lwa_url, sleep, policy
         self._form = {"grant_type": "refresh_token", "refresh_token": refresh_token,
                       "client_id": client_id, "client_secret": client_secret}
 
     def _fetch(self, now: datetime) -> tuple[str, datetime]:
+        """The grant through the shared call policy (a throttle, 5xx or timeout is tried again)."""
         try:
-            resp = self._http.post(self._url, data=self._form, headers={"accept": "application/json"})
-        except httpx.HTTPError as exc:
-            raise AmazonApiError(f"LWA token request failed ({type(exc).__name__})", retryable=True) from None
-        if resp.status_code != 200:
-            code = json_object(resp).get("error")
-            raise AmazonApiError(f"LWA refused the token request ({code or resp.status_code})",
-                                 status=resp.status_code, api_code=code, retryable=_retryable(resp.status_code),
-                                 retry_after_s=retry_after_s(resp.headers))
+            resp = http_calls.call(lambda: self._http.post(self._url, data=self._form,
+                                                           headers={"accept": "application/json"}),
+                                   method="POST", policy=self._policy, sleep=self._sleep, idempotent=True)
+        except ApiCallError as exc:
+            raise _token_error(exc) from None
         data = json_object(resp)
         if not isinstance(data.get("access_token"), str):
             raise AmazonApiError("LWA answered without an access_token", status=200, api_code="unexpected_response")
@@ -104,7 +103,7 @@ class AmazonClient:
                                   retry_timeouts=False, default_wait_s=None,
                                   rate_header="x-amzn-ratelimit-limit", api_code=_error_code)
         self.tokens = LwaTokens(http, config.lwa_url, config.client_id, secret.get_secret_value(),
-                                refresh.get_secret_value(), self._clock)
+                                refresh.get_secret_value(), self._clock, sleep=sleep)
         seconds = lambda: self._clock.now().timestamp()
         self.buckets = {op: TokenBucket(rate, burst, clock=seconds, sleep=sleep)
                         for op, (rate, burst) in {**RATE_LIMITS, **(rate_limits or {})}.items()}
@@ -265,6 +264,20 @@ def _call_error(op: str, exc: ApiCallError, attempts: int) -> AmazonApiError:
                                   retryable=True, retry_after_s=exc.retry_after_s)
         return _api_error(op, exc.response)
     return AmazonApiError(f"{op} failed after {attempts} attempts", retryable=True)
+
+
+def _token_error(exc: ApiCallError) -> AmazonApiError:
+    """A failed LWA grant: LWA's own error code ({"error": "invalid_grant"}) when it answered."""
+    resp = exc.response
+    if resp is None:
+        why = exc.cause or exc.message
+        return AmazonApiError(f"LWA token request failed ({why})", retryable=exc.retryable,
+                              retry_after_s=exc.retry_after_s)
+    code = json_object(resp).get("error")
+    return AmazonApiError(f"LWA refused the token request ({code or resp.status_code})", status=resp.status_code,
+                          api_code=code if isinstance(code, str) else None, retryable=_retryable(resp.status_code),
+                          retry_after_s=exc.retry_after_s if exc.retry_after_s is not None else
+                          retry_after_s(resp.headers))
 
 
 def _api_error(op: str, resp: httpx.Response) -> AmazonApiError:

@@ -55,20 +55,27 @@ class WalmartTokens(CachedToken):
     """OAuth client-credentials tokens (15 minutes), reused until a minute before expiry; thread-safe."""
 
     def __init__(self, http: httpx.Client, api_url: str, client_id: str, client_secret: str,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, *, sleep: Callable[[float], None] = time.sleep,
+                 policy: CallPolicy = http_calls.TOKEN_GRANT_POLICY) -> None:
         super().__init__(clock)
         self._http, self._url = http, api_url.rstrip("/") + "/v3/token"
+        self._sleep, self._policy = sleep, policy
         self._basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
 
     def _fetch(self, now: datetime) -> tuple[str, datetime]:
-        headers = {"Authorization": f"Basic {self._basic}", "WM_SVC.NAME": SVC_NAME,
-                   "WM_QOS.CORRELATION_ID": str(uuid.uuid4()), "Accept": "application/json"}
+        """The grant through the shared call policy (a throttle, 5xx or timeout is tried again); each try
+        gets its own correlation id."""
+        def send() -> httpx.Response:
+            headers = {"Authorization": f"Basic {self._basic}", "WM_SVC.NAME": SVC_NAME,
+                       "WM_QOS.CORRELATION_ID": str(uuid.uuid4()), "Accept": "application/json"}
+            return self._http.post(self._url, data={"grant_type": "client_credentials"}, headers=headers)
+
         try:
-            resp = self._http.post(self._url, data={"grant_type": "client_credentials"}, headers=headers)
-        except httpx.HTTPError as exc:
-            raise WalmartApiError(f"token request failed ({type(exc).__name__})", retryable=True) from None
+            resp = http_calls.call(send, method="POST", policy=self._policy, sleep=self._sleep, idempotent=True)
+        except ApiCallError as exc:
+            raise _call_error("token", exc, self._policy.max_attempts) from None
         data = json_object(resp)
-        if resp.status_code != 200 or not isinstance(data.get("access_token"), str):
+        if not isinstance(data.get("access_token"), str):
             raise _api_error("token", resp)
         return data["access_token"], now + timedelta(seconds=int(data.get("expires_in", 900)))
 
@@ -91,7 +98,7 @@ class WalmartClient:
                                   retry_timeouts=False, default_wait_s=1.0, backoff=1.0, wait_hint=self._wait_hint,
                                   api_code=_error_code)
         self.tokens = WalmartTokens(http, config.api_url, config.client_id,
-                                    config.client_secret.get_secret_value(), self._clock)
+                                    config.client_secret.get_secret_value(), self._clock, sleep=sleep)
 
     def get_order(self, purchase_order_id: str) -> Order:
         return self._order(self._raw_order(purchase_order_id))

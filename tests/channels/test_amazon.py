@@ -181,6 +181,34 @@ def test_lwa_refusals_are_typed(clock: FixedClock, status: int, retryable: bool)
     assert caught.value.retryable is retryable and caught.value.status == status
 
 
+def test_lwa_grant_is_tried_again_after_a_server_error_or_timeout_but_not_after_a_refusal(clock: FixedClock) -> None:
+    """The grant writes nothing, so the shared call policy resends it (http_calls.TOKEN_GRANT_POLICY)."""
+    answers: list[int | str] = [503, "timeout", 200]
+    sent: list[int] = []
+    waits: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(1)
+        answer = answers.pop(0)
+        if answer == "timeout":
+            raise httpx.ReadTimeout("slow", request=request)
+        if answer == 200:
+            return httpx.Response(200, json={"access_token": "Atza|ok", "expires_in": 3600})
+        return httpx.Response(int(answer), json={"error": "temporarily_unavailable"})
+
+    tokens = LwaTokens(httpx.Client(transport=httpx.MockTransport(handler)), "https://lwa.test/t", CLIENT_ID,
+                       CLIENT_SECRET, REFRESH, clock, sleep=waits.append)
+    assert tokens.get() == "Atza|ok"
+    assert len(sent) == 3 and waits == [0.5, 1.0]
+
+    refused: list[dict[str, str]] = []
+    tokens = LwaTokens(httpx.Client(transport=lwa_transport(refused, status=400, body={"error": "invalid_grant"})),
+                       "https://lwa.test/t", CLIENT_ID, CLIENT_SECRET, REFRESH, clock, sleep=waits.append)
+    with pytest.raises(AmazonApiError) as caught:
+        tokens.get()
+    assert len(refused) == 1 and caught.value.api_code == "invalid_grant" and not caught.value.retryable
+
+
 # ------------------------------------------------------------------ orders against the simulator
 
 def test_fbm_order_maps_back_to_the_store_record(client: AmazonClient, store: SandboxStore) -> None:

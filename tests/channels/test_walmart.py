@@ -178,6 +178,37 @@ def test_token_uses_basic_auth_and_is_cached_for_its_15_minutes(clock: FixedCloc
     assert tokens.get() == "tok-2"
 
 
+def test_a_throttled_token_grant_waits_what_walmart_asked_then_succeeds(clock: FixedClock) -> None:
+    answers = [httpx.Response(429, headers={"Retry-After": "2"}, json={"error": [{"code": "TOO_MANY"}]}),
+               httpx.Response(200, json={"access_token": "tok-ok", "expires_in": 900})]
+    ids: list[str] = []
+    waits: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        ids.append(request.headers["wm_qos.correlation_id"])
+        return answers.pop(0)
+
+    tokens = WalmartTokens(httpx.Client(transport=httpx.MockTransport(handler)), "https://wm.test", CLIENT_ID,
+                           CLIENT_SECRET, clock, sleep=waits.append)
+    assert tokens.get() == "tok-ok"
+    assert waits == [2.0] and len(set(ids)) == 2  # each try has its own correlation id
+
+
+def test_a_refused_token_grant_is_not_resent_and_keeps_walmarts_code(clock: FixedClock) -> None:
+    sent: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(1)
+        return httpx.Response(401, json={"error": [{"code": "UNAUTHORIZED.GMP_GATEWAY_API", "description": "bad"}]})
+
+    tokens = WalmartTokens(httpx.Client(transport=httpx.MockTransport(handler)), "https://wm.test", CLIENT_ID,
+                           CLIENT_SECRET, clock, sleep=lambda s: None)
+    with pytest.raises(WalmartApiError) as caught:
+        tokens.get()
+    assert sent == [1] and caught.value.status == 401 and not caught.value.retryable
+    assert caught.value.api_code == "UNAUTHORIZED.GMP_GATEWAY_API"
+
+
 # ------------------------------------------------------------------ the client against the simulator
 
 @pytest.fixture
