@@ -385,12 +385,14 @@ def _number_words(words: Sequence[str]) -> list[str]:
 
 
 def _multiword_attribute_positions(words: Sequence[str]) -> set[int]:
-    """Words of multi-word attribute phrases ("cup holder", "water resistant", "oven safe"): never product
-    words, so "does it fit a cup holder" names no tumbler and "is the lantern water resistant" no water bottle."""
+    """Words of multi-word attribute phrases ("cup holder", "water resistant", "oven safe", "how many cans"):
+    never product words, so "does it fit a cup holder" names no tumbler, "is the lantern water resistant" no
+    water bottle, and "how many cans fit in the Daytrip 24-Can cooler" asks its capacity, whose word is in the
+    name too. A two-word phrase counts only when neither word is a function word ("how big" would take "big")."""
     used: set[int] = set()
     for phrase in _lexicon_phrases():
         plain = [p for p in phrase.parts if isinstance(p, frozenset)]
-        if len(plain) >= 2 and len(plain) == len(phrase.parts) and phrase.weight >= 2:
+        if len(plain) >= 2 and len(plain) == len(phrase.parts) and (phrase.weight >= 2 or len(plain) >= 3):
             while (hit := _find(phrase, words, used)) is not None:
                 used.update(hit)
     return used
@@ -549,6 +551,23 @@ def rank(text: str, products: Sequence[Product]) -> list[_Score]:
     return named
 
 
+def named_apart(ranked: Sequence[_Score], top: Sequence[_Score]) -> list[_Score]:
+    """Products the message names in words of their own beside the best-named ones ("the Basecamp 45 rolling
+    cooler and the Daytrip soft cooler", "1. the glass lid of the 12" skillet ... 2. the gooseneck kettle"):
+    at least two name words in a row, none of them words that already named another product. A sibling
+    named by the same words (the 10 in skillet beside the 12 in) or a product sharing one word is not named."""
+    taken = set().union(*(s.positions for s in top)) if top else set()
+    found: list[_Score] = []
+    for s in ranked:
+        if len(top) + len(found) >= MAX_OPTIONS:
+            break
+        if s in top or s.run < 2 or s.score < 2 or s.positions & taken:
+            continue
+        found.append(s)
+        taken |= s.positions
+    return found
+
+
 def _tie(s: _Score) -> tuple[float, int, bool]:
     """Equally named: same score, same longest run of name words, and both (or neither) named in full
     ("Summit Insulated Water Bottle" names that bottle, not the Summit Kids one)."""
@@ -607,6 +626,7 @@ def find_products(text: str, skus: Sequence[str], run: Runner, active_order_id: 
         top = [s for s in ranked if _tie(s) == _tie(ranked[0])]
         if len(top) > MAX_OPTIONS:
             return Found([s.product for s in top], "unclear")
+        top += named_apart(ranked, top)
         return Found([s.product for s in top], "one" if len(top) == 1 else "several",
                      set().union(*(s.positions for s in top)))
     if active_order_id:
@@ -1017,7 +1037,14 @@ def _answer_one(asked: Asked, product: Product, name: str, words: Sequence[str],
     specs = product.get("specs", {})
     if asked.attribute.startswith(SPEC):
         key = asked.attribute[len(SPEC):]
-        return (spec_clause(key, product, name), key) if key in specs else None
+        if key in specs:
+            return spec_clause(key, product, name), key
+        # another product's key ("Weight" of the soft cooler, asked of both coolers): the attribute whose specs
+        # list that key answers this product from its own ("Empty weight" of the rolling cooler)
+        for attribute in lex.attributes.values():
+            if key in attribute.specs and (own := next((k for k in attribute.specs if k in specs), None)):
+                return spec_clause(own, product, name), own
+        return None
     attribute = lex.attributes[asked.attribute]
     if attribute.field == "price":
         found = price_sentence(product, name, words, exclude)

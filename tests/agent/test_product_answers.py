@@ -439,3 +439,33 @@ def test_a_number_of_people_is_a_need_not_a_name_but_the_person_tent_is_a_name()
         .startswith("For a family of four, I'd go with the Northfork Basecamp 4-Person Dome Tent")
     one = find_products("how tall is the 2 person tent inside?", [], _runner(_real("P028", "P027"), []))
     assert one.mode == "one" and one.products[0]["product_id"] == "P027"
+
+
+# ---------------------------------------------------------------- several products, each named in its own words
+
+def test_products_named_apart_are_each_answered_and_a_sibling_named_by_the_same_words_is_not() -> None:
+    """"the Camp 45 rolling cooler and the Daytrip soft cooler": both are named, in words of their own, so the
+    ice question is answered for each; the weight asked as one product's spec key ("Weight") is answered for the
+    other from its own key of that attribute ("Empty weight")."""
+    rolling = _product("P116", "Northfork Camp 45 Qt Rolling Cooler", {
+        "Empty weight": "31 lb", "Ice retention": "Up to 5 days (pre-chilled, lid closed)"}, [("Juniper", "269.99")])
+    soft = _product("P117", "Northfork Daytrip 24-Can Soft Cooler", {
+        "Weight": "3.4 lb", "Ice retention": "Up to 2 days (pre-chilled, zipper closed)"}, [("Juniper", "59.99")])
+    text = ("trying to decide between the Camp 45 rolling cooler and the Daytrip soft cooler. How long does ice last "
+            "in each one? And how heavy are they?")
+    found = find_products(text, [], _runner([rolling, BIG_TENT, soft], []))
+    assert found.mode == "several" and [p["product_id"] for p in found.products] == ["P116", "P117"]
+    said = " ".join(answer(text, found).sentences)
+    assert "5 days" in said and "2 days" in said, said
+    assert "31 lb" in said and "3.4 lb" in said, said
+    # the same words naming two sizes of one product are not two products named apart
+    big = _product("P111", "Northfork Cast Iron Skillet, 12 in", {"Weight": "7.6 lb"}, [("12 in", "39.99")])
+    one = find_products("how heavy is the cast iron skillet, 12 in?", [], _runner([big, SKILLET], []))
+    assert [p["product_id"] for p in one.products] == ["P111"]
+
+
+def test_how_many_cans_asks_the_capacity_even_when_the_name_says_cans() -> None:
+    text = "how many cans fit in the daytrip soft cooler w ice?"
+    found = find_products(text, [], _runner([SOFT_COOLER, HARD_COOLER], []))
+    assert [a.attribute for a in asked_attributes(text, found.products, found.name_positions)][0] == "capacity"
+    assert "18 cans with ice" in " ".join(answer(text, found).sentences)
