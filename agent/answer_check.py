@@ -28,6 +28,8 @@ from typing import Literal
 
 import yaml
 
+from agent.text_lines import unwrap
+
 TermKind = Literal["topic", "generic", "product", "asks"]
 AnswerKind = Literal["duration", "time", "amount", "cost", "count", "place", "color"]
 
@@ -293,7 +295,7 @@ def question_parts(text: str) -> list[str]:
     is two; "is there a fee? how much?" is one: the second part names nothing of its own); the whole text
     when no piece has the form of a question ("tell me your return policy")."""
     pieces: list[str] = []
-    for sentence in _PART_BREAK.split(text.strip()):
+    for sentence in _PART_BREAK.split(unwrap(text).strip()):  # a wrapped line is not a new part
         pieces += [p.strip(" ,") for p in _JOINED_QUESTION.split(sentence) if p.strip(" ,")]
     asked = [p for p in pieces if "?" in p or p.startswith("¿") or _QUESTION_OPENING.search(normalise(p))
              or _WANTS_TO_KNOW.search(normalise(p))]
@@ -477,15 +479,21 @@ def reading_of(text: str) -> _Reading:
     return _read(text)
 
 
+# Kinds of answer no plan's result stands in for: a question about money ("is there a fee?", "how much do I
+# save?") is answered only by money in the reply's words ($, %, "free", "no fee"), whichever plan ran.
+ALWAYS_ASKED: frozenset[AnswerKind] = frozenset({"cost"})
+
+
 def residual(question: str, answer: str, given: Given, *, product_names: Iterable[str] = (),
              keep_asks: bool = True) -> Coverage:
     """Whether `answer` addresses what `question` asks beyond what a plan's result answers: the kind of answer
     it asks for (unless `keep_asks` is False) and the topics of the synonym table that `given` does not hold
-    must be answered as in `coverage`. Words the table does not know ("parcel", "nah", a street name) are
-    left out: on their own they rarely say what is asked, and a plan's reply seldom repeats them. Nothing
-    left to check counts as answered."""
+    must be answered as in `coverage` (a cost is asked even then: `ALWAYS_ASKED`). Words the table does not
+    know ("parcel", "nah", a street name) are left out: on their own they rarely say what is asked, and a
+    plan's reply seldom repeats them. Nothing left to check counts as answered."""
     terms = [t for t in focus_terms(question, product_names)
-             if (t.kind == "asks" and keep_asks) or (t.kind in ("topic", "generic") and t.concepts and not given.holds(t))]
+             if (t.kind == "asks" and (keep_asks or t.asks in ALWAYS_ASKED))
+             or (t.kind in ("topic", "generic") and t.concepts and not given.holds(t))]
     if not terms:
         return Coverage(covered=(), missing=(), answered=True, score=0.0)
     return judge(terms, answer)

@@ -29,7 +29,7 @@ from agent.product_answers import (
     rank as rank_products, unanswered_reason, warranty_sentence,
 )
 from agent.passage_answers import (  # passage answers (agent/passage_answers.py), under the plans' old names
-    NO_ANSWER, QUESTION_WORDS as _QUESTION_WORDS,
+    CHANNEL_NAMES, NO_ANSWER, QUESTION_WORDS as _QUESTION_WORDS,
     SECTION_SENTENCES, PassageAnswer, about_another_channel as _about_another_channel, best_section,
     extract as _extract, extract_answer, key_word as _key_word,
     MIN_SENTENCE, sentences as passage_sentences, staff_guidance,
@@ -37,7 +37,7 @@ from agent.passage_answers import (  # passage answers (agent/passage_answers.py
 from agent.refund_reasons import asks_what_for, customer_reason
 from agent.return_timing import asked_return_time, asks_about_extension, asks_return_window, timing_lead
 from agent.schemas import Passage, Triage
-from agent.subscription_requests import ChangeRequest, change_request
+from agent.subscription_requests import ChangeRequest, action_asked, change_request
 from agent.templates import format_date
 from tools.contacts import has_contact
 from tools.models import Customer, Platform
@@ -67,9 +67,6 @@ _ADDRESS = re.compile(
 _STATE_ZIP = re.compile(r"\b[A-Z]{2},?\s{1,3}\d{5}(?:-\d{4})?\b", re.I)
 _ADDRESS_WINDOW = 200  # longer than any street, unit, city, state and ZIP together
 MAX_TEXT = 8_000  # an address change is typed by a person; the rest of a huge paste is not read
-_SUB_ACTIONS = (("skip", re.compile(r"\bskip", re.I)), ("pause", re.compile(r"\b(pause|hold|break)\b", re.I)),
-                ("resume", re.compile(r"\b(resume|restart|unpause|start (it )?again)\b", re.I)),
-                ("cancel", re.compile(r"\b(cancel|stop|end|unsubscribe)\b", re.I)))
 _THANKS = re.compile(r"\b(thank|thanks|love|great|awesome|perfect|amazing)\b", re.I)
 
 
@@ -1691,7 +1688,7 @@ def plan_subscription(p: PlanInput) -> PlanOutcome:
                                slots={"subscriptions": names, "verb": "is" if len(cancelled) == 1 else "are"})
         return _no_subscription(p)
     sub = next((s for s in subs if s["sku"] in p.triage.entities.skus), subs[0])
-    action = next((name for name, pattern in _SUB_ACTIONS if pattern.search(p.text)), None)
+    action = action_asked(p.text)
     change = change_request(p.text)
     if change is not None and (action is None or change.kind != "interval" or change.interval_days is not None):
         offered = [int(d) for d in (listed.data or {}).get("intervals_offered_days", [])]
@@ -1702,14 +1699,38 @@ def plan_subscription(p: PlanInput) -> PlanOutcome:
     pending = _proposed(proposal)
     if pending is None:
         return PlanOutcome(template="handoff", handoff_reason=proposal.error)
-    words = {"skip": "skip the next delivery of", "pause": "pause", "resume": "resume", "cancel": "cancel"}[action]
-    next_line = f", next order {format_date(sub['next_charge_date'])}" if sub.get("next_charge_date") else ""
-    if action == "skip" and sub.get("next_charge_after_skip"):  # what the skip leaves: the order after it
-        next_line += f"; skipping it moves your next order to {format_date(sub['next_charge_after_skip'])}"
     return PlanOutcome(template="subscription_offer", pending_action=pending,
                        awaiting="confirmation",
-                       slots={"action_words": words, "subscription": _subscription_name(p, sub),
-                              "interval_days": sub["interval_days"], "next_line": next_line})
+                       slots={"action_words": _ACTION_WORDS[action], "subscription": _subscription_name(p, sub),
+                              "interval_days": sub["interval_days"], "next_line": _next_line(sub, action)})
+
+
+_ACTION_WORDS = {"skip": "skip the next delivery of", "pause": "pause", "resume": "resume", "cancel": "cancel"}
+
+
+def _next_line(sub: dict[str, Any], action: str) -> str:
+    """The next order date, and the date a skip moves it to or a resume today sets (`list_subscriptions`)."""
+    line = f", next order {format_date(sub['next_charge_date'])}" if sub.get("next_charge_date") else ""
+    if action == "skip" and sub.get("next_charge_after_skip"):  # what the skip leaves: the order after it
+        line += f"; skipping it moves your next order to {format_date(sub['next_charge_after_skip'])}"
+    if action == "resume" and sub.get("next_charge_after_resume"):  # "when would the next one ship?"
+        line += f"; resuming it today makes your next order {format_date(sub['next_charge_after_resume'])}"
+    return line
+
+
+def _fallback_offer(p: PlanInput, sub: dict[str, Any], action: str | None) -> tuple[str, PendingAction | None]:
+    """The skip or pause a customer asks for beside a change only a person makes ("change it to every 60 days;
+    if that can't be done before Sunday, at least skip this one"): proposed now, for their "yes", so the
+    delivery they want to stop does not wait for the person. A cancel is never offered as a fallback: the
+    person may make the change that keeps the subscription."""
+    if action not in ("skip", "pause"):
+        return "", None
+    pending = _proposed(p.run("update_subscription", {"subscription_id": sub["subscription_id"], "action": action}))
+    if pending is None:
+        return "", None
+    line = f" In the meantime I can {_ACTION_WORDS[action]} it (every {sub['interval_days']} days" \
+           f"{_next_line(sub, action)}). Reply \"yes\" and I'll do that now."
+    return line, pending
 
 
 def _change_by_person(p: PlanInput, sub: dict[str, Any], change: ChangeRequest, action: str | None,
@@ -1717,7 +1738,7 @@ def _change_by_person(p: PlanInput, sub: dict[str, Any], change: ChangeRequest, 
     """An interval, quantity or product change: a person on the team makes it (the subscriptions article), so
     the reply says the request is passed on, with the intervals the store offers (`list_subscriptions`) when
     the one asked for is not among them, and a person reads it first (and makes the change, or the fallback
-    the customer named)."""
+    the customer named: a skip or pause is proposed in the reply, to be done on their "yes")."""
     asked = ""
     offered_line = ""
     if change.kind == "interval" and change.interval_days in offered:  # a number the tool's list vouches for
@@ -1730,9 +1751,11 @@ def _change_by_person(p: PlanInput, sub: dict[str, Any], change: ChangeRequest, 
         f" (every {change.interval_days} days asked, every {sub['interval_days']} now)" if change.interval_days else "")
     if action:
         reason += f"; the customer also mentions: {action}"
-    return PlanOutcome(template="subscription_change_by_person", review_reason=reason,
+    fallback_line, pending = _fallback_offer(p, sub, action)
+    return PlanOutcome(template="subscription_change_by_person", review_reason=reason, pending_action=pending,
+                       awaiting="confirmation" if pending else None,
                        slots={"what": what, "subscription": _subscription_name(p, sub), "asked": asked,
-                              "offered_line": offered_line})
+                              "offered_line": offered_line, "fallback_line": fallback_line})
 
 
 def _join_or(items: list[str]) -> str:
@@ -1748,6 +1771,11 @@ def _no_subscription(p: PlanInput) -> PlanOutcome:
     program (Amazon's Subscribe & Save is Amazon's). Where the channel may read the store's subscription article,
     it answers what it can (where subscriptions are offered, how to manage one); either way a person looks
     before it goes: "I couldn't find one" alone answers neither question."""
+    if not p.seller.subscriptions.offered(p.platform):  # a marketplace: its own program is not ours to manage
+        # still read by a person: a customer may hold the marketplace's own subscription for our product
+        channel = CHANNEL_NAMES[p.platform]
+        reason = f"{NO_SUBSCRIPTION}; the seller offers no subscriptions on {channel}"
+        return PlanOutcome(template="subscription_not_offered", slots={"channel": channel}, review_reason=reason)
     found = p.search(p.text, SUBSCRIPTIONS_ARTICLE) if p.search else []  # where the channel may see it
     policy = plan_policy(replace(p, passages=found) if found else p)
     if policy.template == "policy_answer":

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent.intents import intents_where
+from agent.text_lines import unwrap
 from agent.triage.classifier import IntentGuess
 
 READ_ONLY_ANSWERS = intents_where(read_only=True)  # answering changes nothing: several share one reply
@@ -48,9 +49,10 @@ def own_words(text: str) -> str:
 
 
 def sentence_pieces(text: str) -> list[str]:
-    """Sentences, cut again at joiners ("also", "and when..."), stripped; short ones kept."""
+    """Sentences (wrapped lines joined first), cut again at joiners ("also", "and when..."), stripped; short
+    ones kept."""
     found: list[str] = []
-    for sentence in _PIECE.findall(text):
+    for sentence in _PIECE.findall(unwrap(text)):
         start = 0
         for m in _JOINER.finditer(sentence):
             if m.start() > start:

@@ -5,7 +5,8 @@ change the product, quantity, or interval, a person on the team updates the subs
 "every 60 days instead of 30" matched none of the four actions, so the reply offered them (or, with "else skip
 Sunday's delivery" in the message, proposed the fallback as if it were the request) and went out alone. A
 change only a person can make is read here, with the interval asked for, so the plan says a person makes it
-and holds the reply for them.
+and holds the reply for them. `action_asked` reads which of the four tool actions the message asks for
+("turn it back on" is a resume, "saltar" a skip).
 """
 
 from __future__ import annotations
@@ -36,6 +37,22 @@ _QUANTITY = re.compile(
     r"instead|instead of\s+(?:\d|one|two|three|four|six)[- ]?(?:pack|bag|box|count)|cantidad)\b", re.I)
 _PRODUCT = re.compile(r"\b(?:swap|switch|change)\s+(?:it|the\s+\w+|my\s+\w+)?\s*(?:to|for|over to)\s+(?:the\s+)?"
                       r"(?:ground|whole bean|decaf|other|different|\w+ (?:roast|flavor|scent|size|kind|version))\b", re.I)
+
+
+# What the customer asks the four tool actions for. A verb or phrase, not a state the message reports ("I
+# paused it in June, can you turn it back on?" is a resume): "paused" does not match pause's bare verb.
+ACTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("skip", re.compile(r"\bskip|\bsaltar(?:me|se)?\b|\bomitir\b|\bmiss (?:the|this|next|one) (?:next )?"
+                        r"(?:one|delivery|shipment|order|month)\b", re.I)),
+    ("pause", re.compile(r"\b(?:pause|hold|break|pausar|pausa|pausen)\b", re.I)),
+    ("resume", re.compile(r"\b(?:resume|restart|unpause|un-pause|re-?activate|re-?start|reanudar|reactivar|"
+                          r"start (?:it |them |that )?(?:back up|up again|again)|"
+                          r"turn (?:it |them |that |my \w+ |the \w+ )?back on)\b", re.I)),
+    ("cancel", re.compile(r"\b(?:cancel|stop|end|unsubscribe|cancelar|cancelen|cancele)\b", re.I)),
+)
+def action_asked(text: str) -> str | None:
+    """The tool action (skip, pause, resume, cancel) the message asks for, the first in that order."""
+    return next((name for name, pattern in ACTIONS if pattern.search(text)), None)
 
 
 @dataclass(frozen=True)

@@ -259,7 +259,9 @@ TEMPLATES: dict[str, str] = {
     "subscription_declined": "No problem, I'll leave your subscription as it is. Is there anything else I can help "
                              "with?",
     "subscription_change_by_person": "Changing the {what} of your {subscription} is something a person on our team "
-                                     "does, so I've passed your request on{asked}.{offered_line}",
+                                     "does, so I've passed your request on{asked}.{offered_line}{fallback_line}",
+    "subscription_not_offered": "We don't offer subscriptions on {channel}, so there's no subscription with us to "
+                                "set up, change or cancel there.",
     "subscription_which_action": "I can skip the next delivery of your {subscription}, or pause, resume or cancel "
                                  "it. Which would you like?",
     # the assistant itself (automated-replies-disclosure article); agent/tone.py puts the honest "I'm Northfork

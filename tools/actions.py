@@ -10,7 +10,7 @@ refund above the seller's threshold needs a human. Results are small JSON-able d
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -314,15 +314,20 @@ def list_subscriptions(ctx: ToolContext) -> dict[str, Any]:
     _proven(ctx)
     if ctx.customer_id is None:
         raise ToolDenied("I don't know which customer account this is yet.", code="unknown_customer")
-    offered = ctx.seller.subscriptions.get("intervals_days", [])  # what a person can change an interval to
-    return {"subscriptions": [_subscription_view(s) for s in ctx.backend.customer_subscriptions(ctx.customer_id)],
-            "intervals_offered_days": list(offered) if isinstance(offered, list) else []}
+    offered = ctx.seller.subscriptions.intervals_days  # what a person can change an interval to
+    today = ctx.clock.now().date()
+    return {"subscriptions": [_subscription_view(s, today) for s in
+                              ctx.backend.customer_subscriptions(ctx.customer_id)],
+            "intervals_offered_days": list(offered)}
 
 
-def _subscription_view(sub: Subscription) -> dict[str, Any]:
+def _subscription_view(sub: Subscription, today: date | None = None) -> dict[str, Any]:
+    """A subscription, with the order date a skip (active) or a resume today (paused) would give it."""
+    resumed = sub.next_after_resume(today) if today else None
     return {"subscription_id": sub.id, "sku": sub.sku, "status": sub.status, "interval_days": sub.interval_days,
             "next_charge_date": sub.next_charge_date.isoformat() if sub.next_charge_date else None,
             "next_charge_after_skip": after.isoformat() if (after := sub.next_after_skip()) else None,
+            "next_charge_after_resume": resumed.isoformat() if resumed else None,
             "price": str(sub.price), "quantity": sub.quantity}
 
 

@@ -441,6 +441,11 @@ class Subscription(Model):
         does, and what the reply proposing a skip tells the customer)."""
         return self.next_charge_date + timedelta(days=self.interval_days) if self.next_charge_date else None
 
+    def next_after_resume(self, today: date) -> date | None:
+        """The first order date of a paused subscription resumed `today`: one interval later (the subscriptions
+        article's rule, what the store does, and what the reply proposing a resume tells the customer)."""
+        return today + timedelta(days=self.interval_days) if self.status == "paused" else None
+
 
 class CartItem(Model):
     sku: str

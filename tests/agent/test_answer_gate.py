@@ -222,3 +222,23 @@ def test_the_main_plan_answers_a_question_only_if_it_may_be_the_main_request() -
     happen = "did that actually happen??"
     read[happen] = guess("damaged_or_wrong_item", 0.55, "complaint", similarity=0.4)
     assert _primary_question([happen], read, "refund_status") == happen  # unlike any example: leans on the message
+
+
+def test_a_question_about_money_is_open_until_the_reply_names_money_whichever_plan_answered_it() -> None:
+    """`ALWAYS_ASKED`: a plan's result stands in for the kinds of answer its question asks ("when will it
+    come" is answered by the status), except a cost: "how much do I save with the subscription?" is not
+    answered by a resume offer that gives a date and a size, only by the discount itself."""
+    from agent.answer_check import residual
+    from agent.nodes.route import _given
+    offer = ("I can resume your Cast Iron Conditioner, 8 fl oz (Single Bottle) subscription (every 90 days; resuming "
+             "it today makes your next order Wednesday, February 24). Shall I go ahead?")
+    question = "And remind me, how much do I save with the subscription vs just buying it?"
+    asked = Asked(question, "subscription_change", 0.9, answered_by_plan=True, plan_intent="subscription_change")
+    assert not residual(question, offer, _given(asked), keep_asks=False).answered
+    assert residual(question, offer + " Subscribe & Save takes 10% off every delivery.", _given(asked),
+                    keep_asks=False).answered
+    # a kind a plan's result does stand in for is still left to it
+    when = Asked("when would the next one ship?", "subscription_change", 0.9, answered_by_plan=True,
+                 plan_intent="subscription_change")
+    assert residual(when.text, "I can resume your subscription. Shall I go ahead?", _given(when),
+                    keep_asks=False).answered

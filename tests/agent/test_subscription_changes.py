@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.subscription_requests import change_request, interval_days
+from agent.subscription_requests import action_asked, change_request, interval_days
+from agent.templates import format_date
 from tools.sandbox.store import SandboxStore
 
 
@@ -56,8 +57,36 @@ def test_an_interval_change_is_passed_on_and_held_for_a_person_with_the_offered_
     draft = trace.draft or ""
     assert "passed your request on." in draft and "75" not in draft, draft  # not an interval the store offers
     assert "every 30, 45, 60 or 90 days" in draft, draft
-    assert not any(c.name == "update_subscription" for c in trace.tool_calls)  # nothing proposed in its place
+    # the fallback the customer named is proposed for their "yes", with the date it moves the next order to;
+    # nothing is changed before that yes
+    assert (trace.pending_action or {}).get("args", {}).get("action") == "skip", trace.pending_action
+    assert "In the meantime I can skip the next delivery of it" in draft, draft
+    assert format_date(sub.next_after_skip().isoformat()) in draft, draft
+    assert store.get_subscription(sub.id).next_charge_date == sub.next_charge_date
     assert not (trace.compliance or {}).get("violations"), trace.compliance  # every number is a tool's
+
+
+def test_a_cancel_beside_a_person_change_is_never_proposed_as_the_fallback(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    """The person may make the change that keeps the subscription: a cancel waits for them."""
+    customer, _ = _subscriber(store)
+    trace = say(customer, "shopify", "switch my subscription to every 90 days, or just cancel it if you can't")
+    assert trace.route == "review" and trace.pending_action is None, (trace.route, trace.pending_action)
+    assert "In the meantime" not in (trace.draft or ""), trace.draft
+
+
+@pytest.mark.parametrize(("text", "action"), [
+    ("I paused my conditioner subscription over the summer. Can you turn it back on?", "resume"),
+    ("please reactivate my subscribe & save", "resume"),
+    ("can you start it back up? I'm out of filters", "resume"),
+    ("please skip my refresh bar delivery this week", "skip"),
+    ("can I miss the next delivery? still have plenty", "skip"),
+    ("put my filters on hold for a couple of months", "pause"),
+    ("quiero cancelar mi suscripción", "cancel"),
+    ("what does my subscription cost?", None),
+])
+def test_the_action_asked_is_read_from_its_verb_not_from_a_state_the_message_reports(text: str,
+                                                                                        action: str | None) -> None:
+    assert action_asked(text) == action
 
 
 def test_an_offered_interval_is_named_in_the_reply(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
@@ -74,3 +103,19 @@ def test_a_cancel_with_a_frequency_complaint_is_still_the_cancel(say, store: San
     trace = say(customer, "shopify", "please cancel my subscription, too many piling up")
     assert "cancel" in (trace.draft or "").lower() and (trace.pending_action or {}).get("args", {}).get("action") == "cancel", \
         (trace.draft, trace.pending_action)
+
+
+def test_turn_it_back_on_proposes_a_resume_with_the_date_of_the_next_order(say, store: SandboxStore) -> None:  # type: ignore[no-untyped-def]
+    """"When would the next one ship?": the proposal says the date a resume today gives (`list_subscriptions`
+    `next_charge_after_resume`, one interval from today, as the store sets it), and nothing changes before yes."""
+    paused = next((c.id, s) for c in store.list_customers() if c.identity_on("shopify")
+                  for s in store.customer_subscriptions(c.id) if s.status == "paused")
+    customer, sub = paused
+    trace = say(customer, "shopify", "Hi - I paused my Subscribe & Save a while back. Could you turn it back on? "
+                                     "When would the next one ship?")
+    assert (trace.pending_action or {}).get("args", {}).get("action") == "resume", trace.pending_action
+    expected = sub.next_after_resume(store.clock.now().date())
+    assert f"resuming it today makes your next order {format_date(expected.isoformat())}" in (trace.draft or ""), \
+        trace.draft
+    assert store.get_subscription(sub.id).status == "paused"
+    assert not (trace.compliance or {}).get("violations"), trace.compliance

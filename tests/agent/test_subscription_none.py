@@ -34,3 +34,17 @@ def test_on_the_store_the_draft_answers_from_the_subscription_article(say, store
                 "How do I cancel my coffee filter subscription? I don't want another box in December.")
     assert trace.route == "review" and "subscri" in (trace.draft or "").lower(), trace.draft
     assert "couldn't find an active subscription" not in (trace.draft or ""), trace.draft
+
+
+@pytest.mark.parametrize(("platform", "channel"), [("amazon", "Amazon"), ("walmart", "Walmart"),
+                                                   ("tiktok", "TikTok Shop"), ("ebay", "eBay")])
+def test_on_a_marketplace_the_draft_says_the_seller_offers_no_subscriptions_there(
+        say, store: SandboxStore, platform: str, channel: str) -> None:  # type: ignore[no-untyped-def]
+    """seller.toml `subscriptions.offered_on`: the store and the Meta shops only. The draft says so, names no
+    other channel (a marketplace reply must not point to the own store) and is still read by a person."""
+    trace = say(customer_without_subscription(store, platform), platform,
+                "can I subscribe to the coffee filters so they come automatically every month?")
+    draft = trace.draft or ""
+    assert f"We don't offer subscriptions on {channel}" in draft, draft
+    assert "online store" not in draft and "northforkgoods" not in draft.lower(), draft
+    assert trace.route == "review" and any(NO_SUBSCRIPTION in r for r in trace.reasons), trace.reasons

@@ -102,3 +102,17 @@ def test_retrieval_recall_meets_the_target(real_retriever: Retriever) -> None:
 @pytest.mark.parametrize("question", ["", "   "])
 def test_empty_questions_return_nothing(real_retriever: Retriever, question: str) -> None:
     assert real_retriever.search(question, platform="amazon") == []
+
+
+def test_the_subscriptions_article_names_the_channels_the_seller_offers_no_subscriptions_on() -> None:
+    """seller.toml `subscriptions.offered_on` decides where a reply says there are none; the article says the
+    same in prose, so the two cannot drift apart."""
+    from agent.passage_answers import CHANNEL_NAMES
+    from tools.policy.loader import load_seller
+
+    offered = load_seller().subscriptions.offered_on
+    body = next(d.body for d in load_documents() if d.id == "subscriptions")
+    sentence = re.search(r"Subscriptions are not available on ([^.]+)\.", body)
+    assert sentence, "the article states where subscriptions are not offered"
+    named = {p for p, name in CHANNEL_NAMES.items() if name in sentence.group(1)}
+    assert named == set(CHANNEL_NAMES) - set(offered), (named, offered)

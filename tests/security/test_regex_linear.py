@@ -21,7 +21,8 @@ from datetime import date
 
 import pytest
 
-from agent import order_cues, order_resolver, plans, product_answers, requests, return_timing, subscription_requests
+from agent import (order_cues, order_resolver, plans, product_answers, requests, return_timing, subscription_requests,
+                   text_lines)
 from agent.compliance import (
     ComplianceInput,
     check_echoed_contact,
@@ -45,7 +46,7 @@ FRAGMENTS = [
     "On Mon wrote ", "1 a st, ", "1 st, ab 12345 ", "http://", "evil dot ", "one two ", "\u200b.",
     "refund remove review ", "how long do refunds ", "burns ", "9400 1118 ", "1Z 999 ",
     "ordered ", "got ", "every 2 ", "to every ", "i know ", "i really ", "also ", "your support team ",
-    "someone from your ", "not impressed ",
+    "someone from your ", "not impressed ", "a \n", "a    ", "turn it back ", "start it ", "miss the next ",
 ]
 POLICIES = load_policies()
 
@@ -67,7 +68,7 @@ PATTERNS: dict[str, Callable[[str], object]] = {
     "plans._DEFECT": plans._DEFECT.search,
     "plans._WRONG": plans._WRONG.search,
     "plans._THANKS": plans._THANKS.search,
-    "plans._SUB_ACTIONS": lambda t: [p.search(t) for _, p in plans._SUB_ACTIONS],
+    "subscription_requests.ACTIONS": lambda t: [p.search(t) for _, p in subscription_requests.ACTIONS],
     "plans._return_reason": plans._return_reason,
     "rules.risk_flags": rules.risk_flags,
     "rules.sentiment": rules.sentiment,
@@ -87,6 +88,7 @@ PATTERNS: dict[str, Callable[[str], object]] = {
     "order_cues.delivery_cues": order_cues.delivery_cues,
     "subscription_requests.change_request": subscription_requests.change_request,
     "requests.pieces": requests.pieces,
+    "text_lines.unwrap": text_lines.unwrap,
     "requests.is_directive": requests.is_directive,
     "entities.amazon": lambda t: extract_entities(t, "amazon"),
     "entities.walmart": lambda t: extract_entities(t, "walmart"),

@@ -182,13 +182,25 @@ class HolidayReturns(_Strict):
         return self._day(self.return_by, bought.year + 1)
 
 
+class SellerSubscriptions(_Strict):
+    """Subscribe & Save: the discount, the intervals a person can set, and the channels whose customers can
+    hold one with the seller (a marketplace's own subscription program is the marketplace's, not ours)."""
+
+    discount_pct: int = Field(ge=0, le=100)
+    intervals_days: list[int] = Field(min_length=1)
+    offered_on: list[Platform] = Field(min_length=1)
+
+    def offered(self, platform: str) -> bool:
+        return platform in self.offered_on
+
+
 class SellerPolicy(_Strict):
     """The seller's own facts; see seller.toml."""
 
     brand: dict[str, str]
     shipping: SellerShipping
     holiday_returns: HolidayReturns
-    subscriptions: dict[str, int | list[int]]
+    subscriptions: SellerSubscriptions
     promotions: dict[str, int]
     warranty: dict[str, str]
     us_law: dict[str, int]

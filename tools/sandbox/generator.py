@@ -664,11 +664,11 @@ class _Generator:
         chosen = self.rng.sample(store_customers, min(self.cfg.subscriptions, len(store_customers)))
         for customer in sorted(chosen, key=lambda c: c.id):
             product, variant = self.rng.choice(eligible)
-            interval = self.rng.choice(self.seller.subscriptions["intervals_days"])  # type: ignore[arg-type]
+            interval = self.rng.choice(self.seller.subscriptions.intervals_days)
             status = self.rng.choices(["active", "paused", "cancelled"], weights=[75, 15, 10])[0]
             created = self.now - timedelta(days=self.rng.randint(40, 400))
             next_charge = self.now.date() + timedelta(days=self.rng.randint(1, interval)) if status == "active" else None
-            discount = Decimal(str(self.seller.subscriptions["discount_pct"])) / 100
+            discount = Decimal(str(self.seller.subscriptions.discount_pct)) / 100
             price = (variant.price * (1 - discount)).quantize(CENT)  # subscribe & save
             self.data.subscriptions.append(Subscription(
                 id=self._seq("S", 5), customer_id=customer.id, sku=variant.sku, quantity=self.rng.choice([1, 1, 2]),

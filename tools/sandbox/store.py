@@ -634,7 +634,7 @@ class SandboxStore:
             elif action == "pause":
                 sub.status, sub.next_charge_date = "paused", None
             elif action == "resume":
-                sub.status, sub.next_charge_date = "active", today + timedelta(days=sub.interval_days)
+                sub.status, sub.next_charge_date = "active", sub.next_after_resume(today)
             else:
                 sub.status, sub.next_charge_date = "cancelled", None
             self._put(sub)
