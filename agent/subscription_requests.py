@@ -50,6 +50,8 @@ ACTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"turn (?:it |them |that |my \w+ |the \w+ )?back on)\b", re.I)),
     ("cancel", re.compile(r"\b(?:cancel|stop|end|unsubscribe|cancelar|cancelen|cancele)\b", re.I)),
 )
+
+
 def action_asked(text: str) -> str | None:
     """The tool action (skip, pause, resume, cancel) the message asks for, the first in that order."""
     return next((name for name, pattern in ACTIONS if pattern.search(text)), None)

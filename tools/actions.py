@@ -321,9 +321,9 @@ def list_subscriptions(ctx: ToolContext) -> dict[str, Any]:
             "intervals_offered_days": list(offered)}
 
 
-def _subscription_view(sub: Subscription, today: date | None = None) -> dict[str, Any]:
+def _subscription_view(sub: Subscription, today: date) -> dict[str, Any]:
     """A subscription, with the order date a skip (active) or a resume today (paused) would give it."""
-    resumed = sub.next_after_resume(today) if today else None
+    resumed = sub.next_after_resume(today)
     return {"subscription_id": sub.id, "sku": sub.sku, "status": sub.status, "interval_days": sub.interval_days,
             "next_charge_date": sub.next_charge_date.isoformat() if sub.next_charge_date else None,
             "next_charge_after_skip": after.isoformat() if (after := sub.next_after_skip()) else None,
@@ -486,7 +486,7 @@ def update_subscription(ctx: ToolContext, subscription_id: str, action: str) -> 
                             summary=f"{action} subscription {sub.id}")
     _require_confirmation(ctx, pending)
     done = ctx.backend.update_subscription(sub.id, action, idempotency_key=_key(ctx, pending))  # type: ignore[arg-type]
-    return _subscription_view(done)
+    return _subscription_view(done, ctx.clock.now().date())
 
 
 def handoff(ctx: ToolContext, reason: str) -> dict[str, Any]:

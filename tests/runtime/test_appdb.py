@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from concurrency import run_together
 from runtime.appdb.migrations import Migration, add_column, migrate
 from runtime.conversations import ConversationStore
 from runtime.inbox import Inbox
@@ -186,25 +187,16 @@ def test_two_runners_starting_at_once_apply_each_migration_once(tmp_path: Path) 
     """Two connections of their own (as two processes have), released together: SQLite's write lock lets one
     apply the migrations while the other waits, then finds them applied."""
     path = tmp_path / "app.db"
-    start, found, errors = threading.Barrier(2), [], []
+    found: list[int] = []
 
-    def run() -> None:
-        try:  # opening the new file is part of the race too (both switch it to WAL at once)
-            start.wait(timeout=60)
-            db = open_db(path)
-            try:
-                found.append(migrate(db, threading.RLock(), "demo", _counted("demo")))
-            finally:
-                db.close()
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below; a broken barrier too
-            errors.append(exc)
+    def run() -> None:  # opening the new file is part of the race too (both switch it to WAL at once)
+        db = open_db(path)
+        try:
+            found.append(migrate(db, threading.RLock(), "demo", _counted("demo")))
+        finally:
+            db.close()
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
+    errors = run_together(run, 2)
     assert errors == []
     assert sorted(found) == [0, 3]
     with sqlite3.connect(path) as db:

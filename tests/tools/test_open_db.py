@@ -5,35 +5,27 @@ console starting together on a fresh install would otherwise crash."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
 
+from concurrency import run_together
 from tools.sqlite import open_db
 
 
 def test_connections_opening_a_new_file_together_all_succeed_in_wal_mode(tmp_path: Path) -> None:
     for attempt in range(40):  # the race is lost by one in several tries on two cores: try it many times
         path = tmp_path / f"fresh-{attempt}.db"
-        start, errors, modes = threading.Barrier(4), [], []
+        modes: list[str] = []
 
         def open_together() -> None:
+            db = open_db(path)
             try:
-                start.wait(timeout=30)
-                db = open_db(path)
-                try:
-                    modes.append(db.execute("PRAGMA journal_mode").fetchone()[0])
-                finally:
-                    db.close()
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                errors.append(exc)
+                modes.append(db.execute("PRAGMA journal_mode").fetchone()[0])
+            finally:
+                db.close()
 
-        threads = [threading.Thread(target=open_together) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        errors = run_together(open_together, 4)
         assert errors == []
         assert modes == ["wal"] * 4
 
